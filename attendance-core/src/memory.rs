@@ -1,0 +1,363 @@
+//! An in-memory [`Store`](crate::store::Store): for examples, demos and the
+//! unit tests of host applications. It keeps the same rules as the
+//! PostgreSQL store (the conformance suite in `testkit` proves it) and
+//! computes the same trend figures in Rust.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+
+use crate::domain::{
+    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
+    WorkMode,
+};
+use crate::error::{Conflict, Entity, Error, Result};
+use crate::store::{
+    AnalyticsStore, EmployeeStore, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+};
+use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
+
+/// A store that keeps everything in process memory behind one mutex.
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    teams: Vec<Team>,
+    employees: Vec<Employee>,
+    sessions: Vec<AttendanceSession>,
+    /// Indexes into `sessions`, per employee.
+    by_employee: HashMap<EmployeeId, Vec<usize>>,
+}
+
+impl InMemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-written:
+        // every mutation below is a single push or assignment.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn index(id: i64) -> Option<usize> {
+    usize::try_from(id).ok()?.checked_sub(1)
+}
+
+fn next_id(len: usize) -> i64 {
+    i64::try_from(len).unwrap_or(i64::MAX).saturating_add(1)
+}
+
+impl State {
+    fn team(&self, id: TeamId) -> Result<&Team> {
+        index(id.0)
+            .and_then(|i| self.teams.get(i))
+            .ok_or_else(|| Error::not_found(Entity::Team, id))
+    }
+
+    fn employee(&self, id: EmployeeId) -> Result<&Employee> {
+        index(id.0)
+            .and_then(|i| self.employees.get(i))
+            .ok_or_else(|| Error::not_found(Entity::Employee, id))
+    }
+
+    fn sessions_of(&self, employee: EmployeeId) -> impl Iterator<Item = &AttendanceSession> {
+        self.by_employee
+            .get(&employee)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.sessions.get(i))
+    }
+
+    fn open_index(&self, employee: EmployeeId) -> Option<usize> {
+        self.by_employee
+            .get(&employee)?
+            .iter()
+            .copied()
+            .find(|&i| self.sessions.get(i).is_some_and(AttendanceSession::is_open))
+    }
+
+    /// Inserts `[clock_in, clock_out)` (open-ended when `clock_out` is
+    /// `None`) unless it meets another session of the employee.
+    fn insert(
+        &mut self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: Option<DateTime<Utc>>,
+    ) -> Result<AttendanceSession> {
+        let team_id = self.employee(employee)?.team_id;
+        let timezone = self.team(team_id)?.timezone;
+        let overlapping = self
+            .sessions_of(employee)
+            .filter(|s| {
+                s.clock_out.is_none_or(|out| out > clock_in)
+                    && clock_out.is_none_or(|out| s.clock_in < out)
+            })
+            .min_by_key(|s| (s.clock_in, s.id));
+        if let Some(existing) = overlapping {
+            return Err(Conflict::Overlap {
+                existing: Box::new(existing.clone()),
+            }
+            .into());
+        }
+        let session = AttendanceSession {
+            id: SessionId(next_id(self.sessions.len())),
+            employee_id: employee,
+            work_date: clock_in.with_timezone(&timezone).date_naive(),
+            clock_in,
+            clock_out,
+            work_mode: mode,
+        };
+        let position = self.sessions.len();
+        self.sessions.push(session.clone());
+        self.by_employee.entry(employee).or_default().push(position);
+        Ok(session)
+    }
+
+    /// Per-period figures over the sessions of `employees` (each with its
+    /// team) whose work date is in the query range.
+    fn figures<'a>(
+        &self,
+        employees: impl Iterator<Item = (&'a Employee, &'a Team)>,
+        query: &TrendQuery,
+    ) -> Vec<PeriodFigures> {
+        let mut periods: BTreeMap<NaiveDate, PeriodFigures> = BTreeMap::new();
+        let mut clock_in_sums: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        for (employee, team) in employees {
+            let mut days: BTreeMap<NaiveDate, Vec<&AttendanceSession>> = BTreeMap::new();
+            for s in self.sessions_of(employee.id) {
+                if s.work_date >= query.from() && s.work_date <= query.to() {
+                    days.entry(s.work_date).or_default().push(s);
+                }
+            }
+            for (date, sessions) in days {
+                let period = query.granularity().period_start(date);
+                let f = periods.entry(period).or_insert_with(|| PeriodFigures {
+                    period,
+                    ..PeriodFigures::default()
+                });
+                let Some(first) = sessions.iter().map(|s| s.clock_in).min() else {
+                    continue;
+                };
+                let first_local = first.with_timezone(&team.timezone).time();
+                f.days_present += 1;
+                f.sessions += sessions.len() as i64;
+                f.worked_seconds += sessions
+                    .iter()
+                    .filter_map(|s| s.duration())
+                    .map(|d| d.num_seconds())
+                    .sum::<i64>();
+                *clock_in_sums.entry(period).or_default() +=
+                    i64::from(first_local.num_seconds_from_midnight());
+                f.wfh_days += i64::from(sessions.iter().any(|s| s.work_mode == WorkMode::Wfh));
+                f.wfo_days += i64::from(sessions.iter().any(|s| s.work_mode == WorkMode::Wfo));
+                f.late_arrivals += i64::from(first_local > team.late_after);
+                f.open_sessions += sessions.iter().filter(|s| s.is_open()).count() as i64;
+                f.days_present_by_weekday[date.weekday().num_days_from_monday() as usize] += 1;
+            }
+        }
+        periods
+            .into_values()
+            .map(|mut f| {
+                let sum = clock_in_sums.get(&f.period).copied().unwrap_or(0);
+                f.avg_clock_in_seconds = (f.days_present > 0).then(|| sum.div_euclid(f.days_present));
+                f
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl TeamStore for InMemoryStore {
+    async fn create_team(&self, team: &NewTeam) -> Result<Team> {
+        let mut state = self.state();
+        let taken = state
+            .teams
+            .iter()
+            .any(|t| t.name.to_lowercase() == team.name().to_lowercase());
+        if taken {
+            return Err(Conflict::DuplicateTeamName {
+                name: team.name().to_owned(),
+            }
+            .into());
+        }
+        let created = Team {
+            id: TeamId(next_id(state.teams.len())),
+            name: team.name().to_owned(),
+            timezone: team.timezone(),
+            late_after: team.late_after(),
+        };
+        state.teams.push(created.clone());
+        Ok(created)
+    }
+
+    async fn team(&self, id: TeamId) -> Result<Team> {
+        self.state().team(id).cloned()
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>> {
+        Ok(self.state().teams.clone())
+    }
+}
+
+#[async_trait]
+impl EmployeeStore for InMemoryStore {
+    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
+        let mut state = self.state();
+        state.team(employee.team_id())?;
+        let created = Employee {
+            id: EmployeeId(next_id(state.employees.len())),
+            name: employee.name().to_owned(),
+            role: employee.role().to_owned(),
+            team_id: employee.team_id(),
+            is_manager: employee.is_manager(),
+        };
+        state.employees.push(created.clone());
+        Ok(created)
+    }
+
+    async fn employee(&self, id: EmployeeId) -> Result<Employee> {
+        self.state().employee(id).cloned()
+    }
+
+    async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {
+        Ok(self
+            .state()
+            .employees
+            .iter()
+            .filter(|e| team.is_none_or(|t| t == e.team_id))
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl SessionStore for InMemoryStore {
+    async fn clock_in(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        let mut state = self.state();
+        if let Some(open) = state.open_index(employee).and_then(|i| state.sessions.get(i)) {
+            return Err(Conflict::AlreadyClockedIn {
+                open: Box::new(open.clone()),
+            }
+            .into());
+        }
+        state.insert(employee, mode, at, None)
+    }
+
+    async fn record_session(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        self.state().insert(employee, mode, clock_in, Some(clock_out))
+    }
+
+    async fn clock_out(
+        &self,
+        employee: EmployeeId,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        let mut state = self.state();
+        state.employee(employee)?;
+        let Some(i) = state.open_index(employee) else {
+            return Err(Conflict::NotClockedIn {
+                employee_id: employee,
+            }
+            .into());
+        };
+        let Some(session) = state.sessions.get_mut(i) else {
+            return Err(Conflict::NotClockedIn {
+                employee_id: employee,
+            }
+            .into());
+        };
+        if at <= session.clock_in {
+            return Err(clock_out_too_early(session, at));
+        }
+        session.clock_out = Some(at);
+        Ok(session.clone())
+    }
+
+    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
+        let state = self.state();
+        Ok(state
+            .open_index(employee)
+            .and_then(|i| state.sessions.get(i))
+            .cloned())
+    }
+
+    async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AttendanceSession>> {
+        let state = self.state();
+        let team_of: HashMap<EmployeeId, TeamId> =
+            state.employees.iter().map(|e| (e.id, e.team_id)).collect();
+        let mut rows: Vec<AttendanceSession> = state
+            .sessions
+            .iter()
+            .filter(|s| {
+                team_of
+                    .get(&s.employee_id)
+                    .is_some_and(|&team| filter.matches(s, team))
+            })
+            .filter(|s| page.cursor.is_none_or(|c| c.precedes(s)))
+            .cloned()
+            .collect();
+        rows.sort_unstable_by(|a, b| (b.clock_in, b.id).cmp(&(a.clock_in, a.id)));
+        rows.truncate(page.limit as usize + 1);
+        Ok(Page::from_overfetch(rows, page.limit))
+    }
+}
+
+/// The validation error for a clock-out at or before its clock-in.
+pub fn clock_out_too_early(open: &AttendanceSession, at: DateTime<Utc>) -> Error {
+    Error::validation(
+        "at",
+        format!(
+            "clock-out ({}) must be after the clock-in ({})",
+            at.to_rfc3339(),
+            open.clock_in.to_rfc3339()
+        ),
+    )
+}
+
+#[async_trait]
+impl AnalyticsStore for InMemoryStore {
+    async fn employee_figures(
+        &self,
+        employee: EmployeeId,
+        query: &TrendQuery,
+    ) -> Result<Vec<PeriodFigures>> {
+        let state = self.state();
+        let e = state.employee(employee)?;
+        let team = state.team(e.team_id)?;
+        Ok(state.figures(std::iter::once((e, team)), query))
+    }
+
+    async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures> {
+        let state = self.state();
+        let t = state.team(team)?;
+        let members: Vec<&Employee> = state.employees.iter().filter(|e| e.team_id == team).collect();
+        Ok(TeamFigures {
+            headcount: members.len() as i64,
+            periods: state.figures(members.into_iter().map(|e| (e, t)), query),
+        })
+    }
+}

@@ -1,0 +1,321 @@
+//! Services: the business rules, written once over any [`Store`].
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+
+use crate::domain::{
+    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, Team, TeamId, WorkMode,
+};
+use crate::error::{Error, Result};
+use crate::store::{AnalyticsStore, Cursor, Page, PageRequest, SessionFilter, Store};
+use crate::trends::{self, EmployeeTrend, TeamTrend, TrendQuery, WorkingDays};
+
+/// The source of "now", replaceable in tests.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until moved; for tests and simulations.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    /// A clock showing `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self(Mutex::new(now))
+    }
+
+    /// Moves the clock to `now`.
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = now;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Tunables of [`AttendanceService`]; the defaults are documented per field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceConfig {
+    /// How far in the future a clock-in or clock-out may be, to absorb clock
+    /// skew between devices. Default: 5 minutes.
+    pub future_tolerance: TimeDelta,
+    /// Page size when the caller gives none. Default: 50.
+    pub default_page_size: u32,
+    /// Largest page size a caller may ask for. Default: 500.
+    pub max_page_size: u32,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            future_tolerance: TimeDelta::minutes(5),
+            default_page_size: 50,
+            max_page_size: 500,
+        }
+    }
+}
+
+/// Teams, employees, clock-in/out and listing, with the rules that need no
+/// shared state checked here and the rest enforced atomically by the store.
+#[derive(Clone)]
+pub struct AttendanceService {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: ServiceConfig,
+}
+
+impl fmt::Debug for AttendanceService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AttendanceService")
+            .field("clock", &self.clock)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AttendanceService {
+    /// A service over `store` with the system clock and default config.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            clock: Arc::new(SystemClock),
+            config: ServiceConfig::default(),
+        }
+    }
+
+    /// Replaces the clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the config.
+    pub fn with_config(mut self, config: ServiceConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The current instant according to the service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Creates a team.
+    pub async fn create_team(&self, team: &NewTeam) -> Result<Team> {
+        self.store.create_team(team).await
+    }
+
+    /// One team.
+    pub async fn team(&self, id: TeamId) -> Result<Team> {
+        self.store.team(id).await
+    }
+
+    /// All teams.
+    pub async fn teams(&self) -> Result<Vec<Team>> {
+        self.store.teams().await
+    }
+
+    /// Creates an employee in an existing team.
+    pub async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
+        self.store.create_employee(employee).await
+    }
+
+    /// One employee.
+    pub async fn employee(&self, id: EmployeeId) -> Result<Employee> {
+        self.store.employee(id).await
+    }
+
+    /// Employees, all or of one team; an unknown team is a not-found error.
+    pub async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {
+        if let Some(team) = team {
+            self.store.team(team).await?;
+        }
+        self.store.employees(team).await
+    }
+
+    /// Clocks `employee` in now, or at `at` for a late sync or a backfill.
+    pub async fn clock_in(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<AttendanceSession> {
+        let at = self.instant(at)?;
+        self.store.clock_in(employee, mode, at).await
+    }
+
+    /// Clocks `employee` out now, or at `at`.
+    pub async fn clock_out(
+        &self,
+        employee: EmployeeId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<AttendanceSession> {
+        let at = self.instant(at)?;
+        self.store.clock_out(employee, at).await
+    }
+
+    /// Records a complete past session in one step: the way to backfill a
+    /// session between two existing ones, which a clock-in (open until the
+    /// clock-out) cannot do without overlapping the later one.
+    pub async fn record_session(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        let clock_in = self.instant(Some(clock_in))?;
+        let clock_out = self.instant(Some(clock_out))?;
+        if clock_out <= clock_in {
+            return Err(Error::validation(
+                "clock_out",
+                format!(
+                    "clock-out ({}) must be after the clock-in ({})",
+                    clock_out.to_rfc3339(),
+                    clock_in.to_rfc3339()
+                ),
+            ));
+        }
+        self.store
+            .record_session(employee, mode, clock_in, clock_out)
+            .await
+    }
+
+    /// The employee's open session, if any.
+    pub async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
+        self.store.open_session(employee).await
+    }
+
+    /// One page of sessions, newest first. `limit` defaults to
+    /// [`ServiceConfig::default_page_size`]; `cursor` is a token from a
+    /// previous page.
+    pub async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<AttendanceSession>> {
+        let limit = limit.unwrap_or(self.config.default_page_size);
+        if limit == 0 || limit > self.config.max_page_size {
+            return Err(Error::validation(
+                "limit",
+                format!("must be between 1 and {}", self.config.max_page_size),
+            ));
+        }
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return Err(Error::validation(
+                "from",
+                format!("the range starts ({from}) after it ends ({to})"),
+            ));
+        }
+        let cursor = cursor.map(Cursor::decode).transpose()?;
+        self.store
+            .sessions(filter, &PageRequest { limit, cursor })
+            .await
+    }
+
+    /// `at` (or now), checked against the future tolerance and truncated to
+    /// microseconds, the precision PostgreSQL keeps, so every store sees the
+    /// same instant.
+    fn instant(&self, at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>> {
+        let now = self.clock.now();
+        let at = at.unwrap_or(now).trunc_subsecs(6);
+        if at > now + self.config.future_tolerance {
+            return Err(Error::validation(
+                "at",
+                format!(
+                    "{} is in the future (now is {}); at most {} minutes ahead are accepted",
+                    at.to_rfc3339(),
+                    now.to_rfc3339(),
+                    self.config.future_tolerance.num_minutes()
+                ),
+            ));
+        }
+        Ok(at)
+    }
+}
+
+/// Trends by employee and by team.
+#[derive(Clone)]
+pub struct TrendService {
+    store: Arc<dyn AnalyticsStore>,
+    working_days: WorkingDays,
+}
+
+impl fmt::Debug for TrendService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TrendService")
+            .field("working_days", &self.working_days)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrendService {
+    /// Trends over `store`, Monday to Friday being working days.
+    pub fn new(store: Arc<dyn AnalyticsStore>) -> Self {
+        Self {
+            store,
+            working_days: WorkingDays::default(),
+        }
+    }
+
+    /// Sets which weekdays count as working days for attendance rates.
+    pub fn with_working_days(mut self, working_days: WorkingDays) -> Self {
+        self.working_days = working_days;
+        self
+    }
+
+    /// An employee's trend, one point per period including empty ones.
+    pub async fn employee_trend(
+        &self,
+        employee: EmployeeId,
+        query: &TrendQuery,
+    ) -> Result<EmployeeTrend> {
+        let figures = self.store.employee_figures(employee, query).await?;
+        Ok(EmployeeTrend {
+            employee_id: employee,
+            from: query.from(),
+            to: query.to(),
+            granularity: query.granularity(),
+            points: trends::employee_points(query, &figures),
+        })
+    }
+
+    /// A team's trend, with headcount and attendance rate.
+    pub async fn team_trend(&self, team: TeamId, query: &TrendQuery) -> Result<TeamTrend> {
+        let figures = self.store.team_figures(team, query).await?;
+        Ok(TeamTrend {
+            team_id: team,
+            from: query.from(),
+            to: query.to(),
+            granularity: query.granularity(),
+            headcount: figures.headcount,
+            points: trends::team_points(query, &figures, self.working_days),
+        })
+    }
+}

@@ -1,0 +1,326 @@
+//! The store traits every backend implements, and the listing types.
+//!
+//! The traits are small capabilities (teams, employees, sessions, analytics)
+//! joined by [`Store`], which every type implementing all four gets for free,
+//! so a host can hold one `Arc<dyn Store>`.
+//!
+//! Stores enforce the invariants that must hold under concurrency (one open
+//! session per employee, no overlapping sessions, unique team names)
+//! atomically; the services check everything that needs no shared state.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
+    WorkMode,
+};
+use crate::error::{Error, Result};
+use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
+
+/// Teams.
+#[async_trait]
+pub trait TeamStore: Send + Sync {
+    /// Creates a team. Fails with [`crate::Conflict::DuplicateTeamName`] when
+    /// the name is taken (case-insensitively).
+    async fn create_team(&self, team: &NewTeam) -> Result<Team>;
+    /// One team, or [`Error::NotFound`].
+    async fn team(&self, id: TeamId) -> Result<Team>;
+    /// All teams, by id.
+    async fn teams(&self) -> Result<Vec<Team>>;
+}
+
+/// Employees.
+#[async_trait]
+pub trait EmployeeStore: Send + Sync {
+    /// Creates an employee; [`Error::NotFound`] when the team does not exist.
+    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee>;
+    /// One employee, or [`Error::NotFound`].
+    async fn employee(&self, id: EmployeeId) -> Result<Employee>;
+    /// Employees by id, all or those of one team (unknown team: empty list).
+    async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>>;
+}
+
+/// Attendance sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Opens a session at `at`, dated in the team's timezone. Fails with
+    /// [`crate::Conflict::AlreadyClockedIn`] when one is open,
+    /// [`crate::Conflict::Overlap`] when `[at, ∞)` meets an existing session,
+    /// [`Error::NotFound`] for an unknown employee.
+    async fn clock_in(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession>;
+    /// Closes the open session at `at`. Fails with
+    /// [`crate::Conflict::NotClockedIn`] when none is open, with a validation
+    /// error on `at` when it is not after the clock-in, and with
+    /// [`Error::NotFound`] for an unknown employee.
+    async fn clock_out(&self, employee: EmployeeId, at: DateTime<Utc>)
+    -> Result<AttendanceSession>;
+    /// Records a complete past session `[clock_in, clock_out)` in one step,
+    /// for backfilling between existing sessions. The caller guarantees
+    /// `clock_in < clock_out`. Fails with [`crate::Conflict::Overlap`] when it
+    /// meets an existing session (an open one counts as reaching to the end
+    /// of time) and [`Error::NotFound`] for an unknown employee.
+    async fn record_session(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: DateTime<Utc>,
+    ) -> Result<AttendanceSession>;
+    /// The employee's open session, if any (unknown employee: `None`).
+    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>>;
+    /// Sessions matching `filter`, newest clock-in first, one page at a time.
+    async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AttendanceSession>>;
+}
+
+/// Aggregates over sessions, computed where the data lives.
+#[async_trait]
+pub trait AnalyticsStore: Send + Sync {
+    /// Figures per period with data for one employee; [`Error::NotFound`]
+    /// for an unknown employee.
+    async fn employee_figures(
+        &self,
+        employee: EmployeeId,
+        query: &TrendQuery,
+    ) -> Result<Vec<PeriodFigures>>;
+    /// Figures per period with data for one team, and its headcount;
+    /// [`Error::NotFound`] for an unknown team.
+    async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures>;
+}
+
+/// Everything a complete backend provides.
+pub trait Store: TeamStore + EmployeeStore + SessionStore + AnalyticsStore {}
+
+impl<T: TeamStore + EmployeeStore + SessionStore + AnalyticsStore> Store for T {}
+
+#[async_trait]
+impl<T: TeamStore + ?Sized> TeamStore for Arc<T> {
+    async fn create_team(&self, team: &NewTeam) -> Result<Team> {
+        (**self).create_team(team).await
+    }
+    async fn team(&self, id: TeamId) -> Result<Team> {
+        (**self).team(id).await
+    }
+    async fn teams(&self) -> Result<Vec<Team>> {
+        (**self).teams().await
+    }
+}
+
+#[async_trait]
+impl<T: EmployeeStore + ?Sized> EmployeeStore for Arc<T> {
+    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
+        (**self).create_employee(employee).await
+    }
+    async fn employee(&self, id: EmployeeId) -> Result<Employee> {
+        (**self).employee(id).await
+    }
+    async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {
+        (**self).employees(team).await
+    }
+}
+
+#[async_trait]
+impl<T: SessionStore + ?Sized> SessionStore for Arc<T> {
+    async fn clock_in(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        (**self).clock_in(employee, mode, at).await
+    }
+    async fn clock_out(
+        &self,
+        employee: EmployeeId,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        (**self).clock_out(employee, at).await
+    }
+    async fn record_session(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        (**self)
+            .record_session(employee, mode, clock_in, clock_out)
+            .await
+    }
+    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
+        (**self).open_session(employee).await
+    }
+    async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AttendanceSession>> {
+        (**self).sessions(filter, page).await
+    }
+}
+
+#[async_trait]
+impl<T: AnalyticsStore + ?Sized> AnalyticsStore for Arc<T> {
+    async fn employee_figures(
+        &self,
+        employee: EmployeeId,
+        query: &TrendQuery,
+    ) -> Result<Vec<PeriodFigures>> {
+        (**self).employee_figures(employee, query).await
+    }
+    async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures> {
+        (**self).team_figures(team, query).await
+    }
+}
+
+/// Which sessions to list. Every field narrows the result; none set lists all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionFilter {
+    /// Only this employee's sessions.
+    pub employee_id: Option<EmployeeId>,
+    /// Only sessions of this team's employees.
+    pub team_id: Option<TeamId>,
+    /// Only work dates on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Only work dates on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Only this work mode.
+    pub work_mode: Option<WorkMode>,
+}
+
+impl SessionFilter {
+    /// Whether `session`, of an employee in `team`, matches.
+    pub fn matches(&self, session: &AttendanceSession, team: TeamId) -> bool {
+        self.employee_id.is_none_or(|e| e == session.employee_id)
+            && self.team_id.is_none_or(|t| t == team)
+            && self.from.is_none_or(|f| session.work_date >= f)
+            && self.to.is_none_or(|t| session.work_date <= t)
+            && self.work_mode.is_none_or(|m| m == session.work_mode)
+    }
+}
+
+/// A position in the newest-first listing: the last item of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// Clock-in of the last item returned.
+    pub clock_in: DateTime<Utc>,
+    /// Id of the last item returned (breaks ties between equal clock-ins).
+    pub id: SessionId,
+}
+
+impl Cursor {
+    /// The cursor after `session`.
+    pub fn after(session: &AttendanceSession) -> Self {
+        Self {
+            clock_in: session.clock_in,
+            id: session.id,
+        }
+    }
+
+    /// Whether `session` comes after this cursor in newest-first order.
+    pub fn precedes(&self, session: &AttendanceSession) -> bool {
+        (session.clock_in, session.id) < (self.clock_in, self.id)
+    }
+
+    /// An opaque token (hex) a client hands back unchanged.
+    pub fn encode(&self) -> String {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.clock_in.timestamp_micros().to_be_bytes());
+        bytes[8..].copy_from_slice(&self.id.0.to_be_bytes());
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads a token made by [`Cursor::encode`].
+    pub fn decode(token: &str) -> Result<Self> {
+        let invalid = || Error::validation("cursor", "is not a cursor returned by this API");
+        let token = token.trim();
+        if token.len() != 32 || !token.is_ascii() {
+            return Err(invalid());
+        }
+        let mut bytes = [0u8; 16];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&token[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
+        }
+        let mut micros = [0u8; 8];
+        micros.copy_from_slice(&bytes[..8]);
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&bytes[8..]);
+        let clock_in =
+            DateTime::from_timestamp_micros(i64::from_be_bytes(micros)).ok_or_else(invalid)?;
+        Ok(Self {
+            clock_in,
+            id: SessionId(i64::from_be_bytes(id)),
+        })
+    }
+}
+
+/// A page request: at most `limit` items after `cursor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Maximum items to return (already validated by the service).
+    pub limit: u32,
+    /// Where the previous page ended.
+    pub cursor: Option<Cursor>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items, in listing order.
+    pub items: Vec<T>,
+    /// Token for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl Page<AttendanceSession> {
+    /// Builds a page from up to `limit + 1` rows: the extra row only tells
+    /// that another page exists.
+    pub fn from_overfetch(mut rows: Vec<AttendanceSession>, limit: u32) -> Self {
+        let limit = limit as usize;
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|s| Cursor::after(s).encode())
+        } else {
+            None
+        };
+        Self {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn cursors_round_trip(micros in -1_000_000_000_000_000i64..4_000_000_000_000_000i64, id in any::<i64>()) {
+            let clock_in = DateTime::from_timestamp_micros(micros).unwrap();
+            let cursor = Cursor { clock_in, id: SessionId(id) };
+            prop_assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+        }
+
+        #[test]
+        fn garbage_is_not_a_cursor(s in "\\PC{0,40}") {
+            if let Err(e) = Cursor::decode(&s) {
+                prop_assert!(matches!(e, Error::Validation { field: "cursor", .. }), "{:?}", e);
+            }
+        }
+    }
+}

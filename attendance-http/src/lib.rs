@@ -1,0 +1,1 @@
+//! Axum adapter for `attendance` (work in progress: see the HTTP issue).
