@@ -87,11 +87,11 @@ pub fn validate_text(field: &'static str, value: &str, max: usize) -> Result<Str
 pub fn parse_timezone(value: &str) -> Result<Tz> {
     let trimmed = value.trim();
     Tz::from_str(trimmed).map_err(|_| {
-            Error::validation(
-                "timezone",
-                format!("{trimmed:?} is not an IANA timezone such as \"Europe/Berlin\""),
-            )
-        })
+        Error::validation(
+            "timezone",
+            format!("{trimmed:?} is not an IANA timezone such as \"Europe/Berlin\""),
+        )
+    })
 }
 
 /// Where a session was worked from.
@@ -299,7 +299,10 @@ mod tests {
         let team = NewTeam::new("  Platform  ").unwrap();
         assert_eq!(team.name(), "Platform");
         assert_eq!(team.timezone(), Tz::UTC);
-        assert_eq!(team.late_after(), NaiveTime::from_hms_opt(9, 30, 0).unwrap());
+        assert_eq!(
+            team.late_after(),
+            NaiveTime::from_hms_opt(9, 30, 0).unwrap()
+        );
     }
 
     #[test]
@@ -320,10 +323,22 @@ mod tests {
 
     #[test]
     fn timezones_must_parse() {
-        let team = NewTeam::new("Ops").unwrap().with_timezone(" Europe/Berlin ").unwrap();
+        let team = NewTeam::new("Ops")
+            .unwrap()
+            .with_timezone(" Europe/Berlin ")
+            .unwrap();
         assert_eq!(team.timezone(), chrono_tz::Europe::Berlin);
-        let err = NewTeam::new("Ops").unwrap().with_timezone("Mars/Olympus").unwrap_err();
-        assert!(matches!(err, Error::Validation { field: "timezone", .. }));
+        let err = NewTeam::new("Ops")
+            .unwrap()
+            .with_timezone("Mars/Olympus")
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Validation {
+                field: "timezone",
+                ..
+            }
+        ));
     }
 
     #[test]

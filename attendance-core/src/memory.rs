@@ -168,7 +168,8 @@ impl State {
             .into_values()
             .map(|mut f| {
                 let sum = clock_in_sums.get(&f.period).copied().unwrap_or(0);
-                f.avg_clock_in_seconds = (f.days_present > 0).then(|| sum.div_euclid(f.days_present));
+                f.avg_clock_in_seconds =
+                    (f.days_present > 0).then(|| sum.div_euclid(f.days_present));
                 f
             })
             .collect()
@@ -248,7 +249,10 @@ impl SessionStore for InMemoryStore {
         at: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
         let mut state = self.state();
-        if let Some(open) = state.open_index(employee).and_then(|i| state.sessions.get(i)) {
+        if let Some(open) = state
+            .open_index(employee)
+            .and_then(|i| state.sessions.get(i))
+        {
             return Err(Conflict::AlreadyClockedIn {
                 open: Box::new(open.clone()),
             }
@@ -264,7 +268,8 @@ impl SessionStore for InMemoryStore {
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        self.state().insert(employee, mode, clock_in, Some(clock_out))
+        self.state()
+            .insert(employee, mode, clock_in, Some(clock_out))
     }
 
     async fn clock_out(
@@ -287,7 +292,7 @@ impl SessionStore for InMemoryStore {
             .into());
         };
         if at <= session.clock_in {
-            return Err(clock_out_too_early(session, at));
+            return Err(Error::clock_out_too_early(session, at));
         }
         session.clock_out = Some(at);
         Ok(session.clone())
@@ -326,18 +331,6 @@ impl SessionStore for InMemoryStore {
     }
 }
 
-/// The validation error for a clock-out at or before its clock-in.
-pub fn clock_out_too_early(open: &AttendanceSession, at: DateTime<Utc>) -> Error {
-    Error::validation(
-        "at",
-        format!(
-            "clock-out ({}) must be after the clock-in ({})",
-            at.to_rfc3339(),
-            open.clock_in.to_rfc3339()
-        ),
-    )
-}
-
 #[async_trait]
 impl AnalyticsStore for InMemoryStore {
     async fn employee_figures(
@@ -354,7 +347,11 @@ impl AnalyticsStore for InMemoryStore {
     async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures> {
         let state = self.state();
         let t = state.team(team)?;
-        let members: Vec<&Employee> = state.employees.iter().filter(|e| e.team_id == team).collect();
+        let members: Vec<&Employee> = state
+            .employees
+            .iter()
+            .filter(|e| e.team_id == team)
+            .collect();
         Ok(TeamFigures {
             headcount: members.len() as i64,
             periods: state.figures(members.into_iter().map(|e| (e, t)), query),

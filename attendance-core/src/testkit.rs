@@ -260,7 +260,10 @@ pub async fn employees_create_get_list(store: Arc<dyn Store>) {
     let ada = employee(&svc, "Ada", b.id).await;
     assert!(!ada.is_manager);
     assert_eq!(svc.employee(ada.id).await.unwrap(), ada);
-    assert_eq!(svc.employees(None).await.unwrap(), vec![boss.clone(), ada.clone()]);
+    assert_eq!(
+        svc.employees(None).await.unwrap(),
+        vec![boss.clone(), ada.clone()]
+    );
     assert_eq!(svc.employees(Some(a.id)).await.unwrap(), vec![boss]);
     assert_eq!(svc.employees(Some(b.id)).await.unwrap(), vec![ada]);
 }
@@ -290,10 +293,15 @@ pub async fn unknown_ids(store: Arc<dyn Store>) {
         Entity::Team,
     );
     is_missing(
-        svc.clock_in(missing, WorkMode::Wfo, None).await.unwrap_err(),
+        svc.clock_in(missing, WorkMode::Wfo, None)
+            .await
+            .unwrap_err(),
         Entity::Employee,
     );
-    is_missing(svc.clock_out(missing, None).await.unwrap_err(), Entity::Employee);
+    is_missing(
+        svc.clock_out(missing, None).await.unwrap_err(),
+        Entity::Employee,
+    );
     let q = TrendQuery::new(date("2026-10-01"), date("2026-10-31"), Granularity::Week).unwrap();
     is_missing(
         trends.employee_trend(missing, &q).await.unwrap_err(),
@@ -312,7 +320,11 @@ pub async fn clock_in_out_happy_path(store: Arc<dyn Store>) {
     let t = team(&svc, "Ops", "Europe/Berlin").await;
     let e = employee(&svc, "Ada", t.id).await;
     let opened = svc
-        .clock_in(e.id, WorkMode::Wfh, Some(ts("2026-11-02T07:58:12.123456789Z")))
+        .clock_in(
+            e.id,
+            WorkMode::Wfh,
+            Some(ts("2026-11-02T07:58:12.123456789Z")),
+        )
         .await
         .unwrap();
     assert!(opened.is_open());
@@ -340,7 +352,11 @@ pub async fn double_clock_in(store: Arc<dyn Store>) {
         .clock_in(e.id, WorkMode::Wfo, Some(ts("2026-11-02T08:00:00Z")))
         .await
         .unwrap();
-    for at in [None, Some(ts("2026-11-02T07:00:00Z")), Some(ts("2026-11-02T09:00:00Z"))] {
+    for at in [
+        None,
+        Some(ts("2026-11-02T07:00:00Z")),
+        Some(ts("2026-11-02T09:00:00Z")),
+    ] {
         let err = svc.clock_in(e.id, WorkMode::Wfh, at).await.unwrap_err();
         match err {
             Error::Conflict(Conflict::AlreadyClockedIn { open: current }) => {
@@ -362,9 +378,19 @@ pub async fn clock_out_without_open_session(store: Arc<dyn Store>) {
         matches!(err, Error::Conflict(Conflict::NotClockedIn { employee_id }) if employee_id == e.id),
         "{err:?}"
     );
-    cycle(&svc, e.id, WorkMode::Wfo, "2026-11-02T08:00:00Z", Some("2026-11-02T09:00:00Z")).await;
+    cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfo,
+        "2026-11-02T08:00:00Z",
+        Some("2026-11-02T09:00:00Z"),
+    )
+    .await;
     let err = svc.clock_out(e.id, None).await.unwrap_err();
-    assert!(matches!(err, Error::Conflict(Conflict::NotClockedIn { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Conflict(Conflict::NotClockedIn { .. })),
+        "{err:?}"
+    );
 }
 
 /// Clock-out at or before its clock-in is a validation error on `at`, and
@@ -379,7 +405,10 @@ pub async fn clock_out_before_clock_in(store: Arc<dyn Store>) {
         .unwrap();
     for at in ["2026-11-02T07:59:59Z", "2026-11-02T08:00:00Z"] {
         let err = svc.clock_out(e.id, Some(ts(at))).await.unwrap_err();
-        assert!(matches!(err, Error::Validation { field: "at", .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::Validation { field: "at", .. }),
+            "{err:?}"
+        );
     }
     assert_eq!(svc.open_session(e.id).await.unwrap(), Some(open));
 }
@@ -394,7 +423,10 @@ pub async fn future_instants_rejected(store: Arc<dyn Store>) {
         .clock_in(e.id, WorkMode::Wfo, Some(now() + TimeDelta::minutes(6)))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Validation { field: "at", .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Validation { field: "at", .. }),
+        "{err:?}"
+    );
     assert!(svc.open_session(e.id).await.unwrap().is_none());
     // Within the tolerance is fine (a device clock slightly ahead).
     svc.clock_in(e.id, WorkMode::Wfo, Some(now() + TimeDelta::minutes(4)))
@@ -404,7 +436,10 @@ pub async fn future_instants_rejected(store: Arc<dyn Store>) {
         .clock_out(e.id, Some(now() + TimeDelta::hours(1)))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Validation { field: "at", .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Validation { field: "at", .. }),
+        "{err:?}"
+    );
     assert!(svc.open_session(e.id).await.unwrap().is_some());
 }
 
@@ -413,9 +448,23 @@ pub async fn several_sessions_a_day(store: Arc<dyn Store>) {
     let svc = service(&store);
     let t = team(&svc, "Ops", "UTC").await;
     let e = employee(&svc, "Ada", t.id).await;
-    let morning = cycle(&svc, e.id, WorkMode::Wfo, "2026-11-01T08:00:00Z", Some("2026-11-01T12:00:00Z")).await;
+    let morning = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfo,
+        "2026-11-01T08:00:00Z",
+        Some("2026-11-01T12:00:00Z"),
+    )
+    .await;
     // Clocking in again exactly when the previous session ended is fine.
-    let afternoon = cycle(&svc, e.id, WorkMode::Wfh, "2026-11-01T12:00:00Z", Some("2026-11-01T16:00:00Z")).await;
+    let afternoon = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfh,
+        "2026-11-01T12:00:00Z",
+        Some("2026-11-01T16:00:00Z"),
+    )
+    .await;
     assert_eq!(morning.work_date, afternoon.work_date);
     assert_ne!(morning.id, afternoon.id);
     let listed = all_sessions(&svc, &SessionFilter::default()).await;
@@ -428,11 +477,30 @@ pub async fn backfill(store: Arc<dyn Store>) {
     let svc = service(&store);
     let t = team(&svc, "Ops", "UTC").await;
     let e = employee(&svc, "Ada", t.id).await;
-    let tuesday = cycle(&svc, e.id, WorkMode::Wfo, "2026-10-27T08:00:00Z", Some("2026-10-27T16:00:00Z")).await;
-    let friday = cycle(&svc, e.id, WorkMode::Wfo, "2026-10-30T08:00:00Z", Some("2026-10-30T16:00:00Z")).await;
+    let tuesday = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfo,
+        "2026-10-27T08:00:00Z",
+        Some("2026-10-27T16:00:00Z"),
+    )
+    .await;
+    let friday = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfo,
+        "2026-10-30T08:00:00Z",
+        Some("2026-10-30T16:00:00Z"),
+    )
+    .await;
     // A forgotten Thursday, entered the next week between two sessions.
     let thursday = svc
-        .record_session(e.id, WorkMode::Wfh, ts("2026-10-29T09:00:00Z"), ts("2026-10-29T17:00:00Z"))
+        .record_session(
+            e.id,
+            WorkMode::Wfh,
+            ts("2026-10-29T09:00:00Z"),
+            ts("2026-10-29T17:00:00Z"),
+        )
         .await
         .unwrap();
     assert_eq!(thursday.work_date, date("2026-10-29"));
@@ -442,10 +510,18 @@ pub async fn backfill(store: Arc<dyn Store>) {
         .clock_in(e.id, WorkMode::Wfh, Some(ts("2026-10-28T09:00:00Z")))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Conflict(Conflict::Overlap { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Conflict(Conflict::Overlap { .. })),
+        "{err:?}"
+    );
     // Recorded sessions obey the same overlap rule, and their own order.
     let err = svc
-        .record_session(e.id, WorkMode::Wfh, ts("2026-10-29T16:00:00Z"), ts("2026-10-29T18:00:00Z"))
+        .record_session(
+            e.id,
+            WorkMode::Wfh,
+            ts("2026-10-29T16:00:00Z"),
+            ts("2026-10-29T18:00:00Z"),
+        )
         .await
         .unwrap_err();
     match err {
@@ -453,25 +529,62 @@ pub async fn backfill(store: Arc<dyn Store>) {
         other => panic!("expected Overlap, got {other:?}"),
     }
     let err = svc
-        .record_session(e.id, WorkMode::Wfh, ts("2026-10-28T10:00:00Z"), ts("2026-10-28T09:00:00Z"))
+        .record_session(
+            e.id,
+            WorkMode::Wfh,
+            ts("2026-10-28T10:00:00Z"),
+            ts("2026-10-28T09:00:00Z"),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Validation { field: "clock_out", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Validation {
+                field: "clock_out",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // A late device sync: clock-in and clock-out after the latest session.
-    let evening = cycle(&svc, e.id, WorkMode::Wfh, "2026-10-30T18:00:00Z", Some("2026-10-30T19:00:00Z")).await;
+    let evening = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfh,
+        "2026-10-30T18:00:00Z",
+        Some("2026-10-30T19:00:00Z"),
+    )
+    .await;
     // While clocked in today, a past day can still be recorded.
     let today = svc.clock_in(e.id, WorkMode::Wfo, None).await.unwrap();
     let monday = svc
-        .record_session(e.id, WorkMode::Wfo, ts("2026-10-26T08:00:00Z"), ts("2026-10-26T12:00:00Z"))
+        .record_session(
+            e.id,
+            WorkMode::Wfo,
+            ts("2026-10-26T08:00:00Z"),
+            ts("2026-10-26T12:00:00Z"),
+        )
         .await
         .unwrap();
     let err = svc
-        .record_session(e.id, WorkMode::Wfo, ts("2026-11-02T11:30:00Z"), ts("2026-11-02T12:01:00Z"))
+        .record_session(
+            e.id,
+            WorkMode::Wfo,
+            ts("2026-11-02T11:30:00Z"),
+            ts("2026-11-02T12:01:00Z"),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Conflict(Conflict::Overlap { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Conflict(Conflict::Overlap { .. })),
+        "{err:?}"
+    );
     let listed = all_sessions(&svc, &SessionFilter::default()).await;
-    assert_eq!(listed, vec![today, evening, friday, thursday, tuesday, monday]);
+    assert_eq!(
+        listed,
+        vec![today, evening, friday, thursday, tuesday, monday]
+    );
 }
 
 /// A session that would overlap another of the same employee is refused
@@ -481,16 +594,37 @@ pub async fn overlap_rejected(store: Arc<dyn Store>) {
     let t = team(&svc, "Ops", "UTC").await;
     let e = employee(&svc, "Ada", t.id).await;
     let other = employee(&svc, "Bob", t.id).await;
-    let day = cycle(&svc, e.id, WorkMode::Wfo, "2026-10-30T08:00:00Z", Some("2026-10-30T16:00:00Z")).await;
-    for at in ["2026-10-30T07:00:00Z", "2026-10-30T08:00:00Z", "2026-10-30T15:59:59Z"] {
-        let err = svc.clock_in(e.id, WorkMode::Wfh, Some(ts(at))).await.unwrap_err();
+    let day = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfo,
+        "2026-10-30T08:00:00Z",
+        Some("2026-10-30T16:00:00Z"),
+    )
+    .await;
+    for at in [
+        "2026-10-30T07:00:00Z",
+        "2026-10-30T08:00:00Z",
+        "2026-10-30T15:59:59Z",
+    ] {
+        let err = svc
+            .clock_in(e.id, WorkMode::Wfh, Some(ts(at)))
+            .await
+            .unwrap_err();
         match err {
             Error::Conflict(Conflict::Overlap { existing }) => assert_eq!(*existing, day),
             other => panic!("{at}: expected Overlap, got {other:?}"),
         }
     }
     assert!(svc.open_session(e.id).await.unwrap().is_none());
-    cycle(&svc, other.id, WorkMode::Wfo, "2026-10-30T09:00:00Z", Some("2026-10-30T10:00:00Z")).await;
+    cycle(
+        &svc,
+        other.id,
+        WorkMode::Wfo,
+        "2026-10-30T09:00:00Z",
+        Some("2026-10-30T10:00:00Z"),
+    )
+    .await;
     assert_eq!(all_sessions(&svc, &SessionFilter::default()).await.len(), 2);
 }
 
@@ -511,7 +645,14 @@ pub async fn night_shift_across_midnight(store: Arc<dyn Store>) {
         .unwrap();
     let e = employee(&svc, "Nina", ny.id).await;
     // 22:00 to 06:00 in New York (UTC-5 in January): both UTC instants are on the 16th.
-    let shift = cycle(&svc, e.id, WorkMode::Wfo, "2026-01-16T03:00:00Z", Some("2026-01-16T11:00:00Z")).await;
+    let shift = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfo,
+        "2026-01-16T03:00:00Z",
+        Some("2026-01-16T11:00:00Z"),
+    )
+    .await;
     assert_eq!(shift.work_date, date("2026-01-15"));
     let on_15th = SessionFilter {
         from: Some(date("2026-01-15")),
@@ -529,14 +670,24 @@ pub async fn night_shift_across_midnight(store: Arc<dyn Store>) {
     // East of UTC: 04:00 in Kolkata (UTC+05:30) is 22:30 UTC the day before.
     let kolkata = team(&svc, "Kolkata", "Asia/Kolkata").await;
     let k = employee(&svc, "Kiran", kolkata.id).await;
-    let early = cycle(&svc, k.id, WorkMode::Wfh, "2026-01-15T22:30:00Z", Some("2026-01-16T06:30:00Z")).await;
+    let early = cycle(
+        &svc,
+        k.id,
+        WorkMode::Wfh,
+        "2026-01-15T22:30:00Z",
+        Some("2026-01-16T06:30:00Z"),
+    )
+    .await;
     assert_eq!(early.work_date, date("2026-01-16"));
 
     let q = TrendQuery::new(date("2026-01-15"), date("2026-01-16"), Granularity::Day).unwrap();
     let trend = trends.employee_trend(e.id, &q).await.unwrap();
     assert_eq!(trend.points.len(), 2);
     let first = &trend.points[0];
-    assert_eq!((first.days_present, first.sessions, first.worked_seconds), (1, 1, 8 * 3600));
+    assert_eq!(
+        (first.days_present, first.sessions, first.worked_seconds),
+        (1, 1, 8 * 3600)
+    );
     assert_eq!(first.avg_clock_in, Some(time("22:00:00")));
     assert_eq!(first.late_arrivals, 0, "22:00 is before the team's 22:15");
     assert_eq!(trend.points[1].days_present, 0);
@@ -553,17 +704,45 @@ pub async fn dst_change_days_in_berlin(store: Arc<dyn Store>) {
     let t = team(&svc, "Berlin", "Europe/Berlin").await;
     let e = employee(&svc, "Bea", t.id).await;
     // 22:00 CET on 28 March to 06:00 CEST on 29 March: 7 hours, not 8.
-    let spring = cycle(&svc, e.id, WorkMode::Wfo, "2026-03-28T21:00:00Z", Some("2026-03-29T04:00:00Z")).await;
+    let spring = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfo,
+        "2026-03-28T21:00:00Z",
+        Some("2026-03-29T04:00:00Z"),
+    )
+    .await;
     assert_eq!(spring.work_date, date("2026-03-28"));
     // 08:00 CEST on the change day itself.
-    let after = cycle(&svc, e.id, WorkMode::Wfh, "2026-03-29T06:00:00Z", Some("2026-03-29T10:00:00Z")).await;
+    let after = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfh,
+        "2026-03-29T06:00:00Z",
+        Some("2026-03-29T10:00:00Z"),
+    )
+    .await;
     assert_eq!(after.work_date, date("2026-03-29"));
     // 22:00 CEST on 24 October to 06:00 CET on 25 October: 9 hours.
-    let autumn = cycle(&svc, e.id, WorkMode::Wfo, "2026-10-24T20:00:00Z", Some("2026-10-25T05:00:00Z")).await;
+    let autumn = cycle(
+        &svc,
+        e.id,
+        WorkMode::Wfo,
+        "2026-10-24T20:00:00Z",
+        Some("2026-10-25T05:00:00Z"),
+    )
+    .await;
     assert_eq!(autumn.work_date, date("2026-10-24"));
     // 02:30 CET, the second 02:30 of 25 October, for a colleague.
     let cem = employee(&svc, "Cem", t.id).await;
-    let repeated = cycle(&svc, cem.id, WorkMode::Wfh, "2026-10-25T01:30:00Z", Some("2026-10-25T02:00:00Z")).await;
+    let repeated = cycle(
+        &svc,
+        cem.id,
+        WorkMode::Wfh,
+        "2026-10-25T01:30:00Z",
+        Some("2026-10-25T02:00:00Z"),
+    )
+    .await;
     assert_eq!(repeated.work_date, date("2026-10-25"));
 
     let q = TrendQuery::new(date("2026-03-28"), date("2026-03-29"), Granularity::Day).unwrap();
@@ -588,16 +767,60 @@ pub async fn listing_filters(store: Arc<dyn Store>) {
     let b = team(&svc, "B", "UTC").await;
     let ada = employee(&svc, "Ada", a.id).await;
     let bob = employee(&svc, "Bob", b.id).await;
-    let s1 = cycle(&svc, ada.id, WorkMode::Wfo, "2026-10-26T08:00:00Z", Some("2026-10-26T16:00:00Z")).await;
-    let s2 = cycle(&svc, ada.id, WorkMode::Wfh, "2026-10-27T08:00:00Z", Some("2026-10-27T16:00:00Z")).await;
+    let s1 = cycle(
+        &svc,
+        ada.id,
+        WorkMode::Wfo,
+        "2026-10-26T08:00:00Z",
+        Some("2026-10-26T16:00:00Z"),
+    )
+    .await;
+    let s2 = cycle(
+        &svc,
+        ada.id,
+        WorkMode::Wfh,
+        "2026-10-27T08:00:00Z",
+        Some("2026-10-27T16:00:00Z"),
+    )
+    .await;
     let s3 = cycle(&svc, bob.id, WorkMode::Wfh, "2026-10-27T09:00:00Z", None).await;
     let cases = [
         (SessionFilter::default(), vec![&s3, &s2, &s1]),
-        (SessionFilter { employee_id: Some(ada.id), ..Default::default() }, vec![&s2, &s1]),
-        (SessionFilter { team_id: Some(b.id), ..Default::default() }, vec![&s3]),
-        (SessionFilter { work_mode: Some(WorkMode::Wfh), ..Default::default() }, vec![&s3, &s2]),
-        (SessionFilter { from: Some(date("2026-10-27")), ..Default::default() }, vec![&s3, &s2]),
-        (SessionFilter { to: Some(date("2026-10-26")), ..Default::default() }, vec![&s1]),
+        (
+            SessionFilter {
+                employee_id: Some(ada.id),
+                ..Default::default()
+            },
+            vec![&s2, &s1],
+        ),
+        (
+            SessionFilter {
+                team_id: Some(b.id),
+                ..Default::default()
+            },
+            vec![&s3],
+        ),
+        (
+            SessionFilter {
+                work_mode: Some(WorkMode::Wfh),
+                ..Default::default()
+            },
+            vec![&s3, &s2],
+        ),
+        (
+            SessionFilter {
+                from: Some(date("2026-10-27")),
+                ..Default::default()
+            },
+            vec![&s3, &s2],
+        ),
+        (
+            SessionFilter {
+                to: Some(date("2026-10-26")),
+                ..Default::default()
+            },
+            vec![&s1],
+        ),
         (
             SessionFilter {
                 team_id: Some(a.id),
@@ -608,7 +831,14 @@ pub async fn listing_filters(store: Arc<dyn Store>) {
             },
             vec![&s2],
         ),
-        (SessionFilter { employee_id: Some(ada.id), team_id: Some(b.id), ..Default::default() }, vec![]),
+        (
+            SessionFilter {
+                employee_id: Some(ada.id),
+                team_id: Some(b.id),
+                ..Default::default()
+            },
+            vec![],
+        ),
     ];
     for (filter, expected) in cases {
         let got = all_sessions(&svc, &filter).await;
@@ -629,7 +859,13 @@ pub async fn listing_filters(store: Arc<dyn Store>) {
         .sessions(&SessionFilter::default(), None, Some("not-a-cursor"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Validation { field: "cursor", .. }));
+    assert!(matches!(
+        err,
+        Error::Validation {
+            field: "cursor",
+            ..
+        }
+    ));
     let reversed = SessionFilter {
         from: Some(date("2026-10-27")),
         to: Some(date("2026-10-26")),
@@ -654,8 +890,13 @@ pub async fn pagination_without_gaps_or_duplicates(store: Arc<dyn Store>) {
         for person in &people {
             // Everyone clocks in at the same instant: ties are broken by id.
             let at = start + TimeDelta::days(day);
-            let s = svc.clock_in(person.id, WorkMode::Wfo, Some(at)).await.unwrap();
-            svc.clock_out(person.id, Some(at + TimeDelta::hours(8))).await.unwrap();
+            let s = svc
+                .clock_in(person.id, WorkMode::Wfo, Some(at))
+                .await
+                .unwrap();
+            svc.clock_out(person.id, Some(at + TimeDelta::hours(8)))
+                .await
+                .unwrap();
             expected.insert(s.id);
         }
     }
@@ -673,7 +914,11 @@ pub async fn pagination_without_gaps_or_duplicates(store: Arc<dyn Store>) {
             if pages == 2 && limit == 5 {
                 // A new, newest session must not shift later pages.
                 let late = svc
-                    .clock_in(people[0].id, WorkMode::Wfh, Some(now() - TimeDelta::minutes(1)))
+                    .clock_in(
+                        people[0].id,
+                        WorkMode::Wfh,
+                        Some(now() - TimeDelta::minutes(1)),
+                    )
                     .await
                     .unwrap();
                 svc.clock_out(people[0].id, None).await.unwrap();
@@ -715,15 +960,55 @@ pub async fn trend_figures_hand_computed(store: Arc<dyn Store>) {
     let stranger = employee(&svc, "Stranger", other_team.id).await;
     use WorkMode::{Wfh, Wfo};
     for (who, mode, i, o) in [
-        (ada.id, Wfo, "2026-03-02T07:00:00Z", Some("2026-03-02T11:00:00Z")),
-        (ada.id, Wfo, "2026-03-02T11:30:00Z", Some("2026-03-02T15:30:00Z")),
-        (ada.id, Wfh, "2026-03-03T08:45:00Z", Some("2026-03-03T16:45:00Z")),
-        (ada.id, Wfh, "2026-03-04T08:00:00Z", Some("2026-03-04T11:00:00Z")),
-        (ada.id, Wfo, "2026-03-04T12:00:00Z", Some("2026-03-04T16:00:00Z")),
-        (bob.id, Wfo, "2026-03-02T09:00:00Z", Some("2026-03-02T17:00:00Z")),
-        (bob.id, Wfh, "2026-03-07T09:00:00Z", Some("2026-03-07T11:00:00Z")),
+        (
+            ada.id,
+            Wfo,
+            "2026-03-02T07:00:00Z",
+            Some("2026-03-02T11:00:00Z"),
+        ),
+        (
+            ada.id,
+            Wfo,
+            "2026-03-02T11:30:00Z",
+            Some("2026-03-02T15:30:00Z"),
+        ),
+        (
+            ada.id,
+            Wfh,
+            "2026-03-03T08:45:00Z",
+            Some("2026-03-03T16:45:00Z"),
+        ),
+        (
+            ada.id,
+            Wfh,
+            "2026-03-04T08:00:00Z",
+            Some("2026-03-04T11:00:00Z"),
+        ),
+        (
+            ada.id,
+            Wfo,
+            "2026-03-04T12:00:00Z",
+            Some("2026-03-04T16:00:00Z"),
+        ),
+        (
+            bob.id,
+            Wfo,
+            "2026-03-02T09:00:00Z",
+            Some("2026-03-02T17:00:00Z"),
+        ),
+        (
+            bob.id,
+            Wfh,
+            "2026-03-07T09:00:00Z",
+            Some("2026-03-07T11:00:00Z"),
+        ),
         (bob.id, Wfo, "2026-03-09T07:30:00Z", None),
-        (stranger.id, Wfo, "2026-03-02T07:00:00Z", Some("2026-03-02T20:00:00Z")),
+        (
+            stranger.id,
+            Wfo,
+            "2026-03-02T07:00:00Z",
+            Some("2026-03-02T20:00:00Z"),
+        ),
     ] {
         cycle(&svc, who, mode, i, o).await;
     }
@@ -750,9 +1035,39 @@ pub async fn trend_figures_hand_computed(store: Arc<dyn Store>) {
     assert_eq!(
         got,
         vec![
-            ("2026-03-02", 1, 2, 28_800, Some(time("08:00:00")), 0, 1, 0, 0),
-            ("2026-03-03", 1, 1, 28_800, Some(time("09:45:00")), 1, 0, 1, 0),
-            ("2026-03-04", 1, 2, 25_200, Some(time("09:00:00")), 1, 1, 0, 0),
+            (
+                "2026-03-02",
+                1,
+                2,
+                28_800,
+                Some(time("08:00:00")),
+                0,
+                1,
+                0,
+                0
+            ),
+            (
+                "2026-03-03",
+                1,
+                1,
+                28_800,
+                Some(time("09:45:00")),
+                1,
+                0,
+                1,
+                0
+            ),
+            (
+                "2026-03-04",
+                1,
+                2,
+                25_200,
+                Some(time("09:00:00")),
+                1,
+                1,
+                0,
+                0
+            ),
         ]
     );
 
@@ -761,11 +1076,17 @@ pub async fn trend_figures_hand_computed(store: Arc<dyn Store>) {
     assert_eq!(week.points.len(), 1);
     let p = &week.points[0];
     assert_eq!(p.label, "2026-W10");
-    assert_eq!((p.days_present, p.sessions, p.worked_seconds), (3, 5, 82_800));
+    assert_eq!(
+        (p.days_present, p.sessions, p.worked_seconds),
+        (3, 5, 82_800)
+    );
     assert_eq!(p.hours_worked, 23.0);
     // (08:00 + 09:45 + 09:00) / 3
     assert_eq!(p.avg_clock_in, Some(time("08:55:00")));
-    assert_eq!((p.wfh_days, p.wfo_days, p.late_arrivals, p.open_sessions), (2, 2, 1, 0));
+    assert_eq!(
+        (p.wfh_days, p.wfo_days, p.late_arrivals, p.open_sessions),
+        (2, 2, 1, 0)
+    );
 
     let q = TrendQuery::new(date("2026-03-02"), date("2026-03-15"), Granularity::Week).unwrap();
     let team_trend = trends.team_trend(t.id, &q).await.unwrap();
@@ -773,22 +1094,45 @@ pub async fn trend_figures_hand_computed(store: Arc<dyn Store>) {
     assert_eq!(team_trend.points.len(), 2);
     let w10 = &team_trend.points[0];
     assert_eq!(
-        (w10.figures.days_present, w10.figures.sessions, w10.figures.worked_seconds),
+        (
+            w10.figures.days_present,
+            w10.figures.sessions,
+            w10.figures.worked_seconds
+        ),
         (5, 7, 118_800)
     );
     // (08:00 + 09:45 + 09:00 + 10:00 + 10:00) / 5
     assert_eq!(w10.figures.avg_clock_in, Some(time("09:21:00")));
     assert_eq!(
-        (w10.figures.wfh_days, w10.figures.wfo_days, w10.figures.late_arrivals, w10.figures.open_sessions),
+        (
+            w10.figures.wfh_days,
+            w10.figures.wfo_days,
+            w10.figures.late_arrivals,
+            w10.figures.open_sessions
+        ),
         (3, 3, 3, 0)
     );
     assert_eq!((w10.working_days, w10.days_present_on_working_days), (5, 4));
     // 4 present weekdays / (3 people × 5 days)
     assert_eq!(w10.attendance_rate, Some(0.2667));
     let w11 = &team_trend.points[1];
-    assert_eq!((w11.figures.days_present, w11.figures.sessions, w11.figures.worked_seconds), (1, 1, 0));
+    assert_eq!(
+        (
+            w11.figures.days_present,
+            w11.figures.sessions,
+            w11.figures.worked_seconds
+        ),
+        (1, 1, 0)
+    );
     assert_eq!(w11.figures.avg_clock_in, Some(time("08:30:00")));
-    assert_eq!((w11.figures.open_sessions, w11.figures.wfo_days, w11.figures.late_arrivals), (1, 1, 0));
+    assert_eq!(
+        (
+            w11.figures.open_sessions,
+            w11.figures.wfo_days,
+            w11.figures.late_arrivals
+        ),
+        (1, 1, 0)
+    );
     assert_eq!(w11.attendance_rate, Some(0.0667));
 
     let q = TrendQuery::new(date("2026-02-15"), date("2026-03-31"), Granularity::Month).unwrap();
@@ -845,22 +1189,36 @@ fn generated_ops(employees: usize, days: i64) -> Vec<Op> {
                 } else {
                     13 * 60 + rng.next(120)
                 };
-                let clock_in =
-                    start + TimeDelta::days(day) + TimeDelta::minutes(minute as i64) + TimeDelta::seconds(rng.next(60) as i64);
+                let clock_in = start
+                    + TimeDelta::days(day)
+                    + TimeDelta::minutes(minute as i64)
+                    + TimeDelta::seconds(rng.next(60) as i64);
                 if clock_in <= last_end {
                     continue;
                 }
-                let mode = if rng.next(5) < 2 { WorkMode::Wfh } else { WorkMode::Wfo };
+                let mode = if rng.next(5) < 2 {
+                    WorkMode::Wfh
+                } else {
+                    WorkMode::Wfo
+                };
                 let forgot = day == days - 1 || rng.next(200) == 0;
-                let clock_out = (!forgot)
-                    .then(|| clock_in + TimeDelta::minutes(60 + rng.next(5 * 60) as i64));
-                ops.push(Op { employee, mode, clock_in, clock_out });
+                let clock_out =
+                    (!forgot).then(|| clock_in + TimeDelta::minutes(60 + rng.next(5 * 60) as i64));
+                ops.push(Op {
+                    employee,
+                    mode,
+                    clock_in,
+                    clock_out,
+                });
                 match clock_out {
                     Some(out) => last_end = out,
                     None => break,
                 }
             }
-            if ops.last().is_some_and(|op| op.employee == employee && op.clock_out.is_none()) {
+            if ops
+                .last()
+                .is_some_and(|op| op.employee == employee && op.clock_out.is_none())
+            {
                 break;
             }
         }
@@ -972,7 +1330,9 @@ pub async fn concurrent_cycles_lose_nothing(store: Arc<dyn Store>) {
                 let opened = svc.clock_in(who, WorkMode::Wfh, Some(at)).await.unwrap();
                 // A second clock-in while this one is open is refused.
                 assert!(svc.clock_in(who, WorkMode::Wfo, Some(at)).await.is_err());
-                svc.clock_out(who, Some(at + TimeDelta::minutes(5))).await.unwrap();
+                svc.clock_out(who, Some(at + TimeDelta::minutes(5)))
+                    .await
+                    .unwrap();
                 acknowledged.push(opened.id);
             }
             acknowledged

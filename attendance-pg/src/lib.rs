@@ -1,1 +1,193 @@
-//! PostgreSQL store for `attendance`.
+//! PostgreSQL store for the `attendance` library.
+//!
+//! [`PgStore`] implements every store trait of [`attendance_core`] with
+//! sqlx: one round trip for a clock-in or clock-out in the common case,
+//! invariants enforced by the schema (one open session per employee through
+//! a partial unique index, no overlapping sessions through an exclusion
+//! constraint), and trends aggregated in SQL.
+//!
+//! Migrations are embedded and kept in the schema `attendance`, tracking
+//! table included, so they never collide with the host's own migrations.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use attendance_core::service::AttendanceService;
+//! use attendance_pg::{PgConfig, PgStore};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = PgStore::connect(&PgConfig::new("postgres://postgres@localhost/app")).await?;
+//! store.migrate().await?;
+//! let service = AttendanceService::new(Arc::new(store));
+//! # Ok(()) }
+//! ```
+//!
+//! # Transient failures
+//! Reads are retried with exponential backoff and jitter on serialization
+//! failures, deadlocks, pool time-outs and lost connections. Writes are
+//! retried only when the statement certainly did not take effect
+//! (serialization failure, deadlock, pool time-out, connection refused); a
+//! connection lost mid-write surfaces as [`attendance_core::Error::Unavailable`],
+//! and a retry by the caller is safe because the schema refuses a duplicate
+//! open session.
+
+mod analytics;
+mod error;
+mod retry;
+mod store;
+
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+pub use error::Error;
+
+/// The schema that holds every object of this library.
+pub const SCHEMA: &str = "attendance";
+
+/// The embedded migrations, as written. Use [`PgStore::migrate`] or
+/// [`migrate`], which point the tracking table at [`SCHEMA`].
+pub static MIGRATIONS: Migrator = sqlx::migrate!();
+
+/// Applies the embedded migrations to `pool`, keeping the tracking table in
+/// `attendance._sqlx_migrations`. Safe to call from several processes at
+/// once (sqlx takes an advisory lock).
+pub async fn migrate(pool: &PgPool) -> Result<(), Error> {
+    let mut migrator = Migrator {
+        migrations: MIGRATIONS.migrations.clone(),
+        ..Migrator::DEFAULT
+    };
+    migrator.create_schema(SCHEMA);
+    migrator.dangerous_set_table_name("attendance._sqlx_migrations");
+    migrator.run(pool).await.map_err(Error::Migrate)
+}
+
+/// Connection settings; every default is documented on its setter.
+#[derive(Clone)]
+pub struct PgConfig {
+    url: String,
+    max_connections: u32,
+    min_connections: u32,
+    acquire_timeout: Duration,
+    statement_timeout: Option<Duration>,
+    max_retries: usize,
+}
+
+impl std::fmt::Debug for PgConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password.
+        f.debug_struct("PgConfig")
+            .field("url", &"***")
+            .field("max_connections", &self.max_connections)
+            .field("min_connections", &self.min_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+impl PgConfig {
+    /// Settings for the database at `url` (`postgres://user:pass@host/db`).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(30)),
+            max_retries: 3,
+        }
+    }
+
+    /// Pool size. Default: 16.
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// Connections kept open when idle. Default: 0.
+    pub fn min_connections(mut self, n: u32) -> Self {
+        self.min_connections = n;
+        self
+    }
+
+    /// How long a call waits for a free connection before failing with
+    /// [`attendance_core::Error::Unavailable`]. Default: 5 s.
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// `statement_timeout` set on every connection; `None` keeps the
+    /// server's. Default: 30 s.
+    pub fn statement_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// Retries after a transient failure. Default: 3.
+    pub fn max_retries(mut self, n: usize) -> Self {
+        self.max_retries = n;
+        self
+    }
+}
+
+/// The PostgreSQL store. Cheap to clone (it holds a pool).
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    retry: retry::Policy,
+}
+
+impl PgStore {
+    /// Opens a pool with `config`; fails when the database is unreachable.
+    pub async fn connect(config: &PgConfig) -> Result<Self, Error> {
+        let mut options: PgConnectOptions = config
+            .url
+            .parse()
+            .map_err(|_| Error::Config("DATABASE_URL is not a valid postgres:// URL".into()))?;
+        options = options.application_name("attendance");
+        if let Some(timeout) = config.statement_timeout {
+            options = options.options([("statement_timeout", timeout.as_millis().to_string())]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .min_connections(config.min_connections)
+            .acquire_timeout(config.acquire_timeout)
+            .connect_with(options)
+            .await
+            .map_err(Error::Connect)?;
+        Ok(Self {
+            pool,
+            retry: retry::Policy::new(config.max_retries),
+        })
+    }
+
+    /// A store over an existing pool (the host's own), with default retries.
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self {
+            pool,
+            retry: retry::Policy::new(3),
+        }
+    }
+
+    /// Applies the embedded migrations (see [`migrate`]).
+    pub async fn migrate(&self) -> Result<(), Error> {
+        migrate(&self.pool).await
+    }
+
+    /// The pool, for health checks or the host's own queries.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), attendance_core::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(error::map)
+    }
+}

@@ -1,0 +1,499 @@
+//! The store traits over PostgreSQL.
+//!
+//! Every statement is a static string or built by `QueryBuilder` from fixed
+//! fragments; caller input only ever travels as bind parameters.
+
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use attendance_core::store::{
+    EmployeeStore, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+};
+use attendance_core::{
+    AttendanceSession, Conflict, Employee, EmployeeId, Entity, Error, NewEmployee, NewTeam, Result,
+    SessionId, Team, TeamId, WorkMode,
+};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+use sqlx::{FromRow, Postgres, QueryBuilder};
+
+use crate::PgStore;
+use crate::error::{map, sqlstate, violates};
+
+const SESSION_COLUMNS: &str = "id, employee_id, work_date, clock_in, clock_out, work_mode";
+
+#[derive(FromRow)]
+struct TeamRow {
+    id: i64,
+    name: String,
+    timezone: String,
+    late_after: NaiveTime,
+}
+
+impl TryFrom<TeamRow> for Team {
+    type Error = Error;
+
+    fn try_from(row: TeamRow) -> Result<Self> {
+        let timezone = Tz::from_str(&row.timezone).map_err(|_| {
+            Error::backend(format!(
+                "team {} has an unknown timezone {:?} in the database",
+                row.id, row.timezone
+            ))
+        })?;
+        Ok(Team {
+            id: TeamId(row.id),
+            name: row.name,
+            timezone,
+            late_after: row.late_after,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct EmployeeRow {
+    id: i64,
+    team_id: i64,
+    name: String,
+    role: String,
+    is_manager: bool,
+}
+
+impl From<EmployeeRow> for Employee {
+    fn from(row: EmployeeRow) -> Self {
+        Employee {
+            id: EmployeeId(row.id),
+            name: row.name,
+            role: row.role,
+            team_id: TeamId(row.team_id),
+            is_manager: row.is_manager,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct SessionRow {
+    id: i64,
+    employee_id: i64,
+    work_date: NaiveDate,
+    clock_in: DateTime<Utc>,
+    clock_out: Option<DateTime<Utc>>,
+    work_mode: String,
+}
+
+impl TryFrom<SessionRow> for AttendanceSession {
+    type Error = Error;
+
+    fn try_from(row: SessionRow) -> Result<Self> {
+        Ok(AttendanceSession {
+            id: SessionId(row.id),
+            employee_id: EmployeeId(row.employee_id),
+            work_date: row.work_date,
+            clock_in: row.clock_in,
+            clock_out: row.clock_out,
+            work_mode: WorkMode::from_str(&row.work_mode).map_err(Error::backend)?,
+        })
+    }
+}
+
+fn session(row: SessionRow) -> Result<AttendanceSession> {
+    AttendanceSession::try_from(row)
+}
+
+#[async_trait]
+impl TeamStore for PgStore {
+    async fn create_team(&self, team: &NewTeam) -> Result<Team> {
+        let late_after = team.late_after();
+        let result = self
+            .retry
+            .write(|| {
+                sqlx::query_as::<_, TeamRow>(
+                    "INSERT INTO attendance.teams (name, timezone, late_after) VALUES ($1, $2, $3) \
+                     RETURNING id, name, timezone, late_after",
+                )
+                .bind(team.name())
+                .bind(team.timezone().name())
+                .bind(late_after)
+                .fetch_one(&self.pool)
+            })
+            .await;
+        match result {
+            Ok(row) => row.try_into(),
+            Err(e) if violates(&e, sqlstate::UNIQUE_VIOLATION, "teams_name_unique") => {
+                Err(Conflict::DuplicateTeamName {
+                    name: team.name().to_owned(),
+                }
+                .into())
+            }
+            Err(e) => Err(map(e)),
+        }
+    }
+
+    async fn team(&self, id: TeamId) -> Result<Team> {
+        self.retry
+            .read(|| {
+                sqlx::query_as::<_, TeamRow>(
+                    "SELECT id, name, timezone, late_after FROM attendance.teams WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+            })
+            .await
+            .map_err(map)?
+            .ok_or_else(|| Error::not_found(Entity::Team, id))?
+            .try_into()
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>> {
+        self.retry
+            .read(|| {
+                sqlx::query_as::<_, TeamRow>(
+                    "SELECT id, name, timezone, late_after FROM attendance.teams ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+            })
+            .await
+            .map_err(map)?
+            .into_iter()
+            .map(Team::try_from)
+            .collect()
+    }
+}
+
+#[async_trait]
+impl EmployeeStore for PgStore {
+    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
+        let result = self
+            .retry
+            .write(|| {
+                sqlx::query_as::<_, EmployeeRow>(
+                    "INSERT INTO attendance.employees (team_id, name, role, is_manager) \
+                     VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager",
+                )
+                .bind(employee.team_id().0)
+                .bind(employee.name())
+                .bind(employee.role())
+                .bind(employee.is_manager())
+                .fetch_one(&self.pool)
+            })
+            .await;
+        match result {
+            Ok(row) => Ok(row.into()),
+            Err(e)
+                if violates(
+                    &e,
+                    sqlstate::FOREIGN_KEY_VIOLATION,
+                    "employees_team_id_fkey",
+                ) =>
+            {
+                Err(Error::not_found(Entity::Team, employee.team_id()))
+            }
+            Err(e) => Err(map(e)),
+        }
+    }
+
+    async fn employee(&self, id: EmployeeId) -> Result<Employee> {
+        self.retry
+            .read(|| {
+                sqlx::query_as::<_, EmployeeRow>(
+                    "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+                     WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+            })
+            .await
+            .map_err(map)?
+            .map(Employee::from)
+            .ok_or_else(|| Error::not_found(Entity::Employee, id))
+    }
+
+    async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {
+        let rows = self
+            .retry
+            .read(|| {
+                sqlx::query_as::<_, EmployeeRow>(
+                    "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+                     WHERE $1::bigint IS NULL OR team_id = $1 ORDER BY id",
+                )
+                .bind(team.map(|t| t.0))
+                .fetch_all(&self.pool)
+            })
+            .await
+            .map_err(map)?;
+        Ok(rows.into_iter().map(Employee::from).collect())
+    }
+}
+
+impl PgStore {
+    /// Inserts `[clock_in, clock_out)`, dating it in the team's timezone in
+    /// the same statement. Constraint violations are returned raw so the
+    /// caller can explain them.
+    async fn insert_session(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: Option<DateTime<Utc>>,
+    ) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
+        self.retry
+            .write(|| {
+                sqlx::query_as::<_, SessionRow>(
+                    "INSERT INTO attendance.sessions \
+                         (employee_id, work_date, clock_in, clock_out, work_mode) \
+                     SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
+                     FROM attendance.employees e \
+                     JOIN attendance.teams t ON t.id = e.team_id \
+                     WHERE e.id = $1 \
+                     RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
+                )
+                .bind(employee.0)
+                .bind(clock_in)
+                .bind(clock_out)
+                .bind(mode.as_str())
+                .fetch_optional(&self.pool)
+            })
+            .await
+    }
+
+    /// The first session of `employee` meeting `[from, to)` (`to = None`:
+    /// open-ended).
+    async fn first_overlapping(
+        &self,
+        employee: EmployeeId,
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Option<AttendanceSession>> {
+        self.retry
+            .read(|| {
+                sqlx::query_as::<_, SessionRow>(
+                    "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+                     FROM attendance.sessions \
+                     WHERE employee_id = $1 \
+                       AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
+                     ORDER BY clock_in, id LIMIT 1",
+                )
+                .bind(employee.0)
+                .bind(from)
+                .bind(to)
+                .fetch_optional(&self.pool)
+            })
+            .await
+            .map_err(map)?
+            .map(session)
+            .transpose()
+    }
+
+    async fn employee_exists(&self, employee: EmployeeId) -> Result<bool> {
+        self.retry
+            .read(|| {
+                sqlx::query_scalar::<_, bool>(
+                    "SELECT EXISTS (SELECT 1 FROM attendance.employees WHERE id = $1)",
+                )
+                .bind(employee.0)
+                .fetch_one(&self.pool)
+            })
+            .await
+            .map_err(map)
+    }
+
+    /// Explains a refused insert: the open session (for a clock-in), else
+    /// the overlapping one. `None` when the conflicting session is gone by
+    /// now (closed or removed concurrently), so the insert may be tried again.
+    async fn explain_conflict(
+        &self,
+        employee: EmployeeId,
+        clock_in: DateTime<Utc>,
+        clock_out: Option<DateTime<Utc>>,
+    ) -> Result<Option<Error>> {
+        if clock_out.is_none()
+            && let Some(open) = self.open_session(employee).await?
+        {
+            return Ok(Some(
+                Conflict::AlreadyClockedIn {
+                    open: Box::new(open),
+                }
+                .into(),
+            ));
+        }
+        Ok(self
+            .first_overlapping(employee, clock_in, clock_out)
+            .await?
+            .map(|existing| {
+                Conflict::Overlap {
+                    existing: Box::new(existing),
+                }
+                .into()
+            }))
+    }
+
+    async fn open_new(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: Option<DateTime<Utc>>,
+    ) -> Result<AttendanceSession> {
+        // A conflict whose cause vanished before we could read it is retried
+        // once; a second one is reported as a transient failure.
+        for _ in 0..2 {
+            match self
+                .insert_session(employee, mode, clock_in, clock_out)
+                .await
+            {
+                Ok(Some(row)) => return session(row),
+                Ok(None) => return Err(Error::not_found(Entity::Employee, employee)),
+                Err(e)
+                    if violates(
+                        &e,
+                        sqlstate::UNIQUE_VIOLATION,
+                        "sessions_one_open_per_employee",
+                    ) || violates(&e, sqlstate::EXCLUSION_VIOLATION, "sessions_no_overlap") =>
+                {
+                    if let Some(conflict) =
+                        self.explain_conflict(employee, clock_in, clock_out).await?
+                    {
+                        return Err(conflict);
+                    }
+                }
+                Err(e) => return Err(map(e)),
+            }
+        }
+        Err(Error::unavailable(
+            "the session conflicted with a concurrent change; try again",
+        ))
+    }
+}
+
+#[async_trait]
+impl SessionStore for PgStore {
+    async fn clock_in(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        self.open_new(employee, mode, at, None).await
+    }
+
+    async fn record_session(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        self.open_new(employee, mode, clock_in, Some(clock_out))
+            .await
+    }
+
+    async fn clock_out(
+        &self,
+        employee: EmployeeId,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        let closed = self
+            .retry
+            .write(|| {
+                sqlx::query_as::<_, SessionRow>(
+                    "UPDATE attendance.sessions SET clock_out = $2 \
+                     WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
+                     RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
+                )
+                .bind(employee.0)
+                .bind(at)
+                .fetch_optional(&self.pool)
+            })
+            .await
+            .map_err(map)?;
+        if let Some(row) = closed {
+            return session(row);
+        }
+        // Nothing closed: explain why.
+        if let Some(open) = self.open_session(employee).await? {
+            return Err(Error::clock_out_too_early(&open, at));
+        }
+        if self.employee_exists(employee).await? {
+            Err(Conflict::NotClockedIn {
+                employee_id: employee,
+            }
+            .into())
+        } else {
+            Err(Error::not_found(Entity::Employee, employee))
+        }
+    }
+
+    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
+        self.retry
+            .read(|| {
+                sqlx::query_as::<_, SessionRow>(
+                    "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+                     FROM attendance.sessions WHERE employee_id = $1 AND clock_out IS NULL",
+                )
+                .bind(employee.0)
+                .fetch_optional(&self.pool)
+            })
+            .await
+            .map_err(map)?
+            .map(session)
+            .transpose()
+    }
+
+    async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AttendanceSession>> {
+        let rows = self
+            .retry
+            .read(|| {
+                let mut query = listing_query(filter, page);
+                async move {
+                    query
+                        .build_query_as::<SessionRow>()
+                        .fetch_all(&self.pool)
+                        .await
+                }
+            })
+            .await
+            .map_err(map)?;
+        let items = rows.into_iter().map(session).collect::<Result<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page.limit))
+    }
+}
+
+/// The listing statement: only the filters in use become predicates, so
+/// each combination gets its own prepared statement and a plan that fits it.
+fn listing_query(filter: &SessionFilter, page: &PageRequest) -> QueryBuilder<Postgres> {
+    let mut q = QueryBuilder::new("SELECT s.");
+    q.push(SESSION_COLUMNS.replace(", ", ", s."));
+    q.push(" FROM attendance.sessions s");
+    if filter.team_id.is_some() {
+        q.push(" JOIN attendance.employees e ON e.id = s.employee_id");
+    }
+    q.push(" WHERE true");
+    if let Some(employee) = filter.employee_id {
+        q.push(" AND s.employee_id = ").push_bind(employee.0);
+    }
+    if let Some(team) = filter.team_id {
+        q.push(" AND e.team_id = ").push_bind(team.0);
+    }
+    if let Some(from) = filter.from {
+        q.push(" AND s.work_date >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        q.push(" AND s.work_date <= ").push_bind(to);
+    }
+    if let Some(mode) = filter.work_mode {
+        q.push(" AND s.work_mode = ").push_bind(mode.as_str());
+    }
+    if let Some(cursor) = page.cursor {
+        q.push(" AND (s.clock_in, s.id) < (")
+            .push_bind(cursor.clock_in)
+            .push(", ")
+            .push_bind(cursor.id.0)
+            .push(")");
+    }
+    q.push(" ORDER BY s.clock_in DESC, s.id DESC LIMIT ")
+        .push_bind(i64::from(page.limit) + 1);
+    q
+}

@@ -1,0 +1,196 @@
+//! What the schema itself guarantees, below the library: constraints that
+//! hold even for a client that bypasses the store, migrations that stay out
+//! of the host's way, and transient failures mapped to `Unavailable`.
+
+mod common;
+
+use std::time::Duration;
+
+use attendance_core::store::TeamStore;
+use attendance_pg::PgStore;
+use sqlx::postgres::PgPoolOptions;
+
+fn sqlstate(err: sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()).unwrap_or_default(),
+        other => panic!("expected a database error, got {other}"),
+    }
+}
+
+async fn seed(pool: &sqlx::PgPool) -> i64 {
+    let team: i64 = sqlx::query_scalar(
+        "INSERT INTO attendance.teams (name, timezone) VALUES ('Ops', 'Europe/Berlin') RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query_scalar(
+        "INSERT INTO attendance.employees (team_id, name, role) VALUES ($1, 'Ada', 'Engineer') \
+         RETURNING id",
+    )
+    .bind(team)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+const INSERT: &str = "INSERT INTO attendance.sessions \
+    (employee_id, work_date, clock_in, clock_out, work_mode) \
+    VALUES ($1, $2::timestamptz::date, $2::timestamptz, $3::timestamptz, $4)";
+
+#[tokio::test]
+async fn migrations_keep_to_their_own_schema_and_rerun_cleanly() {
+    let db = common::TestDb::create().await;
+    // The host already has its own sqlx migrations table in `public`.
+    let host = PgPoolOptions::new().connect(&db.url).await.unwrap();
+    sqlx::query("CREATE TABLE public._sqlx_migrations (version bigint PRIMARY KEY, note text)")
+        .execute(&host)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO public._sqlx_migrations VALUES (1, 'host migration')")
+        .execute(&host)
+        .await
+        .unwrap();
+    let store = db.store().await;
+    store.migrate().await.expect("a second migrate is a no-op");
+    let ours: i64 = sqlx::query_scalar("SELECT count(*) FROM attendance._sqlx_migrations")
+        .fetch_one(&host)
+        .await
+        .unwrap();
+    assert_eq!(ours as usize, attendance_pg::MIGRATIONS.iter().count());
+    let theirs: Vec<(i64, String)> =
+        sqlx::query_as("SELECT version, note FROM public._sqlx_migrations")
+            .fetch_all(&host)
+            .await
+            .unwrap();
+    assert_eq!(theirs, vec![(1, "host migration".to_owned())]);
+    let stray: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables \
+         WHERE table_schema = 'public' AND table_name IN ('teams', 'employees', 'sessions')",
+    )
+    .fetch_one(&host)
+    .await
+    .unwrap();
+    assert_eq!(stray, 0);
+    host.close().await;
+    store.pool().close().await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn the_database_refuses_a_second_open_session() {
+    common::with_store(|store| async move {
+        let pool = store.pool();
+        let e = seed(pool).await;
+        sqlx::query(INSERT)
+            .bind(e)
+            .bind("2026-03-02T08:00:00Z")
+            .bind(None::<String>)
+            .bind("WFO")
+            .execute(pool)
+            .await
+            .unwrap();
+        // Earlier start, still open: both the unique index and the exclusion
+        // constraint object; either way nothing is written.
+        let err = sqlx::query(INSERT)
+            .bind(e)
+            .bind("2026-03-02T07:00:00Z")
+            .bind(None::<String>)
+            .bind("WFH")
+            .execute(pool)
+            .await
+            .unwrap_err();
+        assert!(["23505", "23P01"].contains(&sqlstate(err).as_str()));
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM attendance.sessions")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_database_refuses_overlaps_and_bad_rows() {
+    common::with_store(|store| async move {
+        let pool = store.pool();
+        let e = seed(pool).await;
+        sqlx::query(INSERT)
+            .bind(e)
+            .bind("2026-03-02T08:00:00Z")
+            .bind(Some("2026-03-02T12:00:00Z"))
+            .bind("WFO")
+            .execute(pool)
+            .await
+            .unwrap();
+        let cases = [
+            (
+                "2026-03-02T11:00:00Z",
+                Some("2026-03-02T13:00:00Z"),
+                "WFO",
+                "23P01",
+            ),
+            (
+                "2026-03-03T11:00:00Z",
+                Some("2026-03-03T10:00:00Z"),
+                "WFO",
+                "23514",
+            ),
+            (
+                "2026-03-03T11:00:00Z",
+                Some("2026-03-03T11:00:00Z"),
+                "WFO",
+                "23514",
+            ),
+            ("2026-03-04T11:00:00Z", None, "OFFICE", "23514"),
+        ];
+        for (clock_in, clock_out, mode, code) in cases {
+            let err = sqlx::query(INSERT)
+                .bind(e)
+                .bind(clock_in)
+                .bind(clock_out)
+                .bind(mode)
+                .execute(pool)
+                .await
+                .unwrap_err();
+            assert_eq!(sqlstate(err), code, "{clock_in} {clock_out:?} {mode}");
+        }
+        // A work date far from the clock-in is refused too.
+        let err = sqlx::query(
+            "INSERT INTO attendance.sessions (employee_id, work_date, clock_in, work_mode) \
+             VALUES ($1, '2026-01-01', '2026-03-05T08:00:00Z', 'WFO')",
+        )
+        .bind(e)
+        .execute(pool)
+        .await
+        .unwrap_err();
+        assert_eq!(sqlstate(err), "23514");
+        for name in ["", " padded ", &"x".repeat(101)] {
+            let err = sqlx::query("INSERT INTO attendance.teams (name) VALUES ($1)")
+                .bind(name)
+                .execute(pool)
+                .await
+                .unwrap_err();
+            assert_eq!(sqlstate(err), "23514", "{name:?}");
+        }
+        let err = sqlx::query("INSERT INTO attendance.teams (name) VALUES ('OPS')")
+            .execute(pool)
+            .await
+            .unwrap_err();
+        assert_eq!(sqlstate(err), "23505");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable_not_a_crash() {
+    // Nothing listens on port 9 of the loopback interface.
+    let pool = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_millis(300))
+        .connect_lazy("postgres://postgres@127.0.0.1:9/postgres")
+        .unwrap();
+    let store = PgStore::from_pool(pool);
+    let err = store.teams().await.unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert!(matches!(err, attendance_core::Error::Unavailable { .. }));
+}
