@@ -1,0 +1,562 @@
+//! The client: one `chat` call is a retried sequence of HTTP attempts.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use attendance_core::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, TokenUsage};
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{StatusCode, Url};
+use tracing::Instrument;
+
+use crate::config::{AuthStyle, OpenAiConfig};
+use crate::error::ConfigError;
+use crate::wire::{self, Unusable, WireRequest};
+
+/// A [`ChatModel`] over any OpenAI-compatible Chat Completions endpoint.
+///
+/// Cloning is cheap and clones share the HTTP connection pool and the
+/// token tally ([`usage_total`](Self::usage_total)).
+#[derive(Clone)]
+pub struct OpenAiClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: OpenAiConfig,
+    /// `{base_url}/chat/completions`.
+    endpoint: Url,
+    /// The base URL without user info, for logs and [`ChatModel::describe`].
+    shown_base_url: String,
+    /// Prebuilt and marked sensitive, so reqwest never prints it.
+    auth: Option<(HeaderName, HeaderValue)>,
+    http: reqwest::Client,
+    usage: UsageCounter,
+}
+
+impl OpenAiClient {
+    /// Builds a client with its own HTTP client, which uses the configured
+    /// connect and request timeouts.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidBaseUrl`], [`ConfigError::InvalidApiKey`], or
+    /// [`ConfigError::HttpClient`] when reqwest cannot build a client.
+    pub fn new(config: OpenAiConfig) -> Result<Self, ConfigError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout())
+            .timeout(config.request_timeout())
+            .user_agent(concat!("attendance-llm/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|source| ConfigError::HttpClient { source })?;
+        Self::with_http_client(config, http)
+    }
+
+    /// Builds a client over the caller's HTTP client (shared pool, proxies,
+    /// custom TLS). The configured request timeout is still applied to each
+    /// request; the connect timeout is the caller client's.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidBaseUrl`] or [`ConfigError::InvalidApiKey`].
+    pub fn with_http_client(
+        config: OpenAiConfig,
+        http: reqwest::Client,
+    ) -> Result<Self, ConfigError> {
+        let endpoint = endpoint(config.base_url())?;
+        let shown_base_url = shown_url(config.base_url());
+        let auth = config
+            .api_key()
+            .map(|key| auth_header(config.auth_style(), key.expose()))
+            .transpose()?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                endpoint,
+                shown_base_url,
+                auth,
+                http,
+                usage: UsageCounter::default(),
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &OpenAiConfig {
+        &self.inner.config
+    }
+
+    /// The URL requests are sent to.
+    pub fn endpoint(&self) -> &Url {
+        &self.inner.endpoint
+    }
+
+    /// Tokens the server reported for every call of this client (and its
+    /// clones) so far, for cost reporting: successful calls, and the rare
+    /// unusable 2xx answer that still reported usage.
+    pub fn usage_total(&self) -> TokenUsage {
+        self.inner.usage.total()
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        let config = &self.inner.config;
+        ExponentialBuilder::new()
+            .with_min_delay(config.min_backoff())
+            .with_max_delay(config.max_backoff())
+            .with_max_times(usize::try_from(config.max_retries()).unwrap_or(usize::MAX))
+            .with_jitter()
+    }
+
+    /// One HTTP attempt.
+    async fn attempt(&self, body: &[u8], attempts: &AtomicU32) -> Result<ChatResponse, Attempt> {
+        let inner = &*self.inner;
+        let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+        let started = Instant::now();
+        tracing::debug!(attempt, "sending chat request");
+
+        let mut request = inner
+            .http
+            .post(inner.endpoint.clone())
+            .timeout(inner.config.request_timeout())
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_vec());
+        if let Some((name, value)) = &inner.auth {
+            request = request.header(name.clone(), value.clone());
+        }
+        let response = request.send().await.map_err(Attempt::from_reqwest)?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let key = inner.config.api_key().map(|key| key.expose());
+
+        if !status.is_success() {
+            // The status decides; a body that cannot be read only costs the message.
+            let body = response.bytes().await.unwrap_or_default();
+            tracing::debug!(
+                attempt,
+                status = status.as_u16(),
+                elapsed_ms = elapsed_ms(started),
+                "chat request failed"
+            );
+            return Err(Attempt::Status {
+                status,
+                retry_after,
+                code: wire::error_code(&body),
+                message: wire::error_message(&body, key),
+            });
+        }
+        let body = response.bytes().await.map_err(Attempt::from_reqwest)?;
+        tracing::debug!(
+            attempt,
+            status = status.as_u16(),
+            elapsed_ms = elapsed_ms(started),
+            bytes = body.len(),
+            "chat response received"
+        );
+        wire::parse_completion(&body, key).map_err(Attempt::Invalid)
+    }
+}
+
+#[async_trait]
+impl ChatModel for OpenAiClient {
+    async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, LlmError> {
+        let inner = &*self.inner;
+        let body =
+            serde_json::to_vec(&WireRequest::new(&inner.config, &request)).map_err(|err| {
+                LlmError::InvalidResponse {
+                    reason: format!("the request could not be encoded: {err}"),
+                }
+            })?;
+        let span = tracing::info_span!(
+            "chat",
+            model = %inner.config.model(),
+            base_url = %inner.shown_base_url,
+            messages = request.messages.len(),
+            json_schema = request.json_schema.as_ref().map(|schema| schema.name.as_str()),
+        );
+        let cap = inner.config.max_retry_after();
+        let attempts = AtomicU32::new(0);
+
+        let result = (|| self.attempt(&body, &attempts))
+            .retry(self.backoff())
+            .sleep(tokio::time::sleep)
+            .when(Attempt::is_retryable)
+            .adjust(|err, delay| next_delay(delay, err.retry_after(), cap))
+            .notify(|err, delay| {
+                tracing::warn!(
+                    attempt = attempts.load(Ordering::Relaxed),
+                    error = %err,
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    "chat attempt failed; retrying"
+                );
+            })
+            .instrument(span.clone())
+            .await;
+
+        let attempts = attempts.load(Ordering::Relaxed);
+        span.in_scope(|| match result {
+            Ok(response) => {
+                inner.usage.add(response.usage);
+                tracing::info!(
+                    attempts,
+                    prompt_tokens = response.usage.prompt_tokens,
+                    completion_tokens = response.usage.completion_tokens,
+                    finish_reason = response.finish_reason.as_deref(),
+                    "chat completed"
+                );
+                Ok(response)
+            }
+            Err(err) => {
+                if let Attempt::Invalid(unusable) = &err {
+                    inner.usage.add(unusable.usage);
+                }
+                let err = err.into_llm_error(attempts);
+                tracing::warn!(attempts, error = %err, "chat failed");
+                Err(err)
+            }
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} at {}",
+            self.inner.config.model(),
+            self.inner.shown_base_url
+        )
+    }
+}
+
+impl fmt::Debug for OpenAiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiClient")
+            .field("config", &self.inner.config)
+            .field("endpoint", &shown_url(self.inner.endpoint.as_str()))
+            .field("usage_total", &self.usage_total())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why one attempt failed; becomes an [`LlmError`] once retries are over.
+#[derive(Debug)]
+enum Attempt {
+    Timeout,
+    /// Could not connect, or the connection broke.
+    Transport(reqwest::Error),
+    /// A request that cannot be sent at all; retrying will not help.
+    Unsendable(reqwest::Error),
+    Status {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        code: Option<String>,
+        message: String,
+    },
+    /// A 2xx that is not a usable completion: a server bug, and the tokens
+    /// may already be billed, so it is not retried.
+    Invalid(Unusable),
+}
+
+impl Attempt {
+    fn from_reqwest(err: reqwest::Error) -> Self {
+        // reqwest prints the URL; keep a password in it out of errors and logs.
+        let err = if err.url().is_some_and(|url| url.password().is_some()) {
+            err.without_url()
+        } else {
+            err
+        };
+        if err.is_timeout() {
+            Self::Timeout
+        } else if err.is_builder() {
+            Self::Unsendable(err)
+        } else {
+            Self::Transport(err)
+        }
+    }
+
+    fn is_retryable(&self) -> bool {
+        match self {
+            Self::Timeout | Self::Transport(_) => true,
+            Self::Status { status, code, .. } => {
+                retryable_status(*status) && code.as_deref() != Some(QUOTA_EXHAUSTED)
+            }
+            Self::Unsendable(_) | Self::Invalid(_) => false,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    fn into_llm_error(self, attempts: u32) -> LlmError {
+        match self {
+            Self::Timeout => LlmError::Timeout { attempts },
+            Self::Transport(source) | Self::Unsendable(source) => LlmError::Transport {
+                attempts,
+                source: Box::new(source),
+            },
+            Self::Status {
+                status,
+                retry_after,
+                code,
+                message,
+            } => {
+                let quota_exhausted = code.as_deref() == Some(QUOTA_EXHAUSTED);
+                if !retryable_status(status) || quota_exhausted {
+                    LlmError::Rejected {
+                        status: status.as_u16(),
+                        message,
+                    }
+                } else if status == StatusCode::TOO_MANY_REQUESTS {
+                    LlmError::RateLimited {
+                        attempts,
+                        retry_after,
+                    }
+                } else {
+                    LlmError::Server {
+                        status: status.as_u16(),
+                        attempts,
+                    }
+                }
+            }
+            Self::Invalid(unusable) => LlmError::InvalidResponse {
+                reason: unusable.reason,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => f.write_str("timed out"),
+            Self::Transport(err) | Self::Unsendable(err) => write!(f, "transport: {err}"),
+            Self::Status {
+                status, message, ..
+            } => write!(f, "HTTP {status}: {message}"),
+            Self::Invalid(unusable) => write!(f, "unusable response: {}", unusable.reason),
+        }
+    }
+}
+
+/// The wait before the next attempt: the backoff's, or longer if the server
+/// asked for longer (cut to `cap`). `None` means the retries are used up,
+/// whatever the server asked.
+fn next_delay(
+    backoff: Option<Duration>,
+    asked: Option<Duration>,
+    cap: Duration,
+) -> Option<Duration> {
+    backoff.map(|delay| match asked {
+        Some(asked) => delay.max(asked.min(cap)),
+        None => delay,
+    })
+}
+
+/// OpenAI's 429 code for a used-up quota or billing limit: waiting does not help.
+const QUOTA_EXHAUSTED: &str = "insufficient_quota";
+
+fn retryable_status(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::REQUEST_TIMEOUT | StatusCode::CONFLICT | StatusCode::TOO_MANY_REQUESTS
+    ) || status.is_server_error()
+}
+
+/// The delay a server asked for: `retry-after-ms` (Azure, OpenAI) or
+/// `Retry-After` in seconds. The HTTP-date form is ignored (backoff applies).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let parse = |name: &str, unit: f64| {
+        let seconds = headers
+            .get(name)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse::<f64>()
+            .ok()?
+            / unit;
+        Duration::try_from_secs_f64(seconds).ok()
+    };
+    parse("retry-after-ms", 1000.0).or_else(|| parse("retry-after", 1.0))
+}
+
+fn endpoint(base_url: &str) -> Result<Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidBaseUrl {
+        url: shown_url(base_url),
+        reason,
+    };
+    let mut url = Url::parse(base_url.trim()).map_err(|err| invalid(err.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(format!("unsupported scheme {:?}", url.scheme())));
+    }
+    url.set_fragment(None);
+    url.path_segments_mut()
+        .map_err(|()| invalid(String::from("it cannot have a path")))?
+        .pop_if_empty()
+        .extend(["chat", "completions"]);
+    Ok(url)
+}
+
+/// A URL without user info, fit for logs; unparsable input is shown as is
+/// up to any `@`.
+fn shown_url(url: &str) -> String {
+    match Url::parse(url.trim()) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() || !parsed.username().is_empty() {
+                // Cannot fail for URLs that had user info to begin with.
+                let _ = parsed.set_password(None);
+                let _ = parsed.set_username("");
+            }
+            parsed.to_string().trim_end_matches('/').to_owned()
+        }
+        Err(_) => url.rsplit('@').next().unwrap_or_default().to_owned(),
+    }
+}
+
+fn auth_header(style: AuthStyle, key: &str) -> Result<(HeaderName, HeaderValue), ConfigError> {
+    let (name, value) = match style {
+        AuthStyle::Bearer => (AUTHORIZATION, format!("Bearer {key}")),
+        AuthStyle::ApiKeyHeader => (HeaderName::from_static("api-key"), key.to_owned()),
+    };
+    let mut value = HeaderValue::from_str(&value).map_err(|_| ConfigError::InvalidApiKey)?;
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Token totals, added to without a lock.
+#[derive(Debug, Default)]
+struct UsageCounter {
+    prompt: AtomicU64,
+    completion: AtomicU64,
+    total: AtomicU64,
+}
+
+impl UsageCounter {
+    fn add(&self, usage: TokenUsage) {
+        self.prompt
+            .fetch_add(usage.prompt_tokens, Ordering::Relaxed);
+        self.completion
+            .fetch_add(usage.completion_tokens, Ordering::Relaxed);
+        self.total.fetch_add(usage.total_tokens, Ordering::Relaxed);
+    }
+
+    fn total(&self) -> TokenUsage {
+        TokenUsage {
+            prompt_tokens: self.prompt.load(Ordering::Relaxed),
+            completion_tokens: self.completion.load(Ordering::Relaxed),
+            total_tokens: self.total.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_appends_to_the_path_and_keeps_the_query() {
+        let cases = [
+            (
+                "https://api.openai.com/v1",
+                "https://api.openai.com/v1/chat/completions",
+            ),
+            (
+                "http://localhost:11434/v1/",
+                "http://localhost:11434/v1/chat/completions",
+            ),
+            (
+                "http://127.0.0.1:8080",
+                "http://127.0.0.1:8080/chat/completions",
+            ),
+            (
+                "https://x.openai.azure.com/openai/deployments/d?api-version=2024-06-01",
+                "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-06-01",
+            ),
+        ];
+        for (base, expected) in cases {
+            assert_eq!(endpoint(base).unwrap().as_str(), expected, "{base}");
+        }
+        for bad in ["not a url", "ftp://host/v1", "mailto:a@b.c"] {
+            assert!(endpoint(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shown_url_drops_user_info() {
+        assert_eq!(
+            shown_url("https://user:pw@gateway.example/v1"),
+            "https://gateway.example/v1"
+        );
+        assert_eq!(
+            shown_url("https://api.openai.com/v1"),
+            "https://api.openai.com/v1"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_milliseconds() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert("retry-after-ms", HeaderValue::from_static("1500"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(1500)));
+        let mut dated = HeaderMap::new();
+        dated.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&dated), None);
+        dated.insert("retry-after", HeaderValue::from_static("-1"));
+        assert_eq!(retry_after(&dated), None);
+    }
+
+    #[test]
+    fn retry_after_lengthens_the_backoff_within_the_cap() {
+        let ms = Duration::from_millis;
+        let cap = Duration::from_secs(30);
+        assert_eq!(next_delay(Some(ms(10)), None, cap), Some(ms(10)));
+        assert_eq!(
+            next_delay(Some(ms(10)), Some(ms(1000)), cap),
+            Some(ms(1000))
+        );
+        assert_eq!(
+            next_delay(Some(ms(5000)), Some(ms(1000)), cap),
+            Some(ms(5000))
+        );
+        assert_eq!(next_delay(Some(ms(10)), Some(ms(120_000)), cap), Some(cap));
+        assert_eq!(next_delay(None, Some(ms(1000)), cap), None);
+    }
+
+    #[test]
+    fn retry_policy_by_status() {
+        let status = |code: u16, quota: bool| Attempt::Status {
+            status: StatusCode::from_u16(code).unwrap(),
+            retry_after: None,
+            code: quota.then(|| String::from("insufficient_quota")),
+            message: String::new(),
+        };
+        for code in [408, 409, 429, 500, 502, 503, 504] {
+            assert!(status(code, false).is_retryable(), "{code}");
+        }
+        for code in [400, 401, 403, 404, 413, 422] {
+            assert!(!status(code, false).is_retryable(), "{code}");
+        }
+        assert!(!status(429, true).is_retryable());
+        assert!(matches!(
+            status(429, true).into_llm_error(1),
+            LlmError::Rejected { status: 429, .. }
+        ));
+    }
+
+    #[test]
+    fn invalid_api_key_characters_are_a_config_error_without_the_key() {
+        let err = auth_header(AuthStyle::Bearer, "sk-bad\nkey").unwrap_err();
+        assert!(!err.to_string().contains("sk-bad"));
+    }
+}

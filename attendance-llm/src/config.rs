@@ -1,0 +1,428 @@
+//! Client configuration: a typed builder whose defaults never read the
+//! environment, plus an explicit [`OpenAiConfig::from_env`].
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// OpenAI's public endpoint, the default base URL.
+pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// The default model.
+pub const DEFAULT_MODEL: &str = "gpt-4o";
+
+/// Variable read by [`OpenAiConfig::from_env`] for the API key.
+pub const ENV_API_KEY: &str = "OPENAI_API_KEY";
+/// Variable read by [`OpenAiConfig::from_env`] for the base URL.
+pub const ENV_BASE_URL: &str = "OPENAI_BASE_URL";
+/// Variable read by [`OpenAiConfig::from_env`] for the model.
+pub const ENV_MODEL: &str = "OPENAI_MODEL";
+
+/// The only host for which [`OpenAiConfig::from_env`] insists on a key.
+const OPENAI_HOST: &str = "api.openai.com";
+
+/// An API key. Its `Debug` and `Display` print `***`, so a config or client
+/// can be logged whole; [`ApiKey::expose`] is the one way to read it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Wraps a key.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key itself, for the `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> Self {
+        Self(key)
+    }
+}
+
+impl From<&str> for ApiKey {
+    fn from(key: &str) -> Self {
+        Self(key.to_owned())
+    }
+}
+
+/// How the API key is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AuthStyle {
+    /// `Authorization: Bearer <key>`: OpenAI, most gateways, vLLM, llama.cpp.
+    #[default]
+    Bearer,
+    /// `api-key: <key>`: Azure OpenAI's key header.
+    ApiKeyHeader,
+}
+
+/// What to send as `response_format` when a request carries a JSON schema.
+///
+/// Whatever is chosen, the caller parses the answer with
+/// [`extract_json_object`](crate::extract_json_object), which tolerates code
+/// fences and prose around the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum StructuredOutput {
+    /// `{"type":"json_schema","json_schema":{"name":…,"schema":…,"strict":true}}`
+    /// (OpenAI, recent vLLM, llama.cpp server).
+    #[default]
+    JsonSchema,
+    /// `{"type":"json_object"}`, for servers with JSON mode but no schemas.
+    /// OpenAI then requires the word "JSON" somewhere in the messages.
+    JsonObject,
+    /// No `response_format` at all; the prompt alone asks for JSON.
+    Off,
+}
+
+/// Settings of an [`OpenAiClient`](crate::OpenAiClient).
+///
+/// | setting | default |
+/// |---|---|
+/// | base URL | [`DEFAULT_BASE_URL`] |
+/// | model | [`DEFAULT_MODEL`] |
+/// | API key | none (local servers need none) |
+/// | auth style | [`AuthStyle::Bearer`] |
+/// | connect timeout | 10 s |
+/// | request timeout (per attempt, until the body is read) | 60 s |
+/// | max retries (after the first attempt) | 3 |
+/// | min / max backoff (exponential ×2, plus jitter up to the delay again) | 500 ms / 10 s |
+/// | cap on `Retry-After` | 30 s |
+/// | temperature | none: the server's default |
+/// | structured output | [`StructuredOutput::JsonSchema`] |
+///
+/// The temperature defaults to none because reasoning models reject any
+/// value; a request's own [`ChatRequest::temperature`] wins over this one.
+///
+/// [`ChatRequest::temperature`]: attendance_core::llm::ChatRequest::temperature
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAiConfig {
+    base_url: String,
+    model: String,
+    api_key: Option<ApiKey>,
+    auth_style: AuthStyle,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    max_retries: u32,
+    min_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    temperature: Option<f32>,
+    structured_output: StructuredOutput,
+}
+
+impl Default for OpenAiConfig {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            model: DEFAULT_MODEL.to_owned(),
+            api_key: None,
+            auth_style: AuthStyle::Bearer,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_retries: 3,
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(30),
+            temperature: None,
+            structured_output: StructuredOutput::JsonSchema,
+        }
+    }
+}
+
+impl OpenAiConfig {
+    /// The defaults (see the table above); reads no environment variable.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The defaults, overridden by `OPENAI_API_KEY`, `OPENAI_BASE_URL` and
+    /// `OPENAI_MODEL` where those are set and not blank.
+    ///
+    /// A missing key is an error only when the base URL is OpenAI's own
+    /// (`api.openai.com`): a base URL pointing at vLLM, llama.cpp or Ollama
+    /// without a key is a legitimate setup. Convert the error with `?` into
+    /// [`LlmError::NotConfigured`](attendance_core::llm::LlmError::NotConfigured)
+    /// if the host treats "no model" as "fall back to templates".
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingApiKey`] as above; [`ConfigError::NotUnicode`]
+    /// when a variable is not valid Unicode.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|var| match std::env::var(var) {
+            Ok(value) => Ok(Some(value)),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::NotUnicode { var }),
+        })
+    }
+
+    /// [`from_env`](Self::from_env) over any source of variables, so that it
+    /// can be tested without touching the process environment.
+    fn from_lookup(
+        lookup: impl Fn(&'static str) -> Result<Option<String>, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        let get = |var| -> Result<Option<String>, ConfigError> {
+            Ok(lookup(var)?
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty()))
+        };
+        let mut config = Self::default();
+        if let Some(base_url) = get(ENV_BASE_URL)? {
+            config.base_url = base_url;
+        }
+        if let Some(model) = get(ENV_MODEL)? {
+            config.model = model;
+        }
+        match get(ENV_API_KEY)? {
+            Some(key) => config.api_key = Some(ApiKey(key)),
+            None if config.needs_api_key() => {
+                return Err(ConfigError::MissingApiKey {
+                    var: ENV_API_KEY,
+                    base_url: config.base_url,
+                });
+            }
+            None => {}
+        }
+        Ok(config)
+    }
+
+    /// Whether the base URL is OpenAI's, which always wants a key.
+    fn needs_api_key(&self) -> bool {
+        reqwest::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|url| {
+                url.host_str()
+                    .map(|host| host.eq_ignore_ascii_case(OPENAI_HOST))
+            })
+            .unwrap_or(false)
+    }
+
+    /// Sets the base URL, for example `http://localhost:11434/v1` (Ollama) or
+    /// `http://localhost:8000/v1` (vLLM). Requests go to
+    /// `{base_url}/chat/completions`; a query string (Azure's `api-version`)
+    /// is kept. Checked when the client is built.
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Sets the model name sent with every request.
+    pub fn with_model(mut self, model: impl Into<String>) -> Self {
+        self.model = model.into();
+        self
+    }
+
+    /// Sets the API key.
+    pub fn with_api_key(mut self, api_key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Removes the API key (local servers).
+    pub fn without_api_key(mut self) -> Self {
+        self.api_key = None;
+        self
+    }
+
+    /// Sets how the key is sent.
+    pub fn with_auth_style(mut self, auth_style: AuthStyle) -> Self {
+        self.auth_style = auth_style;
+        self
+    }
+
+    /// Sets the TCP/TLS connect timeout. Applies only to the HTTP client this
+    /// crate builds, not to one passed to
+    /// [`OpenAiClient::with_http_client`](crate::OpenAiClient::with_http_client).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the time one attempt may take, from connecting until the whole
+    /// body is read. Applied per request, so it also holds with a caller's
+    /// HTTP client (and overrides that client's own timeout).
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets how many times a failed attempt is retried (0: one attempt only).
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// Sets the first backoff delay; each further one doubles, up to the
+    /// maximum, and jitter adds up to the delay again.
+    pub fn with_min_backoff(mut self, delay: Duration) -> Self {
+        self.min_backoff = delay;
+        self
+    }
+
+    /// Sets the largest backoff delay (before jitter).
+    pub fn with_max_backoff(mut self, delay: Duration) -> Self {
+        self.max_backoff = delay;
+        self
+    }
+
+    /// Sets the longest `Retry-After` honoured; a longer one is cut to this.
+    pub fn with_max_retry_after(mut self, delay: Duration) -> Self {
+        self.max_retry_after = delay;
+        self
+    }
+
+    /// Sets the default sampling temperature.
+    pub fn with_temperature(mut self, temperature: f32) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// Sends no temperature unless a request sets one.
+    pub fn without_temperature(mut self) -> Self {
+        self.temperature = None;
+        self
+    }
+
+    /// Sets what `response_format` a request with a JSON schema sends.
+    pub fn with_structured_output(mut self, mode: StructuredOutput) -> Self {
+        self.structured_output = mode;
+        self
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The model.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The API key, if any.
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        self.api_key.as_ref()
+    }
+
+    /// How the key is sent.
+    pub fn auth_style(&self) -> AuthStyle {
+        self.auth_style
+    }
+
+    /// The connect timeout.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The per-attempt request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// Retries after the first attempt.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The first backoff delay.
+    pub fn min_backoff(&self) -> Duration {
+        self.min_backoff
+    }
+
+    /// The largest backoff delay.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The cap on `Retry-After`.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The default temperature.
+    pub fn temperature(&self) -> Option<f32> {
+        self.temperature
+    }
+
+    /// The structured-output mode.
+    pub fn structured_output(&self) -> StructuredOutput {
+        self.structured_output
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(
+        vars: &[(&'static str, &str)],
+    ) -> impl Fn(&'static str) -> Result<Option<String>, ConfigError> {
+        let vars: HashMap<&'static str, String> =
+            vars.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        move |var| Ok(vars.get(var).cloned())
+    }
+
+    #[test]
+    fn default_is_openai_without_key() {
+        let config = OpenAiConfig::default();
+        assert_eq!(config.base_url(), DEFAULT_BASE_URL);
+        assert_eq!(config.model(), DEFAULT_MODEL);
+        assert!(config.api_key().is_none());
+        assert_eq!(config.max_retries(), 3);
+    }
+
+    #[test]
+    fn env_without_key_for_openai_is_an_error() {
+        let err = OpenAiConfig::from_lookup(lookup(&[])).unwrap_err();
+        assert!(matches!(err, ConfigError::MissingApiKey { .. }), "{err:?}");
+        let err = OpenAiConfig::from_lookup(lookup(&[(ENV_API_KEY, "  ")])).unwrap_err();
+        assert!(matches!(err, ConfigError::MissingApiKey { .. }), "{err:?}");
+        let llm: attendance_core::llm::LlmError = err.into();
+        assert!(matches!(
+            llm,
+            attendance_core::llm::LlmError::NotConfigured { .. }
+        ));
+    }
+
+    #[test]
+    fn env_local_server_needs_no_key() {
+        let config = OpenAiConfig::from_lookup(lookup(&[
+            (ENV_BASE_URL, "http://localhost:11434/v1"),
+            (ENV_MODEL, "llama3.1"),
+        ]))
+        .unwrap();
+        assert_eq!(config.base_url(), "http://localhost:11434/v1");
+        assert_eq!(config.model(), "llama3.1");
+        assert!(config.api_key().is_none());
+    }
+
+    #[test]
+    fn env_key_is_read_and_hidden() {
+        let config = OpenAiConfig::from_lookup(lookup(&[(ENV_API_KEY, "sk-env-secret")])).unwrap();
+        assert_eq!(config.api_key().map(ApiKey::expose), Some("sk-env-secret"));
+        assert_eq!(config.base_url(), DEFAULT_BASE_URL);
+        let printed = format!("{config:?} {config:#?}");
+        assert!(!printed.contains("sk-env-secret"), "{printed}");
+        assert!(printed.contains("***"), "{printed}");
+    }
+}

@@ -1,0 +1,267 @@
+//! The Chat Completions wire format: only the fields this crate sends or reads.
+
+use attendance_core::llm::{ChatMessage, ChatRequest, ChatResponse, TokenUsage};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{OpenAiConfig, StructuredOutput};
+
+/// Longest server message kept in an error, in characters.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+#[derive(Debug, Serialize)]
+pub(crate) struct WireRequest<'a> {
+    model: &'a str,
+    messages: &'a [ChatMessage],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f32>,
+    // `max_tokens` rather than OpenAI's newer `max_completion_tokens`: every
+    // local server understands it; OpenAI's reasoning models do not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<ResponseFormat<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ResponseFormat<'a> {
+    JsonSchema { json_schema: WireSchema<'a> },
+    JsonObject,
+}
+
+#[derive(Debug, Serialize)]
+struct WireSchema<'a> {
+    name: &'a str,
+    schema: &'a serde_json::Value,
+    strict: bool,
+}
+
+impl<'a> WireRequest<'a> {
+    pub(crate) fn new(config: &'a OpenAiConfig, request: &'a ChatRequest) -> Self {
+        let response_format =
+            request
+                .json_schema
+                .as_ref()
+                .and_then(|schema| match config.structured_output() {
+                    StructuredOutput::JsonSchema => Some(ResponseFormat::JsonSchema {
+                        json_schema: WireSchema {
+                            name: &schema.name,
+                            schema: &schema.schema,
+                            strict: true,
+                        },
+                    }),
+                    StructuredOutput::JsonObject => Some(ResponseFormat::JsonObject),
+                    StructuredOutput::Off => None,
+                });
+        Self {
+            model: config.model(),
+            messages: &request.messages,
+            temperature: request.temperature.or(config.temperature()),
+            max_tokens: request.max_tokens,
+            response_format,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct WireResponse {
+    #[serde(default)]
+    choices: Vec<WireChoice>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireChoice {
+    #[serde(default)]
+    message: Option<WireMessage>,
+    #[serde(default)]
+    finish_reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireMessage {
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    refusal: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+    #[serde(default)]
+    total_tokens: Option<u64>,
+}
+
+impl From<WireUsage> for TokenUsage {
+    fn from(usage: WireUsage) -> Self {
+        let prompt_tokens = usage.prompt_tokens.unwrap_or(0);
+        let completion_tokens = usage.completion_tokens.unwrap_or(0);
+        Self {
+            prompt_tokens,
+            completion_tokens,
+            total_tokens: usage
+                .total_tokens
+                .unwrap_or(prompt_tokens + completion_tokens),
+        }
+    }
+}
+
+/// A 2xx body that is not a usable completion.
+#[derive(Debug)]
+pub(crate) struct Unusable {
+    /// What is wrong with it.
+    pub(crate) reason: String,
+    /// Tokens the server reported anyway: they are billed all the same.
+    pub(crate) usage: TokenUsage,
+}
+
+/// Parses a 2xx body into a response, or says why it is unusable.
+pub(crate) fn parse_completion(body: &[u8], key: Option<&str>) -> Result<ChatResponse, Unusable> {
+    let wire: WireResponse = serde_json::from_slice(body).map_err(|err| Unusable {
+        reason: format!(
+            "the body is not a chat completion ({err}): {:?}",
+            excerpt(&redact(&String::from_utf8_lossy(body), key), 120)
+        ),
+        usage: TokenUsage::default(),
+    })?;
+    let usage = wire.usage.map(TokenUsage::from).unwrap_or_default();
+    let unusable = |reason: String| Unusable { reason, usage };
+    let Some(choice) = wire.choices.into_iter().next() else {
+        let detail = wire
+            .error
+            .as_ref()
+            .and_then(error_text)
+            .map(|message| format!(" (server error: {})", clean(&message, key)))
+            .unwrap_or_default();
+        return Err(unusable(format!("the response has no choices{detail}")));
+    };
+    let message = choice
+        .message
+        .ok_or_else(|| unusable(String::from("the first choice has no message")))?;
+    match (message.content, message.refusal) {
+        (Some(text), _) => Ok(ChatResponse {
+            text,
+            finish_reason: choice.finish_reason,
+            usage,
+        }),
+        (None, Some(refusal)) => Err(unusable(format!(
+            "the model refused: {}",
+            clean(&refusal, key)
+        ))),
+        (None, None) => Err(unusable(String::from(
+            "the first choice's message has no content",
+        ))),
+    }
+}
+
+/// What a server said in an error body: OpenAI's `{"error":{"message"}}`, and
+/// the shapes local servers use (`{"error":"…"}`, `{"message"}`, `{"detail"}`),
+/// else the body itself; redacted and truncated.
+pub(crate) fn error_message(body: &[u8], key: Option<&str>) -> String {
+    let text = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| error_text(&value))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_owned());
+    clean(&text, key)
+}
+
+/// OpenAI's machine-readable error code (`"insufficient_quota"`…), if any.
+pub(crate) fn error_code(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.get("error")?.get("code")?.as_str().map(str::to_owned)
+}
+
+fn error_text(value: &serde_json::Value) -> Option<String> {
+    let error = value.get("error").unwrap_or(value);
+    if let Some(text) = error.as_str() {
+        return Some(text.to_owned());
+    }
+    ["message", "detail"]
+        .iter()
+        .find_map(|field| error.get(field).and_then(serde_json::Value::as_str))
+        .map(str::to_owned)
+}
+
+fn clean(text: &str, key: Option<&str>) -> String {
+    excerpt(&redact(text, key), MAX_MESSAGE_CHARS)
+}
+
+/// Servers echo keys back (OpenAI masks most of it, a proxy may not).
+fn redact(text: &str, key: Option<&str>) -> String {
+    match key {
+        Some(key) if !key.is_empty() => text.replace(key, "***"),
+        _ => text.to_owned(),
+    }
+}
+
+fn excerpt(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_shapes_of_several_servers() {
+        let key = Some("sk-secret");
+        let cases: [(&[u8], &str); 5] = [
+            (
+                br#"{"error":{"message":"bad key sk-secret","type":"invalid_request_error"}}"#,
+                "bad key ***",
+            ),
+            (br#"{"error":"model 'x' not found"}"#, "model 'x' not found"),
+            (br#"{"object":"error","message":"too long"}"#, "too long"),
+            (br#"{"detail":"Not Found"}"#, "Not Found"),
+            (b"  upstream connect error  ", "upstream connect error"),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(error_message(body, key), expected);
+        }
+    }
+
+    #[test]
+    fn long_messages_are_truncated() {
+        let body = format!(r#"{{"error":{{"message":"{}"}}}}"#, "x".repeat(5000));
+        let message = error_message(body.as_bytes(), None);
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert!(message.ends_with('…'));
+    }
+
+    #[test]
+    fn usage_total_is_derived_when_missing() {
+        let body = br#"{"choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}}"#;
+        let response = parse_completion(body, None).unwrap();
+        assert_eq!(response.usage.total_tokens, 7);
+        assert_eq!(response.finish_reason, None);
+    }
+
+    #[test]
+    fn refusal_and_missing_content_are_unusable() {
+        let refusal = br#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#;
+        assert!(
+            parse_completion(refusal, None)
+                .unwrap_err()
+                .reason
+                .contains("refused")
+        );
+        let empty = br#"{"choices":[{"message":{"role":"assistant"}}]}"#;
+        assert!(
+            parse_completion(empty, None)
+                .unwrap_err()
+                .reason
+                .contains("no content")
+        );
+    }
+}
