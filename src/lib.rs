@@ -1,4 +1,8 @@
-//! `attendance`: the facade.
+#![doc = include_str!("../README.md")]
+
+/// Domain types, traits, services, the in-memory store and the test kit.
 pub use attendance_core as core;
+
+/// The PostgreSQL store (feature `pg`, on by default).
 #[cfg(feature = "pg")]
 pub use attendance_pg as pg;

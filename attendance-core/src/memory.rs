@@ -325,7 +325,7 @@ impl SessionStore for InMemoryStore {
             .filter(|s| page.cursor.is_none_or(|c| c.precedes(s)))
             .cloned()
             .collect();
-        rows.sort_unstable_by(|a, b| (b.clock_in, b.id).cmp(&(a.clock_in, a.id)));
+        rows.sort_unstable_by_key(|s| std::cmp::Reverse((s.clock_in, s.id)));
         rows.truncate(page.limit as usize + 1);
         Ok(Page::from_overfetch(rows, page.limit))
     }

@@ -1,6 +1,7 @@
 //! What the schema itself guarantees, below the library: constraints that
 //! hold even for a client that bypasses the store, migrations that stay out
 //! of the host's way, and transient failures mapped to `Unavailable`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -5,6 +5,8 @@
 //! PostgreSQL container started by testcontainers. With neither, tests fail
 //! with a message saying how to provide one; they never skip.
 #![allow(dead_code, unreachable_pub)]
+// Test support: failing loudly with a message is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
