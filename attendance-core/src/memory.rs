@@ -15,7 +15,8 @@ use crate::domain::{
 };
 use crate::error::{Conflict, Entity, Error, Result};
 use crate::store::{
-    AnalyticsStore, EmployeeStore, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+    AnalyticsStore, DayRecord, EmployeeStore, HealthCheck, Page, PageRequest, SessionFilter,
+    SessionStore, TeamStore,
 };
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 
@@ -356,5 +357,75 @@ impl AnalyticsStore for InMemoryStore {
             headcount: members.len() as i64,
             periods: state.figures(members.into_iter().map(|e| (e, t)), query),
         })
+    }
+
+    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
+        let state = self.state();
+        if let Some(team) = team {
+            state.team(team)?;
+        }
+        let mut records = Vec::new();
+        for employee in state
+            .employees
+            .iter()
+            .filter(|e| team.is_none_or(|t| t == e.team_id))
+        {
+            let t = state.team(employee.team_id)?;
+            let sessions: Vec<&AttendanceSession> = state
+                .sessions_of(employee.id)
+                .filter(|s| s.work_date == date)
+                .collect();
+            let first = sessions
+                .iter()
+                .map(|s| s.clock_in)
+                .min()
+                .map(|at| at.with_timezone(&t.timezone).time());
+            records.push(DayRecord {
+                employee: employee.clone(),
+                team_name: t.name.clone(),
+                first_clock_in: first,
+                sessions: sessions.len() as i64,
+                worked_seconds: sessions
+                    .iter()
+                    .filter_map(|s| s.duration())
+                    .map(|d| d.num_seconds())
+                    .sum(),
+                wfh: sessions.iter().any(|s| s.work_mode == WorkMode::Wfh),
+                wfo: sessions.iter().any(|s| s.work_mode == WorkMode::Wfo),
+                late: first.is_some_and(|f| f > t.late_after),
+                open: sessions.iter().any(|s| s.is_open()),
+            });
+        }
+        records.sort_by_key(|r| (r.employee.team_id, r.employee.id));
+        Ok(records)
+    }
+
+    async fn open_sessions_before(
+        &self,
+        date: NaiveDate,
+        team: Option<TeamId>,
+    ) -> Result<Vec<AttendanceSession>> {
+        let state = self.state();
+        if let Some(team) = team {
+            state.team(team)?;
+        }
+        let mut open: Vec<AttendanceSession> = state
+            .sessions
+            .iter()
+            .filter(|s| s.is_open() && s.work_date < date)
+            .filter(|s| {
+                team.is_none_or(|t| state.employee(s.employee_id).is_ok_and(|e| e.team_id == t))
+            })
+            .cloned()
+            .collect();
+        open.sort_by_key(|s| (s.clock_in, s.id));
+        Ok(open)
+    }
+}
+
+#[async_trait]
+impl HealthCheck for InMemoryStore {
+    async fn ping(&self) -> Result<()> {
+        Ok(())
     }
 }

@@ -20,6 +20,7 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
+use chrono::NaiveTime;
 
 /// Teams.
 #[async_trait]
@@ -98,12 +99,60 @@ pub trait AnalyticsStore: Send + Sync {
     /// Figures per period with data for one team, and its headcount;
     /// [`Error::NotFound`] for an unknown team.
     async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures>;
+    /// One record per employee (of `team`, or all), present on `date` or
+    /// not, ordered by team then employee id; [`Error::NotFound`] for an
+    /// unknown team.
+    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>>;
+    /// Sessions still open whose work date is before `date`: forgotten
+    /// clock-outs, oldest first; [`Error::NotFound`] for an unknown team.
+    async fn open_sessions_before(
+        &self,
+        date: NaiveDate,
+        team: Option<TeamId>,
+    ) -> Result<Vec<AttendanceSession>>;
+}
+
+/// One employee's attendance on one day, the raw material of summaries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRecord {
+    /// The employee.
+    pub employee: Employee,
+    /// The employee's team's name.
+    pub team_name: String,
+    /// Local time (team timezone) of the first clock-in; `None` if absent.
+    pub first_clock_in: Option<NaiveTime>,
+    /// Sessions on that work date.
+    pub sessions: i64,
+    /// Whole seconds worked in closed sessions.
+    pub worked_seconds: i64,
+    /// At least one WFH session.
+    pub wfh: bool,
+    /// At least one WFO session.
+    pub wfo: bool,
+    /// The first clock-in was after the team's late-after time.
+    pub late: bool,
+    /// A session of that day is still open.
+    pub open: bool,
+}
+
+impl DayRecord {
+    /// Whether the employee clocked in that day.
+    pub fn present(&self) -> bool {
+        self.sessions > 0
+    }
+}
+
+/// Liveness of a backend, for health endpoints.
+#[async_trait]
+pub trait HealthCheck: Send + Sync {
+    /// Succeeds when the backend answers; [`Error::Unavailable`] otherwise.
+    async fn ping(&self) -> Result<()>;
 }
 
 /// Everything a complete backend provides.
-pub trait Store: TeamStore + EmployeeStore + SessionStore + AnalyticsStore {}
+pub trait Store: TeamStore + EmployeeStore + SessionStore + AnalyticsStore + HealthCheck {}
 
-impl<T: TeamStore + EmployeeStore + SessionStore + AnalyticsStore> Store for T {}
+impl<T: TeamStore + EmployeeStore + SessionStore + AnalyticsStore + HealthCheck> Store for T {}
 
 #[async_trait]
 impl<T: TeamStore + ?Sized> TeamStore for Arc<T> {
@@ -182,6 +231,23 @@ impl<T: AnalyticsStore + ?Sized> AnalyticsStore for Arc<T> {
     }
     async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures> {
         (**self).team_figures(team, query).await
+    }
+    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
+        (**self).day_records(date, team).await
+    }
+    async fn open_sessions_before(
+        &self,
+        date: NaiveDate,
+        team: Option<TeamId>,
+    ) -> Result<Vec<AttendanceSession>> {
+        (**self).open_sessions_before(date, team).await
+    }
+}
+
+#[async_trait]
+impl<T: HealthCheck + ?Sized> HealthCheck for Arc<T> {
+    async fn ping(&self) -> Result<()> {
+        (**self).ping().await
     }
 }
 

@@ -78,6 +78,7 @@ scenarios!(
     listing_filters,
     pagination_without_gaps_or_duplicates,
     trend_figures_hand_computed,
+    day_records_and_forgotten_clock_outs,
     generated_data_matches_in_memory,
     concurrent_clock_ins_for_one_employee,
     concurrent_cycles_lose_nothing,
@@ -112,6 +113,7 @@ macro_rules! store_conformance_tests {
             listing_filters,
             pagination_without_gaps_or_duplicates,
             trend_figures_hand_computed,
+            day_records_and_forgotten_clock_outs,
             generated_data_matches_in_memory,
             concurrent_clock_ins_for_one_employee,
             concurrent_cycles_lose_nothing,
@@ -1145,6 +1147,102 @@ pub async fn trend_figures_hand_computed(store: Arc<dyn Store>) {
     assert_eq!(months.points[1].figures.sessions, 8);
     // 1–31 March 2026 has 22 weekdays.
     assert_eq!(months.points[1].working_days, 22);
+}
+
+/// Day records list every employee in scope, present or not, and open
+/// sessions from earlier days are reported as forgotten clock-outs.
+pub async fn day_records_and_forgotten_clock_outs(store: Arc<dyn Store>) {
+    let svc = service(&store);
+    let berlin = team(&svc, "Berlin", "Europe/Berlin").await;
+    let ny = team(&svc, "New York", "America/New_York").await;
+    let ada = employee(&svc, "Ada", berlin.id).await;
+    employee(&svc, "Bob", berlin.id).await;
+    let cy = employee(&svc, "Cy", berlin.id).await;
+    let nina = employee(&svc, "Nina", ny.id).await;
+    use WorkMode::{Wfh, Wfo};
+    // Cy forgot to clock out on Thursday 29 October.
+    let forgotten = cycle(&svc, cy.id, Wfo, "2026-10-29T08:00:00Z", None).await;
+    // Friday 30 October (CET, UTC+1).
+    cycle(
+        &svc,
+        ada.id,
+        Wfh,
+        "2026-10-30T07:10:00Z",
+        Some("2026-10-30T11:00:00Z"),
+    )
+    .await;
+    cycle(
+        &svc,
+        ada.id,
+        Wfo,
+        "2026-10-30T12:00:00Z",
+        Some("2026-10-30T16:00:00Z"),
+    )
+    .await;
+    cycle(&svc, nina.id, Wfo, "2026-10-30T14:00:00Z", None).await;
+    let records = store.day_records(date("2026-10-30"), None).await.unwrap();
+    let names: Vec<&str> = records.iter().map(|r| r.employee.name.as_str()).collect();
+    assert_eq!(names, vec!["Ada", "Bob", "Cy", "Nina"]);
+    let a = &records[0];
+    assert!(a.present() && a.wfh && a.wfo && !a.late && !a.open);
+    assert_eq!(a.team_name, "Berlin");
+    assert_eq!(a.first_clock_in, Some(time("08:10:00")));
+    assert_eq!((a.sessions, a.worked_seconds), (2, 8 * 3600 - 10 * 60));
+    let b = &records[1];
+    assert!(!b.present() && !b.wfh && !b.wfo && !b.late && !b.open);
+    assert_eq!(
+        (b.first_clock_in, b.sessions, b.worked_seconds),
+        (None, 0, 0)
+    );
+    assert!(!records[2].present(), "Cy's open session is dated the 29th");
+    let n = &records[3];
+    // 14:00 UTC is 10:00 in New York (UTC-4 until 1 November): late.
+    assert!(n.present() && n.late && n.open && n.wfo);
+    assert_eq!(n.first_clock_in, Some(time("10:00:00")));
+    assert_eq!(n.team_name, "New York");
+
+    let only_berlin = store
+        .day_records(date("2026-10-30"), Some(berlin.id))
+        .await
+        .unwrap();
+    assert_eq!(only_berlin.len(), 3);
+    let err = store
+        .day_records(date("2026-10-30"), Some(TeamId(999)))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::NotFound {
+            entity: Entity::Team,
+            ..
+        }
+    ));
+
+    let stale = store
+        .open_sessions_before(date("2026-10-30"), None)
+        .await
+        .unwrap();
+    assert_eq!(stale, vec![forgotten.clone()]);
+    let stale = store
+        .open_sessions_before(date("2026-10-31"), None)
+        .await
+        .unwrap();
+    assert_eq!(stale.len(), 2);
+    assert_eq!(stale[0], forgotten);
+    let stale = store
+        .open_sessions_before(date("2026-10-31"), Some(ny.id))
+        .await
+        .unwrap();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0].employee_id, nina.id);
+    assert!(
+        store
+            .open_sessions_before(date("2026-10-29"), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.ping().await.unwrap();
 }
 
 /// A small deterministic generator (64-bit LCG), so the data set is the same

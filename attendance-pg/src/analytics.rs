@@ -18,14 +18,15 @@
 //! suite checks they agree.
 
 use async_trait::async_trait;
-use attendance_core::store::AnalyticsStore;
+use attendance_core::store::{AnalyticsStore, DayRecord, HealthCheck, TeamStore};
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
-use attendance_core::{EmployeeId, Entity, Error, Result, TeamId};
+use attendance_core::{AttendanceSession, Employee, EmployeeId, Entity, Error, Result, TeamId};
 use chrono::{NaiveDate, NaiveTime};
 use sqlx::FromRow;
 
 use crate::PgStore;
 use crate::error::map;
+use crate::store::SessionRow;
 
 const FIGURES_SQL: &str = "
 WITH days AS (
@@ -94,6 +95,71 @@ impl From<FiguresRow> for PeriodFigures {
             late_arrivals: row.late_arrivals,
             open_sessions: row.open_sessions,
             days_present_by_weekday: by_weekday,
+        }
+    }
+}
+
+const DAY_RECORDS_SQL: &str = "
+SELECT e.id, e.team_id, e.name, e.role, e.is_manager, t.name AS team_name,
+       (d.first_in AT TIME ZONE t.timezone)::time AS first_clock_in,
+       coalesce(d.sessions, 0) AS sessions,
+       coalesce(d.worked, 0)::bigint AS worked_seconds,
+       coalesce(d.wfh, false) AS wfh,
+       coalesce(d.wfo, false) AS wfo,
+       coalesce((d.first_in AT TIME ZONE t.timezone)::time > t.late_after, false) AS late,
+       coalesce(d.open, false) AS open
+FROM attendance.employees e
+JOIN attendance.teams t ON t.id = e.team_id
+LEFT JOIN (
+    SELECT s.employee_id,
+           min(s.clock_in) AS first_in,
+           count(*) AS sessions,
+           sum(floor(extract(epoch FROM s.clock_out - s.clock_in))) AS worked,
+           bool_or(s.work_mode = 'WFH') AS wfh,
+           bool_or(s.work_mode = 'WFO') AS wfo,
+           bool_or(s.clock_out IS NULL) AS open
+    FROM attendance.sessions s
+    WHERE s.work_date = $1
+    GROUP BY s.employee_id
+) d ON d.employee_id = e.id
+WHERE $2::bigint IS NULL OR e.team_id = $2
+ORDER BY e.team_id, e.id";
+
+#[derive(FromRow)]
+struct DayRecordRow {
+    id: i64,
+    team_id: i64,
+    name: String,
+    role: String,
+    is_manager: bool,
+    team_name: String,
+    first_clock_in: Option<NaiveTime>,
+    sessions: i64,
+    worked_seconds: i64,
+    wfh: bool,
+    wfo: bool,
+    late: bool,
+    open: bool,
+}
+
+impl From<DayRecordRow> for DayRecord {
+    fn from(row: DayRecordRow) -> Self {
+        DayRecord {
+            employee: Employee {
+                id: EmployeeId(row.id),
+                name: row.name,
+                role: row.role,
+                team_id: TeamId(row.team_id),
+                is_manager: row.is_manager,
+            },
+            team_name: row.team_name,
+            first_clock_in: row.first_clock_in,
+            sessions: row.sessions,
+            worked_seconds: row.worked_seconds,
+            wfh: row.wfh,
+            wfo: row.wfo,
+            late: row.late,
+            open: row.open,
         }
     }
 }
@@ -173,5 +239,62 @@ impl AnalyticsStore for PgStore {
             headcount,
             periods: self.figures(&scope, query).await?,
         })
+    }
+
+    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
+        if let Some(team) = team {
+            self.team(team).await?;
+        }
+        let rows = self
+            .retry
+            .read(|| {
+                sqlx::query_as::<_, DayRecordRow>(DAY_RECORDS_SQL)
+                    .bind(date)
+                    .bind(team.map(|t| t.0))
+                    .fetch_all(&self.pool)
+            })
+            .await
+            .map_err(map)?;
+        Ok(rows.into_iter().map(DayRecord::from).collect())
+    }
+
+    async fn open_sessions_before(
+        &self,
+        date: NaiveDate,
+        team: Option<TeamId>,
+    ) -> Result<Vec<AttendanceSession>> {
+        if let Some(team) = team {
+            self.team(team).await?;
+        }
+        // The predicate matches the partial index of open sessions.
+        let rows = self
+            .retry
+            .read(|| {
+                sqlx::query_as::<_, SessionRow>(
+                    "SELECT s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode \
+                     FROM attendance.sessions s \
+                     JOIN attendance.employees e ON e.id = s.employee_id \
+                     WHERE s.clock_out IS NULL AND s.work_date < $1 \
+                       AND ($2::bigint IS NULL OR e.team_id = $2) \
+                     ORDER BY s.clock_in, s.id",
+                )
+                .bind(date)
+                .bind(team.map(|t| t.0))
+                .fetch_all(&self.pool)
+            })
+            .await
+            .map_err(map)?;
+        rows.into_iter().map(AttendanceSession::try_from).collect()
+    }
+}
+
+#[async_trait]
+impl HealthCheck for PgStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(Error::unavailable)
     }
 }

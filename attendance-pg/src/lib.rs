@@ -181,13 +181,4 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-
-    /// Checks that the database answers.
-    pub async fn ping(&self) -> Result<(), attendance_core::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(error::map)
-    }
 }
