@@ -22,6 +22,7 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod ask;
 pub mod domain;
 pub mod error;
 pub mod guard;
@@ -29,6 +30,7 @@ pub mod llm;
 pub mod memory;
 pub mod service;
 pub mod store;
+pub mod summary;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod trends;

@@ -32,6 +32,7 @@
 
 mod analytics;
 mod error;
+pub mod qa;
 mod retry;
 mod store;
 
@@ -41,6 +42,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use error::Error;
+pub use qa::PgSqlRunner;
 
 /// The schema that holds every object of this library.
 pub const SCHEMA: &str = "attendance";

@@ -1,0 +1,689 @@
+//! Questions in plain language, answered from the data.
+//!
+//! question → prompt (the Q&A views, what their columns mean, worked
+//! examples, today's date and timezone) → the model answers
+//! `{"sql": "..."}` or `{"refusal": "..."}` → [`SqlGuard`] → [`SqlRunner`]
+//! (read-only transaction, timeout, row cap) → the model phrases the rows.
+//!
+//! A refused or failing query goes back to the model with the reason for a
+//! bounded number of repair attempts. Database error text is shown to the
+//! model only; [`AskError`] never carries it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::BoxError;
+use crate::guard::{GuardedSql, SqlGuard};
+use crate::llm::{ChatMessage, ChatModel, ChatRequest, LlmError, TokenUsage, extract_json_object};
+use crate::service::{Clock, SystemClock};
+
+/// Rows returned by a [`SqlRunner`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct QueryRows {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Rows, each with one value per column.
+    pub rows: Vec<Vec<Value>>,
+    /// Whether the row cap cut the result short.
+    pub truncated: bool,
+}
+
+/// Why a [`SqlRunner`] could not run a query.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The database refused the query (syntax, unknown column, permission,
+    /// a write in the read-only transaction…). `message` is the database's
+    /// text: fit for the model's repair turn, never for an end user.
+    #[error("the database rejected the query: {message}")]
+    Rejected {
+        /// The database's error message.
+        message: String,
+    },
+    /// The query ran past the statement timeout.
+    #[error("the query ran past the statement timeout")]
+    Timeout,
+    /// The database could not be reached.
+    #[error("the database is unavailable")]
+    Unavailable {
+        /// The cause.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// Runs one already-guarded, read-only query and returns its rows.
+///
+/// Implementations are the second layer of defence: they must run the query
+/// in a read-only transaction with a statement timeout and a row cap, so a
+/// write that slipped past the guard still fails.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait SqlRunner: Send + Sync {
+    /// Runs `sql`.
+    async fn run(&self, sql: &GuardedSql) -> Result<QueryRows, QueryError>;
+}
+
+/// One column of a Q&A relation, as the prompt describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnDoc {
+    /// Column name.
+    pub name: &'static str,
+    /// SQL type.
+    pub sql_type: &'static str,
+    /// What it means.
+    pub meaning: &'static str,
+}
+
+/// A relation the model may query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelationDoc {
+    /// Relation name (in schema `attendance`).
+    pub name: &'static str,
+    /// What one row is.
+    pub description: &'static str,
+    /// Its columns.
+    pub columns: Vec<ColumnDoc>,
+}
+
+/// What the model is told about the data: relations and worked examples.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Catalog {
+    /// The relations the guard allows.
+    pub relations: Vec<RelationDoc>,
+    /// Worked examples: (question, SQL).
+    pub examples: Vec<(&'static str, &'static str)>,
+}
+
+impl Catalog {
+    fn render(&self) -> String {
+        let mut out = String::new();
+        for r in &self.relations {
+            out.push_str(&format!("\n{} — {}\n", r.name, r.description));
+            for c in &r.columns {
+                out.push_str(&format!("  {} {}: {}\n", c.name, c.sql_type, c.meaning));
+            }
+        }
+        out.push_str("\nExamples:\n");
+        for (q, sql) in &self.examples {
+            out.push_str(&format!("Q: {q}\n{{\"sql\": {}}}\n", Value::from(*sql)));
+        }
+        out
+    }
+}
+
+/// A question answered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// The answer in plain language.
+    pub text: String,
+    /// The query that produced the rows, as it was run.
+    pub sql: String,
+    /// Column names.
+    pub columns: Vec<String>,
+    /// The rows (capped by the runner).
+    pub rows: Vec<Vec<Value>>,
+    /// How many queries the model wrote (1 when the first one worked).
+    pub attempts: u32,
+    /// Tokens used by every model call for this answer.
+    pub usage: TokenUsage,
+}
+
+/// Why a question got no answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AskError {
+    /// The question itself is unusable (empty, too long…).
+    #[error("invalid question: {reason}")]
+    InvalidQuestion {
+        /// Why.
+        reason: String,
+    },
+    /// The model declined (the data cannot answer it), or every query it
+    /// wrote was refused by the guard.
+    #[error("the question was refused: {reason}")]
+    Refused {
+        /// The model's or the guard's reason.
+        reason: String,
+    },
+    /// The chat model failed (unreachable, timed out, rate limited…).
+    #[error(transparent)]
+    Llm(#[from] LlmError),
+    /// The database kept rejecting the model's queries.
+    #[error("no working query after {attempts} attempt(s)")]
+    QueryFailed {
+        /// Queries tried.
+        attempts: u32,
+    },
+    /// The database could not be reached.
+    #[error("the database is unavailable")]
+    Unavailable {
+        /// The cause.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// Tunables of [`AskService`], with their defaults.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AskConfig {
+    /// Repair turns after the first query. Default: 2.
+    pub max_repairs: u32,
+    /// Longest question, in characters. Default: 500.
+    pub max_question_chars: usize,
+    /// Rows shown to the model when it phrases the answer. Default: 50.
+    pub rows_for_answer: usize,
+    /// The company's timezone, for "today" in the prompt. Default: UTC.
+    pub timezone: Tz,
+}
+
+impl Default for AskConfig {
+    fn default() -> Self {
+        Self {
+            max_repairs: 2,
+            max_question_chars: 500,
+            rows_for_answer: 50,
+            timezone: Tz::UTC,
+        }
+    }
+}
+
+/// Answers questions about the attendance data.
+#[derive(Clone)]
+pub struct AskService {
+    model: Arc<dyn ChatModel>,
+    runner: Arc<dyn SqlRunner>,
+    guard: SqlGuard,
+    catalog: Arc<Catalog>,
+    config: AskConfig,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for AskService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AskService")
+            .field("model", &self.model.describe())
+            .field("guard", &self.guard)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+const SQL_SCHEMA_NAME: &str = "sql_or_refusal";
+
+fn sql_schema() -> Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "sql": {"type": ["string", "null"], "description": "One PostgreSQL SELECT over the views"},
+            "refusal": {"type": ["string", "null"], "description": "Why the data cannot answer the question"}
+        },
+        "required": ["sql", "refusal"],
+        "additionalProperties": false
+    })
+}
+
+const ANSWER_PROMPT: &str = "You answer questions about attendance data for managers. \
+Answer in one to three plain sentences, using only the rows given (they are the \
+result of a query written for the question). If there are no rows, say that no \
+data matched. Do not mention SQL, queries or tables. If the rows were truncated, \
+say the list is partial.";
+
+impl AskService {
+    /// A service asking `model`, running queries with `runner`, over the
+    /// relations of `catalog` (which the guard allows, and nothing else).
+    pub fn new(model: Arc<dyn ChatModel>, runner: Arc<dyn SqlRunner>, catalog: Catalog) -> Self {
+        let guard = SqlGuard::new(catalog.relations.iter().map(|r| r.name));
+        Self {
+            model,
+            runner,
+            guard,
+            catalog: Arc::new(catalog),
+            config: AskConfig::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Replaces the config.
+    pub fn with_config(mut self, config: AskConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Replaces the clock (for "today" in the prompt).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the guard (to allow more functions, say).
+    pub fn with_guard(mut self, guard: SqlGuard) -> Self {
+        self.guard = guard;
+        self
+    }
+
+    fn system_prompt(&self) -> String {
+        let now = self.clock.now().with_timezone(&self.config.timezone);
+        format!(
+            "You translate questions about employee attendance into one PostgreSQL query.\n\
+             Today is {} ({}), timezone {}. Weeks are ISO weeks starting on Monday; \
+             \"last week\" is the previous Monday-to-Sunday week.\n\
+             Answer with a JSON object and nothing else: {{\"sql\": \"SELECT ...\", \"refusal\": null}}, \
+             or {{\"sql\": null, \"refusal\": \"why\"}} when these views cannot answer the question.\n\
+             Rules: one SELECT statement (WITH is fine); read only from the views below \
+             (schema attendance); no other tables, no system catalogs; common aggregate, \
+             date/time, math and string functions only; no semicolon; add ORDER BY and a \
+             LIMIT of at most 100 when listing rows.\n\
+             Views:{}",
+            now.date_naive(),
+            now.format("%A"),
+            self.config.timezone.name(),
+            self.catalog.render()
+        )
+    }
+
+    /// Answers `question`.
+    pub async fn ask(&self, question: &str) -> Result<Answer, AskError> {
+        let question = self.validate(question)?;
+        let mut usage = TokenUsage::default();
+        let mut messages = vec![
+            ChatMessage::system(self.system_prompt()),
+            ChatMessage::user(question.clone()),
+        ];
+        let max_attempts = 1 + self.config.max_repairs;
+        let mut last_refusal = None;
+        for attempt in 1..=max_attempts {
+            let request =
+                ChatRequest::new(messages.clone()).with_json_schema(SQL_SCHEMA_NAME, sql_schema());
+            let response = self.model.chat(request).await?;
+            usage += response.usage;
+            messages.push(ChatMessage::assistant(response.text.clone()));
+            let repair = match parse_sql_answer(&response.text) {
+                Err(reason) => reason,
+                Ok(SqlAnswer::Refusal(reason)) => return Err(AskError::Refused { reason }),
+                Ok(SqlAnswer::Sql(sql)) => match self.guard.check(&sql) {
+                    Err(refusal) => {
+                        tracing::info!(%refusal, attempt, "guard refused the model's query");
+                        let reason = refusal.to_string();
+                        last_refusal = Some(reason.clone());
+                        format!(
+                            "That query was refused: {reason}. Write one SELECT over the views only."
+                        )
+                    }
+                    Ok(guarded) => match self.runner.run(&guarded).await {
+                        Ok(rows) => {
+                            return Ok(self.phrase(&question, guarded, rows, attempt, usage).await);
+                        }
+                        Err(QueryError::Unavailable { source }) => {
+                            return Err(AskError::Unavailable { source });
+                        }
+                        Err(QueryError::Timeout) => {
+                            last_refusal = None;
+                            "That query ran too long and was cancelled. Write a cheaper one: \
+                             filter by work_date and aggregate."
+                                .to_owned()
+                        }
+                        Err(QueryError::Rejected { message }) => {
+                            last_refusal = None;
+                            tracing::info!(attempt, "database rejected the model's query");
+                            format!("PostgreSQL rejected that query: {message}. Fix it.")
+                        }
+                    },
+                },
+            };
+            messages.push(ChatMessage::user(repair));
+        }
+        Err(match last_refusal {
+            Some(reason) => AskError::Refused { reason },
+            None => AskError::QueryFailed {
+                attempts: max_attempts,
+            },
+        })
+    }
+
+    fn validate(&self, question: &str) -> Result<String, AskError> {
+        let question = question.trim();
+        let invalid = |reason: String| Err(AskError::InvalidQuestion { reason });
+        if question.is_empty() {
+            return invalid("the question is empty".into());
+        }
+        let chars = question.chars().count();
+        if chars > self.config.max_question_chars {
+            return invalid(format!(
+                "the question has {chars} characters; at most {} are accepted",
+                self.config.max_question_chars
+            ));
+        }
+        if question.chars().any(|c| c.is_control() && c != '\n') {
+            return invalid("the question contains control characters".into());
+        }
+        Ok(question.to_owned())
+    }
+
+    /// Has the model phrase the rows; if it fails, a plain sentence does.
+    async fn phrase(
+        &self,
+        question: &str,
+        sql: GuardedSql,
+        rows: QueryRows,
+        attempts: u32,
+        mut usage: TokenUsage,
+    ) -> Answer {
+        let shown: Vec<&Vec<Value>> = rows.rows.iter().take(self.config.rows_for_answer).collect();
+        let payload = serde_json::json!({
+            "question": question,
+            "columns": rows.columns,
+            "rows": shown,
+            "total_rows": rows.rows.len(),
+            "truncated": rows.truncated || rows.rows.len() > shown.len(),
+        });
+        let request = ChatRequest::new(vec![
+            ChatMessage::system(ANSWER_PROMPT),
+            ChatMessage::user(payload.to_string()),
+        ]);
+        let text = match self.model.chat(request).await {
+            Ok(response) if !response.text.trim().is_empty() => {
+                usage += response.usage;
+                response.text.trim().to_owned()
+            }
+            Ok(_) | Err(_) => {
+                tracing::warn!("the model could not phrase the answer; using a plain sentence");
+                match rows.rows.len() {
+                    0 => "No data matched the question.".to_owned(),
+                    1 => "One row matched the question; see the table.".to_owned(),
+                    n => format!("{n} rows matched the question; see the table."),
+                }
+            }
+        };
+        Answer {
+            text,
+            sql: sql.into_string(),
+            columns: rows.columns,
+            rows: rows.rows,
+            attempts,
+            usage,
+        }
+    }
+}
+
+enum SqlAnswer {
+    Sql(String),
+    Refusal(String),
+}
+
+/// Reads `{"sql": ...}` / `{"refusal": ...}`; `Err` is a repair message.
+fn parse_sql_answer(text: &str) -> Result<SqlAnswer, String> {
+    let object = extract_json_object(text).map_err(|_| {
+        "Answer with a JSON object {\"sql\": \"...\", \"refusal\": null} only.".to_owned()
+    })?;
+    let field = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    match (field("sql"), field("refusal")) {
+        (Some(sql), _) => Ok(SqlAnswer::Sql(sql)),
+        (None, Some(refusal)) => Ok(SqlAnswer::Refusal(refusal)),
+        (None, None) => Err("The JSON object needs a non-empty \"sql\" or \"refusal\".".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::llm::{ChatResponse, MockChatModel};
+    use crate::service::ManualClock;
+
+    fn catalog() -> Catalog {
+        Catalog {
+            relations: vec![RelationDoc {
+                name: "qa_sessions",
+                description: "one row per session",
+                columns: vec![ColumnDoc {
+                    name: "employee_name",
+                    sql_type: "text",
+                    meaning: "who",
+                }],
+            }],
+            examples: vec![("Who?", "SELECT employee_name FROM qa_sessions")],
+        }
+    }
+
+    /// A model that plays back `answers` in order and records the requests.
+    fn scripted(
+        answers: Vec<Result<&'static str, LlmError>>,
+    ) -> (Arc<dyn ChatModel>, Arc<Mutex<Vec<ChatRequest>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let mut answers = answers.into_iter();
+        let mut model = MockChatModel::new();
+        model.expect_chat().returning(move |request| {
+            log.lock().unwrap().push(request);
+            let next = answers
+                .next()
+                .expect("the model was asked more often than scripted");
+            next.map(|text| ChatResponse {
+                text: text.to_owned(),
+                finish_reason: Some("stop".into()),
+                usage: TokenUsage {
+                    prompt_tokens: 10,
+                    completion_tokens: 5,
+                    total_tokens: 15,
+                },
+            })
+        });
+        model.expect_describe().returning(|| "scripted".into());
+        (Arc::new(model), seen)
+    }
+
+    fn rows() -> QueryRows {
+        QueryRows {
+            columns: vec!["employee_name".into(), "days".into()],
+            rows: vec![vec![Value::from("Ada"), Value::from(4)]],
+            truncated: false,
+        }
+    }
+
+    fn service(model: Arc<dyn ChatModel>, runner: MockSqlRunner) -> AskService {
+        AskService::new(model, Arc::new(runner), catalog()).with_clock(Arc::new(ManualClock::new(
+            "2026-11-27T10:00:00Z".parse().unwrap(),
+        )))
+    }
+
+    #[tokio::test]
+    async fn a_question_becomes_a_guarded_query_and_a_phrased_answer() {
+        let (model, seen) = scripted(vec![
+            Ok(
+                r#"{"sql": "SELECT employee_name, count(*) AS days FROM qa_sessions GROUP BY 1;", "refusal": null}"#,
+            ),
+            Ok("Ada worked from home most: 4 days."),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner
+            .expect_run()
+            .times(1)
+            .withf(|sql| !sql.as_str().contains(';'))
+            .returning(|_| Ok(rows()));
+        let answer = service(model, runner)
+            .ask("  Who worked from home most? ")
+            .await
+            .unwrap();
+        assert_eq!(answer.text, "Ada worked from home most: 4 days.");
+        assert_eq!(answer.attempts, 1);
+        assert_eq!(answer.columns, vec!["employee_name", "days"]);
+        assert_eq!(answer.rows, vec![vec![Value::from("Ada"), Value::from(4)]]);
+        assert!(answer.sql.starts_with("SELECT employee_name, count(*)"));
+        assert_eq!(answer.usage.total_tokens, 30);
+        let requests = seen.lock().unwrap();
+        let prompt = &requests[0].messages[0].content;
+        assert!(prompt.contains("Today is 2026-11-27 (Friday), timezone UTC"));
+        assert!(prompt.contains("qa_sessions — one row per session"));
+        assert!(prompt.contains("employee_name text: who"));
+        assert_eq!(
+            requests[0].messages[1].content,
+            "Who worked from home most?"
+        );
+        assert!(requests[0].json_schema.is_some());
+        assert!(requests[1].messages[1].content.contains("\"Ada\""));
+    }
+
+    #[tokio::test]
+    async fn a_refused_query_is_repaired() {
+        let (model, seen) = scripted(vec![
+            Ok(r#"{"sql": "DELETE FROM qa_sessions"}"#),
+            Ok("```json\n{\"sql\": \"SELECT employee_name, 4 AS days FROM qa_sessions\"}\n```"),
+            Ok("Ada."),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().times(1).returning(|_| Ok(rows()));
+        let answer = service(model, runner).ask("Who?").await.unwrap();
+        assert_eq!(answer.attempts, 2);
+        let requests = seen.lock().unwrap();
+        let repair = &requests[1].messages.last().unwrap().content;
+        assert!(
+            repair.contains("statements other than SELECT are not allowed"),
+            "{repair}"
+        );
+    }
+
+    #[tokio::test]
+    async fn database_errors_go_back_to_the_model_then_give_up() {
+        let (model, seen) = scripted(vec![
+            Ok(r#"{"sql": "SELECT nope FROM qa_sessions"}"#),
+            Ok(r#"{"sql": "SELECT nope2 FROM qa_sessions"}"#),
+            Ok(r#"{"sql": "SELECT nope3 FROM qa_sessions"}"#),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().times(3).returning(|_| {
+            Err(QueryError::Rejected {
+                message: "column \"nope\" does not exist".into(),
+            })
+        });
+        let err = service(model, runner).ask("Who?").await.unwrap_err();
+        assert!(
+            matches!(err, AskError::QueryFailed { attempts: 3 }),
+            "{err:?}"
+        );
+        // The database's text reached the model, not the error.
+        assert!(!err.to_string().contains("nope"));
+        let requests = seen.lock().unwrap();
+        assert!(
+            requests[1]
+                .messages
+                .last()
+                .unwrap()
+                .content
+                .contains("column \"nope\" does not exist")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_query_refused_every_time_is_a_refusal() {
+        let (model, _) = scripted(vec![
+            Ok(r#"{"sql": "SELECT * FROM pg_shadow"}"#),
+            Ok(r#"{"sql": "SELECT pg_read_file('/etc/passwd')"}"#),
+            Ok(r#"{"sql": "SELECT * FROM pg_user"}"#),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().never();
+        let err = service(model, runner)
+            .ask("Show me the passwords")
+            .await
+            .unwrap_err();
+        match err {
+            AskError::Refused { reason } => assert!(reason.contains("pg_user"), "{reason}"),
+            other => panic!("expected Refused, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_model_may_decline() {
+        let (model, _) = scripted(vec![Ok(
+            r#"{"sql": null, "refusal": "Salaries are not in the attendance data."}"#,
+        )]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().never();
+        let err = service(model, runner)
+            .ask("What does Ada earn?")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AskError::Refused { reason } if reason.contains("Salaries")));
+    }
+
+    #[tokio::test]
+    async fn model_failures_are_typed() {
+        let (model, _) = scripted(vec![Err(LlmError::Timeout { attempts: 4 })]);
+        let err = service(model, MockSqlRunner::new())
+            .ask("Who?")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AskError::Llm(e) if e.is_timeout()),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_stops_at_once() {
+        let (model, _) = scripted(vec![Ok(r#"{"sql": "SELECT 1 FROM qa_sessions"}"#)]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().times(1).returning(|_| {
+            Err(QueryError::Unavailable {
+                source: "connection refused".into(),
+            })
+        });
+        let err = service(model, runner).ask("Who?").await.unwrap_err();
+        assert!(matches!(err, AskError::Unavailable { .. }));
+    }
+
+    #[tokio::test]
+    async fn when_phrasing_fails_the_rows_still_come_back() {
+        let (model, _) = scripted(vec![
+            Ok(r#"{"sql": "SELECT employee_name FROM qa_sessions"}"#),
+            Err(LlmError::Server {
+                status: 500,
+                attempts: 4,
+            }),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().times(1).returning(|_| Ok(rows()));
+        let answer = service(model, runner).ask("Who?").await.unwrap();
+        assert_eq!(answer.text, "One row matched the question; see the table.");
+        assert_eq!(answer.rows.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn bad_questions_are_rejected_before_the_model() {
+        let (model, seen) = scripted(vec![]);
+        let svc = service(model, MockSqlRunner::new());
+        for q in ["", "   ", &"x".repeat(501), "who\u{0}"] {
+            let err = svc.ask(q).await.unwrap_err();
+            assert!(matches!(err, AskError::InvalidQuestion { .. }), "{q:?}");
+        }
+        assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn garbage_from_the_model_is_retried_then_fails() {
+        let (model, _) = scripted(vec![Ok("I think Ada"), Ok("{}"), Ok("still no JSON")]);
+        let err = service(model, MockSqlRunner::new())
+            .ask("Who?")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AskError::QueryFailed { attempts: 3 }),
+            "{err:?}"
+        );
+    }
+}

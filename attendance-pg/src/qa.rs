@@ -1,0 +1,417 @@
+//! Question answering on PostgreSQL: the catalog of Q&A views the model is
+//! shown, and [`PgSqlRunner`], which runs a guarded query as the second
+//! layer of defence.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use attendance_core::ask::{Catalog, ColumnDoc, QueryError, QueryRows, RelationDoc, SqlRunner};
+use attendance_core::guard::GuardedSql;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, Column, Executor, PgPool, SqlSafeStr};
+
+use crate::Error;
+use crate::error::{db_code, sqlstate};
+
+const fn col(name: &'static str, sql_type: &'static str, meaning: &'static str) -> ColumnDoc {
+    ColumnDoc {
+        name,
+        sql_type,
+        meaning,
+    }
+}
+
+/// The Q&A views (migration `0002_qa_views.sql`) and worked examples, as the
+/// model is shown them. A test checks every column against the database.
+pub fn catalog() -> Catalog {
+    Catalog {
+        relations: vec![
+            RelationDoc {
+                name: "qa_teams",
+                description: "one row per team",
+                columns: vec![
+                    col("team_id", "bigint", "team id"),
+                    col("team_name", "text", "team name"),
+                    col(
+                        "timezone",
+                        "text",
+                        "IANA timezone of the team; local times are in it",
+                    ),
+                    col(
+                        "late_after",
+                        "time",
+                        "a first clock-in after this local time is late",
+                    ),
+                    col("headcount", "bigint", "employees in the team now"),
+                ],
+            },
+            RelationDoc {
+                name: "qa_employees",
+                description: "one row per employee",
+                columns: vec![
+                    col("employee_id", "bigint", "employee id"),
+                    col("employee_name", "text", "full name"),
+                    col("role", "text", "job role"),
+                    col("is_manager", "boolean", "manages others"),
+                    col("team_id", "bigint", "team id"),
+                    col("team_name", "text", "team name"),
+                ],
+            },
+            RelationDoc {
+                name: "qa_sessions",
+                description: "one row per clock-in/clock-out session",
+                columns: vec![
+                    col("session_id", "bigint", "session id"),
+                    col("employee_id", "bigint", "employee id"),
+                    col("employee_name", "text", "full name"),
+                    col("role", "text", "job role"),
+                    col("is_manager", "boolean", "manages others"),
+                    col("team_id", "bigint", "team id"),
+                    col("team_name", "text", "team name"),
+                    col(
+                        "work_date",
+                        "date",
+                        "local date of the clock-in in the team timezone",
+                    ),
+                    col("iso_weekday", "integer", "1 = Monday … 7 = Sunday"),
+                    col(
+                        "work_mode",
+                        "text",
+                        "'WFH' (from home) or 'WFO' (from the office)",
+                    ),
+                    col("clock_in_at", "timestamptz", "clock-in instant"),
+                    col(
+                        "clock_out_at",
+                        "timestamptz",
+                        "clock-out instant; NULL while open",
+                    ),
+                    col(
+                        "clock_in_local",
+                        "timestamp",
+                        "clock-in in the team's local time",
+                    ),
+                    col(
+                        "clock_out_local",
+                        "timestamp",
+                        "clock-out in the team's local time",
+                    ),
+                    col("hours", "numeric", "hours worked; NULL while open"),
+                    col("is_open", "boolean", "not clocked out yet"),
+                ],
+            },
+            RelationDoc {
+                name: "qa_daily_attendance",
+                description: "one row per employee and day present",
+                columns: vec![
+                    col("employee_id", "bigint", "employee id"),
+                    col("employee_name", "text", "full name"),
+                    col("team_id", "bigint", "team id"),
+                    col("team_name", "text", "team name"),
+                    col("work_date", "date", "the day"),
+                    col("iso_weekday", "integer", "1 = Monday … 7 = Sunday"),
+                    col("first_clock_in_local", "time", "first clock-in, local time"),
+                    col("last_clock_out_local", "time", "last clock-out, local time"),
+                    col("sessions", "bigint", "sessions that day"),
+                    col("hours", "numeric", "hours worked in closed sessions"),
+                    col("worked_from_home", "boolean", "at least one WFH session"),
+                    col("worked_from_office", "boolean", "at least one WFO session"),
+                    col(
+                        "is_late",
+                        "boolean",
+                        "first clock-in after the team's late_after",
+                    ),
+                    col(
+                        "has_open_session",
+                        "boolean",
+                        "a session of that day is still open",
+                    ),
+                ],
+            },
+        ],
+        examples: vec![
+            (
+                "Who worked from home most last week?",
+                "SELECT employee_name, count(*) AS wfh_days FROM qa_daily_attendance \
+                 WHERE worked_from_home AND work_date BETWEEN date_trunc('week', current_date)::date - 7 \
+                 AND date_trunc('week', current_date)::date - 1 \
+                 GROUP BY employee_name ORDER BY wfh_days DESC, employee_name LIMIT 10",
+            ),
+            (
+                "How many people were late yesterday, per team?",
+                "SELECT team_name, count(*) FILTER (WHERE is_late) AS late_arrivals \
+                 FROM qa_daily_attendance WHERE work_date = current_date - 1 \
+                 GROUP BY team_name ORDER BY team_name",
+            ),
+            (
+                "Average hours per day in the Platform team this month?",
+                "SELECT round(avg(hours), 2) AS average_hours FROM qa_daily_attendance \
+                 WHERE team_name = 'Platform' AND work_date >= date_trunc('month', current_date)::date",
+            ),
+            (
+                "Who is clocked in right now?",
+                "SELECT employee_name, team_name, clock_in_local FROM qa_sessions \
+                 WHERE is_open ORDER BY clock_in_at LIMIT 100",
+            ),
+        ],
+    }
+}
+
+/// Runs guarded queries in a `READ ONLY` transaction with a statement
+/// timeout, a row cap, `search_path = attendance` and, when configured, a
+/// role that may only read the Q&A views. Each of these stops a write on
+/// its own, whatever the guard let through.
+#[derive(Clone)]
+pub struct PgSqlRunner {
+    pool: PgPool,
+    statement_timeout: Duration,
+    row_cap: usize,
+    role: Option<String>,
+    timezone: Tz,
+}
+
+impl fmt::Debug for PgSqlRunner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgSqlRunner")
+            .field("statement_timeout", &self.statement_timeout)
+            .field("row_cap", &self.row_cap)
+            .field("role", &self.role)
+            .field("timezone", &self.timezone)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgSqlRunner {
+    /// A runner over `pool`: 2 s timeout, 200 rows, no role, UTC.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            statement_timeout: Duration::from_secs(2),
+            row_cap: 200,
+            role: None,
+            timezone: Tz::UTC,
+        }
+    }
+
+    /// Cancels queries running longer than this. Default: 2 s.
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// Returns at most this many rows (and says the result was cut).
+    /// Default: 200.
+    pub fn with_row_cap(mut self, rows: usize) -> Self {
+        self.row_cap = rows.max(1);
+        self
+    }
+
+    /// Runs queries as `role` (`SET LOCAL ROLE`), which should only be
+    /// allowed to read the Q&A views (see the migration's comment for the
+    /// grants). The login role must be a member of it.
+    pub fn with_role(mut self, role: &str) -> Result<Self, Error> {
+        let valid = !role.is_empty()
+            && role.len() <= 63
+            && role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && role
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            return Err(Error::Config(format!(
+                "{role:?} is not a plain lower-case role name"
+            )));
+        }
+        self.role = Some(role.to_owned());
+        Ok(self)
+    }
+
+    /// The timezone `current_date` and `now()` are read in; it should be
+    /// the one the prompt states (`AskConfig::timezone`). Default: UTC.
+    pub fn with_timezone(mut self, timezone: Tz) -> Self {
+        self.timezone = timezone;
+        self
+    }
+
+    /// Runs `sql` under every protection of this runner. Public so the
+    /// protections can be exercised on statements the guard would refuse.
+    pub async fn run_sql(&self, sql: &str) -> Result<QueryRows, QueryError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN READ ONLY")
+            .await
+            .map_err(classify)?;
+        sqlx::query(
+            "SELECT set_config('statement_timeout', $1, true), \
+                    set_config('search_path', 'attendance', true), \
+                    set_config('timezone', $2, true)",
+        )
+        .bind(format!("{}ms", self.statement_timeout.as_millis()))
+        .bind(self.timezone.name())
+        .execute(&mut *tx)
+        .await
+        .map_err(classify)?;
+        if let Some(role) = &self.role {
+            sqlx::query("SELECT set_config('role', $1, true)")
+                .bind(role)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+        }
+        // The newline keeps a trailing `--` comment from swallowing the
+        // closing parenthesis. `sql` is either guarded or a test's own.
+        let wrapped = format!(
+            "SELECT row_to_json(q)::text FROM ({sql}\n) AS q LIMIT {}",
+            self.row_cap + 1
+        );
+        let texts: Vec<String> = sqlx::query_scalar(AssertSqlSafe(wrapped))
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(classify)?;
+        let truncated = texts.len() > self.row_cap;
+        let mut columns = Vec::new();
+        let mut rows = Vec::with_capacity(texts.len().min(self.row_cap));
+        for text in texts.iter().take(self.row_cap) {
+            let OrderedRow(pairs) =
+                serde_json::from_str(text).map_err(|e| QueryError::Rejected {
+                    message: format!("a row could not be read: {e}"),
+                })?;
+            if columns.is_empty() {
+                columns = pairs.iter().map(|(k, _)| k.clone()).collect();
+            }
+            rows.push(pairs.into_iter().map(|(_, v)| v).collect());
+        }
+        if texts.is_empty() {
+            let described = (&mut *tx)
+                .describe(AssertSqlSafe(sql.to_owned()).into_sql_str())
+                .await
+                .map_err(classify)?;
+            columns = described
+                .columns()
+                .iter()
+                .map(|c| c.name().to_owned())
+                .collect();
+        }
+        tx.rollback().await.ok();
+        Ok(QueryRows {
+            columns,
+            rows,
+            truncated,
+        })
+    }
+}
+
+#[async_trait]
+impl SqlRunner for PgSqlRunner {
+    async fn run(&self, sql: &GuardedSql) -> Result<QueryRows, QueryError> {
+        self.run_sql(sql.as_str()).await
+    }
+}
+
+fn classify(err: sqlx::Error) -> QueryError {
+    match db_code(&err) {
+        Some((code, _)) if code == "57014" => QueryError::Timeout,
+        Some((code, _))
+            if code.starts_with("08")
+                || code == sqlstate::ADMIN_SHUTDOWN
+                || code == sqlstate::CRASH_SHUTDOWN
+                || code == sqlstate::CANNOT_CONNECT_NOW
+                || code == sqlstate::TOO_MANY_CONNECTIONS =>
+        {
+            QueryError::Unavailable {
+                source: Box::new(err),
+            }
+        }
+        Some(_) => match err {
+            sqlx::Error::Database(db) => QueryError::Rejected {
+                message: db.message().to_owned(),
+            },
+            other => QueryError::Rejected {
+                message: other.to_string(),
+            },
+        },
+        None => match err {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => QueryError::Unavailable {
+                source: Box::new(err),
+            },
+            other => QueryError::Rejected {
+                message: other.to_string(),
+            },
+        },
+    }
+}
+
+/// A JSON object read with its keys in order (and duplicates kept), so
+/// columns come back in the order the query named them.
+struct OrderedRow(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for OrderedRow {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Pairs;
+
+        impl<'de> Visitor<'de> for Pairs {
+            type Value = OrderedRow;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderedRow, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry::<String, Value>()? {
+                    pairs.push(pair);
+                }
+                Ok(OrderedRow(pairs))
+            }
+        }
+
+        deserializer.deserialize_map(Pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_keep_column_order_and_duplicates() {
+        let OrderedRow(pairs) = serde_json::from_str(r#"{"z": 1, "a": "x", "z": null}"#).unwrap();
+        let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, vec!["z", "a", "z"]);
+        assert_eq!(pairs[2].1, Value::Null);
+    }
+
+    #[tokio::test]
+    async fn only_plain_role_names_are_accepted() {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .connect_lazy("postgres://localhost/x")
+            .unwrap();
+        let runner = PgSqlRunner::new(pool);
+        assert!(runner.clone().with_role("attendance_qa").is_ok());
+        for bad in ["", "Admin", "qa; DROP ROLE x", "1qa", "a-b"] {
+            assert!(runner.clone().with_role(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_catalog_names_four_views() {
+        let names: Vec<&str> = catalog().relations.iter().map(|r| r.name).collect();
+        assert_eq!(
+            names,
+            vec![
+                "qa_teams",
+                "qa_employees",
+                "qa_sessions",
+                "qa_daily_attendance"
+            ]
+        );
+        assert_eq!(catalog().examples.len(), 4);
+    }
+}

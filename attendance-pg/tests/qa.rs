@@ -1,0 +1,258 @@
+//! Question answering on real PostgreSQL: the catalog matches the views, and
+//! the runner's own protections (read-only transaction, timeout, row cap,
+//! role) hold even for statements the guard would refuse.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use attendance_core::ask::QueryError;
+use attendance_core::guard::SqlGuard;
+use attendance_core::service::{AttendanceService, ManualClock};
+use attendance_core::{NewEmployee, NewTeam, WorkMode};
+use attendance_pg::{PgSqlRunner, PgStore, qa};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+
+fn guard() -> SqlGuard {
+    SqlGuard::new(qa::catalog().relations.iter().map(|r| r.name))
+}
+
+/// Two teams, three employees, `days` days of sessions each.
+async fn seed(store: &PgStore, days: i64) {
+    let now: DateTime<Utc> = "2026-11-27T18:00:00Z".parse().unwrap();
+    let svc =
+        AttendanceService::new(Arc::new(store.clone())).with_clock(Arc::new(ManualClock::new(now)));
+    let ops = svc
+        .create_team(&NewTeam::new("Ops").unwrap())
+        .await
+        .unwrap();
+    let dev = svc
+        .create_team(
+            &NewTeam::new("Dev")
+                .unwrap()
+                .with_timezone("Europe/Berlin")
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut people = Vec::new();
+    for (name, team) in [("Ada", ops.id), ("Bob", ops.id), ("Cy", dev.id)] {
+        people.push(
+            svc.create_employee(&NewEmployee::new(name, "Engineer", team).unwrap())
+                .await
+                .unwrap(),
+        );
+    }
+    for day in 0..days {
+        for (i, p) in people.iter().enumerate() {
+            let start = now - TimeDelta::days(days - day) - TimeDelta::hours(9)
+                + TimeDelta::minutes(20 * i as i64);
+            let mode = if (day + i as i64) % 3 == 0 {
+                WorkMode::Wfh
+            } else {
+                WorkMode::Wfo
+            };
+            svc.record_session(p.id, mode, start, start + TimeDelta::hours(8))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn sql_type(data_type: &str) -> &str {
+    match data_type {
+        "time without time zone" => "time",
+        "timestamp with time zone" => "timestamptz",
+        "timestamp without time zone" => "timestamp",
+        other => other,
+    }
+}
+
+#[tokio::test]
+async fn the_catalog_describes_exactly_the_views() {
+    common::with_store(|store| async move {
+        for relation in qa::catalog().relations {
+            let columns: Vec<(String, String)> = sqlx::query_as(
+                "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = 'attendance' AND table_name = $1 ORDER BY ordinal_position",
+            )
+            .bind(relation.name)
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+            let described: Vec<(String, String)> = relation
+                .columns
+                .iter()
+                .map(|c| (c.name.to_owned(), c.sql_type.to_owned()))
+                .collect();
+            let actual: Vec<(String, String)> = columns
+                .iter()
+                .map(|(n, t)| (n.clone(), sql_type(t).to_owned()))
+                .collect();
+            assert_eq!(described, actual, "{}", relation.name);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_worked_example_passes_the_guard_and_runs() {
+    common::with_store(|store| async move {
+        seed(&store, 20).await;
+        let runner = PgSqlRunner::new(store.pool().clone());
+        for (question, sql) in qa::catalog().examples {
+            let guarded = guard()
+                .check(sql)
+                .unwrap_or_else(|r| panic!("{question}: {r}"));
+            let rows = runner.run_sql(guarded.as_str()).await.unwrap();
+            assert!(!rows.columns.is_empty(), "{question}");
+        }
+        let rows = runner
+            .run_sql("SELECT team_name, headcount, late_after FROM qa_teams ORDER BY team_id")
+            .await
+            .unwrap();
+        assert_eq!(rows.columns, vec!["team_name", "headcount", "late_after"]);
+        assert_eq!(
+            rows.rows,
+            vec![
+                vec![Value::from("Ops"), Value::from(2), Value::from("09:30:00")],
+                vec![Value::from("Dev"), Value::from(1), Value::from("09:30:00")],
+            ]
+        );
+        let empty = runner
+            .run_sql("SELECT employee_name, role FROM qa_employees WHERE false")
+            .await
+            .unwrap();
+        assert_eq!(empty.columns, vec!["employee_name", "role"]);
+        assert!(empty.rows.is_empty() && !empty.truncated);
+    })
+    .await;
+}
+
+async fn team_count(store: &PgStore) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM attendance.teams")
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_write_that_passes_the_parser_still_fails_read_only() {
+    common::with_store(|store| async move {
+        seed(&store, 1).await;
+        // A function that writes, called from a SELECT: syntactically a
+        // plain query. The guard refuses it (unknown function)…
+        sqlx::query(
+            "CREATE FUNCTION attendance.evil() RETURNS bigint LANGUAGE sql AS \
+             $$ INSERT INTO attendance.teams (name) VALUES ('pwned') RETURNING id $$",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        assert!(guard().check("SELECT evil()").is_err());
+        // …and had it not, the read-only transaction would.
+        let before = team_count(&store).await;
+        let runner = PgSqlRunner::new(store.pool().clone());
+        for sql in [
+            "SELECT evil()",
+            "SELECT nextval('attendance.teams_id_seq')",
+            "SELECT * FROM qa_teams FOR UPDATE",
+        ] {
+            match runner.run_sql(sql).await {
+                Err(QueryError::Rejected { message }) => {
+                    assert!(message.contains("read-only"), "{sql}: {message}")
+                }
+                other => panic!("{sql}: expected a read-only rejection, got {other:?}"),
+            }
+        }
+        assert_eq!(team_count(&store).await, before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn slow_queries_hit_the_timeout_and_big_ones_the_row_cap() {
+    common::with_store(|store| async move {
+        seed(&store, 100).await;
+        let runner = PgSqlRunner::new(store.pool().clone())
+            .with_statement_timeout(Duration::from_millis(300))
+            .with_row_cap(200);
+        let err = runner.run_sql("SELECT pg_sleep(5)").await.unwrap_err();
+        assert!(matches!(err, QueryError::Timeout), "{err:?}");
+        // A cartesian product the guard lets through (300⁴ rows to count)
+        // is cancelled by the timeout…
+        let cartesian = guard()
+            .check(
+                "SELECT count(*) FROM qa_sessions a, qa_sessions b, qa_sessions c, qa_sessions d",
+            )
+            .unwrap();
+        let err = runner.run_sql(cartesian.as_str()).await.unwrap_err();
+        assert!(matches!(err, QueryError::Timeout), "{err:?}");
+        // …and one that returns rows is cut at the cap.
+        let pairs = guard()
+            .check("SELECT a.session_id, b.session_id FROM qa_sessions a CROSS JOIN qa_sessions b")
+            .unwrap();
+        let rows = runner.run_sql(pairs.as_str()).await.unwrap();
+        assert_eq!(rows.rows.len(), 200);
+        assert!(rows.truncated);
+        // The connection is fine afterwards.
+        let ok = runner
+            .run_sql("SELECT count(*) AS n FROM qa_sessions")
+            .await
+            .unwrap();
+        assert_eq!(ok.rows, vec![vec![Value::from(300)]]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_configured_role_reads_the_views_and_nothing_else() {
+    let db = common::TestDb::create().await;
+    let store = db.store().await;
+    seed(&store, 2).await;
+    let role = format!("{}_qa", db.name);
+    for statement in [
+        format!("CREATE ROLE {role} NOLOGIN"),
+        format!("GRANT USAGE ON SCHEMA attendance TO {role}"),
+        format!(
+            "GRANT SELECT ON attendance.qa_teams, attendance.qa_employees, \
+             attendance.qa_sessions, attendance.qa_daily_attendance TO {role}"
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    let runner = PgSqlRunner::new(store.pool().clone())
+        .with_role(&role)
+        .unwrap();
+    let outcome = async {
+        let ok = runner
+            .run_sql("SELECT count(*) AS n FROM qa_sessions")
+            .await;
+        let denied = runner
+            .run_sql("SELECT count(*) FROM attendance.sessions")
+            .await;
+        (ok, denied)
+    }
+    .await;
+    for statement in [format!("DROP OWNED BY {role}"), format!("DROP ROLE {role}")] {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    store.pool().close().await;
+    db.drop_db().await;
+    assert_eq!(outcome.0.unwrap().rows, vec![vec![Value::from(6)]]);
+    match outcome.1 {
+        Err(QueryError::Rejected { message }) => {
+            assert!(message.contains("permission denied"), "{message}")
+        }
+        other => panic!("expected permission denied, got {other:?}"),
+    }
+}

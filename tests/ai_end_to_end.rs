@@ -1,0 +1,280 @@
+//! The AI layer end to end: real PostgreSQL, the real OpenAI-compatible
+//! client, and a local fake server (wiremock) playing the model: healthy,
+//! failing and unreachable.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../attendance-pg/tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use attendance::core::ask::{AskError, AskService};
+use attendance::core::llm::{ChatModel, LlmError};
+use attendance::core::service::{AttendanceService, ManualClock};
+use attendance::core::summary::{GeneratedBy, SummaryService};
+use attendance::core::{NewEmployee, NewTeam, WorkMode};
+use attendance::llm::{OpenAiClient, OpenAiConfig};
+use attendance::pg::{PgSqlRunner, PgStore, qa};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn now() -> DateTime<Utc> {
+    "2026-11-27T17:00:00Z".parse().unwrap()
+}
+
+/// Ada works from home every day, Bob on odd days, both 8 hours; a week.
+async fn seed(store: &PgStore) {
+    let svc = AttendanceService::new(Arc::new(store.clone()))
+        .with_clock(Arc::new(ManualClock::new(now())));
+    let team = svc
+        .create_team(&NewTeam::new("Platform").unwrap())
+        .await
+        .unwrap();
+    let ada = svc
+        .create_employee(&NewEmployee::new("Ada", "Engineer", team.id).unwrap())
+        .await
+        .unwrap();
+    let bob = svc
+        .create_employee(&NewEmployee::new("Bob", "Engineer", team.id).unwrap())
+        .await
+        .unwrap();
+    for day in 1..=7 {
+        let start = now() - TimeDelta::days(day) - TimeDelta::hours(9);
+        svc.record_session(ada.id, WorkMode::Wfh, start, start + TimeDelta::hours(8))
+            .await
+            .unwrap();
+        let mode = if day % 2 == 1 {
+            WorkMode::Wfh
+        } else {
+            WorkMode::Wfo
+        };
+        svc.record_session(
+            bob.id,
+            mode,
+            start + TimeDelta::hours(1),
+            start + TimeDelta::hours(9),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+fn client(base_url: &str) -> Arc<dyn ChatModel> {
+    let config = OpenAiConfig::new()
+        .with_base_url(base_url)
+        .without_api_key()
+        .with_max_retries(1)
+        .with_min_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(20))
+        .with_request_timeout(Duration::from_secs(5));
+    Arc::new(OpenAiClient::new(config).unwrap())
+}
+
+fn completion(content: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1_764_000_000,
+        "model": "fake",
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": content},
+            "finish_reason": "stop"
+        }],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
+    }))
+}
+
+#[tokio::test]
+async fn a_question_is_answered_through_a_played_model_and_real_postgres() {
+    common::with_store(|store| async move {
+        seed(&store).await;
+        let server = MockServer::start().await;
+        // First call: the model writes SQL (the request carries the schema).
+        Mock::given(method("POST"))
+            .and(path("/chat/completions"))
+            .and(body_string_contains("sql_or_refusal"))
+            .respond_with(completion(
+                r#"{"sql": "SELECT employee_name, count(*) AS wfh_days FROM qa_daily_attendance WHERE worked_from_home GROUP BY employee_name ORDER BY wfh_days DESC, employee_name", "refusal": null}"#,
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        // Second call: the model phrases the rows.
+        Mock::given(method("POST"))
+            .and(path("/chat/completions"))
+            .and(body_string_contains("You answer questions about attendance data"))
+            .and(body_string_contains("\\\"Ada\\\""))
+            .respond_with(completion("Ada worked from home most: 7 days, then Bob with 4."))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let ask = AskService::new(
+            client(&server.uri()),
+            Arc::new(PgSqlRunner::new(store.pool().clone())),
+            qa::catalog(),
+        )
+        .with_clock(Arc::new(ManualClock::new(now())));
+        let answer = ask.ask("Who worked from home most last week?").await.unwrap();
+        assert_eq!(answer.columns, vec!["employee_name", "wfh_days"]);
+        assert_eq!(
+            answer.rows,
+            vec![
+                vec![Value::from("Ada"), Value::from(7)],
+                vec![Value::from("Bob"), Value::from(4)],
+            ]
+        );
+        assert_eq!(answer.attempts, 1);
+        assert_eq!(answer.text, "Ada worked from home most: 7 days, then Bob with 4.");
+        assert_eq!(answer.usage.total_tokens, 240);
+        println!("ANSWER {}", serde_json::to_string_pretty(&answer).unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_query_the_database_rejects_is_repaired_by_the_model() {
+    common::with_store(|store| async move {
+        seed(&store).await;
+        let server = MockServer::start().await;
+        // The repair turn carries PostgreSQL's complaint back to the model.
+        Mock::given(method("POST"))
+            .and(body_string_contains("PostgreSQL rejected that query"))
+            .respond_with(completion(
+                r#"{"sql": "SELECT count(*) AS sessions FROM qa_sessions"}"#,
+            ))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(body_string_contains("sql_or_refusal"))
+            .respond_with(completion(
+                r#"{"sql": "SELECT count(*) FROM qa_sessions WHERE no_such_column"}"#,
+            ))
+            .with_priority(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(body_string_contains(
+                "You answer questions about attendance data",
+            ))
+            .respond_with(completion("There are 14 sessions."))
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        let ask = AskService::new(
+            client(&server.uri()),
+            Arc::new(PgSqlRunner::new(store.pool().clone())),
+            qa::catalog(),
+        );
+        let answer = ask.ask("How many sessions are there?").await.unwrap();
+        assert_eq!(answer.attempts, 2);
+        assert_eq!(answer.rows, vec![vec![Value::from(14)]]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failing_or_unreachable_model_fails_ask_but_never_summaries() {
+    common::with_store(|store| async move {
+        seed(&store).await;
+        let failing = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500).set_body_string("upstream exploded"))
+            .mount(&failing)
+            .await;
+        // Port 9 (discard) has no listener on loopback.
+        for (label, model) in [
+            ("failing", client(&failing.uri())),
+            ("unreachable", client("http://127.0.0.1:9/v1")),
+        ] {
+            let ask = AskService::new(
+                model.clone(),
+                Arc::new(PgSqlRunner::new(store.pool().clone())),
+                qa::catalog(),
+            );
+            let err = ask.ask("Who was late?").await.unwrap_err();
+            match (&err, label) {
+                (
+                    AskError::Llm(LlmError::Server {
+                        status: 500,
+                        attempts: 2,
+                    }),
+                    "failing",
+                ) => {}
+                (AskError::Llm(LlmError::Transport { attempts: 2, .. }), "unreachable") => {}
+                _ => panic!("{label}: unexpected {err:?}"),
+            }
+            let summaries = SummaryService::new(Arc::new(store.clone()), Some(model));
+            let day: NaiveDate = "2026-11-26".parse().unwrap();
+            let daily = summaries.daily(day, None).await.unwrap();
+            assert_eq!(daily.generated_by, GeneratedBy::Template, "{label}");
+            assert!(daily.fallback_reason.is_some());
+            assert_eq!((daily.facts.present, daily.facts.headcount), (2, 2));
+            let weekly = summaries
+                .weekly("2026-W48".parse().unwrap(), None)
+                .await
+                .unwrap();
+            assert_eq!(weekly.generated_by, GeneratedBy::Template, "{label}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn summaries_through_a_played_model_are_grounded() {
+    common::with_store(|store| async move {
+        seed(&store).await;
+        let day: NaiveDate = "2026-11-26".parse().unwrap();
+        let template = SummaryService::new(Arc::new(store.clone()), None)
+            .daily(day, None)
+            .await
+            .unwrap();
+        assert_eq!(template.generated_by, GeneratedBy::Template);
+        println!(
+            "TEMPLATE {}",
+            serde_json::to_string_pretty(&template).unwrap()
+        );
+
+        let f = &template.facts;
+        let grounded = format!(
+            "On {} {}, all {} of {} Platform employees came in; {} worked from home and {} \
+             from the office, starting on average at {}.",
+            f.weekday,
+            f.date,
+            f.present,
+            f.headcount,
+            f.wfh,
+            f.wfo,
+            f.average_clock_in.clone().unwrap()
+        );
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(body_string_contains("Use ONLY the facts"))
+            .respond_with(completion(&grounded))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(completion("Everyone came in and 12 people were late."))
+            .mount(&server)
+            .await;
+        let summaries = SummaryService::new(Arc::new(store.clone()), Some(client(&server.uri())));
+        let by_model = summaries.daily(day, None).await.unwrap();
+        assert_eq!(
+            by_model.generated_by,
+            GeneratedBy::Llm,
+            "{:?}",
+            by_model.fallback_reason
+        );
+        assert_eq!(by_model.text, grounded);
+        println!("LLM {}", serde_json::to_string_pretty(&by_model).unwrap());
+        let invented = summaries.daily(day, None).await.unwrap();
+        assert_eq!(invented.generated_by, GeneratedBy::Template);
+        assert!(invented.fallback_reason.unwrap().contains("12"));
+    })
+    .await;
+}
