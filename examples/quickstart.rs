@@ -15,6 +15,7 @@ use std::sync::Arc;
 use attendance::core::memory::InMemoryStore;
 use attendance::core::service::{AttendanceService, TrendService};
 use attendance::core::store::Store;
+use attendance::core::summary::{IsoWeek, SummaryService};
 use attendance::core::trends::{Granularity, TeamTrend, TrendPoint, TrendQuery};
 use attendance::core::{Employee, NewEmployee, NewTeam, Team, WorkMode};
 use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
@@ -37,7 +38,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let (store, label, suffix) = open_store().await?;
     println!("attendance quickstart — store: {label}\n");
     let attendance = AttendanceService::new(Arc::clone(&store));
-    let trends = TrendService::new(store);
+    let trends = TrendService::new(store.clone());
+    // No chat model here: summaries come from the deterministic template.
+    // `attendance::llm::OpenAiClient` plugs in as `Some(Arc::new(client))`.
+    let summaries = SummaryService::new(store, None);
 
     let teams = [
         attendance
@@ -87,6 +91,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let weekly = TrendQuery::new(from, to, Granularity::Week)?;
     print_employee_table(&trends, &staff, &weekly).await?;
     print_team_table(&trends, &teams, &weekly).await?;
+
+    let friday = to - Days::new(2);
+    let daily = summaries.daily(friday, None).await?;
+    println!("\nDaily summary ({:?}):\n{}", daily.generated_by, daily.text);
+    let weekly = summaries.weekly(IsoWeek::containing(friday), None).await?;
+    println!("\nWeekly summary ({:?}):\n{}", weekly.generated_by, weekly.text);
     Ok(())
 }
 
@@ -97,7 +107,7 @@ async fn open_store() -> Result<(Arc<dyn Store>, String, String), Box<dyn Error>
             let store =
                 attendance::pg::PgStore::connect(&attendance::pg::PgConfig::new(url)).await?;
             store.migrate().await?;
-            let stamp = Utc::now().format(" (demo %H:%M:%S)").to_string();
+            let stamp = Utc::now().format(" %H%M%S").to_string();
             Ok((Arc::new(store), "PostgreSQL (DATABASE_URL)".into(), stamp))
         }
         Err(_) => Ok((
