@@ -1,7 +1,7 @@
 //! Conformance scenarios that every [`Store`] must pass.
 //!
 //! Each scenario takes a fresh, empty store and asserts behaviour through the
-//! services. A backend runs all of them with [`store_conformance_tests!`]
+//! services. A backend runs all of them with [`store_conformance_tests!`](crate::store_conformance_tests)
 //! (crate root), which generates one `#[tokio::test]` per scenario and a test
 //! that fails when the macro and [`SCENARIOS`] disagree, so no backend can
 //! silently skip one.
