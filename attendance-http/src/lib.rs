@@ -1,1 +1,315 @@
-//! Axum adapter for `attendance` (work in progress: see the HTTP issue).
+//! The HTTP adapter of the `attendance` library: an [`axum::Router`] over
+//! the core services, speaking the contract of `DESIGN.md` (JSON in and out,
+//! `application/problem+json` errors, an OpenAPI 3.1 document at
+//! `/openapi.json`).
+//!
+//! The router is an ordinary `Router`: a host can serve it alone, `nest`
+//! it under a prefix, `merge` its own routes and wrap it in its own layers
+//! (authentication, CORS, …).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//!
+//! use attendance_core::memory::InMemoryStore;
+//! use attendance_http::{HttpConfig, Services};
+//!
+//! # async fn demo() -> std::io::Result<()> {
+//! // Any store: `attendance_pg::PgStore` in production. Add question
+//! // answering with `Services::with_ask`.
+//! let services = Services::from_store(Arc::new(InMemoryStore::new()));
+//! let api = attendance_http::router_with(services, &HttpConfig::default());
+//! let app = axum::Router::new().nest("/api", api);
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! attendance_http::serve(listener, app, attendance_http::shutdown_signal()).await
+//! # }
+//! ```
+//!
+//! # Routes
+//! [`routes`] lists them; the router is built from that table and a test
+//! checks that [`openapi`] documents exactly the same operations.
+//!
+//! | method | path | success |
+//! |---|---|---|
+//! | GET | `/health` | 200 `{"status":"ok"}` |
+//! | POST, GET | `/teams`, GET `/teams/{id}` | 201 / 200 |
+//! | POST, GET | `/employees` (`?team_id=`), GET `/employees/{id}` | 201 / 200 |
+//! | POST | `/attendance/clock-in`, `/attendance/clock-out` | 201 / 200 |
+//! | GET | `/attendance?employee_id=&team_id=&from=&to=&work_mode=&limit=&cursor=` | 200 `{items, next_cursor}` |
+//! | GET | `/trends/employees/{id}`, `/trends/teams/{id}` (`?from=&to=&granularity=`) | 200 |
+//! | GET | `/summaries/daily?date=&team_id=`, `/summaries/weekly?week=&team_id=` | 200 `{facts, text, generated_by}` |
+//! | POST | `/ask` `{question}` | 200 `{text, sql, columns, rows, attempts}` |
+//! | GET | `/openapi.json` | 200 |
+//!
+//! # What every route does
+//! - Reads and echoes `x-request-id` (a UUID is generated when the client
+//!   sends none) and runs in a `tracing` span named `request` carrying it.
+//! - Answers every failure with a [`Problem`] whose `type` is one of
+//!   [`problem::types`]: invalid input 422 (naming the fields), malformed
+//!   JSON 400, a body not declared as JSON 415, a body over
+//!   [`HttpConfig::body_limit`] 413, unknown paths and ids 404, unknown
+//!   methods 405 (with `Allow`), conflicts 409 (with the current state, such
+//!   as the open session), an unreachable database 503 with `Retry-After`, a
+//!   request running past [`HttpConfig::request_timeout`] 503 with
+//!   `Retry-After`, and anything else, panics included, 500 with a detail
+//!   that reveals nothing (the cause is logged). The server keeps serving
+//!   after a panic.
+//! - `POST /ask` adds: a refused question 422 (`question-refused`), a
+//!   failing LLM 502, a slow one 504, none configured 503. Provider and
+//!   database messages stay in the logs.
+//!
+//! # Design notes
+//! - The wire types ([`dto`]) are separate from the domain types so that the
+//!   contract is owned here; the summary facts are mirrored field by field,
+//!   and the conversions destructure the core structs completely, so a
+//!   change there fails to compile here instead of changing the contract
+//!   silently.
+//! - An id in a path that is not an integer names nothing: 404, like any
+//!   unknown id. Query parameters are parsed one by one so that a bad value
+//!   is a 422 naming the parameter; unknown parameters and body members are
+//!   rejected (422) rather than ignored, so a typo never passes silently.
+//! - Summaries do not return `fallback_reason`: it may quote the model
+//!   provider; it is logged instead. Answers do not return token usage
+//!   (logged too): the contract has five fields.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use attendance_core::ask::AskService;
+use attendance_core::service::{AttendanceService, TrendService};
+use attendance_core::store::{AnalyticsStore, HealthCheck, Store};
+use attendance_core::summary::SummaryService;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub mod dto;
+mod extract;
+mod middleware;
+mod openapi;
+pub mod problem;
+mod routes;
+
+pub use openapi::openapi;
+pub use problem::{Extensions, FieldError, Problem};
+
+/// The services the routes call. Cheap to clone: each service holds `Arc`s.
+#[derive(Clone)]
+pub struct Services {
+    attendance: AttendanceService,
+    trends: TrendService,
+    health: Arc<dyn HealthCheck>,
+    summaries: SummaryService,
+    ask: Option<AskService>,
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("attendance", &self.attendance)
+            .field("trends", &self.trends)
+            .field("summaries", &self.summaries)
+            .field("ask", &self.ask)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// The routes' services: teams, employees and attendance; trends; the
+    /// health check behind `GET /health`; summaries. Without
+    /// [`Services::with_ask`], `POST /ask` answers 503 (no LLM configured).
+    pub fn new(
+        attendance: AttendanceService,
+        trends: TrendService,
+        health: Arc<dyn HealthCheck>,
+        summaries: SummaryService,
+    ) -> Self {
+        Self {
+            attendance,
+            trends,
+            health,
+            summaries,
+            ask: None,
+        }
+    }
+
+    /// Answers `POST /ask` with `ask`.
+    pub fn with_ask(mut self, ask: AskService) -> Self {
+        self.ask = Some(ask);
+        self
+    }
+
+    /// Every service over one store, with the system clock and defaults;
+    /// summaries by template, no question answering.
+    pub fn from_store(store: Arc<dyn Store>) -> Self {
+        let analytics: Arc<dyn AnalyticsStore> = store.clone();
+        let health: Arc<dyn HealthCheck> = store.clone();
+        Self::new(
+            AttendanceService::new(store.clone()),
+            TrendService::new(analytics),
+            health,
+            SummaryService::new(store, None),
+        )
+    }
+}
+
+/// Limits of the router; every default is documented on its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpConfig {
+    /// Largest request body accepted, in bytes; larger ones get a 413
+    /// problem. Default: 1 MiB.
+    pub body_limit: usize,
+    /// Longest a request may take before it is abandoned with a 503 problem
+    /// and `Retry-After`. Default: 30 s.
+    pub request_timeout: Duration,
+    /// The same for routes that call a language model (summaries,
+    /// questions), which may make several model calls. Default: 120 s.
+    pub ai_request_timeout: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            ai_request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// Sets [`HttpConfig::body_limit`].
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Sets [`HttpConfig::request_timeout`].
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets [`HttpConfig::ai_request_timeout`].
+    pub fn with_ai_request_timeout(mut self, timeout: Duration) -> Self {
+        self.ai_request_timeout = timeout;
+        self
+    }
+}
+
+/// One operation of the API: a method and a path template such as
+/// `/teams/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Route {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, OpenAPI style.
+    pub path: &'static str,
+}
+
+/// Every operation the router serves, in table order. The router is built
+/// from the same table, and the OpenAPI document lists exactly these.
+pub fn routes() -> Vec<Route> {
+    routes::table().into_iter().map(|r| r.route).collect()
+}
+
+/// The router with [`HttpConfig::default`].
+pub fn router(services: Services) -> Router {
+    router_with(services, &HttpConfig::default())
+}
+
+/// The router over `services` with `config`'s limits.
+pub fn router_with(services: Services, config: &HttpConfig) -> Router {
+    let openapi_json = serde_json::to_vec(&openapi())
+        .map(Bytes::from)
+        .unwrap_or_default();
+    let state = Arc::new(routes::AppState {
+        services,
+        openapi_json,
+    });
+    let mut router = Router::new();
+    for def in routes::table() {
+        let limit = match def.budget {
+            routes::Budget::Standard => config.request_timeout,
+            routes::Budget::Ai => config.ai_request_timeout,
+        };
+        let handler = def.handler.layer(axum::middleware::from_fn_with_state(
+            limit,
+            middleware::enforce_timeout,
+        ));
+        router = router.route(def.route.path, handler);
+    }
+    router
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(
+                    middleware::REQUEST_ID,
+                    MakeRequestUuid,
+                ))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(middleware::request_span)
+                        .on_response(DefaultOnResponse::new().level(Level::INFO))
+                        .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
+                )
+                .layer(PropagateRequestIdLayer::new(middleware::REQUEST_ID))
+                .layer(CatchPanicLayer::custom(middleware::panic_response))
+                .layer(axum::middleware::map_response(middleware::ensure_problem))
+                .layer(DefaultBodyLimit::max(config.body_limit)),
+        )
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then stops
+/// accepting connections and waits for the requests in flight to finish
+/// (each is bounded by the router's request time-out).
+pub async fn serve<F>(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: F,
+) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM: the `shutdown` for [`serve`].
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received; finishing requests in flight"),
+        () = terminate => tracing::info!("SIGTERM received; finishing requests in flight"),
+    }
+}

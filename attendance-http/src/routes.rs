@@ -1,0 +1,580 @@
+//! The handlers, each documented for OpenAPI, and the route table the
+//! router is built from.
+
+use std::sync::Arc;
+
+use attendance_core::store::SessionFilter;
+use attendance_core::summary::IsoWeek;
+use attendance_core::trends::{Granularity, TrendQuery};
+use attendance_core::{EmployeeId, NewEmployee, NewTeam, TeamId};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::handler::Handler;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+use crate::dto::{
+    Answer, AskRequest, AttendanceQuery, ClockIn, ClockOut, CreateEmployee, CreateTeam,
+    DailySummary, DailySummaryQuery, Employee, EmployeeTrend, EmployeesQuery, Health, Session,
+    SessionPage, Team, TeamTrend, TrendParams, WeeklySummary, WeeklySummaryQuery,
+};
+use crate::extract::{
+    JsonBody, QueryParams, employee_path, parse_date, parse_i64, parse_instant, parse_time,
+    parse_work_mode, required, team_path,
+};
+use crate::problem::Problem;
+use crate::{Route, Services};
+
+/// What the handlers share: the services and the rendered spec.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) services: Services,
+    pub(crate) openapi_json: Bytes,
+}
+
+/// How long a route may take: most routes are quick, those that call a
+/// language model get the longer budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    Standard,
+    Ai,
+}
+
+/// One row of the route table.
+pub(crate) struct RouteDef {
+    pub(crate) route: Route,
+    pub(crate) budget: Budget,
+    pub(crate) handler: MethodRouter<Arc<AppState>>,
+}
+
+fn def<H, T>(method: Method, path: &'static str, budget: Budget, handler: H) -> RouteDef
+where
+    H: Handler<T, Arc<AppState>>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
+    RouteDef {
+        route: Route { method, path },
+        budget,
+        handler: on(filter, handler),
+    }
+}
+
+/// The route table: the router is built from it, and a test checks that
+/// the OpenAPI document lists exactly these operations.
+pub(crate) fn table() -> Vec<RouteDef> {
+    use Budget::Standard;
+    vec![
+        def(Method::GET, "/health", Standard, health),
+        def(Method::POST, "/teams", Standard, create_team),
+        def(Method::GET, "/teams", Standard, list_teams),
+        def(Method::GET, "/teams/{id}", Standard, get_team),
+        def(Method::POST, "/employees", Standard, create_employee),
+        def(Method::GET, "/employees", Standard, list_employees),
+        def(Method::GET, "/employees/{id}", Standard, get_employee),
+        def(Method::POST, "/attendance/clock-in", Standard, clock_in),
+        def(Method::POST, "/attendance/clock-out", Standard, clock_out),
+        def(Method::GET, "/attendance", Standard, list_attendance),
+        def(
+            Method::GET,
+            "/trends/employees/{id}",
+            Standard,
+            employee_trend,
+        ),
+        def(Method::GET, "/trends/teams/{id}", Standard, team_trend),
+        def(Method::GET, "/summaries/daily", Budget::Ai, daily_summary),
+        def(Method::GET, "/summaries/weekly", Budget::Ai, weekly_summary),
+        def(Method::POST, "/ask", Budget::Ai, ask),
+        def(Method::GET, "/openapi.json", Standard, openapi_json),
+    ]
+}
+
+type Shared = State<Arc<AppState>>;
+
+/// `path/{id}` as the client addressed it (so nesting under a prefix keeps
+/// the prefix), for a `Location` header.
+fn location(uri: &OriginalUri, id: i64) -> Option<HeaderValue> {
+    let path = uri.path().trim_end_matches('/');
+    HeaderValue::from_str(&format!("{path}/{id}")).ok()
+}
+
+fn created<T: serde::Serialize>(uri: &OriginalUri, id: i64, body: T) -> Response {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Some(value) = location(uri, id) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// Liveness of the service and its database.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The service and its database answer", body = Health),
+        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn health(State(app): Shared) -> Result<Json<Health>, Problem> {
+    match app.services.health.ping().await {
+        Ok(()) => Ok(Json(Health {
+            status: String::from("ok"),
+        })),
+        Err(err) => {
+            tracing::warn!(error = %crate::problem::chain(&err), "health check failed");
+            Err(Problem::unavailable("the database cannot be reached"))
+        }
+    }
+}
+
+/// Creates a team.
+#[utoipa::path(
+    post,
+    path = "/teams",
+    tag = "teams",
+    request_body = CreateTeam,
+    responses(
+        (status = 201, description = "The team", body = Team,
+            headers(("Location" = String, description = "The team's URL"))),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A team with this name exists", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn create_team(
+    State(app): Shared,
+    uri: OriginalUri,
+    JsonBody(body): JsonBody<CreateTeam>,
+) -> Result<Response, Problem> {
+    let mut team = NewTeam::new(&body.name)?;
+    if let Some(timezone) = &body.timezone {
+        team = team.with_timezone(timezone)?;
+    }
+    if let Some(late_after) = &body.late_after {
+        team = team.with_late_after(parse_time("late_after", late_after)?);
+    }
+    let team = Team::from(app.services.attendance.create_team(&team).await?);
+    Ok(created(&uri, team.id, team))
+}
+
+/// All teams, by id.
+#[utoipa::path(
+    get,
+    path = "/teams",
+    tag = "teams",
+    responses((status = 200, description = "Every team", body = Vec<Team>))
+)]
+pub(crate) async fn list_teams(State(app): Shared) -> Result<Json<Vec<Team>>, Problem> {
+    let teams = app.services.attendance.teams().await?;
+    Ok(Json(teams.into_iter().map(Team::from).collect()))
+}
+
+/// One team.
+#[utoipa::path(
+    get,
+    path = "/teams/{id}",
+    tag = "teams",
+    params(("id" = i64, Path, description = "The team's id")),
+    responses(
+        (status = 200, description = "The team", body = Team),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_team(
+    State(app): Shared,
+    Path(id): Path<String>,
+) -> Result<Json<Team>, Problem> {
+    let team = app.services.attendance.team(team_path(&id)?).await?;
+    Ok(Json(team.into()))
+}
+
+/// Creates an employee in an existing team.
+#[utoipa::path(
+    post,
+    path = "/employees",
+    tag = "employees",
+    request_body = CreateEmployee,
+    responses(
+        (status = 201, description = "The employee", body = Employee,
+            headers(("Location" = String, description = "The employee's URL"))),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn create_employee(
+    State(app): Shared,
+    uri: OriginalUri,
+    JsonBody(body): JsonBody<CreateEmployee>,
+) -> Result<Response, Problem> {
+    let employee = NewEmployee::new(&body.name, &body.role, TeamId(body.team_id))?
+        .manager(body.is_manager.unwrap_or(false));
+    let employee = Employee::from(app.services.attendance.create_employee(&employee).await?);
+    Ok(created(&uri, employee.id, employee))
+}
+
+/// Employees by id, all or those of one team.
+#[utoipa::path(
+    get,
+    path = "/employees",
+    tag = "employees",
+    params(EmployeesQuery),
+    responses(
+        (status = 200, description = "The employees", body = Vec<Employee>),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_employees(
+    State(app): Shared,
+    QueryParams(query): QueryParams<EmployeesQuery>,
+) -> Result<Json<Vec<Employee>>, Problem> {
+    let team = query
+        .team_id
+        .as_deref()
+        .map(|t| parse_i64("team_id", t).map(TeamId))
+        .transpose()?;
+    let employees = app.services.attendance.employees(team).await?;
+    Ok(Json(employees.into_iter().map(Employee::from).collect()))
+}
+
+/// One employee.
+#[utoipa::path(
+    get,
+    path = "/employees/{id}",
+    tag = "employees",
+    params(("id" = i64, Path, description = "The employee's id")),
+    responses(
+        (status = 200, description = "The employee", body = Employee),
+        (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_employee(
+    State(app): Shared,
+    Path(id): Path<String>,
+) -> Result<Json<Employee>, Problem> {
+    let employee = app
+        .services
+        .attendance
+        .employee(employee_path(&id)?)
+        .await?;
+    Ok(Json(employee.into()))
+}
+
+/// Clocks an employee in, now or at `at`.
+#[utoipa::path(
+    post,
+    path = "/attendance/clock-in",
+    tag = "attendance",
+    request_body = ClockIn,
+    responses(
+        (status = 201, description = "The new open session", body = Session),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already clocked in (`open_session` is the open one), or the session would overlap another (`existing_session`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid, or `at` is in the future", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn clock_in(
+    State(app): Shared,
+    JsonBody(body): JsonBody<ClockIn>,
+) -> Result<(StatusCode, Json<Session>), Problem> {
+    let mode = parse_work_mode(&body.work_mode)?;
+    let at = body
+        .at
+        .as_deref()
+        .map(|at| parse_instant("at", at))
+        .transpose()?;
+    let session = app
+        .services
+        .attendance
+        .clock_in(EmployeeId(body.employee_id), mode, at)
+        .await?;
+    Ok((StatusCode::CREATED, Json(session.into())))
+}
+
+/// Clocks an employee out of the open session, now or at `at`.
+#[utoipa::path(
+    post,
+    path = "/attendance/clock-out",
+    tag = "attendance",
+    request_body = ClockOut,
+    responses(
+        (status = 200, description = "The closed session", body = Session),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No session is open", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid, or `at` is not after the clock-in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn clock_out(
+    State(app): Shared,
+    JsonBody(body): JsonBody<ClockOut>,
+) -> Result<Json<Session>, Problem> {
+    let at = body
+        .at
+        .as_deref()
+        .map(|at| parse_instant("at", at))
+        .transpose()?;
+    let session = app
+        .services
+        .attendance
+        .clock_out(EmployeeId(body.employee_id), at)
+        .await?;
+    Ok(Json(session.into()))
+}
+
+/// Sessions, newest clock-in first, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/attendance",
+    tag = "attendance",
+    params(AttendanceQuery),
+    responses(
+        (status = 200, description = "One page", body = SessionPage),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_attendance(
+    State(app): Shared,
+    QueryParams(query): QueryParams<AttendanceQuery>,
+) -> Result<Json<SessionPage>, Problem> {
+    let filter = SessionFilter {
+        employee_id: query
+            .employee_id
+            .as_deref()
+            .map(|v| parse_i64("employee_id", v).map(EmployeeId))
+            .transpose()?,
+        team_id: query
+            .team_id
+            .as_deref()
+            .map(|v| parse_i64("team_id", v).map(TeamId))
+            .transpose()?,
+        from: query
+            .from
+            .as_deref()
+            .map(|v| parse_date("from", v))
+            .transpose()?,
+        to: query
+            .to
+            .as_deref()
+            .map(|v| parse_date("to", v))
+            .transpose()?,
+        work_mode: query
+            .work_mode
+            .as_deref()
+            .map(parse_work_mode)
+            .transpose()?,
+    };
+    let limit = query
+        .limit
+        .as_deref()
+        .map(|v| {
+            v.trim().parse::<u32>().map_err(|_| {
+                Problem::validation(
+                    "limit",
+                    format!(
+                        "must be a whole number between 1 and 500, got \"{}\"",
+                        crate::extract::excerpt(v, 20)
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    let page = app
+        .services
+        .attendance
+        .sessions(&filter, limit, query.cursor.as_deref())
+        .await?;
+    Ok(Json(SessionPage {
+        items: page.items.into_iter().map(Session::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+fn trend_query(params: &TrendParams) -> Result<TrendQuery, Problem> {
+    let from = parse_date("from", required("from", params.from.as_deref())?)?;
+    let to = parse_date("to", required("to", params.to.as_deref())?)?;
+    let granularity = match params.granularity.as_deref() {
+        Some(g) => g.parse::<Granularity>()?,
+        None => Granularity::Day,
+    };
+    Ok(TrendQuery::new(from, to, granularity)?)
+}
+
+/// An employee's trend over a date range.
+#[utoipa::path(
+    get,
+    path = "/trends/employees/{id}",
+    tag = "trends",
+    params(("id" = i64, Path, description = "The employee's id"), TrendParams),
+    responses(
+        (status = 200, description = "One point per period", body = EmployeeTrend),
+        (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn employee_trend(
+    State(app): Shared,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<TrendParams>,
+) -> Result<Json<EmployeeTrend>, Problem> {
+    let id = employee_path(&id)?;
+    let query = trend_query(&params)?;
+    let trend = app.services.trends.employee_trend(id, &query).await?;
+    Ok(Json(trend.into()))
+}
+
+/// A team's trend over a date range, with attendance rates.
+#[utoipa::path(
+    get,
+    path = "/trends/teams/{id}",
+    tag = "trends",
+    params(("id" = i64, Path, description = "The team's id"), TrendParams),
+    responses(
+        (status = 200, description = "One point per period", body = TeamTrend),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn team_trend(
+    State(app): Shared,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<TrendParams>,
+) -> Result<Json<TeamTrend>, Problem> {
+    let id = team_path(&id)?;
+    let query = trend_query(&params)?;
+    let trend = app.services.trends.team_trend(id, &query).await?;
+    Ok(Json(trend.into()))
+}
+
+fn team_filter(team_id: Option<&str>) -> Result<Option<TeamId>, Problem> {
+    team_id
+        .map(|t| parse_i64("team_id", t).map(TeamId))
+        .transpose()
+}
+
+/// The summary of one day, company-wide or for one team.
+///
+/// The facts are computed from the data; a language model, when the server
+/// has one, phrases them and a grounding check rejects any number the facts
+/// lack. Otherwise a template writes the text; `generated_by` says which.
+#[utoipa::path(
+    get,
+    path = "/summaries/daily",
+    tag = "summaries",
+    params(DailySummaryQuery),
+    responses(
+        (status = 200, description = "The facts and the text", body = DailySummary),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn daily_summary(
+    State(app): Shared,
+    QueryParams(query): QueryParams<DailySummaryQuery>,
+) -> Result<Json<DailySummary>, Problem> {
+    let date = parse_date("date", required("date", query.date.as_deref())?)?;
+    let team = team_filter(query.team_id.as_deref())?;
+    let summary = app.services.summaries.daily(date, team).await?;
+    Ok(Json(summary.into()))
+}
+
+/// The summary of one ISO week, company-wide or for one team, with the
+/// change from the week before.
+#[utoipa::path(
+    get,
+    path = "/summaries/weekly",
+    tag = "summaries",
+    params(WeeklySummaryQuery),
+    responses(
+        (status = 200, description = "The facts and the text", body = WeeklySummary),
+        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn weekly_summary(
+    State(app): Shared,
+    QueryParams(query): QueryParams<WeeklySummaryQuery>,
+) -> Result<Json<WeeklySummary>, Problem> {
+    let week: IsoWeek = required("week", query.week.as_deref())?.parse()?;
+    let team = team_filter(query.team_id.as_deref())?;
+    let summary = app.services.summaries.weekly(week, team).await?;
+    Ok(Json(summary.into()))
+}
+
+/// Answers a question about the attendance data.
+///
+/// A language model writes one read-only query over views made for
+/// questions; it is checked by a SQL guard, run in a read-only transaction
+/// with a time limit and a row cap, and the model phrases the rows.
+#[utoipa::path(
+    post,
+    path = "/ask",
+    tag = "questions",
+    request_body = AskRequest,
+    responses(
+        (status = 200, description = "The answer, the query and its rows", body = Answer),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The question is invalid (`validation`) or was refused (`question-refused`)", body = Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The LLM failed, or wrote no query the database could run", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "No LLM is configured, or the database is unreachable", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The LLM did not answer in time", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn ask(
+    State(app): Shared,
+    JsonBody(body): JsonBody<AskRequest>,
+) -> Result<Json<Answer>, Problem> {
+    let Some(service) = &app.services.ask else {
+        return Err(Problem::llm_not_configured());
+    };
+    let answer = service.ask(&body.question).await?;
+    tracing::info!(
+        attempts = answer.attempts,
+        rows = answer.rows.len(),
+        total_tokens = answer.usage.total_tokens,
+        "question answered"
+    );
+    Ok(Json(answer.into()))
+}
+
+/// This API's OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", body = Object))
+)]
+pub(crate) async fn openapi_json(State(app): Shared) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        app.openapi_json.clone(),
+    )
+        .into_response()
+}
+
+/// Answers a path that no route matches.
+pub(crate) async fn not_found(uri: OriginalUri) -> Problem {
+    Problem::not_found(format!(
+        "there is nothing at {}",
+        crate::extract::excerpt(uri.path(), 100)
+    ))
+}
+
+/// Answers a method that the path does not serve; axum adds `Allow`.
+pub(crate) async fn method_not_allowed(method: Method) -> Problem {
+    Problem::method_not_allowed(method.as_str())
+}

@@ -1,0 +1,181 @@
+//! The OpenAPI document against the router: the same operations both
+//! ways, and every error documented as problem+json.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::Value;
+use support::Harness;
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn spec() -> Value {
+    serde_json::to_value(attendance_http::openapi()).unwrap()
+}
+
+/// `(METHOD, path)` of every operation in the document.
+fn documented() -> BTreeSet<(String, String)> {
+    let spec = spec();
+    let mut out = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in METHODS {
+            if item.get(method).is_some() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn table() -> BTreeSet<(String, String)> {
+    attendance_http::routes()
+        .into_iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_document_is_openapi_3_1() {
+    let spec = spec();
+    assert_eq!(spec["openapi"], "3.1.0");
+    assert_eq!(spec["info"]["title"], "attendance");
+    assert!(spec["components"]["schemas"]["Problem"].is_object());
+}
+
+#[test]
+fn the_document_lists_exactly_the_routes_of_the_router() {
+    let table = table();
+    let documented = documented();
+    let undocumented: Vec<_> = table.difference(&documented).collect();
+    let unrouted: Vec<_> = documented.difference(&table).collect();
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from the OpenAPI document: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "documented operations the router does not serve: {unrouted:?}"
+    );
+    // The contract of DESIGN.md, at least.
+    for (method, path) in [
+        ("GET", "/health"),
+        ("POST", "/teams"),
+        ("GET", "/teams"),
+        ("GET", "/teams/{id}"),
+        ("POST", "/employees"),
+        ("GET", "/employees"),
+        ("GET", "/employees/{id}"),
+        ("POST", "/attendance/clock-in"),
+        ("POST", "/attendance/clock-out"),
+        ("GET", "/attendance"),
+        ("GET", "/trends/employees/{id}"),
+        ("GET", "/trends/teams/{id}"),
+        ("GET", "/summaries/daily"),
+        ("GET", "/summaries/weekly"),
+        ("POST", "/ask"),
+        ("GET", "/openapi.json"),
+    ] {
+        assert!(
+            table.contains(&(method.to_owned(), path.to_owned())),
+            "{method} {path}"
+        );
+    }
+}
+
+/// The router answers every documented operation (not with its fallback),
+/// and answers 405 for every other method on a documented path.
+#[tokio::test]
+async fn the_router_serves_every_documented_operation_and_no_other_method() {
+    let h = Harness::new();
+    let documented = documented();
+    let paths: BTreeSet<&String> = documented.iter().map(|(_, p)| p).collect();
+    for path in paths {
+        let uri = path.replace("{id}", "1");
+        for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+            let mut builder = Request::builder().method(method).uri(&uri);
+            let body = if method == "GET" {
+                Body::empty()
+            } else {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from("{}")
+            };
+            let reply = h.send(builder.body(body).unwrap()).await;
+            let routed = documented.contains(&(method.to_owned(), path.clone()));
+            if routed {
+                assert_ne!(
+                    reply.status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{method} {uri}"
+                );
+                let fallback = reply.body["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with("there is nothing at"));
+                assert!(!fallback, "{method} {uri} fell through: {reply:?}");
+            } else {
+                reply.problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_error_response_is_documented_as_problem_json() {
+    let spec = spec();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{method} {path} documents no success"
+            );
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let schema = &response["content"]["application/problem+json"]["schema"];
+                    assert_eq!(
+                        schema["$ref"], "#/components/schemas/Problem",
+                        "{method} {path} {status}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} error responses documented");
+}
+
+#[test]
+fn wire_types_match_their_schemas() {
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    let session = attendance_http::dto::Session {
+        id: 1,
+        employee_id: 2,
+        work_date: "2026-03-02".parse().unwrap(),
+        clock_in: "2026-03-02T08:00:00Z".parse().unwrap(),
+        clock_out: None,
+        work_mode: attendance_http::dto::WorkMode::Wfh,
+    };
+    let json = serde_json::to_value(&session).unwrap();
+    let keys: BTreeSet<&String> = json.as_object().unwrap().keys().collect();
+    let documented: BTreeSet<&String> = schemas["Session"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, documented);
+    assert_eq!(json["work_mode"], "WFH");
+    assert_eq!(
+        schemas["WorkMode"]["enum"],
+        serde_json::json!(["WFH", "WFO"])
+    );
+}

@@ -1,0 +1,404 @@
+//! Shared helpers of the router tests: a fixed clock, a store that fails on
+//! demand, and request/response helpers that check every problem body.
+#![allow(dead_code, unreachable_pub)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use attendance_core::llm::ChatModel;
+use attendance_core::memory::InMemoryStore;
+use attendance_core::service::{AttendanceService, ManualClock, TrendService};
+use attendance_core::store::{
+    AnalyticsStore, DayRecord, EmployeeStore, HealthCheck, Page, PageRequest, SessionFilter,
+    SessionStore, Store, TeamStore,
+};
+use attendance_core::summary::SummaryService;
+use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
+use attendance_core::{
+    AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, Team, TeamId,
+    WorkMode,
+};
+use attendance_http::{HttpConfig, Services};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// Wednesday 4 March 2026, noon UTC: "now" in these tests.
+pub fn now() -> DateTime<Utc> {
+    "2026-03-04T12:00:00Z".parse().unwrap()
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// What the store does on its next calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    /// Every call fails as if the database were unreachable.
+    Unavailable,
+    /// Every call fails with a database error whose text must not leak.
+    Backend,
+    /// Every call panics.
+    Panic,
+    /// Every call waits forever.
+    Hang,
+}
+
+/// Text of the injected failures, which no response may contain.
+pub const SECRET: &str = "relation \"attendance.secret_table\" does not exist";
+
+/// An in-memory store that fails on demand.
+pub struct FaultyStore {
+    inner: InMemoryStore,
+    fault: Mutex<Fault>,
+}
+
+impl FaultyStore {
+    pub fn new() -> Self {
+        Self {
+            inner: InMemoryStore::new(),
+            fault: Mutex::new(Fault::None),
+        }
+    }
+
+    pub fn set(&self, fault: Fault) {
+        *self.fault.lock().unwrap() = fault;
+    }
+
+    async fn check(&self) -> Result<()> {
+        let fault = *self.fault.lock().unwrap();
+        match fault {
+            Fault::None => Ok(()),
+            Fault::Unavailable => Err(Error::unavailable(std::io::Error::other(format!(
+                "connection to 10.1.2.3:5432 refused; {SECRET}"
+            )))),
+            Fault::Backend => Err(Error::backend(std::io::Error::other(format!(
+                "SELECT * FROM attendance.secret_table: {SECRET}"
+            )))),
+            Fault::Panic => panic!("handler blew up: {SECRET}"),
+            Fault::Hang => std::future::pending().await,
+        }
+    }
+}
+
+#[async_trait]
+impl TeamStore for FaultyStore {
+    async fn create_team(&self, team: &NewTeam) -> Result<Team> {
+        self.check().await?;
+        self.inner.create_team(team).await
+    }
+    async fn team(&self, id: TeamId) -> Result<Team> {
+        self.check().await?;
+        self.inner.team(id).await
+    }
+    async fn teams(&self) -> Result<Vec<Team>> {
+        self.check().await?;
+        self.inner.teams().await
+    }
+}
+
+#[async_trait]
+impl EmployeeStore for FaultyStore {
+    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
+        self.check().await?;
+        self.inner.create_employee(employee).await
+    }
+    async fn employee(&self, id: EmployeeId) -> Result<Employee> {
+        self.check().await?;
+        self.inner.employee(id).await
+    }
+    async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {
+        self.check().await?;
+        self.inner.employees(team).await
+    }
+}
+
+#[async_trait]
+impl SessionStore for FaultyStore {
+    async fn clock_in(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        self.check().await?;
+        self.inner.clock_in(employee, mode, at).await
+    }
+    async fn clock_out(
+        &self,
+        employee: EmployeeId,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        self.check().await?;
+        self.inner.clock_out(employee, at).await
+    }
+    async fn record_session(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        self.check().await?;
+        self.inner
+            .record_session(employee, mode, clock_in, clock_out)
+            .await
+    }
+    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
+        self.check().await?;
+        self.inner.open_session(employee).await
+    }
+    async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AttendanceSession>> {
+        self.check().await?;
+        self.inner.sessions(filter, page).await
+    }
+}
+
+#[async_trait]
+impl AnalyticsStore for FaultyStore {
+    async fn employee_figures(
+        &self,
+        employee: EmployeeId,
+        query: &TrendQuery,
+    ) -> Result<Vec<PeriodFigures>> {
+        self.check().await?;
+        self.inner.employee_figures(employee, query).await
+    }
+    async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures> {
+        self.check().await?;
+        self.inner.team_figures(team, query).await
+    }
+    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
+        self.check().await?;
+        self.inner.day_records(date, team).await
+    }
+    async fn open_sessions_before(
+        &self,
+        date: NaiveDate,
+        team: Option<TeamId>,
+    ) -> Result<Vec<AttendanceSession>> {
+        self.check().await?;
+        self.inner.open_sessions_before(date, team).await
+    }
+}
+
+#[async_trait]
+impl HealthCheck for FaultyStore {
+    async fn ping(&self) -> Result<()> {
+        self.check().await?;
+        self.inner.ping().await
+    }
+}
+
+/// A router over a [`FaultyStore`] with the clock stopped at [`now`].
+pub struct Harness {
+    pub app: Router,
+    pub store: Arc<FaultyStore>,
+    pub clock: Arc<ManualClock>,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with_config(&HttpConfig::default())
+    }
+
+    pub fn with_config(config: &HttpConfig) -> Self {
+        Self::custom(config, |store, clock| services(store, clock))
+    }
+
+    /// A harness whose services `make` builds over the store and clock.
+    pub fn custom(
+        config: &HttpConfig,
+        make: impl FnOnce(Arc<FaultyStore>, Arc<ManualClock>) -> Services,
+    ) -> Self {
+        let store = Arc::new(FaultyStore::new());
+        let clock = Arc::new(ManualClock::new(now()));
+        let services = make(store.clone(), clock.clone());
+        Self {
+            app: attendance_http::router_with(services, config),
+            store,
+            clock,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        send(&self.app, request).await
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(get(uri)).await
+    }
+
+    pub async fn post(&self, uri: &str, body: Value) -> Reply {
+        self.send(post_json(uri, &body)).await
+    }
+
+    /// Creates a team and returns its id.
+    pub async fn team(&self, name: &str) -> i64 {
+        let reply = self
+            .post("/teams", serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        reply.body["id"].as_i64().unwrap()
+    }
+
+    /// Creates an employee and returns its id.
+    pub async fn employee(&self, team: i64, name: &str) -> i64 {
+        let reply = self
+            .post(
+                "/employees",
+                serde_json::json!({ "name": name, "role": "Engineer", "team_id": team }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        reply.body["id"].as_i64().unwrap()
+    }
+}
+
+/// Every service over `store`, the attendance rules on `clock`, summaries
+/// phrased by `model` when given.
+pub fn services_with_model(
+    store: Arc<dyn Store>,
+    clock: Arc<ManualClock>,
+    model: Option<Arc<dyn ChatModel>>,
+) -> Services {
+    let analytics: Arc<dyn AnalyticsStore> = store.clone();
+    let health: Arc<dyn HealthCheck> = store.clone();
+    Services::new(
+        AttendanceService::new(store.clone()).with_clock(clock),
+        TrendService::new(analytics),
+        health,
+        SummaryService::new(store, model),
+    )
+}
+
+pub fn services(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> Services {
+    services_with_model(store, clock, None)
+}
+
+/// A response, its body parsed as JSON (`Value::Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts this is a problem+json of `status` and `type` ending in
+    /// `/problems/{kind}`, that the body's fields agree, and that it shows no
+    /// internals. Returns the body.
+    pub fn problem(&self, status: StatusCode, kind: &str) -> &Value {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(self.content_type(), "application/problem+json", "{self:?}");
+        assert_eq!(
+            self.body["type"],
+            format!("https://attendance.dev/problems/{kind}"),
+            "{self:?}"
+        );
+        assert_eq!(self.body["status"], status.as_u16(), "{self:?}");
+        assert!(
+            self.body["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{self:?}"
+        );
+        assert!(
+            self.body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+            "{self:?}"
+        );
+        assert_no_internals(&self.text);
+        &self.body
+    }
+
+    /// The single offending field of a validation problem.
+    pub fn invalid_field(&self) -> String {
+        let body = self.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        let errors = body["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 1, "{self:?}");
+        assert!(
+            errors[0]["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{self:?}"
+        );
+        errors[0]["field"].as_str().unwrap().to_owned()
+    }
+}
+
+/// No database text, SQL, Rust paths or type names, panic messages.
+pub fn assert_no_internals(text: &str) {
+    for needle in [
+        SECRET,
+        "secret_table",
+        "SELECT",
+        "10.1.2.3",
+        "blew up",
+        "panicked",
+        "::",
+        "sqlx",
+        "i64",
+        "u32",
+        "struct ",
+        "Option<",
+        "src/",
+    ] {
+        assert!(!text.contains(needle), "{needle:?} leaked in {text}");
+    }
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    };
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::builder().uri(uri).body(Body::empty()).unwrap()
+}
+
+pub fn post_json(uri: &str, body: &Value) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::to_vec(body).unwrap()))
+        .unwrap()
+}
+
+pub fn post_raw(uri: &str, content_type: Option<&str>, body: impl Into<Body>) -> Request<Body> {
+    let mut builder = Request::builder().method(Method::POST).uri(uri);
+    if let Some(content_type) = content_type {
+        builder = builder.header(header::CONTENT_TYPE, content_type);
+    }
+    builder.body(body.into()).unwrap()
+}

@@ -1,0 +1,120 @@
+//! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo run --example server`
+//!
+//! The attendance HTTP API as a complete service: PostgreSQL (migrated on
+//! start), summaries, questions in plain language, OpenAPI at
+//! `/openapi.json`, graceful shutdown on Ctrl-C and SIGTERM.
+//!
+//! Environment:
+//! - `DATABASE_URL` (required): the PostgreSQL database.
+//! - `BIND_ADDR`: where to listen; default `127.0.0.1:8080`.
+//! - `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `OPENAI_MODEL`: the chat model
+//!   (any OpenAI-compatible server). Without a key for OpenAI's own URL the
+//!   server still runs: summaries come from the template and `POST /ask`
+//!   answers 503 "the LLM is not configured".
+//! - `ATTENDANCE_QA_ROLE`: optional database role limited to the Q&A views.
+//! - `RUST_LOG`: log filter; default `info`.
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use attendance::core::ask::AskService;
+use attendance::core::llm::ChatModel;
+use attendance::core::service::{AttendanceService, TrendService};
+use attendance::core::store::{AnalyticsStore, HealthCheck, Store};
+use attendance::core::summary::SummaryService;
+use attendance::http::{HttpConfig, Services};
+use attendance::llm::{ConfigError, OpenAiClient, OpenAiConfig};
+use attendance::pg::{PgConfig, PgSqlRunner, PgStore, qa};
+use tracing_subscriber::EnvFilter;
+
+const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut message = err.to_string();
+            let mut source = err.source();
+            while let Some(cause) = source {
+                message.push_str(": ");
+                message.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            tracing::error!("{message}");
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let url = std::env::var("DATABASE_URL").map_err(|_| {
+        "DATABASE_URL is not set; point it at PostgreSQL, for example \
+         DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
+    })?;
+    let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| DEFAULT_BIND_ADDR.to_owned());
+    let addr: SocketAddr = bind
+        .parse()
+        .map_err(|_| format!("BIND_ADDR {bind:?} is not an address such as 127.0.0.1:8080"))?;
+
+    let store = PgStore::connect(&PgConfig::new(url)).await?;
+    store.migrate().await?;
+    tracing::info!("database migrated");
+
+    let model = chat_model()?;
+    let pool = store.pool().clone();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let analytics: Arc<dyn AnalyticsStore> = store.clone();
+    let health: Arc<dyn HealthCheck> = store.clone();
+    let mut services = Services::new(
+        AttendanceService::new(store.clone()),
+        TrendService::new(analytics),
+        health,
+        SummaryService::new(store, model.clone()),
+    );
+    if let Some(model) = model {
+        let mut runner = PgSqlRunner::new(pool);
+        if let Ok(role) = std::env::var("ATTENDANCE_QA_ROLE") {
+            runner = runner.with_role(&role)?;
+        }
+        services = services.with_ask(AskService::new(model, Arc::new(runner), qa::catalog()));
+    }
+
+    let app = attendance::http::router_with(services, &HttpConfig::default());
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!(
+        "listening on http://{}; OpenAPI at /openapi.json",
+        listener.local_addr()?
+    );
+    attendance::http::serve(listener, app, attendance::http::shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The chat model from `OPENAI_*`, or `None` when no key is set for
+/// OpenAI's own endpoint. Any other configuration problem stops the start.
+fn chat_model() -> Result<Option<Arc<dyn ChatModel>>, Box<dyn Error>> {
+    match OpenAiConfig::from_env() {
+        Ok(config) => {
+            let client = OpenAiClient::new(config)?;
+            tracing::info!(model = %client.describe(), "summaries and questions use the LLM");
+            Ok(Some(Arc::new(client)))
+        }
+        Err(ConfigError::MissingApiKey { .. }) => {
+            tracing::warn!(
+                "OPENAI_API_KEY is not set: summaries come from the template and POST /ask \
+                 answers 503 (set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server)"
+            );
+            Ok(None)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
