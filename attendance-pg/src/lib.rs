@@ -31,17 +31,22 @@
 //! open session.
 
 mod analytics;
+mod conns;
 mod error;
+pub mod import;
 pub mod qa;
 mod retry;
 mod store;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use error::Error;
+pub use import::{ImportReport, ImportRow, Importer, RejectReason, RejectedRow, Strategy};
 pub use qa::PgSqlRunner;
 
 /// The schema that holds every object of this library.
@@ -73,6 +78,7 @@ pub struct PgConfig {
     acquire_timeout: Duration,
     statement_timeout: Option<Duration>,
     max_retries: usize,
+    ping_after_idle: Duration,
 }
 
 impl std::fmt::Debug for PgConfig {
@@ -85,6 +91,7 @@ impl std::fmt::Debug for PgConfig {
             .field("acquire_timeout", &self.acquire_timeout)
             .field("statement_timeout", &self.statement_timeout)
             .field("max_retries", &self.max_retries)
+            .field("ping_after_idle", &self.ping_after_idle)
             .finish()
     }
 }
@@ -99,16 +106,21 @@ impl PgConfig {
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(30)),
             max_retries: 3,
+            ping_after_idle: Duration::from_secs(10),
         }
     }
 
-    /// Pool size. Default: 16.
+    /// Connections the store keeps open for its statements at most; the
+    /// pool behind [`PgStore::pool`] (the host's queries, migrations, bulk
+    /// imports) may open as many again, on demand. Default: 16.
     pub fn max_connections(mut self, n: u32) -> Self {
         self.max_connections = n;
         self
     }
 
-    /// Connections kept open when idle. Default: 0.
+    /// Connections the store opens at once and keeps when idle. Default: 0
+    /// (one is opened at connect time all the same, to check the database
+    /// answers).
     pub fn min_connections(mut self, n: u32) -> Self {
         self.min_connections = n;
         self
@@ -133,12 +145,29 @@ impl PgConfig {
         self.max_retries = n;
         self
     }
+
+    /// A pooled connection idle for at least this long is pinged before it
+    /// is handed out, so one that died while idle (server restart, a
+    /// firewall's idle timeout) is replaced instead of failing a call.
+    /// Connections in steady use are not pinged: sqlx's default pings on
+    /// *every* acquire, one extra round trip per statement, which cost a
+    /// third of the clock-in/clock-out throughput (see the README's
+    /// Performance section). `Duration::ZERO` pings every time. Default: 10 s.
+    pub fn ping_after_idle(mut self, idle: Duration) -> Self {
+        self.ping_after_idle = idle;
+        self
+    }
 }
 
 /// The PostgreSQL store. Cheap to clone (it holds a pool).
+///
+/// The store's own statements run on a stack of connections it keeps itself
+/// (see `conns.rs` for why not on sqlx's pool); [`PgStore::pool`] is a sqlx
+/// pool to the same database for everything else.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    conns: Arc<conns::Connections>,
     retry: retry::Policy,
 }
 
@@ -153,23 +182,53 @@ impl PgStore {
         if let Some(timeout) = config.statement_timeout {
             options = options.options([("statement_timeout", timeout.as_millis().to_string())]);
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(config.max_connections)
-            .min_connections(config.min_connections)
-            .acquire_timeout(config.acquire_timeout)
-            .connect_with(options)
+        let ping_after_idle = config.ping_after_idle;
+        let conns = conns::Connections::new(
+            options.clone(),
+            config.max_connections,
+            config.acquire_timeout,
+            ping_after_idle,
+        );
+        conns
+            .warm_up(config.min_connections.max(1))
             .await
             .map_err(Error::Connect)?;
+        // sqlx's default pings a connection on every acquire, a round trip
+        // per statement; ping only those idle for a while.
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .acquire_timeout(config.acquire_timeout)
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= ping_after_idle {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .connect_lazy_with(options);
         Ok(Self {
             pool,
+            conns: Arc::new(conns),
             retry: retry::Policy::new(config.max_retries),
         })
     }
 
     /// A store over an existing pool (the host's own), with default retries.
+    /// The store's statements run on connections it opens with the pool's
+    /// connect options, as many as the pool's maximum.
     pub fn from_pool(pool: PgPool) -> Self {
+        let options = pool.options();
+        let conns = conns::Connections::new(
+            (*pool.connect_options()).clone(),
+            options.get_max_connections(),
+            options.get_acquire_timeout(),
+            PgConfig::new("").ping_after_idle,
+        );
         Self {
             pool,
+            conns: Arc::new(conns),
             retry: retry::Policy::new(3),
         }
     }

@@ -106,14 +106,17 @@ impl TeamStore for PgStore {
         let result = self
             .retry
             .write(|| {
-                sqlx::query_as::<_, TeamRow>(
-                    "INSERT INTO attendance.teams (name, timezone, late_after) VALUES ($1, $2, $3) \
-                     RETURNING id, name, timezone, late_after",
-                )
-                .bind(team.name())
-                .bind(team.timezone().name())
-                .bind(late_after)
-                .fetch_one(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, TeamRow>(
+                        "INSERT INTO attendance.teams (name, timezone, late_after) \
+                         VALUES ($1, $2, $3) RETURNING id, name, timezone, late_after",
+                    )
+                    .bind(team.name())
+                    .bind(team.timezone().name())
+                    .bind(late_after)
+                    .fetch_one(c)
+                    .await
+                })
             })
             .await;
         match result {
@@ -131,11 +134,14 @@ impl TeamStore for PgStore {
     async fn team(&self, id: TeamId) -> Result<Team> {
         self.retry
             .read(|| {
-                sqlx::query_as::<_, TeamRow>(
-                    "SELECT id, name, timezone, late_after FROM attendance.teams WHERE id = $1",
-                )
-                .bind(id.0)
-                .fetch_optional(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, TeamRow>(
+                        "SELECT id, name, timezone, late_after FROM attendance.teams WHERE id = $1",
+                    )
+                    .bind(id.0)
+                    .fetch_optional(c)
+                    .await
+                })
             })
             .await
             .map_err(map)?
@@ -146,10 +152,13 @@ impl TeamStore for PgStore {
     async fn teams(&self) -> Result<Vec<Team>> {
         self.retry
             .read(|| {
-                sqlx::query_as::<_, TeamRow>(
-                    "SELECT id, name, timezone, late_after FROM attendance.teams ORDER BY id",
-                )
-                .fetch_all(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, TeamRow>(
+                        "SELECT id, name, timezone, late_after FROM attendance.teams ORDER BY id",
+                    )
+                    .fetch_all(c)
+                    .await
+                })
             })
             .await
             .map_err(map)?
@@ -165,15 +174,18 @@ impl EmployeeStore for PgStore {
         let result = self
             .retry
             .write(|| {
-                sqlx::query_as::<_, EmployeeRow>(
-                    "INSERT INTO attendance.employees (team_id, name, role, is_manager) \
-                     VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager",
-                )
-                .bind(employee.team_id().0)
-                .bind(employee.name())
-                .bind(employee.role())
-                .bind(employee.is_manager())
-                .fetch_one(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, EmployeeRow>(
+                        "INSERT INTO attendance.employees (team_id, name, role, is_manager) \
+                         VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager",
+                    )
+                    .bind(employee.team_id().0)
+                    .bind(employee.name())
+                    .bind(employee.role())
+                    .bind(employee.is_manager())
+                    .fetch_one(c)
+                    .await
+                })
             })
             .await;
         match result {
@@ -194,12 +206,15 @@ impl EmployeeStore for PgStore {
     async fn employee(&self, id: EmployeeId) -> Result<Employee> {
         self.retry
             .read(|| {
-                sqlx::query_as::<_, EmployeeRow>(
-                    "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
-                     WHERE id = $1",
-                )
-                .bind(id.0)
-                .fetch_optional(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, EmployeeRow>(
+                        "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+                         WHERE id = $1",
+                    )
+                    .bind(id.0)
+                    .fetch_optional(c)
+                    .await
+                })
             })
             .await
             .map_err(map)?
@@ -211,12 +226,15 @@ impl EmployeeStore for PgStore {
         let rows = self
             .retry
             .read(|| {
-                sqlx::query_as::<_, EmployeeRow>(
-                    "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
-                     WHERE $1::bigint IS NULL OR team_id = $1 ORDER BY id",
-                )
-                .bind(team.map(|t| t.0))
-                .fetch_all(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, EmployeeRow>(
+                        "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+                         WHERE $1::bigint IS NULL OR team_id = $1 ORDER BY id",
+                    )
+                    .bind(team.map(|t| t.0))
+                    .fetch_all(c)
+                    .await
+                })
             })
             .await
             .map_err(map)?;
@@ -237,20 +255,23 @@ impl PgStore {
     ) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
         self.retry
             .write(|| {
-                sqlx::query_as::<_, SessionRow>(
-                    "INSERT INTO attendance.sessions \
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, SessionRow>(
+                        "INSERT INTO attendance.sessions \
                          (employee_id, work_date, clock_in, clock_out, work_mode) \
-                     SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
-                     FROM attendance.employees e \
-                     JOIN attendance.teams t ON t.id = e.team_id \
-                     WHERE e.id = $1 \
-                     RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
-                )
-                .bind(employee.0)
-                .bind(clock_in)
-                .bind(clock_out)
-                .bind(mode.as_str())
-                .fetch_optional(&self.pool)
+                         SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
+                         FROM attendance.employees e \
+                         JOIN attendance.teams t ON t.id = e.team_id \
+                         WHERE e.id = $1 \
+                         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
+                    )
+                    .bind(employee.0)
+                    .bind(clock_in)
+                    .bind(clock_out)
+                    .bind(mode.as_str())
+                    .fetch_optional(c)
+                    .await
+                })
             })
             .await
     }
@@ -265,17 +286,20 @@ impl PgStore {
     ) -> Result<Option<AttendanceSession>> {
         self.retry
             .read(|| {
-                sqlx::query_as::<_, SessionRow>(
-                    "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
-                     FROM attendance.sessions \
-                     WHERE employee_id = $1 \
-                       AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
-                     ORDER BY clock_in, id LIMIT 1",
-                )
-                .bind(employee.0)
-                .bind(from)
-                .bind(to)
-                .fetch_optional(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, SessionRow>(
+                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+                         FROM attendance.sessions \
+                         WHERE employee_id = $1 \
+                           AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
+                         ORDER BY clock_in, id LIMIT 1",
+                    )
+                    .bind(employee.0)
+                    .bind(from)
+                    .bind(to)
+                    .fetch_optional(c)
+                    .await
+                })
             })
             .await
             .map_err(map)?
@@ -286,11 +310,14 @@ impl PgStore {
     async fn employee_exists(&self, employee: EmployeeId) -> Result<bool> {
         self.retry
             .read(|| {
-                sqlx::query_scalar::<_, bool>(
-                    "SELECT EXISTS (SELECT 1 FROM attendance.employees WHERE id = $1)",
-                )
-                .bind(employee.0)
-                .fetch_one(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_scalar::<_, bool>(
+                        "SELECT EXISTS (SELECT 1 FROM attendance.employees WHERE id = $1)",
+                    )
+                    .bind(employee.0)
+                    .fetch_one(c)
+                    .await
+                })
             })
             .await
             .map_err(map)
@@ -394,14 +421,17 @@ impl SessionStore for PgStore {
         let closed = self
             .retry
             .write(|| {
-                sqlx::query_as::<_, SessionRow>(
-                    "UPDATE attendance.sessions SET clock_out = $2 \
-                     WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
-                     RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
-                )
-                .bind(employee.0)
-                .bind(at)
-                .fetch_optional(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, SessionRow>(
+                        "UPDATE attendance.sessions SET clock_out = $2 \
+                         WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
+                         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
+                    )
+                    .bind(employee.0)
+                    .bind(at)
+                    .fetch_optional(c)
+                    .await
+                })
             })
             .await
             .map_err(map)?;
@@ -425,12 +455,15 @@ impl SessionStore for PgStore {
     async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
         self.retry
             .read(|| {
-                sqlx::query_as::<_, SessionRow>(
-                    "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
-                     FROM attendance.sessions WHERE employee_id = $1 AND clock_out IS NULL",
-                )
-                .bind(employee.0)
-                .fetch_optional(&self.pool)
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, SessionRow>(
+                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+                         FROM attendance.sessions WHERE employee_id = $1 AND clock_out IS NULL",
+                    )
+                    .bind(employee.0)
+                    .fetch_optional(c)
+                    .await
+                })
             })
             .await
             .map_err(map)?
@@ -446,13 +479,12 @@ impl SessionStore for PgStore {
         let rows = self
             .retry
             .read(|| {
-                let mut query = listing_query(filter, page);
-                async move {
-                    query
+                self.conns.run(async |c| {
+                    listing_query(filter, page)
                         .build_query_as::<SessionRow>()
-                        .fetch_all(&self.pool)
+                        .fetch_all(c)
                         .await
-                }
+                })
             })
             .await
             .map_err(map)?;
