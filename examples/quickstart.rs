@@ -94,9 +94,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let friday = to - Days::new(2);
     let daily = summaries.daily(friday, None).await?;
-    println!("\nDaily summary ({:?}):\n{}", daily.generated_by, daily.text);
+    println!(
+        "\nDaily summary ({:?}):\n{}",
+        daily.generated_by, daily.text
+    );
     let weekly = summaries.weekly(IsoWeek::containing(friday), None).await?;
-    println!("\nWeekly summary ({:?}):\n{}", weekly.generated_by, weekly.text);
+    println!(
+        "\nWeekly summary ({:?}):\n{}",
+        weekly.generated_by, weekly.text
+    );
     Ok(())
 }
 

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# The library and its HTTP server against raw PostgreSQL, in one run against
+# one PostgreSQL:
+#   - bulk import: the seed example's COPY import vs `psql \copy` of the same
+#     rows (CSV) into the same schema, each into a fresh database;
+#   - a clock-in + clock-out cycle over random employees at 1, 8 and 16
+#     clients: pgbench running the store's own statements
+#     (benches/clock_cycle.pgbench.sql), the store through the library
+#     (examples/clock_driver.rs), and the HTTP server (examples/server.rs)
+#     under wrk (benches/clock_cycle.wrk.lua).
+# It prints a table, then one `name=value` line per ratio (higher is better:
+# the library's or server's throughput over PostgreSQL's own tool's).
+#
+#   benches/vs-pgbench.sh
+#
+# Environment (defaults in brackets):
+#   DATABASE_URL      a role that may CREATE DATABASE, on a loopback address
+#                     [postgres://postgres@127.0.0.1:5432/postgres]
+#   BENCH_DB          the database it (re)creates and leaves behind [attendance_bench]
+#   CLIENTS           client counts ["1 8 16"]
+#   RUN_SECONDS       seconds per measured run [5]
+#   ROUNDS            rounds per client count [3]; each round runs pgbench, the
+#                     library and the server back to back, and the table shows
+#                     each one's median, so that load from other processes
+#                     falls on all three alike
+#   EMPLOYEES, DAYS   size of the seeded company [10000, 20]; DAYS=250 gives the
+#                     full 2.5 M sessions (import runs then take a minute each)
+#   HTTP_PORT         port for the server [18080]
+# Needs pgbench and psql (Debian: postgresql, postgresql-client); installs wrk
+# with apt-get when missing. The load goes only to 127.0.0.1. Takes about
+# four minutes plus the release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+BENCH_DB=${BENCH_DB:-attendance_bench}
+CLIENTS=${CLIENTS:-"1 8 16"}
+RUN_SECONDS=${RUN_SECONDS:-5}
+ROUNDS=${ROUNDS:-3}
+EMPLOYEES=${EMPLOYEES:-10000}
+DAYS=${DAYS:-20}
+HTTP_PORT=${HTTP_PORT:-18080}
+TARGET=${CARGO_TARGET_DIR:-target}
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { printf 'vs-pgbench: %s\n' "$*" >&2; exit 1; }
+
+# --- URLs: same server, another database; TLS off on loopback for everyone.
+base=${BASE_URL%%\?*}
+query=${BASE_URL#"$base"}
+server=${base%/*}
+host=${server#*://}
+host=${host#*@}
+host=${host%:*}
+case "$host" in
+    127.*|localhost|\[::1\]|::1) ;;
+    *) die "DATABASE_URL must point at a loopback address (127.0.0.1, localhost, ::1); got $host" ;;
+esac
+case "$query" in
+    *sslmode=*) ;;
+    '') query='?sslmode=disable' ;;
+    *) query="$query&sslmode=disable" ;;
+esac
+ADMIN_URL="$base$query"
+url_of() { printf '%s/%s%s' "$server" "$1" "$query"; }
+BENCH_URL=$(url_of "$BENCH_DB")
+
+# --- tools
+command -v psql >/dev/null || die "psql is missing (apt-get install postgresql-client)"
+command -v pgbench >/dev/null || die "pgbench is missing (apt-get install postgresql)"
+psql "$ADMIN_URL" -qAtc 'SELECT 1' >/dev/null || die "cannot connect to $ADMIN_URL"
+if ! command -v wrk >/dev/null; then
+    say "installing wrk"
+    apt-get install -y -qq wrk >/dev/null 2>&1 ||
+        { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } || true
+fi
+
+say "building the release examples"
+examples=(--example seed --example clock_driver)
+have_server=no
+if [ -f examples/server.rs ]; then
+    examples+=(--example server)
+    have_server=yes
+fi
+cargo build --release --quiet "${examples[@]}"
+BIN="$TARGET/release/examples"
+
+scratch=()
+server_pid=
+tmp=$(mktemp -d)
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    for db in "${scratch[@]}"; do
+        psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# GET /health answers 200, with curl or, without it, bash's /dev/tcp.
+healthy() {
+    if command -v curl >/dev/null; then
+        curl -fsS "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1
+        return
+    fi
+    local status
+    exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" 2>/dev/null || return 1
+    printf 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+    status=$(head -n1 <&3)
+    exec 3<&-
+    case "$status" in *" 200 "*) return 0 ;; *) return 1 ;; esac
+}
+fresh_db() {
+    psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
+    psql "$ADMIN_URL" -qc "CREATE DATABASE $1" >/dev/null
+}
+seconds_now() { date +%s.%N; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+field() { tr ' ' '\n' | sed -n "s/^$1=//p" | tail -n1; }
+
+# --- bulk import
+SEED_ARGS=(--employees "$EMPLOYEES" --days "$DAYS" --open 0 --reset)
+say "seeding $BENCH_DB: $EMPLOYEES employees, $DAYS working days (COPY import)"
+fresh_db "$BENCH_DB"
+psql "$BENCH_URL" -qc CHECKPOINT >/dev/null 2>&1 || true
+seed_out=$(DATABASE_URL=$BENCH_URL "$BIN/seed" "${SEED_ARGS[@]}" --csv "$tmp/sessions.csv")
+printf '%s\n' "$seed_out" >&2
+import_rows=$(printf '%s\n' "$seed_out" | field import_rows)
+lib_import=$(printf '%s\n' "$seed_out" | field import_seconds)
+
+copy_db="${BENCH_DB}_copy"
+scratch+=("$copy_db")
+say "the same rows with psql \\copy (CSV) into a fresh $copy_db"
+fresh_db "$copy_db"
+DATABASE_URL=$(url_of "$copy_db") "$BIN/seed" "${SEED_ARGS[@]}" --no-sessions >/dev/null
+psql "$(url_of "$copy_db")" -qc CHECKPOINT >/dev/null 2>&1 || true
+start=$(seconds_now)
+psql "$(url_of "$copy_db")" -v ON_ERROR_STOP=1 -qc "\\copy attendance.sessions (employee_id, clock_in, clock_out, work_mode, work_date) FROM '$tmp/sessions.csv' WITH (FORMAT csv, HEADER true)"
+psql_import=$(awk -v a="$(seconds_now)" -v b="$start" 'BEGIN { printf "%.3f", a - b }')
+
+say "the same CSV file through the library's import_csv into a fresh $copy_db"
+fresh_db "$copy_db"
+DATABASE_URL=$(url_of "$copy_db") "$BIN/seed" "${SEED_ARGS[@]}" --no-sessions >/dev/null
+psql "$(url_of "$copy_db")" -qc CHECKPOINT >/dev/null 2>&1 || true
+csv_out=$(DATABASE_URL=$(url_of "$copy_db") "$BIN/seed" --import-csv "$tmp/sessions.csv")
+csv_import=$(printf '%s\n' "$csv_out" | field import_seconds)
+psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $copy_db WITH (FORCE)" >/dev/null
+rm -f "$tmp/sessions.csv"
+
+# --- clock cycles
+read -r first count < <(psql "$BENCH_URL" -qAtF ' ' -c \
+    "SELECT min(id), count(*) FROM attendance.employees")
+[ "$count" -gt 0 ] || die "no employees in $BENCH_DB"
+psql "$BENCH_URL" -qc "VACUUM ANALYZE" >/dev/null
+
+if [ "$have_server" = yes ]; then
+    say "starting the HTTP server on 127.0.0.1:$HTTP_PORT"
+    DATABASE_URL=$BENCH_URL BIND_ADDR="127.0.0.1:$HTTP_PORT" RUST_LOG=${RUST_LOG:-warn} \
+        "$BIN/server" >"$tmp/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+        healthy && break
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! healthy; then
+        cat "$tmp/server.log" >&2
+        die "the HTTP server did not come up"
+    fi
+fi
+
+# Before each run: no open session left over, dead rows gone, a checkpoint,
+# so that every run starts from the same state.
+settle() {
+    psql "$BENCH_URL" -qc "UPDATE attendance.sessions SET clock_out = now() WHERE clock_out IS NULL" \
+        -c "VACUUM attendance.sessions" >/dev/null
+    # CHECKPOINT needs a superuser (or pg_checkpoint); without one, skip it.
+    psql "$BENCH_URL" -qc CHECKPOINT >/dev/null 2>&1 || true
+}
+
+declare -A result
+for c in $CLIENTS; do
+    per=$((count / c))
+    threads=$((c < 2 ? 1 : 2))
+    runs_p=; runs_l=; runs_h=
+    for round in $(seq 1 "$ROUNDS"); do
+        say "$c clients, round $round of $ROUNDS: pgbench"
+        settle
+        out=$(pgbench -n -M prepared -f benches/clock_cycle.pgbench.sql \
+            -D first="$first" -D clients="$c" -D per="$per" \
+            -c "$c" -j "$threads" -T "$RUN_SECONDS" "$BENCH_URL" 2>&1) ||
+            { printf '%s\n' "$out" >&2; die "pgbench failed"; }
+        printf '%s\n' "$out" | grep -E 'failed|tps' >&2
+        runs_p="$runs_p $(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)"
+
+        say "$c clients, round $round of $ROUNDS: library (clock_driver)"
+        settle
+        out=$(DATABASE_URL=$BENCH_URL "$BIN/clock_driver" --clients "$c" --seconds "$RUN_SECONDS")
+        printf '%s\n' "$out" >&2
+        runs_l="$runs_l $(printf '%s\n' "$out" | field cycles_per_second)"
+
+        if [ "$have_server" = yes ] && command -v wrk >/dev/null; then
+            say "$c clients, round $round of $ROUNDS: HTTP server (wrk)"
+            settle
+            out=$(wrk -t "$c" -c "$c" -d "${RUN_SECONDS}s" -s benches/clock_cycle.wrk.lua \
+                "http://127.0.0.1:$HTTP_PORT" -- "$first" "$count" "$c")
+            printf '%s\n' "$out" | grep -E 'Requests/sec|Non-2xx|Socket errors' >&2 || true
+            rps=$(printf '%s\n' "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+            bad=$(printf '%s\n' "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
+            [ -z "$bad" ] || printf 'warning: %s HTTP requests failed\n' "$bad" >&2
+            runs_h="$runs_h $(awk -v r="$rps" 'BEGIN { printf "%.1f", r / 2 }')"
+        fi
+    done
+    result[pgbench_$c]=$(printf '%s' "$runs_p" | median)
+    result[library_$c]=$(printf '%s' "$runs_l" | median)
+    result[http_$c]=$(printf '%s' "$runs_h" | median)
+    printf 'clients=%s pgbench:%s library:%s http:%s\n' "$c" "$runs_p" "$runs_l" "$runs_h" >&2
+done
+settle
+
+# --- report
+cores=$(nproc)
+printf '\nClock-in + clock-out cycles per second, median of %s runs of %s s (%s cores, %s employees, %s sessions seeded)\n\n' \
+    "$ROUNDS" "$RUN_SECONDS" "$cores" "$count" "$import_rows"
+printf '| clients | pgbench | library | library/pgbench | HTTP | HTTP/pgbench |\n'
+printf '|--:|--:|--:|--:|--:|--:|\n'
+for c in $CLIENTS; do
+    p=${result[pgbench_$c]}; l=${result[library_$c]}; h=${result[http_$c]}
+    printf '| %s | %.0f | %.0f | %s | %s | %s |\n' "$c" "$p" "$l" "$(ratio "$l" "$p")" \
+        "${h:-n/a}" "$([ -n "$h" ] && ratio "$h" "$p" || echo n/a)"
+done
+printf '\nBulk import of %s sessions (seconds, lower is better)\n\n' "$import_rows"
+printf '| psql \\copy (CSV) | library, generated rows | library, same CSV file |\n|--:|--:|--:|\n'
+printf '| %s | %s | %s |\n\n' "$psql_import" "$lib_import" "$csv_import"
+if [ "$have_server" != yes ]; then
+    printf 'HTTP column skipped: examples/server.rs does not exist yet.\n\n'
+elif ! command -v wrk >/dev/null; then
+    printf 'HTTP column skipped: wrk is not installed and could not be installed.\n\n'
+fi
+
+for c in $CLIENTS; do
+    printf 'library_vs_pgbench_c%s=%s\n' "$c" "$(ratio "${result[library_$c]}" "${result[pgbench_$c]}")"
+done
+for c in $CLIENTS; do
+    if [ -n "${result[http_$c]}" ]; then
+        printf 'http_vs_pgbench_c%s=%s\n' "$c" "$(ratio "${result[http_$c]}" "${result[pgbench_$c]}")"
+    fi
+done
+printf 'import_vs_psql_copy=%s\n' "$(ratio "$psql_import" "$lib_import")"
+printf 'import_csv_vs_psql_copy=%s\n' "$(ratio "$psql_import" "$csv_import")"
