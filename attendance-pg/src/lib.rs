@@ -69,6 +69,9 @@ pub async fn migrate(pool: &PgPool) -> Result<(), Error> {
     migrator.run(pool).await.map_err(Error::Migrate)
 }
 
+/// See [`PgConfig::ping_after_idle`].
+const DEFAULT_PING_AFTER_IDLE: Duration = Duration::from_secs(10);
+
 /// Connection settings; every default is documented on its setter.
 #[derive(Clone)]
 pub struct PgConfig {
@@ -106,7 +109,7 @@ impl PgConfig {
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Some(Duration::from_secs(30)),
             max_retries: 3,
-            ping_after_idle: Duration::from_secs(10),
+            ping_after_idle: DEFAULT_PING_AFTER_IDLE,
         }
     }
 
@@ -224,7 +227,7 @@ impl PgStore {
             (*pool.connect_options()).clone(),
             options.get_max_connections(),
             options.get_acquire_timeout(),
-            PgConfig::new("").ping_after_idle,
+            DEFAULT_PING_AFTER_IDLE,
         );
         Self {
             pool,
