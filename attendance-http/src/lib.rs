@@ -84,11 +84,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
-use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
-use tracing::Level;
+use axum::serve::ListenerExt;
 
 pub mod dto;
 mod extract;
@@ -241,38 +237,21 @@ pub fn router_with(services: Services, config: &HttpConfig) -> Router {
             routes::Budget::Standard => config.request_timeout,
             routes::Budget::Ai => config.ai_request_timeout,
         };
-        let handler = def.handler.layer(axum::middleware::from_fn_with_state(
-            limit,
-            middleware::enforce_timeout,
-        ));
+        let handler = def.handler.layer(middleware::DeadlineLayer::new(limit));
         router = router.route(def.route.path, handler);
     }
     router
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(
-                    middleware::REQUEST_ID,
-                    MakeRequestUuid,
-                ))
-                .layer(
-                    TraceLayer::new_for_http()
-                        .make_span_with(middleware::request_span)
-                        .on_response(DefaultOnResponse::new().level(Level::INFO))
-                        .on_failure(DefaultOnFailure::new().level(Level::ERROR)),
-                )
-                .layer(PropagateRequestIdLayer::new(middleware::REQUEST_ID))
-                .layer(CatchPanicLayer::custom(middleware::panic_response))
-                .layer(axum::middleware::map_response(middleware::ensure_problem))
-                .layer(DefaultBodyLimit::max(config.body_limit)),
-        )
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(middleware::EnvelopeLayer)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops
 /// accepting connections and waits for the requests in flight to finish
-/// (each is bounded by the router's request time-out).
+/// (each is bounded by the router's request time-out). Connections get
+/// `TCP_NODELAY`.
 pub async fn serve<F>(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -281,6 +260,14 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    // Responses are written whole, so Nagle's algorithm has nothing to
+    // coalesce; it would only hold a small response back behind a delayed
+    // ACK.
+    let listener = listener.tap_io(|stream| {
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
