@@ -1,41 +1,56 @@
 -- One clock-in + clock-out cycle over HTTP, for wrk:
---   wrk -t 8 -c 8 -d 10s -s benches/clock_cycle.wrk.lua http://127.0.0.1:18080 -- FIRST COUNT CLIENTS
--- Run with as many threads as connections: each thread is then one client
--- that clocks a random employee of its own slice (first + client + clients * k,
--- as the pgbench script does) in, then out, then picks the next one. The
--- next request follows from the last response, so a failed clock-in is
--- followed by a fresh clock-in rather than a doomed clock-out.
+--   wrk -t 2 -c 8 -d 10s -s benches/clock_cycle.wrk.lua http://127.0.0.1:18080 -- FIRST COUNT THREADS
+-- FIRST and COUNT describe the employees (smallest id, how many), THREADS
+-- repeats -t. Use as many threads as pgbench's -j in the same comparison, so
+-- that the two load generators are alike.
+--
+-- Each thread owns a slice of the employees (first + thread + threads * k,
+-- as the pgbench script slices them by client) and keeps its own queue:
+-- a clock-in that answered 201 puts the employee on the queue, and the
+-- next request the thread sends (on whichever of its connections is free)
+-- clocks the newest queued employee out; with the queue empty it clocks a
+-- fresh employee in. wrk does not say which connection a request goes to,
+-- so the queue, not the connection, carries the cycle: a clock-out is only
+-- ever sent after its clock-in has succeeded. Fresh employees are taken by
+-- a fixed stride through the slice (coprime with its size), which visits
+-- every employee once before repeating, so an employee still in flight is
+-- never clocked in twice.
 
-local next_client = 0
+local next_thread = 0
 
 function setup(thread)
-   thread:set("client", next_client)
-   next_client = next_client + 1
+   thread:set("me", next_thread)
+   next_thread = next_thread + 1
 end
 
 function init(args)
    first = tonumber(args[1])
-   clients = tonumber(args[3]) or 1
-   per = math.floor(tonumber(args[2]) / clients)
-   math.randomseed(1000 + client)
-   employee = first
-   sent_in = false
-   clocked_in = false
+   threads = tonumber(args[3]) or 1
+   per = math.floor(tonumber(args[2]) / threads)
+   step = 7919 -- a prime; made coprime with per below
+   while per % step == 0 do
+      step = step + 2
+   end
+   k = (me * 104729) % per
+   clocked_in = {}
    headers = { ["Content-Type"] = "application/json" }
 end
 
 function request()
-   if clocked_in then
-      sent_in = false
+   local n = #clocked_in
+   if n > 0 then
+      local employee = clocked_in[n]
+      clocked_in[n] = nil
       return wrk.format("POST", "/attendance/clock-out", headers,
          '{"employee_id":' .. employee .. '}')
    end
-   employee = first + client + clients * math.random(0, per - 1)
-   sent_in = true
+   k = (k + step) % per
    return wrk.format("POST", "/attendance/clock-in", headers,
-      '{"employee_id":' .. employee .. ',"work_mode":"WFO"}')
+      '{"employee_id":' .. (first + me + threads * k) .. ',"work_mode":"WFO"}')
 end
 
 function response(status, headers, body)
-   clocked_in = sent_in and status == 201
+   if status == 201 then
+      clocked_in[#clocked_in + 1] = body:match('"employee_id":(%d+)')
+   end
 end

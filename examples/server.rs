@@ -13,6 +13,9 @@
 //!   answers 503 "the LLM is not configured".
 //! - `ATTENDANCE_QA_ROLE`: optional database role limited to the Q&A views.
 //! - `RUST_LOG`: log filter; default `info`.
+//! - `TOKIO_WORKER_THREADS` (read by tokio): worker threads, one per core by
+//!   default. On a small machine that PostgreSQL shares, one worker costs
+//!   less CPU per request: `benches/vs-pgbench.sh` runs the server that way.
 
 use std::error::Error;
 use std::net::SocketAddr;
