@@ -324,6 +324,89 @@ mod tests {
         );
     }
 
+    fn empty_request() -> Request {
+        Request::new(axum::body::Body::empty())
+    }
+
+    #[tokio::test]
+    async fn the_envelope_catches_a_panic_in_call_and_still_gives_a_request_id() {
+        let inner = tower::service_fn(
+            |_: Request| -> std::future::Ready<Result<Response, Infallible>> {
+                panic!("boom while building the future")
+            },
+        );
+        let response = EnvelopeLayer
+            .layer(inner)
+            .call(empty_request())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        assert!(!response.headers()[REQUEST_ID].is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_envelope_hands_the_request_id_to_the_inner_service_and_echoes_it() {
+        let inner = tower::service_fn(|request: Request| async move {
+            let seen = request.headers()[REQUEST_ID].clone();
+            let mut response = StatusCode::NO_CONTENT.into_response();
+            response.headers_mut().insert("x-seen", seen);
+            Ok::<_, Infallible>(response)
+        });
+        let mut envelope = EnvelopeLayer.layer(inner);
+
+        let mut request = empty_request();
+        request
+            .headers_mut()
+            .insert(REQUEST_ID, HeaderValue::from_static("client-7"));
+        let response = envelope.call(request).await.unwrap();
+        assert_eq!(response.headers()[REQUEST_ID], "client-7");
+        assert_eq!(response.headers()["x-seen"], "client-7");
+
+        let response = envelope.call(empty_request()).await.unwrap();
+        let generated = response.headers()[REQUEST_ID].to_str().unwrap();
+        assert_eq!(response.headers()["x-seen"], generated);
+        assert!(uuid::Uuid::parse_str(generated).is_ok(), "{generated}");
+    }
+
+    #[tokio::test]
+    async fn the_deadline_answers_503_with_retry_after_and_drops_the_work() {
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        struct Flag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Flag {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let flag = dropped.clone();
+        let inner = tower::service_fn(move |_: Request| {
+            let guard = Flag(flag.clone());
+            async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+                Ok::<_, Infallible>(StatusCode::OK.into_response())
+            }
+        });
+        let response = DeadlineLayer::new(Duration::from_millis(50))
+            .layer(inner)
+            .call(empty_request())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+
+        let quick = tower::service_fn(|_: Request| async {
+            Ok::<_, Infallible>(StatusCode::OK.into_response())
+        });
+        let response = DeadlineLayer::new(Duration::from_millis(50))
+            .layer(quick)
+            .call(empty_request())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
     #[test]
     fn panics_become_generic_500_problems() {
         let response = panic_response(Box::new("secret detail"));
