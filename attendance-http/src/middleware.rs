@@ -70,6 +70,7 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
+        let started = Instant::now();
         let request_id = match request.headers().get(REQUEST_ID) {
             Some(id) => id.clone(),
             None => {
@@ -90,7 +91,7 @@ where
             state,
             span,
             request_id,
-            started: Instant::now(),
+            started,
         }
     }
 }
