@@ -15,6 +15,12 @@
 -- a fixed stride through the slice (coprime with its size), which visits
 -- every employee once before repeating, so an employee still in flight is
 -- never clocked in twice.
+--
+-- Requests are concatenated from a head made once per thread rather than
+-- built by wrk.format, which formats every header afresh on each call: wrk
+-- spent about 26 µs of CPU per request with wrk.format and 21 µs without on
+-- the 2-core bench machine, CPU it takes from the server and PostgreSQL on
+-- the same cores (pgbench spends about 17 µs per statement there).
 
 local next_thread = 0
 
@@ -33,7 +39,16 @@ function init(args)
    end
    k = (me * 104729) % per
    clocked_in = {}
-   headers = { ["Content-Type"] = "application/json" }
+   local host = wrk.host .. (wrk.port and (":" .. wrk.port) or "")
+   local head = " HTTP/1.1\r\nHost: " .. host ..
+      "\r\nContent-Type: application/json\r\nContent-Length: "
+   clock_in_head = "POST /attendance/clock-in" .. head
+   clock_out_head = "POST /attendance/clock-out" .. head
+end
+
+-- A POST with a JSON body, after one of the heads above.
+local function post(head, body)
+   return head .. #body .. "\r\n\r\n" .. body
 end
 
 function request()
@@ -41,11 +56,10 @@ function request()
    if n > 0 then
       local employee = clocked_in[n]
       clocked_in[n] = nil
-      return wrk.format("POST", "/attendance/clock-out", headers,
-         '{"employee_id":' .. employee .. '}')
+      return post(clock_out_head, '{"employee_id":' .. employee .. '}')
    end
    k = (k + step) % per
-   return wrk.format("POST", "/attendance/clock-in", headers,
+   return post(clock_in_head,
       '{"employee_id":' .. (first + me + threads * k) .. ',"work_mode":"WFO"}')
 end
 

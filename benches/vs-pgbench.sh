@@ -10,8 +10,10 @@
 #     under wrk (benches/clock_cycle.wrk.lua); wrk runs as many threads as
 #     pgbench (-j), and each load generator keeps one cycle in flight per
 #     client.
-# It prints a table, then one `name=value` line per ratio (higher is better:
-# the library's or server's throughput over PostgreSQL's own tool's).
+# It prints a table, the machine's CPU time per cycle in the pgbench and
+# HTTP runs (and the server's share of it), then one `name=value` line per
+# ratio (higher is better: the library's or server's throughput over
+# PostgreSQL's own tool's).
 #
 #   benches/vs-pgbench.sh
 #
@@ -125,6 +127,13 @@ seconds_now() { date +%s.%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p" | tail -n1; }
+# CPU time so far, in µs: the whole machine's busy time (user, nice, system,
+# interrupts; not idle, I/O wait or steal), and one process's (all threads).
+HZ=$(getconf CLK_TCK)
+machine_cpu() { awk -v hz="$HZ" '/^cpu / { printf "%.0f", ($2 + $3 + $4 + $7 + $8) * 1e6 / hz }' /proc/stat; }
+process_cpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 } END { printf "%.0f", ns / 1000 }'; }
+# µs per cycle: per_cycle CPU_US CYCLES_PER_SECOND
+per_cycle() { awk -v us="$1" -v rate="$2" -v s="$RUN_SECONDS" 'BEGIN { if (rate > 0) printf "%.0f", us / (rate * s); }'; }
 
 # --- bulk import
 SEED_ARGS=(--employees "$EMPLOYEES" --days "$DAYS" --open 0 --reset)
@@ -191,16 +200,19 @@ declare -A result
 for c in $CLIENTS; do
     per=$((count / c))
     threads=$((c < 2 ? 1 : 2))
-    runs_p=; runs_l=; runs_h=
+    runs_p=; runs_l=; runs_h=; cpu_p=; cpu_h=; cpu_s=
     for round in $(seq 1 "$ROUNDS"); do
         say "$c clients, round $round of $ROUNDS: pgbench"
         settle
+        m0=$(machine_cpu)
         out=$(pgbench -n -M prepared -f benches/clock_cycle.pgbench.sql \
             -D first="$first" -D clients="$c" -D per="$per" \
             -c "$c" -j "$threads" -T "$RUN_SECONDS" "$BENCH_URL" 2>&1) ||
             { printf '%s\n' "$out" >&2; die "pgbench failed"; }
         printf '%s\n' "$out" | grep -E 'failed|tps' >&2
-        runs_p="$runs_p $(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)"
+        tps=$(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)
+        runs_p="$runs_p $tps"
+        cpu_p="$cpu_p $(per_cycle $(($(machine_cpu) - m0)) "$tps")"
 
         say "$c clients, round $round of $ROUNDS: library (clock_driver)"
         settle
@@ -211,19 +223,28 @@ for c in $CLIENTS; do
         if [ "$have_server" = yes ] && command -v wrk >/dev/null; then
             say "$c clients, round $round of $ROUNDS: HTTP server (wrk)"
             settle
+            m0=$(machine_cpu); s0=$(process_cpu "$server_pid")
             out=$(wrk -t "$threads" -c "$c" -d "${RUN_SECONDS}s" -s benches/clock_cycle.wrk.lua \
                 "http://127.0.0.1:$HTTP_PORT" -- "$first" "$count" "$threads")
             printf '%s\n' "$out" | grep -E 'Requests/sec|Non-2xx|Socket errors' >&2 || true
             rps=$(printf '%s\n' "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
             bad=$(printf '%s\n' "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
             [ -z "$bad" ] || printf 'warning: %s HTTP requests failed\n' "$bad" >&2
-            runs_h="$runs_h $(awk -v r="$rps" 'BEGIN { printf "%.1f", r / 2 }')"
+            cycles=$(awk -v r="$rps" 'BEGIN { printf "%.1f", r / 2 }')
+            runs_h="$runs_h $cycles"
+            cpu_h="$cpu_h $(per_cycle $(($(machine_cpu) - m0)) "$cycles")"
+            cpu_s="$cpu_s $(per_cycle $(($(process_cpu "$server_pid") - s0)) "$cycles")"
         fi
     done
     result[pgbench_$c]=$(printf '%s' "$runs_p" | median)
     result[library_$c]=$(printf '%s' "$runs_l" | median)
     result[http_$c]=$(printf '%s' "$runs_h" | median)
+    result[cpu_pgbench_$c]=$(printf '%s' "$cpu_p" | median)
+    result[cpu_http_$c]=$(printf '%s' "$cpu_h" | median)
+    result[cpu_server_$c]=$(printf '%s' "$cpu_s" | median)
     printf 'clients=%s pgbench:%s library:%s http:%s\n' "$c" "$runs_p" "$runs_l" "$runs_h" >&2
+    printf 'clients=%s CPU µs per cycle: pgbench run:%s HTTP run:%s server:%s\n' \
+        "$c" "$cpu_p" "$cpu_h" "$cpu_s" >&2
 done
 settle
 
@@ -238,6 +259,14 @@ for c in $CLIENTS; do
     printf '| %s | %.0f | %.0f | %s | %s | %s |\n' "$c" "$p" "$l" "$(ratio "$l" "$p")" \
         "${h:-n/a}" "$([ -n "$h" ] && ratio "$h" "$p" || echo n/a)"
 done
+if [ "$have_server" = yes ] && command -v wrk >/dev/null; then
+    printf '\nCPU time per cycle, µs (whole machine: PostgreSQL, load generator, server; medians)\n\n'
+    printf '| clients | pgbench run | HTTP run | of which the server |\n|--:|--:|--:|--:|\n'
+    for c in $CLIENTS; do
+        printf '| %s | %s | %s | %s |\n' "$c" "${result[cpu_pgbench_$c]}" \
+            "${result[cpu_http_$c]}" "${result[cpu_server_$c]}"
+    done
+fi
 printf '\nBulk import of %s sessions (seconds, lower is better)\n\n' "$import_rows"
 printf '| psql \\copy (CSV) | library, generated rows | library, same CSV file |\n|--:|--:|--:|\n'
 printf '| %s | %s | %s |\n\n' "$psql_import" "$lib_import" "$csv_import"
