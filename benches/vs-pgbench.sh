@@ -9,7 +9,10 @@
 #     (examples/clock_driver.rs), and the HTTP server (examples/server.rs)
 #     under wrk (benches/clock_cycle.wrk.lua); wrk runs as many threads as
 #     pgbench (-j), and each load generator keeps one cycle in flight per
-#     client.
+#     client; and, when PgBouncer is installed (or can be), pgbench again
+#     through PgBouncer in session mode: what a middle tier that only
+#     forwards the protocol's bytes costs on the same machine, the floor for
+#     the HTTP server.
 # It prints a table, the machine's CPU time per cycle in the pgbench and
 # HTTP runs (and the server's share of it), then one `name=value` line per
 # ratio (higher is better: the library's or server's throughput over
@@ -30,12 +33,14 @@
 #   EMPLOYEES, DAYS   size of the seeded company [10000, 20]; DAYS=250 gives the
 #                     full 2.5 M sessions (import runs then take a minute each)
 #   HTTP_PORT         port for the server [18080]
+#   PGBOUNCER_PORT    port for PgBouncer [16432]
 #   SERVER_THREADS    the server's tokio worker threads [1]: on 2 cores shared
 #                     with PostgreSQL and the load generator, a second worker
 #                     measured about 15% more server CPU per request (threads
 #                     waking each other) and no clear gain in throughput
 # Needs pgbench and psql (Debian: postgresql, postgresql-client); installs wrk
-# with apt-get when missing. The load goes only to 127.0.0.1. Takes about
+# and pgbouncer with apt-get when missing (without pgbouncer the reference
+# column is skipped; as root, PgBouncer runs as the postgres user). The load goes only to 127.0.0.1. Takes about
 # four minutes plus the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +54,7 @@ EMPLOYEES=${EMPLOYEES:-10000}
 DAYS=${DAYS:-20}
 HTTP_PORT=${HTTP_PORT:-18080}
 SERVER_THREADS=${SERVER_THREADS:-1}
+PGBOUNCER_PORT=${PGBOUNCER_PORT:-16432}
 TARGET=${CARGO_TARGET_DIR:-target}
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -78,11 +84,14 @@ BENCH_URL=$(url_of "$BENCH_DB")
 command -v psql >/dev/null || die "psql is missing (apt-get install postgresql-client)"
 command -v pgbench >/dev/null || die "pgbench is missing (apt-get install postgresql)"
 psql "$ADMIN_URL" -qAtc 'SELECT 1' >/dev/null || die "cannot connect to $ADMIN_URL"
-if ! command -v wrk >/dev/null; then
-    say "installing wrk"
-    apt-get install -y -qq wrk >/dev/null 2>&1 ||
-        { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } || true
-fi
+for tool in wrk pgbouncer; do
+    if ! command -v "$tool" >/dev/null; then
+        say "installing $tool"
+        apt-get install -y -qq "$tool" >/dev/null 2>&1 ||
+            { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$tool" >/dev/null 2>&1; } ||
+            true
+    fi
+done
 
 say "building the release examples"
 examples=(--example seed --example clock_driver)
@@ -96,9 +105,12 @@ BIN="$TARGET/release/examples"
 
 scratch=()
 server_pid=
+bouncer_pid_file=
+BOUNCER_URL=
 tmp=$(mktemp -d)
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [ -n "$bouncer_pid_file" ] && [ -f "$bouncer_pid_file" ] && kill "$(cat "$bouncer_pid_file")" 2>/dev/null
     for db in "${scratch[@]}"; do
         psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
     done
@@ -187,6 +199,72 @@ if [ "$have_server" = yes ]; then
     fi
 fi
 
+# PgBouncer on 127.0.0.1:$PGBOUNCER_PORT in session mode (each client keeps
+# one server connection), passing the bench database through; sets
+# BOUNCER_URL. Fails, leaving it empty, when PgBouncer is missing or does not
+# come up.
+start_bouncer() {
+    command -v pgbouncer >/dev/null || return 1
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PGBOUNCER_PORT") 2>/dev/null; then
+        printf 'vs-pgbench: port %s is taken; set PGBOUNCER_PORT\n' "$PGBOUNCER_PORT" >&2
+        return 1
+    fi
+    local rest=${server#*://} user=${PGUSER:-$(id -un)} pass= userinfo hostport pg_host pg_port
+    local dir="$tmp/pgbouncer" run_as=()
+    if [[ $rest == *@* ]]; then
+        userinfo=${rest%%@*}
+        user=${userinfo%%:*}
+        [[ $userinfo == *:* ]] && pass=${userinfo#*:}
+    fi
+    hostport=${rest#*@}
+    case "$hostport" in
+        \[*\]:*|[!\[]*:*) pg_host=${hostport%:*}; pg_port=${hostport##*:} ;;
+        *) pg_host=$hostport; pg_port=5432 ;;
+    esac
+    pg_host=${pg_host#[}
+    pg_host=${pg_host%]}
+    mkdir -p "$dir"
+    printf '"%s" ""\n' "$user" >"$dir/users.txt"
+    cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+$BENCH_DB = host=$pg_host port=$pg_port dbname=$BENCH_DB user=$user${pass:+ password=$pass}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/users.txt
+pool_mode = session
+max_client_conn = 100
+default_pool_size = 32
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+    chmod 700 "$dir"
+    # PgBouncer refuses to run as root.
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || return 1
+        chmod 711 "$tmp"
+        chown -R postgres "$dir"
+        run_as=(runuser -u postgres --)
+    fi
+    "${run_as[@]}" pgbouncer -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || return 1
+    bouncer_pid_file="$dir/pgbouncer.pid"
+    for _ in $(seq 1 50); do
+        if psql "postgres://$user@127.0.0.1:$PGBOUNCER_PORT/$BENCH_DB?sslmode=disable" \
+            -qAtc 'SELECT 1' >/dev/null 2>&1; then
+            BOUNCER_URL="postgres://$user@127.0.0.1:$PGBOUNCER_PORT/$BENCH_DB?sslmode=disable"
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+if command -v pgbouncer >/dev/null; then
+    say "starting PgBouncer on 127.0.0.1:$PGBOUNCER_PORT"
+    start_bouncer || printf 'vs-pgbench: PgBouncer did not start; its column is skipped\n' >&2
+fi
+
 # Before each run: no open session left over, dead rows gone, a checkpoint,
 # so that every run starts from the same state.
 settle() {
@@ -196,21 +274,28 @@ settle() {
     psql "$BENCH_URL" -qc CHECKPOINT >/dev/null 2>&1 || true
 }
 
+# pgbench_cycles URL: runs the pgbench script at $c clients against URL and
+# prints its transactions (cycles) per second.
+pgbench_cycles() {
+    local out
+    out=$(pgbench -n -M prepared -f benches/clock_cycle.pgbench.sql \
+        -D first="$first" -D clients="$c" -D per="$per" \
+        -c "$c" -j "$threads" -T "$RUN_SECONDS" "$1" 2>&1) ||
+        { printf '%s\n' "$out" >&2; die "pgbench failed"; }
+    printf '%s\n' "$out" | grep -E 'failed|tps' >&2
+    printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1
+}
+
 declare -A result
 for c in $CLIENTS; do
     per=$((count / c))
     threads=$((c < 2 ? 1 : 2))
-    runs_p=; runs_l=; runs_h=; cpu_p=; cpu_h=; cpu_s=
+    runs_p=; runs_l=; runs_h=; runs_b=; cpu_p=; cpu_h=; cpu_s=
     for round in $(seq 1 "$ROUNDS"); do
         say "$c clients, round $round of $ROUNDS: pgbench"
         settle
         m0=$(machine_cpu)
-        out=$(pgbench -n -M prepared -f benches/clock_cycle.pgbench.sql \
-            -D first="$first" -D clients="$c" -D per="$per" \
-            -c "$c" -j "$threads" -T "$RUN_SECONDS" "$BENCH_URL" 2>&1) ||
-            { printf '%s\n' "$out" >&2; die "pgbench failed"; }
-        printf '%s\n' "$out" | grep -E 'failed|tps' >&2
-        tps=$(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1)
+        tps=$(pgbench_cycles "$BENCH_URL")
         runs_p="$runs_p $tps"
         cpu_p="$cpu_p $(per_cycle $(($(machine_cpu) - m0)) "$tps")"
 
@@ -235,14 +320,22 @@ for c in $CLIENTS; do
             cpu_h="$cpu_h $(per_cycle $(($(machine_cpu) - m0)) "$cycles")"
             cpu_s="$cpu_s $(per_cycle $(($(process_cpu "$server_pid") - s0)) "$cycles")"
         fi
+
+        if [ -n "$BOUNCER_URL" ]; then
+            say "$c clients, round $round of $ROUNDS: pgbench through PgBouncer"
+            settle
+            runs_b="$runs_b $(pgbench_cycles "$BOUNCER_URL")"
+        fi
     done
     result[pgbench_$c]=$(printf '%s' "$runs_p" | median)
     result[library_$c]=$(printf '%s' "$runs_l" | median)
     result[http_$c]=$(printf '%s' "$runs_h" | median)
+    result[bouncer_$c]=$(printf '%s' "$runs_b" | median)
     result[cpu_pgbench_$c]=$(printf '%s' "$cpu_p" | median)
     result[cpu_http_$c]=$(printf '%s' "$cpu_h" | median)
     result[cpu_server_$c]=$(printf '%s' "$cpu_s" | median)
-    printf 'clients=%s pgbench:%s library:%s http:%s\n' "$c" "$runs_p" "$runs_l" "$runs_h" >&2
+    printf 'clients=%s pgbench:%s library:%s http:%s pgbouncer:%s\n' \
+        "$c" "$runs_p" "$runs_l" "$runs_h" "$runs_b" >&2
     printf 'clients=%s CPU µs per cycle: pgbench run:%s HTTP run:%s server:%s\n' \
         "$c" "$cpu_p" "$cpu_h" "$cpu_s" >&2
 done
@@ -267,6 +360,17 @@ if [ "$have_server" = yes ] && command -v wrk >/dev/null; then
             "${result[cpu_http_$c]}" "${result[cpu_server_$c]}"
     done
 fi
+if [ -n "$BOUNCER_URL" ]; then
+    printf '\nThe same pgbench through PgBouncer (session mode): the cost of a middle tier that only forwards bytes\n\n'
+    printf '| clients | pgbench | through PgBouncer | PgBouncer/pgbench | HTTP/pgbench |\n|--:|--:|--:|--:|--:|\n'
+    for c in $CLIENTS; do
+        p=${result[pgbench_$c]}; b=${result[bouncer_$c]}; h=${result[http_$c]}
+        printf '| %s | %.0f | %.0f | %s | %s |\n' "$c" "$p" "$b" "$(ratio "$b" "$p")" \
+            "$([ -n "$h" ] && ratio "$h" "$p" || echo n/a)"
+    done
+else
+    printf '\nPgBouncer column skipped: pgbouncer is not installed or did not start.\n'
+fi
 printf '\nBulk import of %s sessions (seconds, lower is better)\n\n' "$import_rows"
 printf '| psql \\copy (CSV) | library, generated rows | library, same CSV file |\n|--:|--:|--:|\n'
 printf '| %s | %s | %s |\n\n' "$psql_import" "$lib_import" "$csv_import"
@@ -282,6 +386,11 @@ done
 for c in $CLIENTS; do
     if [ -n "${result[http_$c]}" ]; then
         printf 'http_vs_pgbench_c%s=%s\n' "$c" "$(ratio "${result[http_$c]}" "${result[pgbench_$c]}")"
+    fi
+done
+for c in $CLIENTS; do
+    if [ -n "${result[bouncer_$c]}" ]; then
+        printf 'pgbouncer_vs_pgbench_c%s=%s\n' "$c" "$(ratio "${result[bouncer_$c]}" "${result[pgbench_$c]}")"
     fi
 done
 printf 'import_vs_psql_copy=%s\n' "$(ratio "$psql_import" "$lib_import")"
