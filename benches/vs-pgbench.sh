@@ -30,6 +30,9 @@
 #                     library and the server back to back, and the table shows
 #                     each one's median, so that load from other processes
 #                     falls on all three alike
+#   IMPORT_ROUNDS     rounds of the import comparison [3]; each round imports
+#                     with the library, then psql \copy, then the library from
+#                     the CSV file, and the table shows each one's median
 #   EMPLOYEES, DAYS   size of the seeded company [10000, 20]; DAYS=250 gives the
 #                     full 2.5 M sessions (import runs then take a minute each)
 #   HTTP_PORT         port for the server [18080]
@@ -50,6 +53,7 @@ BENCH_DB=${BENCH_DB:-attendance_bench}
 CLIENTS=${CLIENTS:-"1 8 16"}
 RUN_SECONDS=${RUN_SECONDS:-5}
 ROUNDS=${ROUNDS:-3}
+IMPORT_ROUNDS=${IMPORT_ROUNDS:-3}
 EMPLOYEES=${EMPLOYEES:-10000}
 DAYS=${DAYS:-20}
 HTTP_PORT=${HTTP_PORT:-18080}
@@ -137,7 +141,7 @@ fresh_db() {
 }
 seconds_now() { date +%s.%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p" | tail -n1; }
 # CPU time so far, in µs: the whole machine's busy time (user, nice, system,
 # interrupts; not idle, I/O wait or steal), and one process's (all threads).
@@ -147,34 +151,45 @@ process_cpu() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 } 
 # µs per cycle: per_cycle CPU_US CYCLES_PER_SECOND
 per_cycle() { awk -v us="$1" -v rate="$2" -v s="$RUN_SECONDS" 'BEGIN { if (rate > 0) printf "%.0f", us / (rate * s); }'; }
 
-# --- bulk import
+# --- bulk import, IMPORT_ROUNDS times over; the last round's library import
+# leaves the bench database seeded for the clock cycles.
 SEED_ARGS=(--employees "$EMPLOYEES" --days "$DAYS" --open 0 --reset)
-say "seeding $BENCH_DB: $EMPLOYEES employees, $DAYS working days (COPY import)"
-fresh_db "$BENCH_DB"
-psql "$BENCH_URL" -qc CHECKPOINT >/dev/null 2>&1 || true
-seed_out=$(DATABASE_URL=$BENCH_URL "$BIN/seed" "${SEED_ARGS[@]}" --csv "$tmp/sessions.csv")
-printf '%s\n' "$seed_out" >&2
-import_rows=$(printf '%s\n' "$seed_out" | field import_rows)
-lib_import=$(printf '%s\n' "$seed_out" | field import_seconds)
-
 copy_db="${BENCH_DB}_copy"
 scratch+=("$copy_db")
-say "the same rows with psql \\copy (CSV) into a fresh $copy_db"
-fresh_db "$copy_db"
-DATABASE_URL=$(url_of "$copy_db") "$BIN/seed" "${SEED_ARGS[@]}" --no-sessions >/dev/null
-psql "$(url_of "$copy_db")" -qc CHECKPOINT >/dev/null 2>&1 || true
-start=$(seconds_now)
-psql "$(url_of "$copy_db")" -v ON_ERROR_STOP=1 -qc "\\copy attendance.sessions (employee_id, clock_in, clock_out, work_mode, work_date) FROM '$tmp/sessions.csv' WITH (FORMAT csv, HEADER true)"
-psql_import=$(awk -v a="$(seconds_now)" -v b="$start" 'BEGIN { printf "%.3f", a - b }')
+COPY_URL=$(url_of "$copy_db")
+# A fresh copy database with the schema, employees and teams but no sessions.
+fresh_copy_db() {
+    fresh_db "$copy_db"
+    DATABASE_URL=$COPY_URL "$BIN/seed" "${SEED_ARGS[@]}" --no-sessions >/dev/null
+    psql "$COPY_URL" -qc CHECKPOINT >/dev/null 2>&1 || true
+}
+runs_li=; runs_pi=; runs_ci=
+for round in $(seq 1 "$IMPORT_ROUNDS"); do
+    say "import round $round of $IMPORT_ROUNDS: seeding $BENCH_DB, $EMPLOYEES employees, $DAYS working days (COPY import)"
+    fresh_db "$BENCH_DB"
+    psql "$BENCH_URL" -qc CHECKPOINT >/dev/null 2>&1 || true
+    seed_out=$(DATABASE_URL=$BENCH_URL "$BIN/seed" "${SEED_ARGS[@]}" --csv "$tmp/sessions.csv")
+    printf '%s\n' "$seed_out" >&2
+    import_rows=$(printf '%s\n' "$seed_out" | field import_rows)
+    runs_li="$runs_li $(printf '%s\n' "$seed_out" | field import_seconds)"
 
-say "the same CSV file through the library's import_csv into a fresh $copy_db"
-fresh_db "$copy_db"
-DATABASE_URL=$(url_of "$copy_db") "$BIN/seed" "${SEED_ARGS[@]}" --no-sessions >/dev/null
-psql "$(url_of "$copy_db")" -qc CHECKPOINT >/dev/null 2>&1 || true
-csv_out=$(DATABASE_URL=$(url_of "$copy_db") "$BIN/seed" --import-csv "$tmp/sessions.csv")
-csv_import=$(printf '%s\n' "$csv_out" | field import_seconds)
+    say "import round $round of $IMPORT_ROUNDS: the same rows with psql \\copy (CSV) into a fresh $copy_db"
+    fresh_copy_db
+    start=$(seconds_now)
+    psql "$COPY_URL" -v ON_ERROR_STOP=1 -qc "\\copy attendance.sessions (employee_id, clock_in, clock_out, work_mode, work_date) FROM '$tmp/sessions.csv' WITH (FORMAT csv, HEADER true)"
+    runs_pi="$runs_pi $(awk -v a="$(seconds_now)" -v b="$start" 'BEGIN { printf "%.3f", a - b }')"
+
+    say "import round $round of $IMPORT_ROUNDS: the same CSV file through the library's import_csv into a fresh $copy_db"
+    fresh_copy_db
+    csv_out=$(DATABASE_URL=$COPY_URL "$BIN/seed" --import-csv "$tmp/sessions.csv")
+    runs_ci="$runs_ci $(printf '%s\n' "$csv_out" | field import_seconds)"
+done
 psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $copy_db WITH (FORCE)" >/dev/null
 rm -f "$tmp/sessions.csv"
+lib_import=$(printf '%s' "$runs_li" | median)
+psql_import=$(printf '%s' "$runs_pi" | median)
+csv_import=$(printf '%s' "$runs_ci" | median)
+printf 'import seconds: psql \\copy:%s library:%s library CSV:%s\n' "$runs_pi" "$runs_li" "$runs_ci" >&2
 
 # --- clock cycles
 read -r first count < <(psql "$BENCH_URL" -qAtF ' ' -c \
@@ -371,7 +386,8 @@ if [ -n "$BOUNCER_URL" ]; then
 else
     printf '\nPgBouncer column skipped: pgbouncer is not installed or did not start.\n'
 fi
-printf '\nBulk import of %s sessions (seconds, lower is better)\n\n' "$import_rows"
+printf '\nBulk import of %s sessions, median of %s rounds (seconds, lower is better)\n\n' \
+    "$import_rows" "$IMPORT_ROUNDS"
 printf '| psql \\copy (CSV) | library, generated rows | library, same CSV file |\n|--:|--:|--:|\n'
 printf '| %s | %s | %s |\n\n' "$psql_import" "$lib_import" "$csv_import"
 if [ "$have_server" != yes ]; then
