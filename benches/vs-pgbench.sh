@@ -43,8 +43,8 @@
 #                     waking each other) and no clear gain in throughput
 # Needs pgbench and psql (Debian: postgresql, postgresql-client); installs wrk
 # and pgbouncer with apt-get when missing (without pgbouncer the reference
-# column is skipped; as root, PgBouncer runs as the postgres user). The load goes only to 127.0.0.1. Takes about
-# four minutes plus the release build.
+# column is skipped; as root, PgBouncer runs as the postgres user). The load
+# goes only to 127.0.0.1. Takes about seven minutes plus the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
