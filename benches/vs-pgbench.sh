@@ -27,9 +27,9 @@
 #   CLIENTS           client counts ["1 8 16"]
 #   RUN_SECONDS       seconds per measured run [5]
 #   ROUNDS            rounds per client count [3]; each round runs pgbench, the
-#                     library and the server back to back, and the table shows
-#                     each one's median, so that load from other processes
-#                     falls on all three alike
+#                     library, the server and pgbench through PgBouncer back to
+#                     back, and the tables show each one's median, so that load
+#                     from other processes falls on all of them alike
 #   IMPORT_ROUNDS     rounds of the import comparison [3]; each round imports
 #                     with the library, then psql \copy, then the library from
 #                     the CSV file, and the table shows each one's median
