@@ -265,10 +265,10 @@ INI
     fi
     "${run_as[@]}" pgbouncer -d "$dir/pgbouncer.ini" >/dev/null 2>&1 || return 1
     bouncer_pid_file="$dir/pgbouncer.pid"
+    local url="postgres://$user@127.0.0.1:$PGBOUNCER_PORT/$BENCH_DB?sslmode=disable"
     for _ in $(seq 1 50); do
-        if psql "postgres://$user@127.0.0.1:$PGBOUNCER_PORT/$BENCH_DB?sslmode=disable" \
-            -qAtc 'SELECT 1' >/dev/null 2>&1; then
-            BOUNCER_URL="postgres://$user@127.0.0.1:$PGBOUNCER_PORT/$BENCH_DB?sslmode=disable"
+        if psql "$url" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+            BOUNCER_URL=$url
             return 0
         fi
         sleep 0.1
