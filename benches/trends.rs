@@ -27,9 +27,10 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use attendance::core::domain::IsoWeek;
 use attendance::core::service::TrendService;
 use attendance::core::store::Store;
-use attendance::core::summary::{IsoWeek, SummaryService};
+use attendance::core::summary::SummaryService;
 use attendance::core::trends::{Granularity, TrendQuery};
 use attendance::core::{EmployeeId, TeamId};
 use attendance::pg::{PgConfig, PgStore};

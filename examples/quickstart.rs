@@ -12,10 +12,11 @@
 use std::error::Error;
 use std::sync::Arc;
 
+use attendance::core::domain::IsoWeek;
 use attendance::core::memory::InMemoryStore;
 use attendance::core::service::{AttendanceService, TrendService};
 use attendance::core::store::Store;
-use attendance::core::summary::{IsoWeek, SummaryService};
+use attendance::core::summary::SummaryService;
 use attendance::core::trends::{Granularity, TeamTrend, TrendPoint, TrendQuery};
 use attendance::core::{Employee, NewEmployee, NewTeam, Team, WorkMode};
 use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
@@ -37,7 +38,7 @@ impl Dice {
 async fn main() -> Result<(), Box<dyn Error>> {
     let (store, label, suffix) = open_store().await?;
     println!("attendance quickstart — store: {label}\n");
-    let attendance = AttendanceService::new(Arc::clone(&store));
+    let attendance = AttendanceService::new(store.clone());
     let trends = TrendService::new(store.clone());
     // No chat model here: summaries come from the deterministic template.
     // `attendance::llm::OpenAiClient` plugs in as `Some(Arc::new(client))`.

@@ -86,22 +86,6 @@ impl Error {
         }
     }
 
-    /// The validation error for a clock-out at or before the clock-in of
-    /// the `open` session; every store reports it the same way.
-    pub fn clock_out_too_early(
-        open: &AttendanceSession,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> Self {
-        Self::validation(
-            "at",
-            format!(
-                "clock-out ({}) must be after the clock-in ({})",
-                at.to_rfc3339(),
-                open.clock_in.to_rfc3339()
-            ),
-        )
-    }
-
     /// Whether the same call may succeed if it is made again later.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Unavailable { .. })

@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
-    WorkMode,
+    WorkMode, check_clock_out, is_late, local_time, work_date,
 };
 use crate::error::{Conflict, Entity, Error, Result};
 use crate::store::{
@@ -112,7 +112,7 @@ impl State {
         let session = AttendanceSession {
             id: SessionId(next_id(self.sessions.len())),
             employee_id: employee,
-            work_date: clock_in.with_timezone(&timezone).date_naive(),
+            work_date: work_date(timezone, clock_in),
             clock_in,
             clock_out,
             work_mode: mode,
@@ -148,7 +148,7 @@ impl State {
                 let Some(first) = sessions.iter().map(|s| s.clock_in).min() else {
                     continue;
                 };
-                let first_local = first.with_timezone(&team.timezone).time();
+                let first_local = local_time(team.timezone, first);
                 f.days_present += 1;
                 f.sessions += sessions.len() as i64;
                 f.worked_seconds += sessions
@@ -160,7 +160,7 @@ impl State {
                     i64::from(first_local.num_seconds_from_midnight());
                 f.wfh_days += i64::from(sessions.iter().any(|s| s.work_mode == WorkMode::Wfh));
                 f.wfo_days += i64::from(sessions.iter().any(|s| s.work_mode == WorkMode::Wfo));
-                f.late_arrivals += i64::from(first_local > team.late_after);
+                f.late_arrivals += i64::from(is_late(first_local, team.late_after));
                 f.open_sessions += sessions.iter().filter(|s| s.is_open()).count() as i64;
                 f.days_present_by_weekday[date.weekday().num_days_from_monday() as usize] += 1;
             }
@@ -292,9 +292,7 @@ impl SessionStore for InMemoryStore {
             }
             .into());
         };
-        if at <= session.clock_in {
-            return Err(Error::clock_out_too_early(session, at));
-        }
+        check_clock_out("at", session.clock_in, at)?;
         session.clock_out = Some(at);
         Ok(session.clone())
     }
@@ -379,7 +377,7 @@ impl AnalyticsStore for InMemoryStore {
                 .iter()
                 .map(|s| s.clock_in)
                 .min()
-                .map(|at| at.with_timezone(&t.timezone).time());
+                .map(|at| local_time(t.timezone, at));
             records.push(DayRecord {
                 employee: employee.clone(),
                 team_name: t.name.clone(),
@@ -392,7 +390,7 @@ impl AnalyticsStore for InMemoryStore {
                     .sum(),
                 wfh: sessions.iter().any(|s| s.work_mode == WorkMode::Wfh),
                 wfo: sessions.iter().any(|s| s.work_mode == WorkMode::Wfo),
-                late: first.is_some_and(|f| f > t.late_after),
+                late: first.is_some_and(|f| is_late(f, t.late_after)),
                 open: sessions.iter().any(|s| s.is_open()),
             });
         }

@@ -3,13 +3,14 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, Team, TeamId, WorkMode,
+    AttendanceSession, DEFAULT_FUTURE_TOLERANCE, Employee, EmployeeId, NewEmployee, NewTeam, Team,
+    TeamId, WorkMode, check_clock_out, check_not_future,
 };
 use crate::error::{Error, Result};
-use crate::store::{AnalyticsStore, Cursor, Page, PageRequest, SessionFilter, Store};
+use crate::store::{AnalyticsStore, AttendanceStore, Page, PageRequest, SessionFilter};
 use crate::trends::{self, EmployeeTrend, TeamTrend, TrendQuery, WorkingDays};
 
 /// The source of "now", replaceable in tests.
@@ -55,20 +56,14 @@ impl Clock for ManualClock {
 #[non_exhaustive]
 pub struct ServiceConfig {
     /// How far in the future a clock-in or clock-out may be, to absorb clock
-    /// skew between devices. Default: 5 minutes.
+    /// skew between devices. Default: [`DEFAULT_FUTURE_TOLERANCE`] (5 minutes).
     pub future_tolerance: TimeDelta,
-    /// Page size when the caller gives none. Default: 50.
-    pub default_page_size: u32,
-    /// Largest page size a caller may ask for. Default: 500.
-    pub max_page_size: u32,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
-            future_tolerance: TimeDelta::minutes(5),
-            default_page_size: 50,
-            max_page_size: 500,
+            future_tolerance: DEFAULT_FUTURE_TOLERANCE,
         }
     }
 }
@@ -77,7 +72,7 @@ impl Default for ServiceConfig {
 /// shared state checked here and the rest enforced atomically by the store.
 #[derive(Clone)]
 pub struct AttendanceService {
-    store: Arc<dyn Store>,
+    store: Arc<dyn AttendanceStore>,
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
 }
@@ -93,7 +88,7 @@ impl fmt::Debug for AttendanceService {
 
 impl AttendanceService {
     /// A service over `store` with the system clock and default config.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn AttendanceStore>) -> Self {
         Self {
             store,
             clock: Arc::new(SystemClock),
@@ -111,11 +106,6 @@ impl AttendanceService {
     pub fn with_config(mut self, config: ServiceConfig) -> Self {
         self.config = config;
         self
-    }
-
-    /// The underlying store.
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
     }
 
     /// The current instant according to the service's clock.
@@ -187,18 +177,11 @@ impl AttendanceService {
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        let clock_in = self.instant(Some(clock_in))?;
-        let clock_out = self.instant(Some(clock_out))?;
-        if clock_out <= clock_in {
-            return Err(Error::validation(
-                "clock_out",
-                format!(
-                    "clock-out ({}) must be after the clock-in ({})",
-                    clock_out.to_rfc3339(),
-                    clock_in.to_rfc3339()
-                ),
-            ));
-        }
+        let now = self.clock.now();
+        let tolerance = self.config.future_tolerance;
+        let clock_in = check_not_future("clock_in", clock_in, now, tolerance)?;
+        let clock_out = check_not_future("clock_out", clock_out, now, tolerance)?;
+        check_clock_out("clock_out", clock_in, clock_out)?;
         self.store
             .record_session(employee, mode, clock_in, clock_out)
             .await
@@ -210,21 +193,16 @@ impl AttendanceService {
     }
 
     /// One page of sessions, newest first. `limit` defaults to
-    /// [`ServiceConfig::default_page_size`]; `cursor` is a token from a
-    /// previous page.
+    /// [`DEFAULT_PAGE_SIZE`](crate::store::DEFAULT_PAGE_SIZE) and is at most
+    /// [`MAX_PAGE_SIZE`](crate::store::MAX_PAGE_SIZE); `cursor` is a token
+    /// from a previous page.
     pub async fn sessions(
         &self,
         filter: &SessionFilter,
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<Page<AttendanceSession>> {
-        let limit = limit.unwrap_or(self.config.default_page_size);
-        if limit == 0 || limit > self.config.max_page_size {
-            return Err(Error::validation(
-                "limit",
-                format!("must be between 1 and {}", self.config.max_page_size),
-            ));
-        }
+        let page = PageRequest::new(limit, cursor)?;
         if let (Some(from), Some(to)) = (filter.from, filter.to)
             && from > to
         {
@@ -233,30 +211,14 @@ impl AttendanceService {
                 format!("the range starts ({from}) after it ends ({to})"),
             ));
         }
-        let cursor = cursor.map(Cursor::decode).transpose()?;
-        self.store
-            .sessions(filter, &PageRequest { limit, cursor })
-            .await
+        self.store.sessions(filter, &page).await
     }
 
     /// `at` (or now), checked against the future tolerance and truncated to
-    /// microseconds, the precision PostgreSQL keeps, so every store sees the
-    /// same instant.
+    /// the precision every store keeps.
     fn instant(&self, at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>> {
         let now = self.clock.now();
-        let at = at.unwrap_or(now).trunc_subsecs(6);
-        if at > now + self.config.future_tolerance {
-            return Err(Error::validation(
-                "at",
-                format!(
-                    "{} is in the future (now is {}); at most {} minutes ahead are accepted",
-                    at.to_rfc3339(),
-                    now.to_rfc3339(),
-                    self.config.future_tolerance.num_minutes()
-                ),
-            ));
-        }
-        Ok(at)
+        check_not_future("at", at.unwrap_or(now), now, self.config.future_tolerance)
     }
 }
 

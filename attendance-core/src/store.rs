@@ -149,10 +149,16 @@ pub trait HealthCheck: Send + Sync {
     async fn ping(&self) -> Result<()>;
 }
 
-/// Everything a complete backend provides.
-pub trait Store: TeamStore + EmployeeStore + SessionStore + AnalyticsStore + HealthCheck {}
+/// What [`AttendanceService`](crate::service::AttendanceService) writes and
+/// reads: teams, employees and sessions, without analytics.
+pub trait AttendanceStore: TeamStore + EmployeeStore + SessionStore {}
 
-impl<T: TeamStore + EmployeeStore + SessionStore + AnalyticsStore + HealthCheck> Store for T {}
+impl<T: TeamStore + EmployeeStore + SessionStore + ?Sized> AttendanceStore for T {}
+
+/// Everything a complete backend provides.
+pub trait Store: AttendanceStore + AnalyticsStore + HealthCheck {}
+
+impl<T: AttendanceStore + AnalyticsStore + HealthCheck + ?Sized> Store for T {}
 
 #[async_trait]
 impl<T: TeamStore + ?Sized> TeamStore for Arc<T> {
@@ -332,13 +338,37 @@ impl Cursor {
     }
 }
 
+/// Page size of a listing when the caller gives none.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+/// Largest page size a caller may ask for. The HTTP adapter's OpenAPI
+/// bounds and error messages use this constant too.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
 /// A page request: at most `limit` items after `cursor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
-    /// Maximum items to return (already validated by the service).
+    /// Maximum items to return, 1 to [`MAX_PAGE_SIZE`].
     pub limit: u32,
     /// Where the previous page ended.
     pub cursor: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// Checks a caller's page size (default [`DEFAULT_PAGE_SIZE`], at most
+    /// [`MAX_PAGE_SIZE`]) and decodes its cursor token.
+    pub fn new(limit: Option<u32>, cursor: Option<&str>) -> Result<Self> {
+        let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(Error::validation(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        Ok(Self {
+            limit,
+            cursor: cursor.map(Cursor::decode).transpose()?,
+        })
+    }
 }
 
 /// One page of a listing.

@@ -161,7 +161,7 @@ fn time(s: &str) -> NaiveTime {
 
 /// An attendance service over `store` whose clock shows [`now`].
 pub fn service(store: &Arc<dyn Store>) -> AttendanceService {
-    AttendanceService::new(Arc::clone(store)).with_clock(Arc::new(ManualClock::new(now())))
+    AttendanceService::new(store.clone()).with_clock(Arc::new(ManualClock::new(now())))
 }
 
 async fn team(svc: &AttendanceService, name: &str, tz: &str) -> Team {

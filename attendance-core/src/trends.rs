@@ -26,7 +26,7 @@ use std::str::FromStr;
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveTime, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{EmployeeId, TeamId};
+use crate::domain::{EmployeeId, IsoWeek, TeamId};
 use crate::error::{Error, Result};
 
 /// The width of one period of a trend.
@@ -84,10 +84,7 @@ impl Granularity {
     pub fn label(self, start: NaiveDate) -> String {
         match self {
             Self::Day => start.to_string(),
-            Self::Week => {
-                let week = start.iso_week();
-                format!("{}-W{:02}", week.year(), week.week())
-            }
+            Self::Week => IsoWeek::containing(start).to_string(),
             Self::Month => start.format("%Y-%m").to_string(),
         }
     }

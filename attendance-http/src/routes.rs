@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use attendance_core::domain::IsoWeek;
 use attendance_core::store::SessionFilter;
-use attendance_core::summary::IsoWeek;
 use attendance_core::trends::{Granularity, TrendQuery};
 use attendance_core::{EmployeeId, NewEmployee, NewTeam, TeamId};
 use axum::Json;

@@ -11,7 +11,7 @@ use attendance_core::store::{
 };
 use attendance_core::{
     AttendanceSession, Conflict, Employee, EmployeeId, Entity, Error, NewEmployee, NewTeam, Result,
-    SessionId, Team, TeamId, WorkMode,
+    SessionId, Team, TeamId, WorkMode, domain::check_clock_out,
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -440,7 +440,12 @@ impl SessionStore for PgStore {
         }
         // Nothing closed: explain why.
         if let Some(open) = self.open_session(employee).await? {
-            return Err(Error::clock_out_too_early(&open, at));
+            // The update skips only a session that `at` does not follow
+            // (or one closed and reopened meanwhile: then retrying is right).
+            check_clock_out("at", open.clock_in, at)?;
+            return Err(Error::unavailable(std::io::Error::other(
+                "the open session changed during the clock-out",
+            )));
         }
         if self.employee_exists(employee).await? {
             Err(Conflict::NotClockedIn {

@@ -13,6 +13,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod rules;
+mod week;
+
+pub use rules::{
+    DEFAULT_FUTURE_TOLERANCE, DEFAULT_LATE_AFTER, check_clock_out, check_not_future, is_late,
+    local_time, stored_precision, work_date,
+};
+pub use week::IsoWeek;
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -53,12 +62,6 @@ pub const MAX_TEAM_NAME: usize = 100;
 pub const MAX_EMPLOYEE_NAME: usize = 200;
 /// Longest role, in characters.
 pub const MAX_ROLE: usize = 100;
-
-/// The default local time after which a first clock-in counts as late.
-pub const DEFAULT_LATE_AFTER: NaiveTime = match NaiveTime::from_hms_opt(9, 30, 0) {
-    Some(t) => t,
-    None => NaiveTime::MIN,
-};
 
 /// Trims `value` and checks it is non-empty, at most `max` characters and free
 /// of control characters.
@@ -193,6 +196,20 @@ impl NewTeam {
     /// The late-arrival threshold.
     pub fn late_after(&self) -> NaiveTime {
         self.late_after
+    }
+}
+
+impl Team {
+    /// The work date of a session of this team clocked in at `clock_in`
+    /// (see [`work_date`]).
+    pub fn work_date(&self, clock_in: DateTime<Utc>) -> NaiveDate {
+        work_date(self.timezone, clock_in)
+    }
+
+    /// Whether a day whose first clock-in was at `first_clock_in` is a late
+    /// arrival for this team (see [`is_late`]).
+    pub fn arrived_late(&self, first_clock_in: DateTime<Utc>) -> bool {
+        is_late(local_time(self.timezone, first_clock_in), self.late_after)
     }
 }
 

@@ -1,0 +1,151 @@
+//! The clock rules, each written once. Stores, the importer and the HTTP
+//! adapter call these; where PostgreSQL computes the same rule in SQL for
+//! speed (the work date in a clock-in, lateness in the trend queries and the
+//! Q&A views), the conformance kit runs the same scenarios on both stores
+//! and proves the two agree.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, SubsecRound, TimeDelta, Utc};
+use chrono_tz::Tz;
+
+use crate::error::{Error, Result};
+
+/// How far ahead of "now" an instant may be, by default, to absorb clock
+/// skew between devices: 5 minutes.
+pub const DEFAULT_FUTURE_TOLERANCE: TimeDelta = TimeDelta::minutes(5);
+
+/// The default local time after which a first clock-in counts as late.
+pub const DEFAULT_LATE_AFTER: NaiveTime = match NaiveTime::from_hms_opt(9, 30, 0) {
+    Some(t) => t,
+    None => NaiveTime::MIN,
+};
+
+/// `at` truncated to microseconds, the precision PostgreSQL keeps, so every
+/// store sees, compares and returns the same instant.
+pub fn stored_precision(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
+}
+
+/// Checks that `at` (already at [`stored_precision`]) is at most `tolerance`
+/// after `now`; `field` names the input in the error.
+pub fn check_not_future(
+    field: &'static str,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tolerance: TimeDelta,
+) -> Result<DateTime<Utc>> {
+    let at = stored_precision(at);
+    if at > now + tolerance {
+        return Err(Error::validation(
+            field,
+            format!(
+                "{} is in the future (now is {}); at most {} minutes ahead are accepted",
+                at.to_rfc3339(),
+                now.to_rfc3339(),
+                tolerance.num_minutes()
+            ),
+        ));
+    }
+    Ok(at)
+}
+
+/// Checks that a session ends after it starts; `field` names the input that
+/// carried the clock-out (`"at"` for a clock-out, `"clock_out"` for a whole
+/// session).
+pub fn check_clock_out(
+    field: &'static str,
+    clock_in: DateTime<Utc>,
+    clock_out: DateTime<Utc>,
+) -> Result<()> {
+    if clock_out <= clock_in {
+        return Err(Error::validation(
+            field,
+            format!(
+                "clock-out ({}) must be after the clock-in ({})",
+                clock_out.to_rfc3339(),
+                clock_in.to_rfc3339()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The work date of a session: the local date of its clock-in in the team's
+/// timezone, so a night shift that ends after midnight stays on the date it
+/// started. PostgreSQL computes the same in a clock-in
+/// (`(clock_in AT TIME ZONE timezone)::date`).
+pub fn work_date(timezone: Tz, clock_in: DateTime<Utc>) -> NaiveDate {
+    clock_in.with_timezone(&timezone).date_naive()
+}
+
+/// The local wall-clock time of `at` in `timezone`.
+pub fn local_time(timezone: Tz, at: DateTime<Utc>) -> NaiveTime {
+    at.with_timezone(&timezone).time()
+}
+
+/// Whether a day whose first clock-in was at local time `first_clock_in`
+/// counts as a late arrival for a team that is late after `late_after`.
+/// Strictly after: a clock-in at 09:30:00 with a 09:30 threshold is on time.
+/// PostgreSQL computes the same in the trend queries and the `qa_days` view
+/// (`first_local > late_after`).
+pub fn is_late(first_clock_in: NaiveTime, late_after: NaiveTime) -> bool {
+    first_clock_in > late_after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_night_shift_keeps_its_starting_date() {
+        let tz = chrono_tz::America::New_York;
+        assert_eq!(
+            work_date(tz, at("2026-03-03T03:30:00Z")),
+            "2026-03-02".parse::<NaiveDate>().unwrap()
+        );
+    }
+
+    #[test]
+    fn the_future_ends_at_the_tolerance_and_sub_microseconds_are_dropped() {
+        let now = at("2026-03-02T12:00:00Z");
+        let edge = now + DEFAULT_FUTURE_TOLERANCE + TimeDelta::nanoseconds(900);
+        let kept = check_not_future("at", edge, now, DEFAULT_FUTURE_TOLERANCE).unwrap();
+        assert_eq!(kept, now + DEFAULT_FUTURE_TOLERANCE);
+        let err = check_not_future(
+            "at",
+            edge + TimeDelta::microseconds(1),
+            now,
+            DEFAULT_FUTURE_TOLERANCE,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Validation { field: "at", .. }));
+    }
+
+    #[test]
+    fn a_clock_out_must_follow_its_clock_in() {
+        let t = at("2026-03-02T08:00:00Z");
+        assert!(check_clock_out("clock_out", t, t + TimeDelta::seconds(1)).is_ok());
+        for out in [t, t - TimeDelta::seconds(1)] {
+            let err = check_clock_out("clock_out", t, out).unwrap_err();
+            assert!(matches!(
+                err,
+                Error::Validation {
+                    field: "clock_out",
+                    ..
+                }
+            ));
+        }
+    }
+
+    #[test]
+    fn late_is_strictly_after_the_threshold() {
+        assert!(!is_late(DEFAULT_LATE_AFTER, DEFAULT_LATE_AFTER));
+        assert!(is_late(
+            DEFAULT_LATE_AFTER + TimeDelta::seconds(1),
+            DEFAULT_LATE_AFTER
+        ));
+    }
+}
