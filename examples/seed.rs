@@ -21,7 +21,7 @@
 //! - `--no-sessions`: teams and employees only;
 //! - `--csv PATH`: also write the sessions as CSV
 //!   (`employee_id,clock_in,clock_out,work_mode,work_date`), the format of
-//!   both `Importer::import_csv` and `psql \copy … (FORMAT csv, HEADER)`;
+//!   both `ImportBatch::from_csv` and `psql \copy … (FORMAT csv, HEADER)`;
 //! - `--import-csv PATH`: import that CSV file instead of generating
 //!   sessions (teams and employees must exist);
 //! - `--strategy direct|staged`: the import strategy (default direct).
@@ -34,8 +34,11 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use attendance::core::domain::DEFAULT_FUTURE_TOLERANCE;
+use attendance::core::import::{ImportBatch, ImportProgress, ImportRow};
+use attendance::core::service::{Clock, SystemClock};
 use attendance::core::{EmployeeId, NewTeam, WorkMode};
-use attendance::pg::import::{ImportProgress, ImportReport, ImportRow, Strategy};
+use attendance::pg::{Imported, Strategy};
 use attendance::pg::{PgConfig, PgStore};
 use chrono::{
     DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeDelta,
@@ -264,11 +267,9 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
 
     if let Some(path) = &args.import_csv {
         let csv = std::fs::read_to_string(path)?;
-        let report = import(&store, args.strategy, |importer| async move {
-            importer.import_csv(&csv).await
-        })
-        .await?;
-        return finish(report.0, report.1);
+        let (imported, elapsed) =
+            import(&store, args.strategy, ImportBatch::from_csv(&csv)).await?;
+        return finish(imported, elapsed);
     }
 
     if args.reset {
@@ -305,23 +306,16 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
         write_csv(path, &rows)?;
         println!("wrote {path}");
     }
-    let (report, elapsed) = import(&store, args.strategy, |importer| async move {
-        importer.import_rows(rows).await
-    })
-    .await?;
-    finish(report, elapsed)
+    let (imported, elapsed) = import(&store, args.strategy, ImportBatch::from_rows(rows)).await?;
+    finish(imported, elapsed)
 }
 
-/// Runs one import under a progress bar; returns the report and its time.
-async fn import<F, Fut>(
+/// Runs one import under a progress bar; returns what it did and its time.
+async fn import(
     store: &PgStore,
     strategy: Strategy,
-    run: F,
-) -> Result<(ImportReport, Duration), Box<dyn Error>>
-where
-    F: FnOnce(attendance::pg::Importer) -> Fut,
-    Fut: Future<Output = attendance::core::Result<ImportReport>>,
-{
+    batch: ImportBatch,
+) -> Result<(Imported, Duration), Box<dyn Error>> {
     let bar = ProgressBar::new(0).with_style(ProgressStyle::with_template(
         "{msg:9} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} rows, {eta} left",
     )?);
@@ -329,22 +323,26 @@ where
     bar.set_message("checking");
     bar.enable_steady_tick(Duration::from_millis(200));
     let progress = bar.clone();
-    let importer = store
+    let batch = batch.on_progress(move |p: ImportProgress| {
+        progress.set_message("importing");
+        progress.set_length(p.total);
+        progress.set_position(p.sent);
+    });
+    let started = Instant::now();
+    let imported = store
         .importer()
         .strategy(strategy)
-        .on_progress(move |p: ImportProgress| {
-            progress.set_message("importing");
-            progress.set_length(p.total);
-            progress.set_position(p.sent);
-        });
-    let started = Instant::now();
-    let report = run(importer).await;
+        .import(batch, SystemClock.now(), DEFAULT_FUTURE_TOLERANCE)
+        .await;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
-    Ok((report?, elapsed))
+    Ok((imported?, elapsed))
 }
 
-fn finish(report: ImportReport, elapsed: Duration) -> Result<(), Box<dyn Error>> {
+fn finish(imported: Imported, elapsed: Duration) -> Result<(), Box<dyn Error>> {
+    let Imported {
+        report, strategy, ..
+    } = imported;
     for rejected in report.rejected.iter().take(10) {
         println!("rejected line {}: {}", rejected.line, rejected.reason);
     }
@@ -357,7 +355,7 @@ fn finish(report: ImportReport, elapsed: Duration) -> Result<(), Box<dyn Error>>
         report.inserted,
         report.rows,
         report.rejected.len(),
-        report.strategy
+        strategy
     );
     println!(
         "import_rows={} import_seconds={seconds:.3} import_rows_per_second={:.0}",

@@ -7,16 +7,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_clock_out, is_late, local_time, work_date,
 };
 use crate::error::{Conflict, Entity, Error, Result};
+use crate::import::{ImportBatch, ImportReport, StoredSpan, sweep_stored};
 use crate::store::{
-    AnalyticsStore, DayRecord, EmployeeStore, HealthCheck, Page, PageRequest, SessionFilter,
-    SessionStore, TeamStore,
+    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, Page, PageRequest,
+    SessionFilter, SessionStore, TeamStore,
 };
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 
@@ -327,6 +328,52 @@ impl SessionStore for InMemoryStore {
         rows.sort_unstable_by_key(|s| std::cmp::Reverse((s.clock_in, s.id)));
         rows.truncate(page.limit as usize + 1);
         Ok(Page::from_overfetch(rows, page.limit))
+    }
+}
+
+#[async_trait]
+impl BulkSessions for InMemoryStore {
+    async fn import_sessions(
+        &self,
+        batch: ImportBatch,
+        now: DateTime<Utc>,
+        future_tolerance: TimeDelta,
+    ) -> Result<ImportReport> {
+        let mut state = self.state();
+        let state = &mut *state;
+        let checked = batch.check(
+            |id| {
+                let employee = state.employee(id).ok()?;
+                Some(state.team(employee.team_id).ok()?.timezone)
+            },
+            now,
+            future_tolerance,
+        );
+        let mut stored: Vec<StoredSpan> = Vec::new();
+        let mut employees: Vec<EmployeeId> =
+            checked.candidates().iter().map(|c| c.employee_id).collect();
+        employees.dedup();
+        for employee in employees {
+            let first = stored.len();
+            stored.extend(state.sessions_of(employee).map(|s| StoredSpan {
+                employee_id: s.employee_id,
+                session_id: s.id,
+                clock_in: s.clock_in,
+                clock_out: s.clock_out,
+            }));
+            if let Some(mine) = stored.get_mut(first..) {
+                mine.sort_unstable_by_key(|s| s.clock_in);
+            }
+        }
+        let (accepted, refused) = sweep_stored(checked.candidates(), &stored);
+        let total = accepted.len() as u64;
+        for c in &accepted {
+            // Cannot fail: the employee exists and nothing overlaps (both
+            // checked above under the same lock).
+            state.insert(c.employee_id, c.work_mode, c.clock_in, c.clock_out)?;
+        }
+        checked.report_progress(total, total);
+        Ok(checked.finish(total, refused))
     }
 }
 

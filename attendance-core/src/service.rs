@@ -10,6 +10,7 @@ use crate::domain::{
     TeamId, WorkMode, check_clock_out, check_not_future,
 };
 use crate::error::{Error, Result};
+use crate::import::{ImportBatch, ImportReport};
 use crate::store::{AnalyticsStore, AttendanceStore, Page, PageRequest, SessionFilter};
 use crate::trends::{self, EmployeeTrend, TeamTrend, TrendQuery, WorkingDays};
 
@@ -184,6 +185,14 @@ impl AttendanceService {
         check_clock_out("clock_out", clock_in, clock_out)?;
         self.store
             .record_session(employee, mode, clock_in, clock_out)
+            .await
+    }
+
+    /// Imports a batch of sessions in bulk (see [`crate::import`]), its
+    /// instants bounded by this service's clock and future tolerance.
+    pub async fn import(&self, batch: ImportBatch) -> Result<ImportReport> {
+        self.store
+            .import_sessions(batch, self.clock.now(), self.config.future_tolerance)
             .await
     }
 

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
@@ -19,6 +19,7 @@ use crate::domain::{
     WorkMode,
 };
 use crate::error::{Error, Result};
+use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use chrono::NaiveTime;
 
@@ -86,6 +87,23 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<Page<AttendanceSession>>;
 }
 
+/// Bulk import of sessions; see [`crate::import`] for the checks and their
+/// order.
+#[async_trait]
+pub trait BulkSessions: Send + Sync {
+    /// Checks `batch` with [`ImportBatch::check`] (instants at most
+    /// `future_tolerance` after `now`), then against the stored sessions
+    /// with [`sweep_stored`](crate::import::sweep_stored), and writes the
+    /// accepted rows in one transaction. A refused row is reported, never an
+    /// error; an error means nothing was written.
+    async fn import_sessions(
+        &self,
+        batch: ImportBatch,
+        now: DateTime<Utc>,
+        future_tolerance: TimeDelta,
+    ) -> Result<ImportReport>;
+}
+
 /// Aggregates over sessions, computed where the data lives.
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
@@ -151,9 +169,9 @@ pub trait HealthCheck: Send + Sync {
 
 /// What [`AttendanceService`](crate::service::AttendanceService) writes and
 /// reads: teams, employees and sessions, without analytics.
-pub trait AttendanceStore: TeamStore + EmployeeStore + SessionStore {}
+pub trait AttendanceStore: TeamStore + EmployeeStore + SessionStore + BulkSessions {}
 
-impl<T: TeamStore + EmployeeStore + SessionStore + ?Sized> AttendanceStore for T {}
+impl<T: TeamStore + EmployeeStore + SessionStore + BulkSessions + ?Sized> AttendanceStore for T {}
 
 /// Everything a complete backend provides.
 pub trait Store: AttendanceStore + AnalyticsStore + HealthCheck {}
@@ -223,6 +241,18 @@ impl<T: SessionStore + ?Sized> SessionStore for Arc<T> {
         page: &PageRequest,
     ) -> Result<Page<AttendanceSession>> {
         (**self).sessions(filter, page).await
+    }
+}
+
+#[async_trait]
+impl<T: BulkSessions + ?Sized> BulkSessions for Arc<T> {
+    async fn import_sessions(
+        &self,
+        batch: ImportBatch,
+        now: DateTime<Utc>,
+        future_tolerance: TimeDelta,
+    ) -> Result<ImportReport> {
+        (**self).import_sessions(batch, now, future_tolerance).await
     }
 }
 

@@ -46,7 +46,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 pub use error::Error;
-pub use import::{ImportReport, ImportRow, Importer, RejectReason, RejectedRow, Strategy};
+pub use import::{Imported, Importer, Strategy};
 pub use qa::PgSqlRunner;
 
 /// The schema that holds every object of this library.
@@ -172,6 +172,7 @@ pub struct PgStore {
     pool: PgPool,
     conns: Arc<conns::Connections>,
     retry: retry::Policy,
+    import_strategy: Strategy,
 }
 
 impl PgStore {
@@ -215,6 +216,7 @@ impl PgStore {
             pool,
             conns: Arc::new(conns),
             retry: retry::Policy::new(config.max_retries),
+            import_strategy: Strategy::default(),
         })
     }
 
@@ -233,6 +235,7 @@ impl PgStore {
             pool,
             conns: Arc::new(conns),
             retry: retry::Policy::new(3),
+            import_strategy: Strategy::default(),
         }
     }
 

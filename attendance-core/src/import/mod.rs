@@ -1,0 +1,158 @@
+//! Bulk import of attendance sessions: the rows, their checks and the
+//! report, shared by every store.
+//!
+//! A batch ([`ImportBatch`]) is read from typed [`ImportRow`]s or CSV text.
+//! [`AttendanceService::import`](crate::service::AttendanceService::import)
+//! hands it to the store's [`BulkSessions`](crate::store::BulkSessions)
+//! implementation with the latest instant a row may hold (the service's
+//! clock plus its future tolerance). The store looks up what only it knows
+//! (each employee's team timezone, the sessions already stored) and calls
+//! the checks here, so every store refuses the same rows for the same
+//! reasons; the conformance kit runs the import scenarios on each.
+//!
+//! # What is checked, and in which order
+//! 1. Each row on its own ([`ImportBatch::check`]): instants are cut to
+//!    [`stored_precision`](crate::domain::stored_precision) first, so a row
+//!    with sub-microsecond digits is stored as the service would store it;
+//!    the employee exists; no instant lies before the year 1 or after the
+//!    latest instant allowed; the clock-out follows the clock-in
+//!    ([`check_clock_out`](crate::domain::check_clock_out)); the work date is
+//!    *computed* ([`work_date`](crate::domain::work_date)), and a work date
+//!    stated in the input must equal it.
+//! 2. Against the other rows of the batch, per employee in order of
+//!    clock-in: of two overlapping rows the one that starts first is kept
+//!    (an open session reaches to the end of time, so this also keeps one
+//!    open session per employee).
+//! 3. Against the stored sessions ([`sweep_stored`]). A row refused for
+//!    meeting a stored session still keeps out the later rows of the batch
+//!    that overlap it (step 2 ran first), so the report does not depend on
+//!    how a store finds stored sessions.
+//!
+//! A bad row never fails the batch: it is reported with its line and the
+//! reason ([`RejectReason`]), and every accepted row is written in one
+//! transaction (or none, when the store itself fails).
+
+mod check;
+mod csv;
+mod report;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{EmployeeId, WorkMode};
+
+pub use check::{Candidate, CheckedBatch, StoredSpan, sweep_stored};
+pub use report::{ImportProgress, ImportReport, RejectReason, RejectedRow};
+
+/// One session to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImportRow {
+    /// Whose session it is.
+    pub employee_id: EmployeeId,
+    /// Where the work was done.
+    pub work_mode: WorkMode,
+    /// When the session started.
+    pub clock_in: DateTime<Utc>,
+    /// When it ended; `None` for a session still open.
+    pub clock_out: Option<DateTime<Utc>>,
+    /// The work date the source states, if it states one. It is checked, not
+    /// trusted: the stored work date is always computed from the clock-in
+    /// and the team's timezone.
+    pub work_date: Option<NaiveDate>,
+}
+
+impl ImportRow {
+    /// A row without a stated work date.
+    pub fn new(
+        employee_id: EmployeeId,
+        work_mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: Option<DateTime<Utc>>,
+    ) -> Self {
+        Self {
+            employee_id,
+            work_mode,
+            clock_in,
+            clock_out,
+            work_date: None,
+        }
+    }
+
+    /// States the work date the source claims, to be checked.
+    pub fn with_work_date(mut self, work_date: NaiveDate) -> Self {
+        self.work_date = Some(work_date);
+        self
+    }
+}
+
+type ProgressFn = Arc<dyn Fn(ImportProgress) + Send + Sync>;
+
+/// The rows of one import, numbered by line, with the records that could
+/// not even be read.
+#[derive(Clone, Default)]
+pub struct ImportBatch {
+    rows: Vec<(u64, ImportRow)>,
+    unreadable: Vec<RejectedRow>,
+    progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for ImportBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportBatch")
+            .field("rows", &self.rows.len())
+            .field("unreadable", &self.unreadable.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImportBatch {
+    /// `rows`, numbered from line 1.
+    pub fn from_rows(rows: impl IntoIterator<Item = ImportRow>) -> Self {
+        Self {
+            rows: (1..).zip(rows).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// CSV text, one session per line:
+    /// `employee_id,clock_in,clock_out,work_mode[,work_date]`, instants in
+    /// RFC 3339 (`2026-03-02T07:55:00Z`), an empty `clock_out` for an open
+    /// session, `work_date` as `YYYY-MM-DD` or empty. Fields are not quoted.
+    /// A first line starting with a letter is a header and skipped; blank
+    /// lines are skipped. Lines in the report count from 1, header included.
+    pub fn from_csv(text: &str) -> Self {
+        let (rows, unreadable) = csv::read(text);
+        Self {
+            rows,
+            unreadable,
+            progress: None,
+        }
+    }
+
+    /// Calls `report` as accepted rows are handed to the store.
+    pub fn on_progress(mut self, report: impl Fn(ImportProgress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(report));
+        self
+    }
+
+    /// Records read, unreadable ones included.
+    pub fn len(&self) -> usize {
+        self.rows.len() + self.unreadable.len()
+    }
+
+    /// Whether the batch has no record at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The employees the rows name, sorted, each once: what a store looks up
+    /// before [`ImportBatch::check`].
+    pub fn employee_ids(&self) -> Vec<EmployeeId> {
+        let mut ids: Vec<EmployeeId> = self.rows.iter().map(|(_, r)| r.employee_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
