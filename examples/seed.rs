@@ -34,7 +34,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use attendance::core::domain::DEFAULT_FUTURE_TOLERANCE;
+use attendance::core::domain::{DEFAULT_FUTURE_TOLERANCE, work_date};
 use attendance::core::import::{ImportBatch, ImportProgress, ImportRow};
 use attendance::core::service::{Clock, SystemClock};
 use attendance::core::{EmployeeId, NewTeam, WorkMode};
@@ -499,7 +499,7 @@ fn generate(people: &[Habits], days: &[NaiveDate], open: usize, rng: &mut Rng) -
                     let clock_out = to.and_then(|to| local(who.tz, date, to));
                     if to.is_none() || clock_out.is_some_and(|o| o > clock_in) {
                         // The source states the work date; the import checks it.
-                        let work_date = clock_in.with_timezone(&who.tz).date_naive();
+                        let work_date = work_date(who.tz, clock_in);
                         rows.push(
                             ImportRow::new(who.employee, mode, clock_in, clock_out)
                                 .with_work_date(work_date),

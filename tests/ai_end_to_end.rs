@@ -130,7 +130,6 @@ async fn a_question_is_answered_through_a_played_model_and_real_postgres() {
         assert_eq!(answer.attempts, 1);
         assert_eq!(answer.text, "Ada worked from home most: 7 days, then Bob with 4.");
         assert_eq!(answer.usage.total_tokens, 240);
-        println!("ANSWER {}", serde_json::to_string_pretty(&answer).unwrap());
     })
     .await;
 }
@@ -234,10 +233,6 @@ async fn summaries_through_a_played_model_are_grounded() {
             .await
             .unwrap();
         assert_eq!(template.generated_by, GeneratedBy::Template);
-        println!(
-            "TEMPLATE {}",
-            serde_json::to_string_pretty(&template).unwrap()
-        );
 
         let f = &template.facts;
         let grounded = format!(
@@ -271,7 +266,6 @@ async fn summaries_through_a_played_model_are_grounded() {
             by_model.fallback_reason
         );
         assert_eq!(by_model.text, grounded);
-        println!("LLM {}", serde_json::to_string_pretty(&by_model).unwrap());
         let invented = summaries.daily(day, None).await.unwrap();
         assert_eq!(invented.generated_by, GeneratedBy::Template);
         assert!(invented.fallback_reason.unwrap().contains("12"));

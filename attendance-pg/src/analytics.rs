@@ -21,9 +21,10 @@
 //! The per-employee lateral keeps that plan when PostgreSQL switches the
 //! prepared statement to a generic plan (after five executions): a plain
 //! join of employees and sessions then scans the whole range through the
-//! work-date index instead (29 ms instead of 6 ms for a team month).
+//! work-date index instead (several times slower for a team month; the
+//! figures are in `docs/PERFORMANCE.md`).
 //!
-//! What made it fast (see the README's Performance section for the numbers):
+//! What made it fast (`docs/PERFORMANCE.md` has the numbers):
 //! - the existence check, the scope and the figures are one statement, not
 //!   two round trips (an empty answer means "not found": a scope without data
 //!   still yields one row, with NULL figures);
@@ -39,11 +40,13 @@
 //! - an employee's trend has its own, shorter statement: one employee's
 //!   (employee, day) rows are its days, and it needs no per-weekday counts.
 //!
-//! The definitions of the figures are those of [`attendance_core::trends`];
-//! the in-memory store computes the same numbers in Rust and the conformance
-//! suite checks they agree.
+//! The definitions of the figures are those of [`attendance_core::trends`],
+//! and lateness is [`attendance_core::domain::is_late`] (`first_local >
+//! late_after`, strictly after); the in-memory store computes the same
+//! numbers in Rust and the conformance suite checks they agree.
 
 use async_trait::async_trait;
+use attendance_core::domain::is_late;
 use attendance_core::store::{AnalyticsStore, DayRecord, HealthCheck, TeamStore};
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use attendance_core::{AttendanceSession, Employee, EmployeeId, Entity, Error, Result, TeamId};
@@ -293,7 +296,9 @@ impl From<DayRecordRow> for DayRecord {
                 is_manager: row.is_manager,
             },
             team_name: row.team_name,
-            late: row.first_clock_in.is_some_and(|t| t > row.late_after),
+            late: row
+                .first_clock_in
+                .is_some_and(|t| is_late(t, row.late_after)),
             first_clock_in: row.first_clock_in,
             sessions: row.sessions.unwrap_or_default(),
             worked_seconds: row.worked_seconds.unwrap_or_default(),

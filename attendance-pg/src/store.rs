@@ -256,6 +256,9 @@ impl PgStore {
         self.retry
             .write(|| {
                 self.conns.run(async |c| {
+                    // The work date is `domain::work_date`, computed here in
+                    // the same statement; the conformance kit's night-shift
+                    // and DST scenarios prove the two agree.
                     sqlx::query_as::<_, SessionRow>(
                         "INSERT INTO attendance.sessions \
                          (employee_id, work_date, clock_in, clock_out, work_mode) \
