@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use attendance_core::ask::{
-    AskService, Catalog, ColumnDoc, QueryError, QueryRows, RelationDoc, SqlRunner,
+    AskService, Catalog, ColumnDoc, QueryContext, QueryError, QueryRows, RelationDoc, SqlRunner,
 };
 use attendance_core::guard::GuardedSql;
 use attendance_core::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, TokenUsage};
@@ -86,7 +86,11 @@ const DB_TEXT: &str = "column \"salary\" does not exist";
 
 #[async_trait]
 impl SqlRunner for ScriptedRunner {
-    async fn run(&self, _sql: &GuardedSql) -> Result<QueryRows, QueryError> {
+    async fn run(
+        &self,
+        _sql: &GuardedSql,
+        _context: &QueryContext,
+    ) -> Result<QueryRows, QueryError> {
         match self.0 {
             Rows::Two => Ok(QueryRows {
                 columns: vec!["employee_name".into(), "wfh_days".into()],
@@ -451,7 +455,9 @@ async fn an_unreachable_database_while_asking_is_a_503_problem() {
     assert_eq!(reply.headers[header::RETRY_AFTER], "5");
 }
 
-#[tokio::test]
+// Paused time: the runtime jumps to each deadline once the request can make
+// no progress, so the real budgets are tested exactly, in no time.
+#[tokio::test(start_paused = true)]
 async fn ai_routes_have_their_own_time_budget() {
     struct Slow;
     #[async_trait]
@@ -460,9 +466,8 @@ async fn ai_routes_have_their_own_time_budget() {
             std::future::pending().await
         }
     }
-    let config = HttpConfig::default()
-        .with_request_timeout(Duration::from_secs(3600))
-        .with_ai_request_timeout(Duration::from_millis(50));
+    let config = HttpConfig::default();
+    assert!(config.ai_request_timeout > config.request_timeout);
     let h = Harness::custom(&config, |store, clock| {
         let model: Arc<dyn ChatModel> = Arc::new(Slow);
         let ask = AskService::new(
@@ -472,14 +477,24 @@ async fn ai_routes_have_their_own_time_budget() {
         );
         services_with_model(store, clock, Some(model)).with_ask(ask)
     });
+    let started = tokio::time::Instant::now();
     h.post("/ask", json!({ "question": "Who was late?" }))
         .await
         .problem(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    assert_eq!(started.elapsed(), config.ai_request_timeout);
+    let started = tokio::time::Instant::now();
     h.get("/summaries/daily?date=2026-03-04")
         .await
         .problem(StatusCode::SERVICE_UNAVAILABLE, "timeout");
-    // The standard budget is untouched.
+    assert_eq!(started.elapsed(), config.ai_request_timeout);
+    // The other routes keep the standard budget.
     assert_eq!(h.get("/teams").await.status, StatusCode::OK);
+    h.store.set(support::Fault::Hang);
+    let started = tokio::time::Instant::now();
+    h.get("/teams")
+        .await
+        .problem(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    assert_eq!(started.elapsed(), config.request_timeout);
 }
 
 #[tokio::test]

@@ -5,8 +5,7 @@
 
 mod support;
 
-use std::time::Duration;
-
+use attendance_core::store::MAX_PAGE_SIZE;
 use attendance_http::HttpConfig;
 use axum::Router;
 use axum::body::Body;
@@ -541,6 +540,15 @@ async fn invalid_listing_parameters_are_422_problems_naming_the_parameter() {
         let reply = h.get(&format!("/attendance?{query}")).await;
         assert_eq!(reply.invalid_field(), field, "{query}");
     }
+    // Out of range, however far: core's check answers, naming its bound.
+    for query in ["limit=0", "limit=501", "limit=-1", "limit=99999999999"] {
+        let reply = h.get(&format!("/attendance?{query}")).await;
+        let detail = reply.body["errors"][0]["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&MAX_PAGE_SIZE.to_string()),
+            "{query}: {detail}"
+        );
+    }
 }
 
 // ---- trends -----------------------------------------------------------------
@@ -780,14 +788,19 @@ async fn a_panicking_handler_is_a_500_problem_and_the_router_keeps_serving() {
     assert_eq!(reply.status, StatusCode::OK);
 }
 
-#[tokio::test]
+// Paused time: the runtime jumps to the deadline once the request can make
+// no progress, so the real 30 s budget is tested exactly, in no time.
+#[tokio::test(start_paused = true)]
 async fn a_request_that_runs_out_of_time_is_a_503_problem() {
-    let h = Harness::with_config(
-        &HttpConfig::default().with_request_timeout(Duration::from_millis(50)),
-    );
+    let config = HttpConfig::default();
+    let h = Harness::with_config(&config);
     h.store.set(Fault::Hang);
+    let started = tokio::time::Instant::now();
     let reply = h.get("/teams").await;
-    reply.problem(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    assert_eq!(started.elapsed(), config.request_timeout);
+    let body = reply.problem(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    let millis = config.request_timeout.as_millis().to_string();
+    assert!(body["detail"].as_str().unwrap().contains(&millis), "{body}");
     assert!(reply.headers.contains_key(header::RETRY_AFTER));
     h.store.set(Fault::None);
     assert_eq!(h.get("/teams").await.status, StatusCode::OK);
