@@ -1,0 +1,80 @@
+//! Employees: the employee, the body that creates one, the listing's query.
+
+use attendance_core::Employee as CoreEmployee;
+use attendance_core::domain::{MAX_EMPLOYEE_NAME, MAX_ROLE};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::ObjectBuilder;
+use utoipa::{IntoParams, ToSchema};
+
+use super::shared::described_string;
+
+/// An employee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Employee {
+    /// The employee's id.
+    pub id: i64,
+    /// Full name.
+    #[schema(example = "Ada Lovelace")]
+    pub name: String,
+    /// Job role.
+    #[schema(example = "Engineer")]
+    pub role: String,
+    /// The employee's team.
+    pub team_id: i64,
+    /// Whether the employee manages others.
+    pub is_manager: bool,
+}
+
+impl From<CoreEmployee> for Employee {
+    fn from(e: CoreEmployee) -> Self {
+        Self {
+            id: e.id.0,
+            name: e.name,
+            role: e.role,
+            team_id: e.team_id.0,
+            is_manager: e.is_manager,
+        }
+    }
+}
+
+/// Body of `POST /employees`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEmployee {
+    /// Full name, 1 to [`MAX_EMPLOYEE_NAME`] characters after trimming.
+    #[schema(schema_with = employee_name_schema)]
+    pub name: String,
+    /// Job role, 1 to [`MAX_ROLE`] characters after trimming.
+    #[schema(schema_with = role_schema)]
+    pub role: String,
+    /// An existing team.
+    pub team_id: i64,
+    /// Default `false`.
+    pub is_manager: Option<bool>,
+}
+
+fn employee_name_schema() -> ObjectBuilder {
+    described_string(
+        format!("Full name, 1–{MAX_EMPLOYEE_NAME} characters after trimming."),
+        "Ada Lovelace",
+        false,
+    )
+}
+
+fn role_schema() -> ObjectBuilder {
+    described_string(
+        format!("Job role, 1–{MAX_ROLE} characters after trimming."),
+        "Engineer",
+        false,
+    )
+}
+
+/// Query of `GET /employees`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct EmployeesQuery {
+    /// Only this team's employees.
+    #[param(value_type = Option<i64>)]
+    pub(crate) team_id: Option<String>,
+}

@@ -1,0 +1,33 @@
+//! The wire types of the HTTP contract, one module per resource.
+//!
+//! They are separate from the core's domain types on purpose: the contract
+//! in `DESIGN.md` is owned here, documented in the OpenAPI spec from these
+//! very types, and cannot change by accident when a domain type does.
+//!
+//! Where a description quotes a bound or a default that core checks (name
+//! lengths, page sizes, the future tolerance, the longest trend range), the
+//! schema is built in code from core's constant, so the document says what
+//! the check does.
+
+mod ask;
+mod attendance;
+mod employees;
+mod shared;
+mod summaries;
+mod teams;
+mod trends;
+
+pub use ask::{Answer, AskRequest};
+pub(crate) use attendance::AttendanceQuery;
+pub use attendance::{ClockIn, ClockOut, Session, SessionPage};
+pub(crate) use employees::EmployeesQuery;
+pub use employees::{CreateEmployee, Employee};
+pub use shared::{Health, PageSize, WorkMode};
+pub use summaries::{
+    DailyFacts, DailySummary, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay, TeamWeek,
+    WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
+};
+pub(crate) use summaries::{DailySummaryQuery, WeeklySummaryQuery};
+pub use teams::{CreateTeam, Team};
+pub(crate) use trends::TrendParams;
+pub use trends::{EmployeeTrend, Granularity, TeamTrend, TeamTrendPoint, TrendPoint};

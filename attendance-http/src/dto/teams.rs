@@ -1,0 +1,73 @@
+//! Teams: the team and the body that creates one.
+
+use attendance_core::Team as CoreTeam;
+use attendance_core::domain::{DEFAULT_LATE_AFTER, MAX_TEAM_NAME};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::ObjectBuilder;
+
+use super::shared::{described_string, format_time};
+
+/// A team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Team {
+    /// The team's id.
+    pub id: i64,
+    /// Unique name (case-insensitively).
+    #[schema(example = "Platform")]
+    pub name: String,
+    /// IANA timezone in which work dates and local times are read.
+    #[schema(example = "Europe/Berlin")]
+    pub timezone: String,
+    /// A first clock-in after this local time (`HH:MM`) counts as late.
+    #[schema(example = "09:30")]
+    pub late_after: String,
+}
+
+impl From<CoreTeam> for Team {
+    fn from(team: CoreTeam) -> Self {
+        Self {
+            id: team.id.0,
+            name: team.name,
+            timezone: team.timezone.name().to_owned(),
+            late_after: format_time(team.late_after),
+        }
+    }
+}
+
+/// Body of `POST /teams`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeam {
+    /// Name, 1 to [`MAX_TEAM_NAME`] characters after trimming, unique
+    /// case-insensitively.
+    #[schema(schema_with = team_name_schema)]
+    pub name: String,
+    /// IANA timezone; default `UTC`.
+    #[schema(example = "Europe/Berlin")]
+    pub timezone: Option<String>,
+    /// Local time after which a first clock-in is late, `HH:MM`; default
+    /// [`DEFAULT_LATE_AFTER`].
+    #[schema(schema_with = late_after_schema)]
+    pub late_after: Option<String>,
+}
+
+fn team_name_schema() -> ObjectBuilder {
+    described_string(
+        format!("Name, 1–{MAX_TEAM_NAME} characters after trimming, unique case-insensitively."),
+        "Platform",
+        false,
+    )
+}
+
+fn late_after_schema() -> ObjectBuilder {
+    described_string(
+        format!(
+            "Local time after which a first clock-in is late, `HH:MM`; default `{}`.",
+            format_time(DEFAULT_LATE_AFTER)
+        ),
+        "09:30",
+        true,
+    )
+    .pattern(Some(r"^\d{2}:\d{2}(:\d{2})?$"))
+}
