@@ -271,6 +271,28 @@ pub(crate) fn parse_time(field: &'static str, value: &str) -> Result<NaiveTime, 
         })
 }
 
+/// The `limit` of a listing as a number. Its range is core's to check
+/// (`PageRequest::new`, with the constants the OpenAPI document quotes), so
+/// a whole number outside `u32` is passed on saturated rather than refused
+/// here, and the client reads core's message with the bounds.
+pub(crate) fn parse_page_size(value: &str) -> Result<u32, Problem> {
+    let digits = value.trim();
+    if let Ok(n) = digits.parse::<u32>() {
+        return Ok(n);
+    }
+    let (negative, magnitude) = match digits.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, digits.strip_prefix('+').unwrap_or(digits)),
+    };
+    if !magnitude.is_empty() && magnitude.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(if negative { 0 } else { u32::MAX });
+    }
+    Err(Problem::validation(
+        "limit",
+        format!("must be a whole number, got \"{}\"", excerpt(value, 20)),
+    ))
+}
+
 /// `WFH` or `WFO`.
 pub(crate) fn parse_work_mode(value: &str) -> Result<WorkMode, Problem> {
     WorkMode::from_str(value).map_err(Problem::from)
@@ -396,6 +418,16 @@ mod tests {
         );
         assert!(parse_time("late_after", "9.45").is_err());
         assert_eq!(path_id(Entity::Team, "abc").unwrap_err().status, 404);
+        assert_eq!(parse_page_size(" 25 ").unwrap(), 25);
+        // Out of `u32`: saturated for core's range check to name its bounds.
+        assert_eq!(parse_page_size("-3").unwrap(), 0);
+        assert_eq!(parse_page_size("99999999999").unwrap(), u32::MAX);
+        for bad in ["ten", "", "-", "2.5", "1e3"] {
+            assert_eq!(
+                parse_page_size(bad).unwrap_err().extensions.errors[0].field,
+                "limit"
+            );
+        }
         assert_eq!(parse_i64("team_id", "x").unwrap_err().status, 422);
     }
 }

@@ -26,8 +26,10 @@
 //! ```
 //!
 //! # Routes
-//! [`routes`] lists them; the router is built from that table and a test
-//! checks that [`openapi`] documents exactly the same operations.
+//! Each operation is declared once, on its handler (`#[utoipa::path]`), and
+//! the router and the [`openapi`] document are both built from those
+//! declarations (utoipa-axum's `OpenApiRouter`), so neither can list an
+//! operation the other lacks.
 //!
 //! | method | path | success |
 //! |---|---|---|
@@ -44,6 +46,9 @@
 //! # What every route does
 //! - Reads and echoes `x-request-id` (a UUID is generated when the client
 //!   sends none) and runs in a `tracing` span named `request` carrying it.
+//!   This, and turning panics into 500 problems, is [`EnvelopeLayer`]'s
+//!   work, which [`router`] and [`router_with`] add (see "Your own
+//!   middleware" below).
 //! - Answers every failure with a [`Problem`] whose `type` is one of
 //!   [`problem::types`]: invalid input 422 (naming the fields), malformed
 //!   JSON 400, a body not declared as JSON 415, a body over
@@ -58,6 +63,32 @@
 //!   failing LLM 502, a slow one 504, none configured 503. Provider and
 //!   database messages stay in the logs.
 //!
+//! # Your own middleware
+//! [`router_with`] wraps the routes in [`EnvelopeLayer`]. A host that runs
+//! its own tower-http stack instead starts from [`router_without_envelope`]:
+//! the same routes, fallbacks, body limit and per-route time budgets, every
+//! error of its own already a [`Problem`]. The host then supplies what the
+//! envelope did; [`panic_response`] and [`ensure_problem`] keep panics and
+//! its own layers' bare errors problem+json:
+//!
+//! ```
+//! use attendance_http::{HttpConfig, Services};
+//! use axum::response::Response;
+//! use tower_http::catch_panic::CatchPanicLayer;
+//! use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+//!
+//! fn app(services: Services) -> axum::Router {
+//!     attendance_http::router_without_envelope(services, &HttpConfig::default())
+//!         .layer(axum::middleware::map_response(|r: Response| async move {
+//!             attendance_http::ensure_problem(r)
+//!         }))
+//!         .layer(CatchPanicLayer::custom(attendance_http::panic_response))
+//!         // tower_http::trace::TraceLayer here for spans and logs
+//!         .layer(PropagateRequestIdLayer::x_request_id())
+//!         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+//! }
+//! ```
+//!
 //! # Design notes
 //! - The wire types ([`dto`]) are separate from the domain types so that the
 //!   contract is owned here; the summary facts are mirrored field by field,
@@ -68,6 +99,11 @@
 //!   unknown id. Query parameters are parsed one by one so that a bad value
 //!   is a 422 naming the parameter; unknown parameters and body members are
 //!   rejected (422) rather than ignored, so a typo never passes silently.
+//! - Bounds and defaults that a client reads in the document (page sizes,
+//!   name lengths, the future tolerance, the longest trend range) are
+//!   written from the same constants of `attendance_core` that the checks
+//!   use; the checks themselves are core's, and their messages reach the
+//!   client as they are.
 //! - Summaries do not return `fallback_reason`: it may quote the model
 //!   provider; it is logged instead. Answers do not return token usage
 //!   (logged too): the contract has five fields.
@@ -83,17 +119,19 @@ use attendance_core::summary::SummaryService;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
-use axum::http::Method;
 use axum::serve::ListenerExt;
 
+mod api;
 pub mod dto;
 mod extract;
 mod middleware;
-mod openapi;
 pub mod problem;
 mod routes;
 
-pub use openapi::openapi;
+pub use api::openapi;
+pub use middleware::{
+    Envelope, EnvelopeFuture, EnvelopeLayer, REQUEST_ID, ensure_problem, panic_response,
+};
 pub use problem::{Extensions, FieldError, Problem};
 
 /// The services the routes call. Cheap to clone: each service holds `Arc`s.
@@ -201,51 +239,35 @@ impl HttpConfig {
     }
 }
 
-/// One operation of the API: a method and a path template such as
-/// `/teams/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Route {
-    /// The HTTP method.
-    pub method: Method,
-    /// The path template, OpenAPI style.
-    pub path: &'static str,
-}
-
-/// Every operation the router serves, in table order. The router is built
-/// from the same table, and the OpenAPI document lists exactly these.
-pub fn routes() -> Vec<Route> {
-    routes::table().into_iter().map(|r| r.route).collect()
-}
-
 /// The router with [`HttpConfig::default`].
 pub fn router(services: Services) -> Router {
     router_with(services, &HttpConfig::default())
 }
 
-/// The router over `services` with `config`'s limits.
+/// The router over `services` with `config`'s limits, wrapped in
+/// [`EnvelopeLayer`].
 pub fn router_with(services: Services, config: &HttpConfig) -> Router {
-    let openapi_json = serde_json::to_vec(&openapi())
+    router_without_envelope(services, config).layer(EnvelopeLayer)
+}
+
+/// The router over `services` with `config`'s limits but without
+/// [`EnvelopeLayer`], for a host that brings its own request ids, tracing
+/// and panic handling (see "Your own middleware" above). The per-route time
+/// budgets and the body limit stay.
+pub fn router_without_envelope(services: Services, config: &HttpConfig) -> Router {
+    let (router, document) = api::declare(config).split_for_parts();
+    let openapi_json = serde_json::to_vec(&document)
         .map(Bytes::from)
         .unwrap_or_default();
     let state = Arc::new(routes::AppState {
         services,
         openapi_json,
     });
-    let mut router = Router::new();
-    for def in routes::table() {
-        let limit = match def.budget {
-            routes::Budget::Standard => config.request_timeout,
-            routes::Budget::Ai => config.ai_request_timeout,
-        };
-        let handler = def.handler.layer(middleware::DeadlineLayer::new(limit));
-        router = router.route(def.route.path, handler);
-    }
     router
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(middleware::EnvelopeLayer)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops

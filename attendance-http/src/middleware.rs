@@ -1,25 +1,22 @@
-//! What runs around every request, written as two hand-made tower layers
-//! rather than a stack of generic ones:
+//! What runs around every request, written as two tower layers:
 //!
-//! - [`EnvelopeLayer`], on every route and on the fallbacks: takes the
-//!   client's `x-request-id` or makes one, opens the request's tracing
+//! - [`EnvelopeLayer`], public, on every route and on the fallbacks: takes
+//!   the client's `x-request-id` or makes one, opens the request's tracing
 //!   span, turns a panic into a 500 problem, gives any bare error response
-//!   a problem body, echoes the request id and logs the outcome;
+//!   a problem body, echoes the request id and logs the outcome.
+//!   [`crate::router_with`] adds it; a host that prefers its own stack
+//!   starts from [`crate::router_without_envelope`] instead (the crate
+//!   documentation shows the tower-http equivalent).
 //! - [`DeadlineLayer`], inside it on each route: answers a 503 problem when
 //!   the route runs out of time (routes that call a language model get a
 //!   longer budget than the rest, which is why it sits on the route).
 //!
-//! The same behaviour used to come from tower-http's request-id, trace and
-//! catch-panic layers plus an `axum::middleware::map_response` and a
-//! `from_fn` time-out. That stack was a measurable share of the server's
-//! CPU in `benches/vs-pgbench.sh`: per clock-in + clock-out cycle the server
-//! spent about 130 µs with it and about 98 µs with no middleware at all, on
-//! the 2-core bench machine. `from_fn` clones the inner service and boxes
-//! two futures per request, `map_response` boxes another, and every layer
-//! adds its own future and pass over the headers. These two layers do the
-//! same work in one pass, with one allocation each. The router tests pin
-//! every behaviour: ids echoed or generated, panics in a handler, time-outs,
-//! problem bodies for bare errors.
+//! They do in one pass, with one allocation each, what tower-http's
+//! request-id, trace and catch-panic layers plus a `map_response` and a
+//! `from_fn` time-out did before; why, and what it saved, is in
+//! `docs/PERFORMANCE.md`. The router tests pin every behaviour: ids echoed
+//! or generated, panics in a handler, time-outs, problem bodies for bare
+//! errors.
 
 use std::any::Any;
 use std::convert::Infallible;
@@ -37,11 +34,31 @@ use tower::{Layer, Service};
 use crate::problem::{PROBLEM_JSON, Problem};
 
 /// The request-id header, read from the client or generated, and echoed.
-pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The outermost layer; see the module documentation.
+/// The layer [`crate::router_with`] puts around every route and fallback.
+///
+/// For each request it takes the client's `x-request-id` (or makes a UUID
+/// and puts it on the request), opens a `tracing` span named `request`
+/// (method, path, matched route, request id), answers a panic with a 500
+/// [`Problem`] (the message is logged), gives any error response without a
+/// problem body one ([`ensure_problem`]), echoes the request id and logs
+/// status and latency.
+///
+/// Apply it with `Router::layer` so that it runs after routing and can name
+/// the matched route:
+///
+/// ```
+/// # fn demo(services: attendance_http::Services) -> axum::Router {
+/// use attendance_http::{EnvelopeLayer, HttpConfig};
+///
+/// attendance_http::router_without_envelope(services, &HttpConfig::default())
+///     // the host's own layers, inside the envelope …
+///     .layer(EnvelopeLayer)
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct EnvelopeLayer;
+pub struct EnvelopeLayer;
 
 impl<S> Layer<S> for EnvelopeLayer {
     type Service = Envelope<S>;
@@ -53,7 +70,7 @@ impl<S> Layer<S> for EnvelopeLayer {
 
 /// The service [`EnvelopeLayer`] makes.
 #[derive(Debug, Clone)]
-pub(crate) struct Envelope<S> {
+pub struct Envelope<S> {
     inner: S,
 }
 
@@ -122,11 +139,19 @@ fn request_span(request: &Request, request_id: &HeaderValue) -> tracing::Span {
 }
 
 /// The future of [`Envelope`]: the inner response, finished.
-pub(crate) struct EnvelopeFuture<F> {
+pub struct EnvelopeFuture<F> {
     state: Running<F>,
     span: tracing::Span,
     request_id: HeaderValue,
     started: Instant,
+}
+
+impl<F> std::fmt::Debug for EnvelopeFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvelopeFuture")
+            .field("request_id", &self.request_id)
+            .finish_non_exhaustive()
+    }
 }
 
 enum Running<F> {
@@ -254,8 +279,10 @@ where
 }
 
 /// Turns an error response without a problem body (axum's bare 405, a
-/// layer's 413, …) into one, keeping its status and headers.
-pub(crate) fn ensure_problem(response: Response) -> Response {
+/// layer's 413, …) into one, keeping its status and headers; other
+/// responses pass unchanged. [`EnvelopeLayer`] calls it on every response;
+/// a host with its own stack can call it from a `map_response`.
+pub fn ensure_problem(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
@@ -280,8 +307,9 @@ pub(crate) fn ensure_problem(response: Response) -> Response {
 }
 
 /// The response to a panic in a handler: logged with its message, answered
-/// with a generic 500 problem.
-pub(crate) fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+/// with a generic 500 problem. [`EnvelopeLayer`] uses it; it also fits
+/// tower-http's `CatchPanicLayer::custom`.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let message = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -370,8 +398,11 @@ mod tests {
         assert!(uuid::Uuid::parse_str(generated).is_ok(), "{generated}");
     }
 
-    #[tokio::test]
-    async fn the_deadline_answers_503_with_retry_after_and_drops_the_work() {
+    // Paused time: the runtime jumps to the next timer as soon as nothing
+    // else can run, so a 30 s budget is tested exactly and takes no time.
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_answers_503_with_retry_after_at_its_limit_and_drops_the_work() {
+        let limit = Duration::from_secs(30);
         let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         struct Flag(std::sync::Arc<std::sync::atomic::AtomicBool>);
         impl Drop for Flag {
@@ -380,7 +411,7 @@ mod tests {
             }
         }
         let flag = dropped.clone();
-        let inner = tower::service_fn(move |_: Request| {
+        let hanging = tower::service_fn(move |_: Request| {
             let guard = Flag(flag.clone());
             async move {
                 let _guard = guard;
@@ -388,20 +419,23 @@ mod tests {
                 Ok::<_, Infallible>(StatusCode::OK.into_response())
             }
         });
-        let response = DeadlineLayer::new(Duration::from_millis(50))
-            .layer(inner)
+        let started = tokio::time::Instant::now();
+        let response = DeadlineLayer::new(limit)
+            .layer(hanging)
             .call(empty_request())
             .await
             .unwrap();
+        assert_eq!(started.elapsed(), limit);
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(response.headers().contains_key(header::RETRY_AFTER));
         assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
 
-        let quick = tower::service_fn(|_: Request| async {
+        let just_in_time = tower::service_fn(move |_: Request| async move {
+            tokio::time::sleep(limit - Duration::from_millis(1)).await;
             Ok::<_, Infallible>(StatusCode::OK.into_response())
         });
-        let response = DeadlineLayer::new(Duration::from_millis(50))
-            .layer(quick)
+        let response = DeadlineLayer::new(limit)
+            .layer(just_in_time)
             .call(empty_request())
             .await
             .unwrap();

@@ -1,5 +1,6 @@
-//! The handlers, each documented for OpenAPI, and the route table the
-//! router is built from.
+//! The handlers, each with its `#[utoipa::path]`: the one declaration of
+//! its method, path, parameters and responses, from which `api.rs` both
+//! routes and documents it.
 
 use std::sync::Arc;
 
@@ -10,85 +11,26 @@ use attendance_core::{EmployeeId, NewEmployee, NewTeam, TeamId};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
-use axum::handler::Handler;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, on};
 
+use crate::Services;
 use crate::dto::{
     Answer, AskRequest, AttendanceQuery, ClockIn, ClockOut, CreateEmployee, CreateTeam,
     DailySummary, DailySummaryQuery, Employee, EmployeeTrend, EmployeesQuery, Health, Session,
     SessionPage, Team, TeamTrend, TrendParams, WeeklySummary, WeeklySummaryQuery,
 };
 use crate::extract::{
-    JsonBody, QueryParams, employee_path, parse_date, parse_i64, parse_instant, parse_time,
-    parse_work_mode, required, team_path,
+    JsonBody, QueryParams, employee_path, parse_date, parse_i64, parse_instant, parse_page_size,
+    parse_time, parse_work_mode, required, team_path,
 };
 use crate::problem::Problem;
-use crate::{Route, Services};
 
 /// What the handlers share: the services and the rendered spec.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) services: Services,
     pub(crate) openapi_json: Bytes,
-}
-
-/// How long a route may take: most routes are quick, those that call a
-/// language model get the longer budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Budget {
-    Standard,
-    Ai,
-}
-
-/// One row of the route table.
-pub(crate) struct RouteDef {
-    pub(crate) route: Route,
-    pub(crate) budget: Budget,
-    pub(crate) handler: MethodRouter<Arc<AppState>>,
-}
-
-fn def<H, T>(method: Method, path: &'static str, budget: Budget, handler: H) -> RouteDef
-where
-    H: Handler<T, Arc<AppState>>,
-    T: 'static,
-{
-    let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
-    RouteDef {
-        route: Route { method, path },
-        budget,
-        handler: on(filter, handler),
-    }
-}
-
-/// The route table: the router is built from it, and a test checks that
-/// the OpenAPI document lists exactly these operations.
-pub(crate) fn table() -> Vec<RouteDef> {
-    use Budget::Standard;
-    vec![
-        def(Method::GET, "/health", Standard, health),
-        def(Method::POST, "/teams", Standard, create_team),
-        def(Method::GET, "/teams", Standard, list_teams),
-        def(Method::GET, "/teams/{id}", Standard, get_team),
-        def(Method::POST, "/employees", Standard, create_employee),
-        def(Method::GET, "/employees", Standard, list_employees),
-        def(Method::GET, "/employees/{id}", Standard, get_employee),
-        def(Method::POST, "/attendance/clock-in", Standard, clock_in),
-        def(Method::POST, "/attendance/clock-out", Standard, clock_out),
-        def(Method::GET, "/attendance", Standard, list_attendance),
-        def(
-            Method::GET,
-            "/trends/employees/{id}",
-            Standard,
-            employee_trend,
-        ),
-        def(Method::GET, "/trends/teams/{id}", Standard, team_trend),
-        def(Method::GET, "/summaries/daily", Budget::Ai, daily_summary),
-        def(Method::GET, "/summaries/weekly", Budget::Ai, weekly_summary),
-        def(Method::POST, "/ask", Budget::Ai, ask),
-        def(Method::GET, "/openapi.json", Standard, openapi_json),
-    ]
 }
 
 type Shared = State<Arc<AppState>>;
@@ -374,21 +316,7 @@ pub(crate) async fn list_attendance(
             .map(parse_work_mode)
             .transpose()?,
     };
-    let limit = query
-        .limit
-        .as_deref()
-        .map(|v| {
-            v.trim().parse::<u32>().map_err(|_| {
-                Problem::validation(
-                    "limit",
-                    format!(
-                        "must be a whole number between 1 and 500, got \"{}\"",
-                        crate::extract::excerpt(v, 20)
-                    ),
-                )
-            })
-        })
-        .transpose()?;
+    let limit = query.limit.as_deref().map(parse_page_size).transpose()?;
     let page = app
         .services
         .attendance
