@@ -6,12 +6,13 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::llm::ChatModel;
 use attendance_core::memory::InMemoryStore;
 use attendance_core::service::{AttendanceService, ManualClock, TrendService};
 use attendance_core::store::{
-    AnalyticsStore, DayRecord, EmployeeStore, HealthCheck, Page, PageRequest, SessionFilter,
-    SessionStore, Store, TeamStore,
+    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, Page, PageRequest,
+    SessionFilter, SessionStore, Store, TeamStore,
 };
 use attendance_core::summary::SummaryService;
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
@@ -23,7 +24,7 @@ use attendance_http::{HttpConfig, Services};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -161,6 +162,21 @@ impl SessionStore for FaultyStore {
     ) -> Result<Page<AttendanceSession>> {
         self.check().await?;
         self.inner.sessions(filter, page).await
+    }
+}
+
+#[async_trait]
+impl BulkSessions for FaultyStore {
+    async fn import_sessions(
+        &self,
+        batch: ImportBatch,
+        now: DateTime<Utc>,
+        future_tolerance: TimeDelta,
+    ) -> Result<ImportReport> {
+        self.check().await?;
+        self.inner
+            .import_sessions(batch, now, future_tolerance)
+            .await
     }
 }
 
