@@ -195,3 +195,65 @@ async fn an_unreachable_database_is_unavailable_not_a_crash() {
     assert!(err.is_retryable(), "{err:?}");
     assert!(matches!(err, attendance_core::Error::Unavailable { .. }));
 }
+
+/// The Q&A view computes lateness and work dates in SQL; they are the
+/// domain's rules (`domain::is_late`, `domain::work_date`), at the edges
+/// where a copy would most likely differ: exactly at the threshold, one
+/// second either side, and a clock-in whose UTC date is not its local date.
+#[tokio::test]
+async fn the_qa_view_computes_the_domain_rules() {
+    use attendance_core::domain::{DEFAULT_LATE_AFTER, is_late, local_time, work_date};
+    use attendance_core::store::{EmployeeStore, SessionStore};
+    use attendance_core::{NewEmployee, NewTeam, WorkMode};
+    use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+
+    common::with_store(|store| async move {
+        let tz = chrono_tz::Asia::Tokyo;
+        let team = store
+            .create_team(
+                &NewTeam::new("Tokyo")
+                    .unwrap()
+                    .with_timezone("Asia/Tokyo")
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let ada = store
+            .create_employee(&NewEmployee::new("Ada", "Engineer", team.id).unwrap())
+            .await
+            .unwrap();
+        // 09:30 in Tokyo is 00:30 UTC; the day before 00:00 UTC, the UTC date
+        // is one day behind the local one.
+        let threshold: DateTime<Utc> = "2026-03-02T00:30:00Z".parse().unwrap();
+        let starts = [
+            threshold - TimeDelta::seconds(1),
+            threshold + TimeDelta::days(1),
+            threshold + TimeDelta::days(2) + TimeDelta::seconds(1),
+            "2026-03-04T23:30:00Z".parse().unwrap(),
+        ];
+        for start in starts {
+            store
+                .record_session(ada.id, WorkMode::Wfo, start, start + TimeDelta::hours(1))
+                .await
+                .unwrap();
+        }
+        let rows: Vec<(NaiveDate, NaiveTime, bool)> = sqlx::query_as(
+            "SELECT work_date, first_clock_in_local, is_late \
+             FROM attendance.qa_daily_attendance ORDER BY work_date",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let expected: Vec<(NaiveDate, NaiveTime, bool)> = starts
+            .iter()
+            .map(|&at| {
+                let local = local_time(tz, at);
+                (work_date(tz, at), local, is_late(local, DEFAULT_LATE_AFTER))
+            })
+            .collect();
+        assert_eq!(rows, expected);
+        let late: Vec<bool> = rows.iter().map(|r| r.2).collect();
+        assert_eq!(late, [false, false, true, false]);
+    })
+    .await;
+}

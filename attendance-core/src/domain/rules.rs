@@ -2,7 +2,8 @@
 //! adapter call these; where PostgreSQL computes the same rule in SQL for
 //! speed (the work date in a clock-in, lateness in the trend queries and the
 //! Q&A views), the conformance kit runs the same scenarios on both stores
-//! and proves the two agree.
+//! and proves the two agree (and `attendance-pg`'s schema tests check the
+//! Q&A view against these functions).
 
 use chrono::{DateTime, NaiveDate, NaiveTime, SubsecRound, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -85,8 +86,8 @@ pub fn local_time(timezone: Tz, at: DateTime<Utc>) -> NaiveTime {
 /// Whether a day whose first clock-in was at local time `first_clock_in`
 /// counts as a late arrival for a team that is late after `late_after`.
 /// Strictly after: a clock-in at 09:30:00 with a 09:30 threshold is on time.
-/// PostgreSQL computes the same in the trend queries and the `qa_days` view
-/// (`first_local > late_after`).
+/// PostgreSQL computes the same in the trend queries and the
+/// `qa_daily_attendance` view (`first_local > late_after`).
 pub fn is_late(first_clock_in: NaiveTime, late_after: NaiveTime) -> bool {
     first_clock_in > late_after
 }
