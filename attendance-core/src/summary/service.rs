@@ -1,0 +1,460 @@
+//! [`SummaryService`]: fetches the facts, has the model phrase them when
+//! one is configured, and falls back to the template.
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::facts::{Accumulator, hhmm};
+use super::{
+    DailyFacts, GeneratedBy, Summary, TeamWeek, WeekChange, WeeklyFacts, daily_template,
+    ungrounded_numbers, weekly_template,
+};
+use crate::domain::{IsoWeek, TeamId};
+use crate::error::{Error, Result};
+use crate::llm::{ChatMessage, ChatModel, ChatRequest};
+use crate::service::TrendService;
+use crate::store::Store;
+use crate::trends::{Granularity, TrendQuery, WorkingDays};
+
+/// Builds summaries; holds an optional chat model.
+#[derive(Clone)]
+pub struct SummaryService {
+    store: Arc<dyn Store>,
+    trends: TrendService,
+    model: Option<Arc<dyn ChatModel>>,
+    working_days: WorkingDays,
+}
+
+impl fmt::Debug for SummaryService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SummaryService")
+            .field("model", &self.model.as_ref().map(|m| m.describe()))
+            .finish_non_exhaustive()
+    }
+}
+
+const SYSTEM_PROMPT: &str = "You write short attendance summaries for managers. \
+Write 3 to 6 plain sentences in English, no headings, no lists, no markdown. \
+Use ONLY the facts in the JSON the user sends. Every number you write (counts, \
+percentages, hours, times, dates) must appear in the facts as given; you may \
+round hours to whole numbers. Never compute new numbers such as sums, \
+differences or percentages, and never guess. Mention names only when they are \
+in the facts.";
+
+impl SummaryService {
+    /// Summaries over `store`, phrased by `model` when one is given.
+    pub fn new(store: Arc<dyn Store>, model: Option<Arc<dyn ChatModel>>) -> Self {
+        let trends = TrendService::new(store.clone());
+        Self {
+            store,
+            trends,
+            model,
+            working_days: WorkingDays::default(),
+        }
+    }
+
+    /// Sets which weekdays count as working days.
+    pub fn with_working_days(mut self, working_days: WorkingDays) -> Self {
+        self.working_days = working_days;
+        self.trends = self.trends.with_working_days(working_days);
+        self
+    }
+
+    /// The summary of one day, company-wide or for one team.
+    pub async fn daily(
+        &self,
+        date: NaiveDate,
+        team: Option<TeamId>,
+    ) -> Result<Summary<DailyFacts>> {
+        let facts = self.daily_facts(date, team).await?;
+        let template = daily_template(&facts);
+        Ok(self.phrase(facts, template).await)
+    }
+
+    /// The summary of one ISO week, company-wide or for one team, with the
+    /// change from the week before.
+    pub async fn weekly(
+        &self,
+        week: IsoWeek,
+        team: Option<TeamId>,
+    ) -> Result<Summary<WeeklyFacts>> {
+        let facts = self.weekly_facts(week, team).await?;
+        let template = weekly_template(&facts);
+        Ok(self.phrase(facts, template).await)
+    }
+
+    /// The facts of one day.
+    pub async fn daily_facts(&self, date: NaiveDate, team: Option<TeamId>) -> Result<DailyFacts> {
+        let records = self.store.day_records(date, team).await?;
+        let stale = self.store.open_sessions_before(date, team).await?;
+        let scope = match team {
+            Some(id) => self.store.team(id).await?.name,
+            None => "company".to_owned(),
+        };
+        Ok(DailyFacts::from_records(
+            date,
+            scope,
+            &records,
+            &stale,
+            team.is_none(),
+        ))
+    }
+
+    /// The facts of one ISO week and the week before.
+    pub async fn weekly_facts(&self, week: IsoWeek, team: Option<TeamId>) -> Result<WeeklyFacts> {
+        let (scope, teams) = match team {
+            Some(id) => {
+                let t = self.store.team(id).await?;
+                (t.name.clone(), vec![t])
+            }
+            None => ("company".to_owned(), self.store.teams().await?),
+        };
+        let query = TrendQuery::new(week.previous().monday(), week.sunday(), Granularity::Week)?;
+        let mut lines = Vec::new();
+        let mut this = Accumulator::default();
+        let mut previous = Accumulator::default();
+        let mut headcount = 0;
+        let mut open_sessions = 0;
+        for t in &teams {
+            let trend = self.trends.team_trend(t.id, &query).await?;
+            let [before, now] = trend.points.as_slice() else {
+                return Err(Error::backend(format!(
+                    "a two-week trend returned {} weeks",
+                    trend.points.len()
+                )));
+            };
+            headcount += trend.headcount;
+            open_sessions += now.figures.open_sessions;
+            this.add(now, trend.headcount);
+            previous.add(before, trend.headcount);
+            let mut own = Accumulator::default();
+            own.add(now, trend.headcount);
+            lines.push(TeamWeek {
+                team: t.name.clone(),
+                headcount: trend.headcount,
+                totals: own.totals(week),
+            });
+        }
+        let this_week = this.totals(week);
+        let previous_week = previous.totals(week.previous());
+        let change = WeekChange::between(&this_week, &previous_week);
+        Ok(WeeklyFacts {
+            week,
+            from: week.monday(),
+            to: week.sunday(),
+            scope,
+            headcount,
+            working_days: self
+                .working_days
+                .count_between(week.monday(), week.sunday()),
+            average_clock_in: this.average_clock_in().map(hhmm),
+            this_week,
+            open_sessions,
+            previous_week,
+            change,
+            teams: if team.is_none() { lines } else { Vec::new() },
+        })
+    }
+
+    /// Asks the model to phrase `facts`; falls back to `template`.
+    async fn phrase<F: Serialize>(&self, facts: F, template: String) -> Summary<F> {
+        let fallback = |facts, reason: Option<String>| Summary {
+            facts,
+            text: template.clone(),
+            generated_by: GeneratedBy::Template,
+            fallback_reason: reason,
+        };
+        let Some(model) = &self.model else {
+            return fallback(facts, None);
+        };
+        let json = match serde_json::to_value(&facts) {
+            Ok(json) => json,
+            Err(e) => {
+                return fallback(
+                    facts,
+                    Some(format!("the facts could not be serialised: {e}")),
+                );
+            }
+        };
+        let request = ChatRequest::new(vec![
+            ChatMessage::system(SYSTEM_PROMPT),
+            ChatMessage::user(format!("Facts (JSON):\n{json}")),
+        ]);
+        match model.chat(request).await {
+            Ok(response) => {
+                let text = response.text.trim().to_owned();
+                if text.is_empty() {
+                    return fallback(facts, Some("the model returned no text".into()));
+                }
+                let invented = ungrounded_numbers(&text, &json);
+                if invented.is_empty() {
+                    Summary {
+                        facts,
+                        text,
+                        generated_by: GeneratedBy::Llm,
+                        fallback_reason: None,
+                    }
+                } else {
+                    tracing::warn!(?invented, "summary rejected: numbers not in the facts");
+                    fallback(
+                        facts,
+                        Some(format!(
+                            "the model's text stated numbers that are not in the facts: {}",
+                            invented.join(", ")
+                        )),
+                    )
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "summary model failed; using the template");
+                fallback(facts, Some(e.to_string()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+    use crate::Error;
+    use crate::domain::IsoWeek;
+    use crate::llm::{ChatResponse, LlmError, MockChatModel};
+    use crate::memory::InMemoryStore;
+    use crate::service::{AttendanceService, ManualClock};
+    use crate::summary::{GeneratedBy, ungrounded_numbers};
+    use crate::{NewEmployee, NewTeam, WorkMode};
+
+    fn ts(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    /// A company with two teams and a day of mixed attendance.
+    async fn company() -> Arc<dyn Store> {
+        let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
+        let svc = AttendanceService::new(store.clone())
+            .with_clock(Arc::new(ManualClock::new(ts("2026-03-20T12:00:00Z"))));
+        let ops = svc
+            .create_team(&NewTeam::new("Ops").unwrap())
+            .await
+            .unwrap();
+        let dev = svc
+            .create_team(&NewTeam::new("Dev").unwrap())
+            .await
+            .unwrap();
+        let mut people = Vec::new();
+        for (name, team) in [
+            ("Ada", ops.id),
+            ("Bob", ops.id),
+            ("Cy", dev.id),
+            ("Dee", dev.id),
+        ] {
+            people.push(
+                svc.create_employee(&NewEmployee::new(name, "Engineer", team).unwrap())
+                    .await
+                    .unwrap(),
+            );
+        }
+        // Dee forgot to clock out on Monday 9 March.
+        svc.clock_in(
+            people[3].id,
+            WorkMode::Wfo,
+            Some(ts("2026-03-09T08:00:00Z")),
+        )
+        .await
+        .unwrap();
+        // Previous week: Ada every weekday on time.
+        for day in 2..=6 {
+            let at = ts(&format!("2026-03-0{day}T08:00:00Z"));
+            svc.record_session(
+                people[0].id,
+                WorkMode::Wfo,
+                at,
+                at + chrono::TimeDelta::hours(8),
+            )
+            .await
+            .unwrap();
+        }
+        // Tuesday 10 March: Ada from home on time, Bob late in the office,
+        // Cy still clocked in, Dee absent (her Monday session is open).
+        svc.record_session(
+            people[0].id,
+            WorkMode::Wfh,
+            ts("2026-03-10T08:00:00Z"),
+            ts("2026-03-10T16:00:00Z"),
+        )
+        .await
+        .unwrap();
+        svc.record_session(
+            people[1].id,
+            WorkMode::Wfo,
+            ts("2026-03-10T09:45:00Z"),
+            ts("2026-03-10T17:45:00Z"),
+        )
+        .await
+        .unwrap();
+        svc.clock_in(
+            people[2].id,
+            WorkMode::Wfo,
+            Some(ts("2026-03-10T09:00:00Z")),
+        )
+        .await
+        .unwrap();
+        store
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn without_a_model_the_template_writes_the_daily_summary() {
+        let svc = SummaryService::new(company().await, None);
+        let s = svc.daily(date("2026-03-10"), None).await.unwrap();
+        assert_eq!(s.generated_by, GeneratedBy::Template);
+        assert_eq!(s.fallback_reason, None);
+        let f = &s.facts;
+        assert_eq!((f.headcount, f.present, f.absent), (4, 3, 1));
+        assert_eq!(f.absent_names, vec!["Dee"]);
+        assert_eq!((f.wfh, f.wfo), (1, 2));
+        assert_eq!(f.attendance_percent, Some(75.0));
+        assert_eq!(f.late_arrivals.len(), 1);
+        assert_eq!(f.late_arrivals[0].name, "Bob");
+        assert_eq!(f.late_arrivals[0].clock_in, "09:45");
+        assert_eq!(f.still_clocked_in, vec!["Cy"]);
+        assert_eq!(f.forgotten_clock_outs.len(), 1);
+        assert_eq!(f.forgotten_clock_outs[0].name, "Dee");
+        assert_eq!(f.hours_worked, 16.0);
+        assert_eq!(f.teams.len(), 2);
+        assert_eq!(f.average_clock_in.as_deref(), Some("08:55"));
+        assert!(
+            s.text.contains("3 of 4 employees present (75%)"),
+            "{}",
+            s.text
+        );
+        assert!(s.text.contains("Bob at 09:45"), "{}", s.text);
+        assert!(
+            s.text
+                .contains("Forgotten clock-outs from earlier days: Dee (2026-03-09)")
+        );
+        // The template never states a number the facts lack.
+        let facts = serde_json::to_value(&s.facts).unwrap();
+        assert_eq!(ungrounded_numbers(&s.text, &facts), Vec::<String>::new());
+    }
+
+    #[tokio::test]
+    async fn weekly_facts_compare_with_the_week_before() {
+        let svc = SummaryService::new(company().await, None);
+        let week: IsoWeek = "2026-W11".parse().unwrap();
+        let s = svc.weekly(week, None).await.unwrap();
+        let f = &s.facts;
+        assert_eq!((f.from, f.to), (date("2026-03-09"), date("2026-03-15")));
+        assert_eq!(f.working_days, 5);
+        // Dee (Monday), Ada, Bob, Cy (Tuesday).
+        assert_eq!(f.this_week.days_present, 4);
+        assert_eq!(f.previous_week.days_present, 5);
+        assert_eq!(f.change.days_present, -1);
+        assert_eq!(f.this_week.attendance_percent, Some(20.0));
+        assert_eq!(f.previous_week.attendance_percent, Some(25.0));
+        assert_eq!(f.change.attendance_points, Some(-5.0));
+        assert_eq!(f.this_week.late_arrivals, 1);
+        assert_eq!(f.open_sessions, 2);
+        assert_eq!(f.teams.len(), 2);
+        assert!(
+            s.text
+                .contains("attendance 20% (down 5 points from 25% in 2026-W10)"),
+            "{}",
+            s.text
+        );
+        let facts = serde_json::to_value(&s.facts).unwrap();
+        assert_eq!(ungrounded_numbers(&s.text, &facts), Vec::<String>::new());
+        let team = svc.weekly(week, Some(TeamId(1))).await.unwrap();
+        assert_eq!(team.facts.scope, "Ops");
+        assert!(team.facts.teams.is_empty());
+    }
+
+    fn model_saying(text: &'static str) -> Arc<dyn ChatModel> {
+        let mut model = MockChatModel::new();
+        model.expect_chat().times(1).returning(move |request| {
+            assert!(request.messages[0].content.contains("Use ONLY the facts"));
+            assert!(request.messages[1].content.contains("\"present\":3"));
+            Ok(ChatResponse {
+                text: text.to_owned(),
+                ..ChatResponse::default()
+            })
+        });
+        model.expect_describe().returning(|| "mock".into());
+        Arc::new(model)
+    }
+
+    #[tokio::test]
+    async fn a_grounded_model_text_is_used() {
+        let model = model_saying(
+            "On Tuesday 2026-03-10, 3 of 4 people came in (75%). Bob arrived late at 09:45 \
+             and Cy is still clocked in; Dee has been clocked in since 2026-03-09.",
+        );
+        let svc = SummaryService::new(company().await, Some(model));
+        let s = svc.daily(date("2026-03-10"), None).await.unwrap();
+        assert_eq!(s.generated_by, GeneratedBy::Llm);
+        assert!(s.text.starts_with("On Tuesday"));
+    }
+
+    #[tokio::test]
+    async fn an_invented_number_is_caught_and_the_template_used() {
+        let model = model_saying("3 of 4 people came in, and 17 of them worked from home.");
+        let svc = SummaryService::new(company().await, Some(model));
+        let s = svc.daily(date("2026-03-10"), None).await.unwrap();
+        assert_eq!(s.generated_by, GeneratedBy::Template);
+        let reason = s.fallback_reason.unwrap();
+        assert!(reason.contains("17"), "{reason}");
+        assert!(s.text.contains("3 of 4 employees present"));
+    }
+
+    struct FailingModel;
+
+    #[async_trait]
+    impl ChatModel for FailingModel {
+        async fn chat(&self, _: ChatRequest) -> std::result::Result<ChatResponse, LlmError> {
+            Err(LlmError::Server {
+                status: 503,
+                attempts: 4,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_model_falls_back_to_the_template() {
+        let svc = SummaryService::new(company().await, Some(Arc::new(FailingModel)));
+        let s = svc.weekly("2026-W11".parse().unwrap(), None).await.unwrap();
+        assert_eq!(s.generated_by, GeneratedBy::Template);
+        assert!(s.fallback_reason.unwrap().contains("HTTP 503"));
+        assert!(s.text.starts_with("Week 2026-W11"));
+    }
+
+    #[tokio::test]
+    async fn an_empty_model_answer_falls_back() {
+        let svc = SummaryService::new(company().await, Some(model_saying("   ")));
+        let s = svc.daily(date("2026-03-10"), None).await.unwrap();
+        assert_eq!(s.generated_by, GeneratedBy::Template);
+    }
+
+    #[tokio::test]
+    async fn unknown_teams_are_not_found() {
+        let svc = SummaryService::new(company().await, None);
+        let err = svc
+            .daily(date("2026-03-10"), Some(TeamId(9)))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }));
+        let err = svc
+            .weekly("2026-W11".parse().unwrap(), Some(TeamId(9)))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }));
+    }
+}
