@@ -239,7 +239,7 @@ impl AskService {
     /// A service asking `model`, running queries with `runner`, over the
     /// relations of `catalog` (which the guard allows, and nothing else).
     pub fn new(model: Arc<dyn ChatModel>, runner: Arc<dyn SqlRunner>, catalog: Catalog) -> Self {
-        let guard = SqlGuard::new(catalog.relations.iter().map(|r| r.name));
+        let guard = SqlGuard::for_catalog(&catalog);
         Self {
             model,
             runner,

@@ -17,7 +17,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
 fn guard() -> SqlGuard {
-    SqlGuard::new(qa::catalog().relations.iter().map(|r| r.name))
+    SqlGuard::for_catalog(&qa::catalog())
 }
 
 /// Two teams, three employees, `days` days of sessions each.
