@@ -8,6 +8,12 @@
 //! A refused or failing query goes back to the model with the reason for a
 //! bounded number of repair attempts. Database error text is shown to the
 //! model only; [`AskError`] never carries it.
+//!
+//! Two things are configured once, here, and handed down: the guard is
+//! built from the [`Catalog`] the model is shown, and the timezone that
+//! "today" in the prompt is read in ([`AskConfig::timezone`]) travels with
+//! every query in a [`QueryContext`], so the runner's `current_date` is the
+//! prompt's date.
 
 use std::fmt;
 use std::sync::Arc;
@@ -57,16 +63,42 @@ pub enum QueryError {
     },
 }
 
+/// What a query runs under, set by [`AskService`] for every query so that
+/// the runner and the prompt cannot disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QueryContext {
+    /// The timezone `current_date`, `now()` and local times are read in:
+    /// the one the prompt states ([`AskConfig::timezone`]).
+    pub timezone: Tz,
+}
+
+impl QueryContext {
+    /// A context in `timezone`.
+    pub fn new(timezone: Tz) -> Self {
+        Self { timezone }
+    }
+}
+
+impl Default for QueryContext {
+    /// UTC, like [`AskConfig::default`].
+    fn default() -> Self {
+        Self::new(Tz::UTC)
+    }
+}
+
 /// Runs one already-guarded, read-only query and returns its rows.
 ///
 /// Implementations are the second layer of defence: they must run the query
 /// in a read-only transaction with a statement timeout and a row cap, so a
-/// write that slipped past the guard still fails.
+/// write that slipped past the guard still fails. They take nothing but
+/// [`GuardedSql`], so unchecked text has no way in.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait SqlRunner: Send + Sync {
-    /// Runs `sql`.
-    async fn run(&self, sql: &GuardedSql) -> Result<QueryRows, QueryError>;
+    /// Runs `sql` under `context` (its timezone for `current_date` and
+    /// `now()`).
+    async fn run(&self, sql: &GuardedSql, context: &QueryContext) -> Result<QueryRows, QueryError>;
 }
 
 /// One column of a Q&A relation, as the prompt describes it.
@@ -179,7 +211,8 @@ pub struct AskConfig {
     pub max_question_chars: usize,
     /// Rows shown to the model when it phrases the answer. Default: 50.
     pub rows_for_answer: usize,
-    /// The company's timezone, for "today" in the prompt. Default: UTC.
+    /// The company's timezone: "today" in the prompt, and the timezone every
+    /// query runs in (the one place it is set). Default: UTC.
     pub timezone: Tz,
 }
 
@@ -262,9 +295,13 @@ impl AskService {
         self
     }
 
-    /// Replaces the guard (to allow more functions, say).
-    pub fn with_guard(mut self, guard: SqlGuard) -> Self {
-        self.guard = guard;
+    /// Lets queries call these functions too (names as in
+    /// [`SqlGuard::allow_functions`]). The relations stay the catalog's.
+    pub fn allow_functions(
+        mut self,
+        functions: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.guard = self.guard.allow_functions(functions);
         self
     }
 
@@ -296,6 +333,7 @@ impl AskService {
             ChatMessage::system(self.system_prompt()),
             ChatMessage::user(question.clone()),
         ];
+        let context = QueryContext::new(self.config.timezone);
         let max_attempts = 1 + self.config.max_repairs;
         let mut last_refusal = None;
         for attempt in 1..=max_attempts {
@@ -316,7 +354,7 @@ impl AskService {
                             "That query was refused: {reason}. Write one SELECT over the views only."
                         )
                     }
-                    Ok(guarded) => match self.runner.run(&guarded).await {
+                    Ok(guarded) => match self.runner.run(&guarded, &context).await {
                         Ok(rows) => {
                             return Ok(self.phrase(&question, guarded, rows, attempt, usage).await);
                         }
@@ -513,8 +551,8 @@ mod tests {
         runner
             .expect_run()
             .times(1)
-            .withf(|sql| !sql.as_str().contains(';'))
-            .returning(|_| Ok(rows()));
+            .withf(|sql, context| !sql.as_str().contains(';') && context.timezone == Tz::UTC)
+            .returning(|_, _| Ok(rows()));
         let answer = service(model, runner)
             .ask("  Who worked from home most? ")
             .await
@@ -546,7 +584,7 @@ mod tests {
             Ok("Ada."),
         ]);
         let mut runner = MockSqlRunner::new();
-        runner.expect_run().times(1).returning(|_| Ok(rows()));
+        runner.expect_run().times(1).returning(|_, _| Ok(rows()));
         let answer = service(model, runner).ask("Who?").await.unwrap();
         assert_eq!(answer.attempts, 2);
         let requests = seen.lock().unwrap();
@@ -565,7 +603,7 @@ mod tests {
             Ok(r#"{"sql": "SELECT nope3 FROM qa_sessions"}"#),
         ]);
         let mut runner = MockSqlRunner::new();
-        runner.expect_run().times(3).returning(|_| {
+        runner.expect_run().times(3).returning(|_, _| {
             Err(QueryError::Rejected {
                 message: "column \"nope\" does not exist".into(),
             })
@@ -638,7 +676,7 @@ mod tests {
     async fn an_unreachable_database_stops_at_once() {
         let (model, _) = scripted(vec![Ok(r#"{"sql": "SELECT 1 FROM qa_sessions"}"#)]);
         let mut runner = MockSqlRunner::new();
-        runner.expect_run().times(1).returning(|_| {
+        runner.expect_run().times(1).returning(|_, _| {
             Err(QueryError::Unavailable {
                 source: "connection refused".into(),
             })
@@ -657,7 +695,7 @@ mod tests {
             }),
         ]);
         let mut runner = MockSqlRunner::new();
-        runner.expect_run().times(1).returning(|_| Ok(rows()));
+        runner.expect_run().times(1).returning(|_, _| Ok(rows()));
         let answer = service(model, runner).ask("Who?").await.unwrap();
         assert_eq!(answer.text, "One row matched the question; see the table.");
         assert_eq!(answer.rows.len(), 1);
@@ -667,11 +705,87 @@ mod tests {
     async fn bad_questions_are_rejected_before_the_model() {
         let (model, seen) = scripted(vec![]);
         let svc = service(model, MockSqlRunner::new());
-        for q in ["", "   ", &"x".repeat(501), "who\u{0}"] {
+        for q in ["", "   ", &"x".repeat(501), "who\u{0}", "who\rwhat"] {
             let err = svc.ask(q).await.unwrap_err();
             assert!(matches!(err, AskError::InvalidQuestion { .. }), "{q:?}");
         }
         assert!(seen.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_configured_timezone_is_the_prompts_and_the_querys() {
+        let (model, seen) = scripted(vec![
+            Ok(r#"{"sql": "SELECT employee_name FROM qa_sessions"}"#),
+            Ok("Ada."),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner
+            .expect_run()
+            .times(1)
+            .withf(|_, context| context.timezone == chrono_tz::Pacific::Auckland)
+            .returning(|_, _| Ok(rows()));
+        let config = AskConfig {
+            timezone: chrono_tz::Pacific::Auckland,
+            ..AskConfig::default()
+        };
+        service(model, runner)
+            .with_config(config)
+            .ask("Who?")
+            .await
+            .unwrap();
+        // 10:00 UTC on 27 November is 23:00 on the same day in Auckland.
+        let prompt = &seen.lock().unwrap()[0].messages[0].content;
+        assert!(
+            prompt.contains("Today is 2026-11-27 (Friday), timezone Pacific/Auckland"),
+            "{prompt}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_question_may_span_lines() {
+        let (model, seen) = scripted(vec![
+            Ok(r#"{"sql": "SELECT employee_name FROM qa_sessions"}"#),
+            Ok("Ada."),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().times(1).returning(|_, _| Ok(rows()));
+        service(model, runner)
+            .ask("\nWho was in\non Monday?\n")
+            .await
+            .unwrap();
+        assert_eq!(
+            seen.lock().unwrap()[0].messages[1].content,
+            "Who was in\non Monday?"
+        );
+    }
+
+    #[tokio::test]
+    async fn extra_functions_may_be_allowed() {
+        let (model, _) = scripted(vec![
+            Ok(r#"{"sql": "SELECT md5(employee_name) FROM qa_sessions"}"#),
+            Ok("Hashed."),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().times(1).returning(|_, _| Ok(rows()));
+        let answer = service(model, runner)
+            .allow_functions(["md5"])
+            .ask("Who?")
+            .await
+            .unwrap();
+        assert_eq!(answer.attempts, 1);
+        let (model, _) = scripted(vec![
+            Ok(r#"{"sql": "SELECT md5(employee_name) FROM qa_sessions"}"#),
+            Ok(r#"{"sql": "SELECT md5(employee_name) FROM qa_sessions"}"#),
+            Ok(r#"{"sql": "SELECT md5(employee_name) FROM qa_sessions"}"#),
+        ]);
+        let err = service(model, MockSqlRunner::new())
+            .ask("Who?")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, AskError::Refused { reason } if reason.contains("md5")),
+            "{err:?}"
+        );
     }
 
     #[tokio::test]

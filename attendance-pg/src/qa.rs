@@ -1,14 +1,28 @@
 //! Question answering on PostgreSQL: the catalog of Q&A views the model is
 //! shown, and [`PgSqlRunner`], which runs a guarded query as the second
 //! layer of defence.
+//!
+//! The only way in is [`SqlRunner::run`], which takes
+//! [`GuardedSql`]: text the guard has not accepted cannot reach the
+//! database through this crate's public API.
+//!
+//! # Testing the second layer on its own
+//! To show that the runner's own protections hold even for statements the
+//! guard refuses, this crate's integration tests need to run raw SQL. The
+//! method that does, `PgSqlRunner::run_unguarded`, exists only with the
+//! feature `unguarded-sql-for-tests`, which nothing enables except this
+//! crate's dev-dependency on itself (`attendance-pg/Cargo.toml`), so it is
+//! compiled into this crate's own test builds and never into a dependent's.
+//! Do not enable that feature anywhere else.
 
 use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use attendance_core::ask::{Catalog, ColumnDoc, QueryError, QueryRows, RelationDoc, SqlRunner};
+use attendance_core::ask::{
+    Catalog, ColumnDoc, QueryContext, QueryError, QueryRows, RelationDoc, SqlRunner,
+};
 use attendance_core::guard::GuardedSql;
-use chrono_tz::Tz;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -164,13 +178,16 @@ pub fn catalog() -> Catalog {
 /// timeout, a row cap, `search_path = attendance` and, when configured, a
 /// role that may only read the Q&A views. Each of these stops a write on
 /// its own, whatever the guard let through.
+///
+/// The timezone a query runs in is not configured here: it comes with each
+/// query ([`QueryContext::timezone`]), from the service that wrote the
+/// prompt, so `current_date` is the prompt's "today".
 #[derive(Clone)]
 pub struct PgSqlRunner {
     pool: PgPool,
     statement_timeout: Duration,
     row_cap: usize,
     role: Option<String>,
-    timezone: Tz,
 }
 
 impl fmt::Debug for PgSqlRunner {
@@ -179,20 +196,18 @@ impl fmt::Debug for PgSqlRunner {
             .field("statement_timeout", &self.statement_timeout)
             .field("row_cap", &self.row_cap)
             .field("role", &self.role)
-            .field("timezone", &self.timezone)
             .finish_non_exhaustive()
     }
 }
 
 impl PgSqlRunner {
-    /// A runner over `pool`: 2 s timeout, 200 rows, no role, UTC.
+    /// A runner over `pool`: 2 s timeout, 200 rows, no role.
     pub fn new(pool: PgPool) -> Self {
         Self {
             pool,
             statement_timeout: Duration::from_secs(2),
             row_cap: 200,
             role: None,
-            timezone: Tz::UTC,
         }
     }
 
@@ -228,16 +243,22 @@ impl PgSqlRunner {
         Ok(self)
     }
 
-    /// The timezone `current_date` and `now()` are read in; it should be
-    /// the one the prompt states (`AskConfig::timezone`). Default: UTC.
-    pub fn with_timezone(mut self, timezone: Tz) -> Self {
-        self.timezone = timezone;
-        self
+    /// Runs `sql` with the guard bypassed, under every other protection of
+    /// this runner, so tests can show those protections hold on their own.
+    /// Test-only: see the [module docs](self) for how it is kept out of
+    /// reach.
+    #[cfg(feature = "unguarded-sql-for-tests")]
+    pub async fn run_unguarded(
+        &self,
+        sql: &str,
+        context: &QueryContext,
+    ) -> Result<QueryRows, QueryError> {
+        self.execute(sql, context).await
     }
 
-    /// Runs `sql` under every protection of this runner. Public so the
-    /// protections can be exercised on statements the guard would refuse.
-    pub async fn run_sql(&self, sql: &str) -> Result<QueryRows, QueryError> {
+    /// Runs `sql` under every protection of this runner. `sql` is guarded,
+    /// or a test's own through [`run_unguarded`](Self::run_unguarded).
+    async fn execute(&self, sql: &str, context: &QueryContext) -> Result<QueryRows, QueryError> {
         let mut tx = self
             .pool
             .begin_with("BEGIN READ ONLY")
@@ -249,7 +270,7 @@ impl PgSqlRunner {
                     set_config('timezone', $2, true)",
         )
         .bind(format!("{}ms", self.statement_timeout.as_millis()))
-        .bind(self.timezone.name())
+        .bind(context.timezone.name())
         .execute(&mut *tx)
         .await
         .map_err(classify)?;
@@ -261,7 +282,7 @@ impl PgSqlRunner {
                 .map_err(classify)?;
         }
         // The newline keeps a trailing `--` comment from swallowing the
-        // closing parenthesis. `sql` is either guarded or a test's own.
+        // closing parenthesis.
         let wrapped = format!(
             "SELECT row_to_json(q)::text FROM ({sql}\n) AS q LIMIT {}",
             self.row_cap + 1
@@ -306,8 +327,8 @@ impl PgSqlRunner {
 
 #[async_trait]
 impl SqlRunner for PgSqlRunner {
-    async fn run(&self, sql: &GuardedSql) -> Result<QueryRows, QueryError> {
-        self.run_sql(sql.as_str()).await
+    async fn run(&self, sql: &GuardedSql, context: &QueryContext) -> Result<QueryRows, QueryError> {
+        self.execute(sql.as_str(), context).await
     }
 }
 

@@ -1,6 +1,8 @@
-//! Question answering on real PostgreSQL: the catalog matches the views, and
-//! the runner's own protections (read-only transaction, timeout, row cap,
-//! role) hold even for statements the guard would refuse.
+//! Question answering on real PostgreSQL: the catalog matches the views, the
+//! guard's benign corpus runs on them, and the runner's own protections
+//! (read-only transaction, timeout, row cap, role) hold even for statements
+//! the guard would refuse. Those go through `run_unguarded`, which exists
+//! only in this crate's test builds (feature `unguarded-sql-for-tests`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -8,8 +10,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use attendance_core::ask::QueryError;
-use attendance_core::guard::SqlGuard;
+use attendance_core::ask::{QueryContext, QueryError, QueryRows, SqlRunner};
+use attendance_core::guard::{SqlGuard, corpus};
 use attendance_core::service::{AttendanceService, ManualClock};
 use attendance_core::{NewEmployee, NewTeam, WorkMode};
 use attendance_pg::{PgSqlRunner, PgStore, qa};
@@ -18,6 +20,17 @@ use serde_json::Value;
 
 fn guard() -> SqlGuard {
     SqlGuard::for_catalog(&qa::catalog())
+}
+
+/// Checks `sql` with the guard and runs it, in UTC.
+async fn run_guarded(runner: &PgSqlRunner, sql: &str) -> Result<QueryRows, QueryError> {
+    let guarded = guard().check(sql).unwrap_or_else(|r| panic!("{sql}: {r}"));
+    runner.run(&guarded, &QueryContext::default()).await
+}
+
+/// Runs `sql` with the guard bypassed, in UTC.
+async fn run_unguarded(runner: &PgSqlRunner, sql: &str) -> Result<QueryRows, QueryError> {
+    runner.run_unguarded(sql, &QueryContext::default()).await
 }
 
 /// Two teams, three employees, `days` days of sessions each.
@@ -104,16 +117,15 @@ async fn every_worked_example_passes_the_guard_and_runs() {
         seed(&store, 20).await;
         let runner = PgSqlRunner::new(store.pool().clone());
         for (question, sql) in qa::catalog().examples {
-            let guarded = guard()
-                .check(sql)
-                .unwrap_or_else(|r| panic!("{question}: {r}"));
-            let rows = runner.run_sql(guarded.as_str()).await.unwrap();
+            let rows = run_guarded(&runner, sql).await.unwrap();
             assert!(!rows.columns.is_empty(), "{question}");
         }
-        let rows = runner
-            .run_sql("SELECT team_name, headcount, late_after FROM qa_teams ORDER BY team_id")
-            .await
-            .unwrap();
+        let rows = run_guarded(
+            &runner,
+            "SELECT team_name, headcount, late_after FROM qa_teams ORDER BY team_id",
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.columns, vec!["team_name", "headcount", "late_after"]);
         assert_eq!(
             rows.rows,
@@ -122,10 +134,12 @@ async fn every_worked_example_passes_the_guard_and_runs() {
                 vec![Value::from("Dev"), Value::from(1), Value::from("09:30:00")],
             ]
         );
-        let empty = runner
-            .run_sql("SELECT employee_name, role FROM qa_employees WHERE false")
-            .await
-            .unwrap();
+        let empty = run_guarded(
+            &runner,
+            "SELECT employee_name, role FROM qa_employees WHERE false",
+        )
+        .await
+        .unwrap();
         assert_eq!(empty.columns, vec!["employee_name", "role"]);
         assert!(empty.rows.is_empty() && !empty.truncated);
     })
@@ -161,7 +175,7 @@ async fn a_write_that_passes_the_parser_still_fails_read_only() {
             "SELECT nextval('attendance.teams_id_seq')",
             "SELECT * FROM qa_teams FOR UPDATE",
         ] {
-            match runner.run_sql(sql).await {
+            match run_unguarded(&runner, sql).await {
                 Err(QueryError::Rejected { message }) => {
                     assert!(message.contains("read-only"), "{sql}: {message}")
                 }
@@ -180,27 +194,30 @@ async fn slow_queries_hit_the_timeout_and_big_ones_the_row_cap() {
         let runner = PgSqlRunner::new(store.pool().clone())
             .with_statement_timeout(Duration::from_millis(300))
             .with_row_cap(200);
-        let err = runner.run_sql("SELECT pg_sleep(5)").await.unwrap_err();
+        let err = run_unguarded(&runner, "SELECT pg_sleep(5)")
+            .await
+            .unwrap_err();
         assert!(matches!(err, QueryError::Timeout), "{err:?}");
         // A cartesian product the guard lets through (300⁴ rows to count)
         // is cancelled by the timeout…
-        let cartesian = guard()
-            .check(
-                "SELECT count(*) FROM qa_sessions a, qa_sessions b, qa_sessions c, qa_sessions d",
-            )
-            .unwrap();
-        let err = runner.run_sql(cartesian.as_str()).await.unwrap_err();
+        let err = run_guarded(
+            &runner,
+            "SELECT count(*) FROM qa_sessions a, qa_sessions b, qa_sessions c, qa_sessions d",
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(err, QueryError::Timeout), "{err:?}");
         // …and one that returns rows is cut at the cap.
-        let pairs = guard()
-            .check("SELECT a.session_id, b.session_id FROM qa_sessions a CROSS JOIN qa_sessions b")
-            .unwrap();
-        let rows = runner.run_sql(pairs.as_str()).await.unwrap();
+        let rows = run_guarded(
+            &runner,
+            "SELECT a.session_id, b.session_id FROM qa_sessions a CROSS JOIN qa_sessions b",
+        )
+        .await
+        .unwrap();
         assert_eq!(rows.rows.len(), 200);
         assert!(rows.truncated);
         // The connection is fine afterwards.
-        let ok = runner
-            .run_sql("SELECT count(*) AS n FROM qa_sessions")
+        let ok = run_guarded(&runner, "SELECT count(*) AS n FROM qa_sessions")
             .await
             .unwrap();
         assert_eq!(ok.rows, vec![vec![Value::from(300)]]);
@@ -231,12 +248,9 @@ async fn a_configured_role_reads_the_views_and_nothing_else() {
         .with_role(&role)
         .unwrap();
     let outcome = async {
-        let ok = runner
-            .run_sql("SELECT count(*) AS n FROM qa_sessions")
-            .await;
-        let denied = runner
-            .run_sql("SELECT count(*) FROM attendance.sessions")
-            .await;
+        let ok = run_guarded(&runner, "SELECT count(*) AS n FROM qa_sessions").await;
+        // The guard refuses this relation; the role must refuse it too.
+        let denied = run_unguarded(&runner, "SELECT count(*) FROM attendance.sessions").await;
         (ok, denied)
     }
     .await;
@@ -255,4 +269,41 @@ async fn a_configured_role_reads_the_views_and_nothing_else() {
         }
         other => panic!("expected permission denied, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn every_benign_corpus_statement_passes_the_guard_and_runs() {
+    common::with_store(|store| async move {
+        seed(&store, 3).await;
+        let runner = PgSqlRunner::new(store.pool().clone());
+        let mut failed = Vec::new();
+        for sql in corpus::BENIGN {
+            if let Err(e) = run_guarded(&runner, sql).await {
+                failed.push(format!("{sql}\n  {e}"));
+            }
+        }
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn queries_run_in_the_timezone_of_their_context() {
+    common::with_store(|store| async move {
+        let runner = PgSqlRunner::new(store.pool().clone());
+        let guarded = guard()
+            .check("SELECT now() AT TIME ZONE 'UTC' - now()::timestamp AS behind")
+            .unwrap();
+        for (zone, offset) in [
+            (chrono_tz::UTC, "00:00:00"),
+            (chrono_tz::Asia::Kolkata, "-05:30:00"),
+        ] {
+            let rows = runner
+                .run(&guarded, &QueryContext::new(zone))
+                .await
+                .unwrap();
+            assert_eq!(rows.rows, vec![vec![Value::from(offset)]], "{zone}");
+        }
+    })
+    .await;
 }
