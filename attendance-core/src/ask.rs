@@ -23,7 +23,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::BoxError;
+use crate::domain::validate_text;
+use crate::error::{BoxError, Error};
 use crate::guard::{GuardedSql, SqlGuard};
 use crate::llm::{ChatMessage, ChatModel, ChatRequest, LlmError, TokenUsage, extract_json_object};
 use crate::service::{Clock, SystemClock};
@@ -201,13 +202,17 @@ pub enum AskError {
     },
 }
 
+/// Default of [`AskConfig::max_question_chars`].
+pub const DEFAULT_MAX_QUESTION_CHARS: usize = 500;
+
 /// Tunables of [`AskService`], with their defaults.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AskConfig {
     /// Repair turns after the first query. Default: 2.
     pub max_repairs: u32,
-    /// Longest question, in characters. Default: 500.
+    /// Longest question, in characters. Default:
+    /// [`DEFAULT_MAX_QUESTION_CHARS`].
     pub max_question_chars: usize,
     /// Rows shown to the model when it phrases the answer. Default: 50.
     pub rows_for_answer: usize,
@@ -220,7 +225,7 @@ impl Default for AskConfig {
     fn default() -> Self {
         Self {
             max_repairs: 2,
-            max_question_chars: 500,
+            max_question_chars: DEFAULT_MAX_QUESTION_CHARS,
             rows_for_answer: 50,
             timezone: Tz::UTC,
         }
@@ -385,23 +390,17 @@ impl AskService {
         })
     }
 
+    /// The domain's text rule, except that a question may span lines: line
+    /// breaks are checked as spaces (same length, same trimming) and kept.
     fn validate(&self, question: &str) -> Result<String, AskError> {
-        let question = question.trim();
-        let invalid = |reason: String| Err(AskError::InvalidQuestion { reason });
-        if question.is_empty() {
-            return invalid("the question is empty".into());
+        let one_line = question.replace('\n', " ");
+        match validate_text("question", &one_line, self.config.max_question_chars) {
+            Ok(_) => Ok(question.trim().to_owned()),
+            Err(Error::Validation { reason, .. }) => Err(AskError::InvalidQuestion { reason }),
+            Err(other) => Err(AskError::InvalidQuestion {
+                reason: other.to_string(),
+            }),
         }
-        let chars = question.chars().count();
-        if chars > self.config.max_question_chars {
-            return invalid(format!(
-                "the question has {chars} characters; at most {} are accepted",
-                self.config.max_question_chars
-            ));
-        }
-        if question.chars().any(|c| c.is_control() && c != '\n') {
-            return invalid("the question contains control characters".into());
-        }
-        Ok(question.to_owned())
     }
 
     /// Has the model phrase the rows; if it fails, a plain sentence does.
