@@ -45,7 +45,8 @@
 //!
 //! # What every route does
 //! - Reads and echoes `x-request-id` (a UUID is generated when the client
-//!   sends none) and runs in a `tracing` span named `request` carrying it.
+//!   sends none, or one that [`is_safe_request_id`] refuses: too long, or
+//!   not letters, digits and `-_.:`) and runs in a `tracing` span named `request` carrying it.
 //!   This, and turning panics into 500 problems, is [`EnvelopeLayer`]'s
 //!   work, which [`router`] and [`router_with`] add (see "Your own
 //!   middleware" below).
@@ -69,7 +70,8 @@
 //! the same routes, fallbacks, body limit and per-route time budgets, every
 //! error of its own already a [`Problem`]. The host then supplies what the
 //! envelope did; [`panic_response`] and [`ensure_problem`] keep panics and
-//! its own layers' bare errors problem+json:
+//! its own layers' bare errors problem+json, and [`drop_unsafe_request_id`]
+//! keeps a client's oversized or unsafe request id out of its logs:
 //!
 //! ```
 //! use attendance_http::{HttpConfig, Services};
@@ -86,6 +88,7 @@
 //!         // tower_http::trace::TraceLayer here for spans and logs
 //!         .layer(PropagateRequestIdLayer::x_request_id())
 //!         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+//!         .layer(axum::middleware::map_request(attendance_http::drop_unsafe_request_id))
 //! }
 //! ```
 //!
@@ -130,7 +133,8 @@ mod routes;
 
 pub use api::openapi;
 pub use middleware::{
-    Envelope, EnvelopeFuture, EnvelopeLayer, REQUEST_ID, ensure_problem, panic_response,
+    Envelope, EnvelopeFuture, EnvelopeLayer, MAX_REQUEST_ID_LEN, REQUEST_ID,
+    drop_unsafe_request_id, ensure_problem, is_safe_request_id, panic_response,
 };
 pub use problem::{Extensions, FieldError, Problem};
 

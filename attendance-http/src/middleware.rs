@@ -38,8 +38,9 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The layer [`crate::router_with`] puts around every route and fallback.
 ///
-/// For each request it takes the client's `x-request-id` (or makes a UUID
-/// and puts it on the request), opens a `tracing` span named `request`
+/// For each request it takes the client's `x-request-id` when
+/// [`is_safe_request_id`] accepts it (otherwise, or when there is none, it
+/// makes a UUID and puts it on the request), opens a `tracing` span named `request`
 /// (method, path, matched route, request id), answers a panic with a 500
 /// [`Problem`] (the message is logged), gives any error response without a
 /// problem body one ([`ensure_problem`]), echoes the request id and logs
@@ -89,8 +90,10 @@ where
     fn call(&mut self, mut request: Request) -> Self::Future {
         let started = Instant::now();
         let request_id = match request.headers().get(REQUEST_ID) {
-            Some(id) => id.clone(),
-            None => {
+            Some(id) if is_safe_request_id(id) => id.clone(),
+            _ => {
+                // Replaced, not only for the echo: the routes, the host's
+                // layers and the logs all see the id we vouch for.
                 let id = new_request_id();
                 request.headers_mut().insert(REQUEST_ID, id.clone());
                 id
@@ -111,6 +114,36 @@ where
             started,
         }
     }
+}
+
+/// Longest client-chosen request id that is kept (a UUID is 36).
+pub const MAX_REQUEST_ID_LEN: usize = 64;
+
+/// Whether a client's `x-request-id` may be echoed and logged as sent: 1 to
+/// [`MAX_REQUEST_ID_LEN`] bytes of ASCII letters, digits and `-_.:`, so it
+/// can neither flood a log line nor carry quotes, separators or escapes
+/// into one. Anything else is replaced by a generated id.
+pub fn is_safe_request_id(id: &HeaderValue) -> bool {
+    let bytes = id.as_bytes();
+    (1..=MAX_REQUEST_ID_LEN).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+/// Removes an `x-request-id` that [`is_safe_request_id`] refuses, so that
+/// a host's own request-id layer (tower-http's `SetRequestIdLayer`, which
+/// keeps any id it finds) generates one instead. Use it as an
+/// `axum::middleware::map_request` outside that layer.
+pub async fn drop_unsafe_request_id(mut request: Request) -> Request {
+    if request
+        .headers()
+        .get(REQUEST_ID)
+        .is_some_and(|id| !is_safe_request_id(id))
+    {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
 }
 
 /// A fresh request id: a random (version 4) UUID.

@@ -81,7 +81,10 @@ async fn a_host_can_replace_the_envelope_with_tower_http() {
         }))
         .layer(CatchPanicLayer::custom(attendance_http::panic_response))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::map_request(
+            attendance_http::drop_unsafe_request_id,
+        ));
 
     let mut request = get("/health");
     request
@@ -92,6 +95,16 @@ async fn a_host_can_replace_the_envelope_with_tower_http() {
     assert_eq!(reply.headers["x-request-id"], "client-7");
     let reply = send(&app, get("/health")).await;
     assert!(uuid_like(reply.headers["x-request-id"].to_str().unwrap()));
+    // Issue 11, item 10: an id that is too long or not of a safe alphabet
+    // is replaced in this stack too.
+    for unsafe_id in ["x".repeat(200), String::from("a b\"c")] {
+        let mut request = get("/health");
+        request
+            .headers_mut()
+            .insert("x-request-id", HeaderValue::from_str(&unsafe_id).unwrap());
+        let reply = send(&app, request).await;
+        assert!(uuid_like(reply.headers["x-request-id"].to_str().unwrap()));
+    }
 
     let reply = send(&app, get("/teapot")).await;
     assert_eq!(reply.status, StatusCode::IM_A_TEAPOT);

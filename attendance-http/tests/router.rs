@@ -824,6 +824,54 @@ async fn request_ids_are_echoed_or_generated() {
     assert_ne!(one, two);
 }
 
+/// Issue 11, item 10: a client-chosen request id is echoed and logged only
+/// when it is short and of a safe alphabet; anything else is replaced by a
+/// generated one, which the inner routes see too.
+#[tokio::test]
+async fn unsafe_or_long_request_ids_are_replaced_by_generated_ones() {
+    let h = Harness::new();
+    let long = "a".repeat(65);
+    let within = "b".repeat(64);
+    for (sent, kept) in [
+        ("abc-123", true),
+        ("0f9a_B.7:z", true),
+        (within.as_str(), true),
+        (long.as_str(), false),
+        ("", false),
+        ("has space", false),
+        ("quote\"d", false),
+        ("semi;colon", false),
+        ("tab\there", false),
+        ("<script>", false),
+        ("%0d%0aSet-Cookie", false),
+    ] {
+        let mut request = get("/health");
+        request
+            .headers_mut()
+            .insert("x-request-id", HeaderValue::from_str(sent).unwrap());
+        let reply = h.send(request).await;
+        let echoed = reply.headers["x-request-id"].to_str().unwrap();
+        if kept {
+            assert_eq!(echoed, sent);
+        } else {
+            assert_ne!(echoed, sent);
+            assert!(uuid_like(echoed), "{sent:?} became {echoed:?}");
+        }
+    }
+    // Bytes that are not text are no id either.
+    let mut request = get("/health");
+    request.headers_mut().insert(
+        "x-request-id",
+        HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+    );
+    let reply = h.send(request).await;
+    assert!(uuid_like(reply.headers["x-request-id"].to_str().unwrap()));
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
 #[tokio::test]
 async fn a_host_can_nest_the_router_and_add_its_own_layers() {
     let h = Harness::new();
