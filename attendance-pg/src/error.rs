@@ -23,7 +23,6 @@ pub(crate) mod sqlstate {
     pub(crate) const UNIQUE_VIOLATION: &str = "23505";
     pub(crate) const FOREIGN_KEY_VIOLATION: &str = "23503";
     pub(crate) const CHECK_VIOLATION: &str = "23514";
-    pub(crate) const NOT_NULL_VIOLATION: &str = "23502";
     pub(crate) const EXCLUSION_VIOLATION: &str = "23P01";
     pub(crate) const SERIALIZATION_FAILURE: &str = "40001";
     pub(crate) const DEADLOCK_DETECTED: &str = "40P01";
@@ -74,7 +73,9 @@ pub(crate) fn is_retryable_read(err: &sqlx::Error) -> bool {
     is_retryable_write(err) || is_connection_error(err)
 }
 
-fn is_connection_error(err: &sqlx::Error) -> bool {
+/// Errors after which the connection is gone: I/O, TLS, a closed pool, or the
+/// server's own notice that it is closing the session (class 08, shutdown).
+pub(crate) fn is_connection_error(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
@@ -90,31 +91,54 @@ fn is_connection_error(err: &sqlx::Error) -> bool {
     }
 }
 
+/// The CHECK constraints of `migrations/*.sql`, each with the input field
+/// whose value it guards, by exact name. The test
+/// `every_check_constraint_names_a_field` reads the constraints from the
+/// migrated schema, so one added without an entry here fails it.
+///
+/// Unique, exclusion and foreign-key violations are not here: they mean a
+/// conflict or a missing row rather than a bad value, and the store matches
+/// them by name where they can occur (see [`violates`]). Nor are NOT NULL
+/// violations: before PostgreSQL 18 they name no constraint, and the store
+/// binds no null where the schema refuses one.
+const CHECK_FIELDS: &[(&str, &str)] = &[
+    ("teams_name_valid", "name"),
+    ("teams_timezone_valid", "timezone"),
+    ("employees_name_valid", "name"),
+    ("employees_role_valid", "role"),
+    ("sessions_work_mode_valid", "work_mode"),
+    ("sessions_clock_out_after_clock_in", "at"),
+    ("sessions_work_date_near_clock_in", "at"),
+];
+
+/// The input field guarded by the CHECK constraint `constraint`.
+fn check_field(constraint: &str) -> Option<&'static str> {
+    CHECK_FIELDS
+        .iter()
+        .find(|(name, _)| *name == constraint)
+        .map(|(_, field)| *field)
+}
+
 /// Maps a database error that the caller did not handle specifically.
 ///
-/// Integrity violations that reach this point mean the library let invalid
-/// data through its own validation, so they map to a validation error naming
-/// the constraint's column where one is known, and otherwise to a backend
-/// failure. Transient failures map to [`CoreError::Unavailable`].
+/// A CHECK violation that reaches this point means the library let invalid
+/// data through its own validation, so it maps to a validation error naming
+/// the constraint's field (see [`CHECK_FIELDS`]); any other database error
+/// is a backend failure. Transient failures map to
+/// [`CoreError::Unavailable`].
 pub(crate) fn map(err: sqlx::Error) -> CoreError {
     if is_retryable_read(&err) {
         return CoreError::unavailable(err);
     }
-    match db_code(&err) {
-        Some((code, constraint))
-            if code == sqlstate::CHECK_VIOLATION || code == sqlstate::NOT_NULL_VIOLATION =>
-        {
-            let field = match constraint.as_deref() {
-                Some(c) if c.contains("name") => "name",
-                Some(c) if c.contains("role") => "role",
-                Some(c) if c.contains("timezone") => "timezone",
-                Some(c) if c.contains("work_mode") => "work_mode",
-                Some(c) if c.contains("clock") || c.contains("work_date") => "at",
-                _ => return CoreError::backend(err),
-            };
-            CoreError::validation(field, "was rejected by the database")
+    let field = match db_code(&err) {
+        Some((code, Some(constraint))) if code == sqlstate::CHECK_VIOLATION => {
+            check_field(&constraint)
         }
-        _ => CoreError::backend(err),
+        _ => None,
+    };
+    match field {
+        Some(field) => CoreError::validation(field, "was rejected by the database"),
+        None => CoreError::backend(err),
     }
 }
 
@@ -134,6 +158,55 @@ mod tests {
         assert!(is_retryable_read(&io()));
         assert!(!is_retryable_write(&io()));
         assert!(map(io()).is_retryable());
+    }
+
+    /// Every CHECK constraint of the migrated schema has a field, and every
+    /// entry of the table names a constraint that exists.
+    #[tokio::test]
+    async fn every_check_constraint_names_a_field() {
+        crate::test_db::with_store(|store| async move {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT c.conname::text FROM pg_constraint c \
+                 JOIN pg_namespace n ON n.oid = c.connamespace \
+                 WHERE n.nspname = $1 AND c.contype = 'c' ORDER BY 1",
+            )
+            .bind(crate::SCHEMA)
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+            assert!(!names.is_empty(), "the migrations define CHECK constraints");
+            let unmapped: Vec<&String> =
+                names.iter().filter(|n| check_field(n).is_none()).collect();
+            assert!(
+                unmapped.is_empty(),
+                "CHECK constraints without an entry in CHECK_FIELDS: {unmapped:?}"
+            );
+            let stale: Vec<&str> = CHECK_FIELDS
+                .iter()
+                .map(|(name, _)| *name)
+                .filter(|name| !names.iter().any(|n| n == name))
+                .collect();
+            assert!(
+                stale.is_empty(),
+                "CHECK_FIELDS names no such constraint: {stale:?}"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_check_violation_names_its_field() {
+        crate::test_db::with_store(|store| async move {
+            let err = sqlx::query("INSERT INTO attendance.teams (name) VALUES (' padded ')")
+                .execute(store.pool())
+                .await
+                .unwrap_err();
+            match map(err) {
+                CoreError::Validation { field, .. } => assert_eq!(field, "name"),
+                other => panic!("expected a validation error, got {other:?}"),
+            }
+        })
+        .await;
     }
 
     #[test]
