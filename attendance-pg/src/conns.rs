@@ -13,9 +13,10 @@
 //!
 //! What the pings protected against is handled here instead:
 //! - a connection whose operation did not finish (an I/O error, a future
-//!   dropped mid-statement) is closed, never reused; after a database error
-//!   (a constraint violation, say) the server has answered in full, so the
-//!   connection goes back on the stack;
+//!   dropped mid-statement, the server closing the session) is closed, never
+//!   reused; after any other database error (a constraint violation, say)
+//!   the server has answered in full, so the connection goes back on the
+//!   stack;
 //! - a connection that died while idle fails its ping and is replaced;
 //! - connections are retired after [`MAX_LIFETIME`].
 //!
@@ -29,6 +30,8 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::error::is_connection_error;
 
 /// Connections older than this are closed when handed back (as sqlx's pool
 /// does by default), so the server can free what a session accumulates.
@@ -162,9 +165,184 @@ impl Connections {
     ) -> Result<T, sqlx::Error> {
         let mut lease = self.acquire().await?;
         let result = op(&mut lease.conn).await;
-        if matches!(result, Ok(_) | Err(sqlx::Error::Database(_))) {
+        if answered_in_full(&result) {
             lease.release();
         }
         result
+    }
+}
+
+/// Whether the server answered in full, leaving the connection ready for the
+/// next statement: a success, or a database error other than the server's
+/// notice that it is closing the session (`pg_terminate_backend`, a
+/// shutdown), which arrives as a database error too.
+fn answered_in_full<T>(result: &Result<T, sqlx::Error>) -> bool {
+    match result {
+        Ok(_) => true,
+        Err(e @ sqlx::Error::Database(_)) => !is_connection_error(e),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_db::TestDb;
+
+    async fn backend_pid(conns: &Connections) -> Result<i32, sqlx::Error> {
+        conns
+            .run(async |c| {
+                sqlx::query_scalar("SELECT pg_backend_pid()")
+                    .fetch_one(c)
+                    .await
+            })
+            .await
+    }
+
+    async fn terminate(db: &TestDb, pid: i32) {
+        let mut admin = PgConnection::connect(&db.url).await.unwrap();
+        let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1, 5000)")
+            .bind(pid)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+        assert!(killed);
+        admin.close().await.ok();
+    }
+
+    fn connections(db: &TestDb, max: u32, ping_after_idle: Duration) -> Connections {
+        Connections::new(
+            db.url.parse().unwrap(),
+            max,
+            Duration::from_millis(500),
+            ping_after_idle,
+        )
+    }
+
+    /// Runs `test` on a fresh database, dropped afterwards even if it panics.
+    async fn with_db<F>(test: impl FnOnce(std::sync::Arc<TestDb>) -> F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let db = std::sync::Arc::new(TestDb::create().await);
+        let outcome = tokio::spawn(test(db.clone())).await;
+        if let Ok(db) = std::sync::Arc::try_unwrap(db) {
+            db.drop_db().await;
+        }
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_connection_in_steady_use_is_reused_without_a_new_one() {
+        with_db(async |db| {
+            let conns = connections(&db, 4, Duration::from_secs(60));
+            let first = backend_pid(&conns).await.unwrap();
+            for _ in 0..3 {
+                assert_eq!(backend_pid(&conns).await.unwrap(), first);
+            }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_database_error_hands_the_connection_back() {
+        with_db(async |db| {
+            let conns = connections(&db, 1, Duration::from_secs(60));
+            let first = backend_pid(&conns).await.unwrap();
+            let err = conns
+                .run(async |c| sqlx::query("SELECT 1 / 0").execute(c).await)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, sqlx::Error::Database(_)), "{err}");
+            assert_eq!(backend_pid(&conns).await.unwrap(), first);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_died_while_idle_is_replaced_after_a_ping() {
+        with_db(async |db| {
+            let conns = connections(&db, 1, Duration::ZERO);
+            let first = backend_pid(&conns).await.unwrap();
+            terminate(&db, first).await;
+            let second = backend_pid(&conns).await.unwrap();
+            assert_ne!(second, first);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_recently_used_connection_is_not_pinged_and_a_failed_one_is_closed() {
+        with_db(async |db| {
+            let conns = connections(&db, 1, Duration::from_secs(60));
+            let first = backend_pid(&conns).await.unwrap();
+            terminate(&db, first).await;
+            // Not pinged: the statement meets the dead connection...
+            let err = backend_pid(&conns).await.unwrap_err();
+            assert!(is_connection_error(&err), "{err}");
+            // ...which is closed rather than handed back.
+            assert_ne!(backend_pid(&conns).await.unwrap(), first);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_statement_closes_its_connection() {
+        with_db(async |db| {
+            let conns = connections(&db, 1, Duration::from_secs(60));
+            let first = backend_pid(&conns).await.unwrap();
+            let sleep = conns.run(async |c| sqlx::query("SELECT pg_sleep(10)").execute(c).await);
+            assert!(
+                tokio::time::timeout(Duration::from_millis(200), sleep)
+                    .await
+                    .is_err()
+            );
+            assert_ne!(backend_pid(&conns).await.unwrap(), first);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn waiting_for_a_busy_connection_times_out() {
+        with_db(async |db| {
+            let conns = connections(&db, 1, Duration::from_secs(60));
+            let (held, hold) = tokio::sync::oneshot::channel::<()>();
+            let (release, released) = tokio::sync::oneshot::channel::<()>();
+            let busy = conns.run(async |c| {
+                sqlx::query("SELECT 1").execute(&mut *c).await?;
+                held.send(()).ok();
+                released.await.ok();
+                Ok(())
+            });
+            let waiter = async {
+                hold.await.unwrap();
+                let err = backend_pid(&conns).await.unwrap_err();
+                release.send(()).ok();
+                err
+            };
+            let (done, err) = tokio::join!(busy, waiter);
+            done.unwrap();
+            assert!(matches!(err, sqlx::Error::PoolTimedOut), "{err}");
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn warm_up_opens_connections_up_to_the_maximum() {
+        with_db(async |db| {
+            let conns = connections(&db, 2, Duration::from_secs(60));
+            conns.warm_up(5).await.unwrap();
+            let open: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_one(&mut PgConnection::connect(&db.url).await.unwrap())
+            .await
+            .unwrap();
+            assert_eq!(open, 2);
+        })
+        .await;
     }
 }
