@@ -14,6 +14,7 @@ use tracing::Instrument;
 
 use crate::config::{AuthStyle, OpenAiConfig};
 use crate::error::ConfigError;
+use crate::redact::{Secrets, redact_reqwest, shown_url};
 use crate::wire::{self, Unusable, WireRequest};
 
 /// A [`ChatModel`] over any OpenAI-compatible Chat Completions endpoint.
@@ -29,17 +30,22 @@ struct Inner {
     config: OpenAiConfig,
     /// `{base_url}/chat/completions`.
     endpoint: Url,
-    /// The base URL without user info, for logs and [`ChatModel::describe`].
+    /// The base URL without user info or query, for logs and
+    /// [`ChatModel::describe`].
     shown_base_url: String,
     /// Prebuilt and marked sensitive, so reqwest never prints it.
     auth: Option<(HeaderName, HeaderValue)>,
+    /// Blanked out of whatever the server sends back.
+    secrets: Secrets,
     http: reqwest::Client,
     usage: UsageCounter,
 }
 
 impl OpenAiClient {
     /// Builds a client with its own HTTP client, which uses the configured
-    /// connect and request timeouts.
+    /// connect and request timeouts and follows no redirect: a redirect
+    /// would resend the key, and reqwest strips only `Authorization` when
+    /// the host changes, not Azure's `api-key` header.
     ///
     /// # Errors
     /// [`ConfigError::InvalidBaseUrl`], [`ConfigError::InvalidApiKey`], or
@@ -48,6 +54,7 @@ impl OpenAiClient {
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout())
             .timeout(config.request_timeout())
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("attendance-llm/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|source| ConfigError::HttpClient { source })?;
@@ -56,7 +63,11 @@ impl OpenAiClient {
 
     /// Builds a client over the caller's HTTP client (shared pool, proxies,
     /// custom TLS). The configured request timeout is still applied to each
-    /// request; the connect timeout is the caller client's.
+    /// request; the connect timeout and the redirect policy are the caller
+    /// client's. Give it `redirect::Policy::none()` unless the server is
+    /// trusted to redirect: a redirect resends the key (reqwest drops
+    /// `Authorization` on a change of host, but not [`AuthStyle::ApiKeyHeader`]'s
+    /// header).
     ///
     /// # Errors
     /// [`ConfigError::InvalidBaseUrl`] or [`ConfigError::InvalidApiKey`].
@@ -70,12 +81,14 @@ impl OpenAiClient {
             .api_key()
             .map(|key| auth_header(config.auth_style(), key.expose()))
             .transpose()?;
+        let secrets = Secrets::new(config.api_key().map(|key| key.expose()), config.base_url());
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 endpoint,
                 shown_base_url,
                 auth,
+                secrets,
                 http,
                 usage: UsageCounter::default(),
             }),
@@ -87,7 +100,8 @@ impl OpenAiClient {
         &self.inner.config
     }
 
-    /// The URL requests are sent to.
+    /// The URL requests are sent to, credentials included: print
+    /// [`describe`](ChatModel::describe) or the client's `Debug` instead.
     pub fn endpoint(&self) -> &Url {
         &self.inner.endpoint
     }
@@ -127,7 +141,7 @@ impl OpenAiClient {
         let response = request.send().await.map_err(Attempt::from_reqwest)?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let key = inner.config.api_key().map(|key| key.expose());
+        let secrets = &inner.secrets;
 
         if !status.is_success() {
             // The status decides; a body that cannot be read only costs the message.
@@ -142,7 +156,7 @@ impl OpenAiClient {
                 status,
                 retry_after,
                 code: wire::error_code(&body),
-                message: wire::error_message(&body, key),
+                message: wire::error_message(&body, secrets),
             });
         }
         let body = response.bytes().await.map_err(Attempt::from_reqwest)?;
@@ -153,7 +167,7 @@ impl OpenAiClient {
             bytes = body.len(),
             "chat response received"
         );
-        wire::parse_completion(&body, key).map_err(Attempt::Invalid)
+        wire::parse_completion(&body, secrets).map_err(Attempt::Invalid)
     }
 }
 
@@ -257,12 +271,8 @@ enum Attempt {
 
 impl Attempt {
     fn from_reqwest(err: reqwest::Error) -> Self {
-        // reqwest prints the URL; keep a password in it out of errors and logs.
-        let err = if err.url().is_some_and(|url| url.password().is_some()) {
-            err.without_url()
-        } else {
-            err
-        };
+        // reqwest prints the URL, whose user info or query may hold a key.
+        let err = redact_reqwest(err);
         if err.is_timeout() {
             Self::Timeout
         } else if err.is_builder() {
@@ -388,7 +398,8 @@ fn endpoint(base_url: &str) -> Result<Url, ConfigError> {
     };
     let mut url = Url::parse(base_url.trim()).map_err(|err| invalid(err.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(invalid(format!("unsupported scheme {:?}", url.scheme())));
+        // Not the scheme itself: in `user:password@host` it is the user.
+        return Err(invalid(String::from("the scheme must be http or https")));
     }
     url.set_fragment(None);
     url.path_segments_mut()
@@ -396,22 +407,6 @@ fn endpoint(base_url: &str) -> Result<Url, ConfigError> {
         .pop_if_empty()
         .extend(["chat", "completions"]);
     Ok(url)
-}
-
-/// A URL without user info, fit for logs; unparsable input is shown as is
-/// up to any `@`.
-fn shown_url(url: &str) -> String {
-    match Url::parse(url.trim()) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() || !parsed.username().is_empty() {
-                // Cannot fail for URLs that had user info to begin with.
-                let _ = parsed.set_password(None);
-                let _ = parsed.set_username("");
-            }
-            parsed.to_string().trim_end_matches('/').to_owned()
-        }
-        Err(_) => url.rsplit('@').next().unwrap_or_default().to_owned(),
-    }
 }
 
 fn auth_header(style: AuthStyle, key: &str) -> Result<(HeaderName, HeaderValue), ConfigError> {
@@ -484,18 +479,6 @@ mod tests {
         for bad in ["not a url", "ftp://host/v1", "mailto:a@b.c"] {
             assert!(endpoint(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn shown_url_drops_user_info() {
-        assert_eq!(
-            shown_url("https://user:pw@gateway.example/v1"),
-            "https://gateway.example/v1"
-        );
-        assert_eq!(
-            shown_url("https://api.openai.com/v1"),
-            "https://api.openai.com/v1"
-        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::error::ConfigError;
+use crate::redact::shown_url;
 
 /// OpenAI's public endpoint, the default base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -112,8 +113,11 @@ pub enum StructuredOutput {
 /// The temperature defaults to none because reasoning models reject any
 /// value; a request's own [`ChatRequest::temperature`] wins over this one.
 ///
+/// `Debug` shows the base URL without user info or query, and the key as
+/// `***`; [`base_url`](Self::base_url) returns it as given.
+///
 /// [`ChatRequest::temperature`]: attendance_core::llm::ChatRequest::temperature
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct OpenAiConfig {
     base_url: String,
     model: String,
@@ -127,6 +131,25 @@ pub struct OpenAiConfig {
     max_retry_after: Duration,
     temperature: Option<f32>,
     structured_output: StructuredOutput,
+}
+
+impl fmt::Debug for OpenAiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenAiConfig")
+            .field("base_url", &shown_url(&self.base_url))
+            .field("model", &self.model)
+            .field("api_key", &self.api_key)
+            .field("auth_style", &self.auth_style)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_retries", &self.max_retries)
+            .field("min_backoff", &self.min_backoff)
+            .field("max_backoff", &self.max_backoff)
+            .field("max_retry_after", &self.max_retry_after)
+            .field("temperature", &self.temperature)
+            .field("structured_output", &self.structured_output)
+            .finish()
+    }
 }
 
 impl Default for OpenAiConfig {
@@ -196,7 +219,7 @@ impl OpenAiConfig {
             None if config.needs_api_key() => {
                 return Err(ConfigError::MissingApiKey {
                     var: ENV_API_KEY,
-                    base_url: config.base_url,
+                    base_url: shown_url(&config.base_url),
                 });
             }
             None => {}
@@ -219,6 +242,9 @@ impl OpenAiConfig {
     /// `http://localhost:8000/v1` (vLLM). Requests go to
     /// `{base_url}/chat/completions`; a query string (Azure's `api-version`)
     /// is kept. Checked when the client is built.
+    ///
+    /// User info and the query are never printed (`Debug`, errors, logs):
+    /// both may hold credentials.
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
         self
@@ -307,7 +333,9 @@ impl OpenAiConfig {
         self
     }
 
-    /// The base URL.
+    /// The base URL as given, credentials included: print
+    /// [`OpenAiClient::describe`](crate::OpenAiClient) or this config's
+    /// `Debug` instead.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
@@ -424,5 +452,30 @@ mod tests {
         let printed = format!("{config:?} {config:#?}");
         assert!(!printed.contains("sk-env-secret"), "{printed}");
         assert!(printed.contains("***"), "{printed}");
+    }
+
+    #[test]
+    fn credentials_in_the_base_url_stay_out_of_debug_and_errors() {
+        let base_url = "https://someuser:hunter2pw@api.openai.com/v1?api-key=qsecret-123";
+        let secrets = ["someuser", "hunter2pw", "qsecret-123", "api-key="];
+        let config = OpenAiConfig::new().with_base_url(base_url);
+        let err = OpenAiConfig::from_lookup(lookup(&[(ENV_BASE_URL, base_url)])).unwrap_err();
+        let llm: attendance_core::llm::LlmError =
+            OpenAiConfig::from_lookup(lookup(&[(ENV_BASE_URL, base_url)]))
+                .unwrap_err()
+                .into();
+        let printed = [
+            format!("{config:?}"),
+            format!("{config:#?}"),
+            format!("{err} {err:?}"),
+            format!("{llm} {llm:?}"),
+        ];
+        for printed in printed {
+            for secret in secrets {
+                assert!(!printed.contains(secret), "{secret} in {printed}");
+            }
+            assert!(printed.contains("api.openai.com/v1"), "{printed}");
+        }
+        assert_eq!(config.base_url(), base_url);
     }
 }

@@ -57,12 +57,20 @@
 //!   failed call, an info event with the token counts per completed call.
 //!   The key is never logged, nor are prompts or answers; a failure's event
 //!   carries the server's error message, truncated.
+//! - Credentials never reach logs, `Debug` or error messages: wherever a URL
+//!   is printed (the config's and client's `Debug`, [`ConfigError`]s,
+//!   reqwest's errors, the span's `base_url`, `describe()`), its user info
+//!   and query are `***`; the key, and the user info and query values of
+//!   the base URL, are blanked out of whatever the server sends back. The
+//!   client built by [`OpenAiClient::new`] follows no redirect, which would
+//!   resend the key.
 //! - Structured output follows [`StructuredOutput`]; whatever the server
 //!   does with it, parse answers with [`extract_json_object`].
 
 mod client;
 mod config;
 mod error;
+mod redact;
 mod wire;
 
 pub use attendance_core::llm::extract_json_object;

@@ -4,6 +4,7 @@ use attendance_core::llm::{ChatMessage, ChatRequest, ChatResponse, TokenUsage};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{OpenAiConfig, StructuredOutput};
+use crate::redact::Secrets;
 
 /// Longest server message kept in an error, in characters.
 const MAX_MESSAGE_CHARS: usize = 300;
@@ -123,11 +124,11 @@ pub(crate) struct Unusable {
 }
 
 /// Parses a 2xx body into a response, or says why it is unusable.
-pub(crate) fn parse_completion(body: &[u8], key: Option<&str>) -> Result<ChatResponse, Unusable> {
+pub(crate) fn parse_completion(body: &[u8], secrets: &Secrets) -> Result<ChatResponse, Unusable> {
     let wire: WireResponse = serde_json::from_slice(body).map_err(|err| Unusable {
         reason: format!(
             "the body is not a chat completion ({err}): {:?}",
-            excerpt(&redact(&String::from_utf8_lossy(body), key), 120)
+            excerpt(&secrets.redact(&String::from_utf8_lossy(body)), 120)
         ),
         usage: TokenUsage::default(),
     })?;
@@ -138,7 +139,7 @@ pub(crate) fn parse_completion(body: &[u8], key: Option<&str>) -> Result<ChatRes
             .error
             .as_ref()
             .and_then(error_text)
-            .map(|message| format!(" (server error: {})", clean(&message, key)))
+            .map(|message| format!(" (server error: {})", clean(&message, secrets)))
             .unwrap_or_default();
         return Err(unusable(format!("the response has no choices{detail}")));
     };
@@ -153,7 +154,7 @@ pub(crate) fn parse_completion(body: &[u8], key: Option<&str>) -> Result<ChatRes
         }),
         (None, Some(refusal)) => Err(unusable(format!(
             "the model refused: {}",
-            clean(&refusal, key)
+            clean(&refusal, secrets)
         ))),
         (None, None) => Err(unusable(String::from(
             "the first choice's message has no content",
@@ -164,12 +165,12 @@ pub(crate) fn parse_completion(body: &[u8], key: Option<&str>) -> Result<ChatRes
 /// What a server said in an error body: OpenAI's `{"error":{"message"}}`, and
 /// the shapes local servers use (`{"error":"…"}`, `{"message"}`, `{"detail"}`),
 /// else the body itself; redacted and truncated.
-pub(crate) fn error_message(body: &[u8], key: Option<&str>) -> String {
+pub(crate) fn error_message(body: &[u8], secrets: &Secrets) -> String {
     let text = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|value| error_text(&value))
         .unwrap_or_else(|| String::from_utf8_lossy(body).trim().to_owned());
-    clean(&text, key)
+    clean(&text, secrets)
 }
 
 /// OpenAI's machine-readable error code (`"insufficient_quota"`…), if any.
@@ -189,16 +190,10 @@ fn error_text(value: &serde_json::Value) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn clean(text: &str, key: Option<&str>) -> String {
-    excerpt(&redact(text, key), MAX_MESSAGE_CHARS)
-}
-
-/// Servers echo keys back (OpenAI masks most of it, a proxy may not).
-fn redact(text: &str, key: Option<&str>) -> String {
-    match key {
-        Some(key) if !key.is_empty() => text.replace(key, "***"),
-        _ => text.to_owned(),
-    }
+/// Servers echo keys and URLs back (OpenAI masks most of a key, a proxy
+/// may not).
+fn clean(text: &str, secrets: &Secrets) -> String {
+    excerpt(&secrets.redact(text), MAX_MESSAGE_CHARS)
 }
 
 fn excerpt(text: &str, max: usize) -> String {
@@ -215,7 +210,7 @@ mod tests {
 
     #[test]
     fn error_shapes_of_several_servers() {
-        let key = Some("sk-secret");
+        let secrets = Secrets::new(Some("sk-secret"), "http://localhost/v1");
         let cases: [(&[u8], &str); 5] = [
             (
                 br#"{"error":{"message":"bad key sk-secret","type":"invalid_request_error"}}"#,
@@ -227,14 +222,14 @@ mod tests {
             (b"  upstream connect error  ", "upstream connect error"),
         ];
         for (body, expected) in cases {
-            assert_eq!(error_message(body, key), expected);
+            assert_eq!(error_message(body, &secrets), expected);
         }
     }
 
     #[test]
     fn long_messages_are_truncated() {
         let body = format!(r#"{{"error":{{"message":"{}"}}}}"#, "x".repeat(5000));
-        let message = error_message(body.as_bytes(), None);
+        let message = error_message(body.as_bytes(), &Secrets::default());
         assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
         assert!(message.ends_with('…'));
     }
@@ -242,7 +237,7 @@ mod tests {
     #[test]
     fn usage_total_is_derived_when_missing() {
         let body = br#"{"choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}}"#;
-        let response = parse_completion(body, None).unwrap();
+        let response = parse_completion(body, &Secrets::default()).unwrap();
         assert_eq!(response.usage.total_tokens, 7);
         assert_eq!(response.finish_reason, None);
     }
@@ -251,14 +246,14 @@ mod tests {
     fn refusal_and_missing_content_are_unusable() {
         let refusal = br#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#;
         assert!(
-            parse_completion(refusal, None)
+            parse_completion(refusal, &Secrets::default())
                 .unwrap_err()
                 .reason
                 .contains("refused")
         );
         let empty = br#"{"choices":[{"message":{"role":"assistant"}}]}"#;
         assert!(
-            parse_completion(empty, None)
+            parse_completion(empty, &Secrets::default())
                 .unwrap_err()
                 .reason
                 .contains("no content")

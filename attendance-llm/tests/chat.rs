@@ -2,64 +2,18 @@
 //!
 //! Run with `cargo test -p attendance-llm`.
 
+mod common;
+
 use std::time::Duration;
 
-use attendance_core::llm::{ChatMessage, ChatModel, ChatRequest, LlmError, TokenUsage};
+use attendance_core::llm::{ChatModel, LlmError, TokenUsage};
 use attendance_llm::{
     AuthStyle, OpenAiClient, OpenAiConfig, StructuredOutput, extract_json_object,
 };
+use common::{ENDPOINT, KEY, client, closed_port, completion, config, ok, question, received};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, header_exists, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-
-const KEY: &str = "sk-test-0123456789-secret";
-const ENDPOINT: &str = "/v1/chat/completions";
-
-/// A config for `server` with tiny backoff delays, so retries take milliseconds.
-fn config(server: &MockServer) -> OpenAiConfig {
-    OpenAiConfig::new()
-        .with_base_url(format!("{}/v1", server.uri()))
-        .with_model("test-model")
-        .with_api_key(KEY)
-        .with_min_backoff(Duration::from_millis(10))
-        .with_max_backoff(Duration::from_millis(40))
-        .with_request_timeout(Duration::from_secs(5))
-}
-
-// Helpers are not `#[test]` functions, which clippy.toml's test allowances cover.
-#[allow(clippy::unwrap_used)]
-fn client(config: OpenAiConfig) -> OpenAiClient {
-    OpenAiClient::new(config).unwrap()
-}
-
-fn completion(text: &str, prompt: u64, completion: u64) -> Value {
-    json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "model": "test-model",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": text},
-            "finish_reason": "stop"
-        }],
-        "usage": {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion
-        }
-    })
-}
-
-fn ok(text: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(completion(text, 10, 5))
-}
-
-fn question() -> ChatRequest {
-    ChatRequest::new(vec![
-        ChatMessage::system("You answer with SQL."),
-        ChatMessage::user("Who is in the office today?"),
-    ])
-}
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn sql_schema() -> Value {
     json!({
@@ -68,11 +22,6 @@ fn sql_schema() -> Value {
         "required": ["sql"],
         "additionalProperties": false
     })
-}
-
-#[allow(clippy::unwrap_used)]
-async fn received(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap()
 }
 
 #[tokio::test]
@@ -522,12 +471,7 @@ async fn usage_total_adds_up_over_two_calls() {
 
 #[tokio::test]
 async fn connection_refused_is_transport_after_retries() {
-    // Bind then drop a listener: nothing listens on that port afterwards.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = closed_port();
     let config = OpenAiConfig::new()
         .with_base_url(format!("http://127.0.0.1:{port}/v1"))
         .with_api_key(KEY)
