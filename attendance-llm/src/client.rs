@@ -17,6 +17,10 @@ use crate::error::ConfigError;
 use crate::redact::{Secrets, redact_reqwest, shown_url};
 use crate::wire::{self, Unusable, WireRequest};
 
+/// Most of an error body read for its message (which is cut to a few
+/// hundred characters anyway).
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+
 /// A [`ChatModel`] over any OpenAI-compatible Chat Completions endpoint.
 ///
 /// Cloning is cheap and clones share the HTTP connection pool and the
@@ -122,58 +126,19 @@ impl OpenAiClient {
             .with_jitter()
     }
 
-    /// One HTTP attempt.
-    async fn attempt(&self, body: &[u8], attempts: &AtomicU32) -> Result<ChatResponse, Attempt> {
-        let inner = &*self.inner;
-        let attempt = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-        let started = Instant::now();
-        tracing::debug!(attempt, "sending chat request");
-
-        let mut request = inner
-            .http
-            .post(inner.endpoint.clone())
-            .timeout(inner.config.request_timeout())
-            .header(CONTENT_TYPE, "application/json")
-            .body(body.to_vec());
-        if let Some((name, value)) = &inner.auth {
-            request = request.header(name.clone(), value.clone());
-        }
-        let response = request.send().await.map_err(Attempt::from_reqwest)?;
-        let status = response.status();
-        let retry_after = retry_after(response.headers());
-        let secrets = &inner.secrets;
-
-        if !status.is_success() {
-            // The status decides; a body that cannot be read only costs the message.
-            let body = response.bytes().await.unwrap_or_default();
-            tracing::debug!(
-                attempt,
-                status = status.as_u16(),
-                elapsed_ms = elapsed_ms(started),
-                "chat request failed"
-            );
-            return Err(Attempt::Status {
-                status,
-                retry_after,
-                code: wire::error_code(&body),
-                message: wire::error_message(&body, secrets),
-            });
-        }
-        let body = response.bytes().await.map_err(Attempt::from_reqwest)?;
-        tracing::debug!(
-            attempt,
-            status = status.as_u16(),
-            elapsed_ms = elapsed_ms(started),
-            bytes = body.len(),
-            "chat response received"
-        );
-        wire::parse_completion(&body, secrets).map_err(Attempt::Invalid)
-    }
-}
-
-#[async_trait]
-impl ChatModel for OpenAiClient {
-    async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, LlmError> {
+    /// [`ChatModel::chat`] within `budget` instead of the configured
+    /// [`call_budget`](OpenAiConfig::call_budget): no attempt runs past it,
+    /// and a failed one is retried only when the time left after the wait
+    /// is at least what the failed attempt took.
+    ///
+    /// # Errors
+    /// As [`ChatModel::chat`]; a budget that runs out mid-attempt is
+    /// [`LlmError::Timeout`].
+    pub async fn chat_within(
+        &self,
+        request: ChatRequest,
+        budget: Duration,
+    ) -> Result<ChatResponse, LlmError> {
         let inner = &*self.inner;
         let body =
             serde_json::to_vec(&WireRequest::new(&inner.config, &request)).map_err(|err| {
@@ -189,25 +154,35 @@ impl ChatModel for OpenAiClient {
             json_schema = request.json_schema.as_ref().map(|schema| schema.name.as_str()),
         );
         let cap = inner.config.max_retry_after();
-        let attempts = AtomicU32::new(0);
+        let call = Call::new(budget);
 
-        let result = (|| self.attempt(&body, &attempts))
+        let result = (|| self.attempt(&body, &call))
             .retry(self.backoff())
             .sleep(tokio::time::sleep)
             .when(Attempt::is_retryable)
-            .adjust(|err, delay| next_delay(delay, err.retry_after(), cap))
+            .adjust(|err, delay| {
+                let delay = next_delay(delay, err.retry_after(), cap)?;
+                let fits = call.fits_another(delay);
+                if !fits {
+                    tracing::debug!(
+                        delay_ms = millis(delay),
+                        "the call's budget leaves no room for another attempt"
+                    );
+                }
+                fits.then_some(delay)
+            })
             .notify(|err, delay| {
                 tracing::warn!(
-                    attempt = attempts.load(Ordering::Relaxed),
+                    attempt = call.attempts(),
                     error = %err,
-                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    delay_ms = millis(delay),
                     "chat attempt failed; retrying"
                 );
             })
             .instrument(span.clone())
             .await;
 
-        let attempts = attempts.load(Ordering::Relaxed);
+        let attempts = call.attempts();
         span.in_scope(|| match result {
             Ok(response) => {
                 inner.usage.add(response.usage);
@@ -229,6 +204,156 @@ impl ChatModel for OpenAiClient {
                 Err(err)
             }
         })
+    }
+
+    /// One HTTP attempt, within what is left of the call's budget.
+    async fn attempt(&self, body: &[u8], call: &Call) -> Result<ChatResponse, Attempt> {
+        let inner = &*self.inner;
+        let timeout = call.clip(inner.config.request_timeout());
+        if timeout.is_zero() {
+            return Err(Attempt::Timeout);
+        }
+        let attempt = call.begin_attempt();
+        let started = Instant::now();
+        tracing::debug!(
+            attempt,
+            timeout_ms = millis(timeout),
+            "sending chat request"
+        );
+
+        let mut request = inner
+            .http
+            .post(inner.endpoint.clone())
+            .timeout(timeout)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_vec());
+        if let Some((name, value)) = &inner.auth {
+            request = request.header(name.clone(), value.clone());
+        }
+        let mut response = request.send().await.map_err(Attempt::from_reqwest)?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let secrets = &inner.secrets;
+        let limit = inner.config.max_response_bytes();
+
+        if !status.is_success() {
+            // The status decides; the body only gives the message.
+            let body = read_prefix(&mut response, limit.min(MAX_ERROR_BODY_BYTES)).await;
+            tracing::debug!(
+                attempt,
+                status = status.as_u16(),
+                elapsed_ms = elapsed_ms(started),
+                "chat request failed"
+            );
+            return Err(Attempt::Status {
+                status,
+                retry_after,
+                code: wire::error_code(&body),
+                message: wire::error_message(&body, secrets),
+            });
+        }
+        let body = read_body(&mut response, limit).await?;
+        tracing::debug!(
+            attempt,
+            status = status.as_u16(),
+            elapsed_ms = elapsed_ms(started),
+            bytes = body.len(),
+            "chat response received"
+        );
+        wire::parse_completion(&body, secrets).map_err(Attempt::Invalid)
+    }
+}
+
+/// One call's progress: attempts so far, and the budget they share.
+struct Call {
+    started: Instant,
+    /// `None` when the budget is too large to add to the clock.
+    deadline: Option<Instant>,
+    attempts: AtomicU32,
+    /// When the latest attempt began, in nanoseconds after `started`.
+    attempt_started_ns: AtomicU64,
+}
+
+impl Call {
+    fn new(budget: Duration) -> Self {
+        let started = Instant::now();
+        Self {
+            started,
+            deadline: started.checked_add(budget),
+            attempts: AtomicU32::new(0),
+            attempt_started_ns: AtomicU64::new(0),
+        }
+    }
+
+    fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+
+    /// Counts an attempt and notes when it began; returns its number.
+    fn begin_attempt(&self) -> u32 {
+        let offset = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.attempt_started_ns.store(offset, Ordering::Relaxed);
+        self.attempts.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// `timeout`, shortened to what is left of the budget.
+    fn clip(&self, timeout: Duration) -> Duration {
+        match self.deadline {
+            Some(deadline) => timeout.min(deadline.saturating_duration_since(Instant::now())),
+            None => timeout,
+        }
+    }
+
+    /// Whether, after waiting `delay`, the budget still has room for an
+    /// attempt as long as the latest one (for a time-out, its whole timeout).
+    fn fits_another(&self, delay: Duration) -> bool {
+        let Some(deadline) = self.deadline else {
+            return true;
+        };
+        let began =
+            self.started + Duration::from_nanos(self.attempt_started_ns.load(Ordering::Relaxed));
+        let took = began.elapsed();
+        delay.saturating_add(took) <= deadline.saturating_duration_since(Instant::now())
+    }
+}
+
+/// Reads a 2xx body, refusing one larger than `limit` before it is held:
+/// from `Content-Length` when sent, else as soon as the chunks pass it.
+async fn read_body(response: &mut reqwest::Response, limit: usize) -> Result<Vec<u8>, Attempt> {
+    let too_large = || Attempt::TooLarge { limit };
+    let declared = response.content_length().unwrap_or(0);
+    if usize::try_from(declared).map_or(true, |declared| declared > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Attempt::from_reqwest)? {
+        if chunk.len() > limit - body.len() {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The first `limit` bytes of an error body; the rest is never read, and a
+/// body that breaks off gives what came before.
+async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        let Ok(Some(chunk)) = response.chunk().await else {
+            break;
+        };
+        let room = limit - body.len();
+        body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
+    }
+    body
+}
+
+#[async_trait]
+impl ChatModel for OpenAiClient {
+    async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, LlmError> {
+        self.chat_within(request, self.inner.config.call_budget())
+            .await
     }
 
     fn describe(&self) -> String {
@@ -267,6 +392,10 @@ enum Attempt {
     /// A 2xx that is not a usable completion: a server bug, and the tokens
     /// may already be billed, so it is not retried.
     Invalid(Unusable),
+    /// A 2xx body larger than the configured limit; not retried either.
+    TooLarge {
+        limit: usize,
+    },
 }
 
 impl Attempt {
@@ -288,7 +417,7 @@ impl Attempt {
             Self::Status { status, code, .. } => {
                 retryable_status(*status) && code.as_deref() != Some(QUOTA_EXHAUSTED)
             }
-            Self::Unsendable(_) | Self::Invalid(_) => false,
+            Self::Unsendable(_) | Self::Invalid(_) | Self::TooLarge { .. } => false,
         }
     }
 
@@ -333,6 +462,9 @@ impl Attempt {
             Self::Invalid(unusable) => LlmError::InvalidResponse {
                 reason: unusable.reason,
             },
+            Self::TooLarge { limit } => LlmError::InvalidResponse {
+                reason: too_large(limit),
+            },
         }
     }
 }
@@ -346,8 +478,13 @@ impl fmt::Display for Attempt {
                 status, message, ..
             } => write!(f, "HTTP {status}: {message}"),
             Self::Invalid(unusable) => write!(f, "unusable response: {}", unusable.reason),
+            Self::TooLarge { limit } => f.write_str(&too_large(*limit)),
         }
     }
+}
+
+fn too_large(limit: usize) -> String {
+    format!("the response body is larger than the limit of {limit} bytes")
 }
 
 /// The wait before the next attempt: the backoff's, or longer if the server
@@ -420,7 +557,11 @@ fn auth_header(style: AuthStyle, key: &str) -> Result<(HeaderName, HeaderValue),
 }
 
 fn elapsed_ms(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    millis(started.elapsed())
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Token totals, added to without a lock.

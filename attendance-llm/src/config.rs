@@ -94,6 +94,25 @@ pub enum StructuredOutput {
     Off,
 }
 
+/// The request field that carries the answer's token limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TokenLimitField {
+    /// `max_tokens`: every local server (vLLM, llama.cpp, Ollama) and
+    /// OpenAI's chat models.
+    #[default]
+    MaxTokens,
+    /// `max_completion_tokens`: OpenAI's reasoning models, which reject
+    /// `max_tokens`. Their hidden reasoning counts against this limit too.
+    MaxCompletionTokens,
+}
+
+/// The default [`OpenAiConfig::max_tokens`].
+pub const DEFAULT_MAX_TOKENS: u32 = 1024;
+
+/// The default [`OpenAiConfig::max_response_bytes`]: 1 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
 /// Settings of an [`OpenAiClient`](crate::OpenAiClient).
 ///
 /// | setting | default |
@@ -104,19 +123,24 @@ pub enum StructuredOutput {
 /// | auth style | [`AuthStyle::Bearer`] |
 /// | connect timeout | 10 s |
 /// | request timeout (per attempt, until the body is read) | 60 s |
+/// | call budget (all attempts and waits of one call) | 90 s |
 /// | max retries (after the first attempt) | 3 |
 /// | min / max backoff (exponential ×2, plus jitter up to the delay again) | 500 ms / 10 s |
 /// | cap on `Retry-After` | 30 s |
 /// | temperature | none: the server's default |
+/// | max tokens of an answer | [`DEFAULT_MAX_TOKENS`], sent as [`TokenLimitField::MaxTokens`] |
+/// | max response body | [`DEFAULT_MAX_RESPONSE_BYTES`] |
 /// | structured output | [`StructuredOutput::JsonSchema`] |
 ///
 /// The temperature defaults to none because reasoning models reject any
-/// value; a request's own [`ChatRequest::temperature`] wins over this one.
+/// value; a request's own [`ChatRequest::temperature`] wins over this one,
+/// as its [`ChatRequest::max_tokens`] wins over [`max_tokens`](Self::max_tokens).
 ///
 /// `Debug` shows the base URL without user info or query, and the key as
 /// `***`; [`base_url`](Self::base_url) returns it as given.
 ///
 /// [`ChatRequest::temperature`]: attendance_core::llm::ChatRequest::temperature
+/// [`ChatRequest::max_tokens`]: attendance_core::llm::ChatRequest::max_tokens
 #[derive(Clone, PartialEq)]
 pub struct OpenAiConfig {
     base_url: String,
@@ -125,11 +149,15 @@ pub struct OpenAiConfig {
     auth_style: AuthStyle,
     connect_timeout: Duration,
     request_timeout: Duration,
+    call_budget: Duration,
     max_retries: u32,
     min_backoff: Duration,
     max_backoff: Duration,
     max_retry_after: Duration,
     temperature: Option<f32>,
+    max_tokens: u32,
+    token_limit_field: TokenLimitField,
+    max_response_bytes: usize,
     structured_output: StructuredOutput,
 }
 
@@ -142,11 +170,15 @@ impl fmt::Debug for OpenAiConfig {
             .field("auth_style", &self.auth_style)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("call_budget", &self.call_budget)
             .field("max_retries", &self.max_retries)
             .field("min_backoff", &self.min_backoff)
             .field("max_backoff", &self.max_backoff)
             .field("max_retry_after", &self.max_retry_after)
             .field("temperature", &self.temperature)
+            .field("max_tokens", &self.max_tokens)
+            .field("token_limit_field", &self.token_limit_field)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("structured_output", &self.structured_output)
             .finish()
     }
@@ -161,11 +193,15 @@ impl Default for OpenAiConfig {
             auth_style: AuthStyle::Bearer,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
+            call_budget: Duration::from_secs(90),
             max_retries: 3,
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(10),
             max_retry_after: Duration::from_secs(30),
             temperature: None,
+            max_tokens: DEFAULT_MAX_TOKENS,
+            token_limit_field: TokenLimitField::MaxTokens,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             structured_output: StructuredOutput::JsonSchema,
         }
     }
@@ -290,6 +326,19 @@ impl OpenAiConfig {
         self
     }
 
+    /// Sets the time one call may take in all: every attempt and every wait
+    /// between them. An attempt never runs past it, and a failed attempt is
+    /// retried only when what is left, after the wait, is at least as long
+    /// as the failed attempt took; so a timed-out request is sent again only
+    /// when the budget can give the new one as long as the last. A wait the
+    /// server asks for (`Retry-After`) that does not fit ends the call.
+    /// [`OpenAiClient::chat_within`](crate::OpenAiClient::chat_within)
+    /// takes a budget per call instead.
+    pub fn with_call_budget(mut self, budget: Duration) -> Self {
+        self.call_budget = budget;
+        self
+    }
+
     /// Sets how many times a failed attempt is retried (0: one attempt only).
     pub fn with_max_retries(mut self, max_retries: u32) -> Self {
         self.max_retries = max_retries;
@@ -324,6 +373,33 @@ impl OpenAiConfig {
     /// Sends no temperature unless a request sets one.
     pub fn without_temperature(mut self) -> Self {
         self.temperature = None;
+        self
+    }
+
+    /// Sets the token limit sent with a request that sets none of its own
+    /// ([`ChatRequest::max_tokens`]). Every request carries a limit, so no
+    /// answer runs to the model's context length.
+    ///
+    /// [`ChatRequest::max_tokens`]: attendance_core::llm::ChatRequest::max_tokens
+    pub fn with_max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = max_tokens;
+        self
+    }
+
+    /// Sets the request field the token limit is sent in.
+    pub fn with_token_limit_field(mut self, field: TokenLimitField) -> Self {
+        self.token_limit_field = field;
+        self
+    }
+
+    /// Sets the largest response body read. A larger successful answer is
+    /// [`LlmError::InvalidResponse`](attendance_core::llm::LlmError::InvalidResponse),
+    /// found while reading (or from `Content-Length`, before it), so a
+    /// server cannot make the client buffer more than this. Of an error
+    /// answer, at most this much (and never more than 64 KiB) is read for
+    /// its message.
+    pub fn with_max_response_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_response_bytes = max_bytes;
         self
     }
 
@@ -365,6 +441,11 @@ impl OpenAiConfig {
         self.request_timeout
     }
 
+    /// The time one call may take, retries and waits included.
+    pub fn call_budget(&self) -> Duration {
+        self.call_budget
+    }
+
     /// Retries after the first attempt.
     pub fn max_retries(&self) -> u32 {
         self.max_retries
@@ -388,6 +469,21 @@ impl OpenAiConfig {
     /// The default temperature.
     pub fn temperature(&self) -> Option<f32> {
         self.temperature
+    }
+
+    /// The token limit of a request that sets none.
+    pub fn max_tokens(&self) -> u32 {
+        self.max_tokens
+    }
+
+    /// The request field the token limit is sent in.
+    pub fn token_limit_field(&self) -> TokenLimitField {
+        self.token_limit_field
+    }
+
+    /// The largest response body read.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
     }
 
     /// The structured-output mode.

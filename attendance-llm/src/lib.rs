@@ -36,11 +36,24 @@
 //! - Requests go to `POST {base_url}/chat/completions` with
 //!   `Authorization: Bearer <key>` when a key is set ([`AuthStyle`] offers
 //!   Azure's `api-key` header instead).
+//! - Every request carries a token limit: the request's own
+//!   [`ChatRequest::max_tokens`](attendance_core::llm::ChatRequest::max_tokens),
+//!   else [`OpenAiConfig::max_tokens`], in the field
+//!   [`OpenAiConfig::token_limit_field`] names.
 //! - Transport errors, time-outs, 408, 409, 429 and 5xx are retried with
 //!   exponential backoff and jitter (`backon`), up to
 //!   [`OpenAiConfig::max_retries`] times. A `Retry-After` in seconds (or
 //!   `retry-after-ms`) makes the next wait at least that long, capped by
 //!   [`OpenAiConfig::max_retry_after`]; the HTTP-date form is ignored.
+//! - A call spends at most [`OpenAiConfig::call_budget`] (or the budget
+//!   given to [`OpenAiClient::chat_within`]): each attempt's timeout is cut
+//!   to what is left, and a failed attempt is retried only when what is left
+//!   after the wait is at least what it took. A timed-out request is thus
+//!   sent again only when the budget can give the new one as long.
+//! - A response body is read as a stream up to
+//!   [`OpenAiConfig::max_response_bytes`]; a larger answer is
+//!   [`LlmError::InvalidResponse`](attendance_core::llm::LlmError::InvalidResponse),
+//!   not a larger buffer.
 //! - Other 4xx are not retried and come back as
 //!   [`LlmError::Rejected`](attendance_core::llm::LlmError::Rejected) with the
 //!   server's message, truncated and with the key blanked out. So is a 429
@@ -76,7 +89,8 @@ mod wire;
 pub use attendance_core::llm::extract_json_object;
 pub use client::OpenAiClient;
 pub use config::{
-    ApiKey, AuthStyle, DEFAULT_BASE_URL, DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL,
-    OpenAiConfig, StructuredOutput,
+    ApiKey, AuthStyle, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOKENS,
+    DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, OpenAiConfig, StructuredOutput,
+    TokenLimitField,
 };
 pub use error::ConfigError;

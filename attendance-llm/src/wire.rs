@@ -3,7 +3,7 @@
 use attendance_core::llm::{ChatMessage, ChatRequest, ChatResponse, TokenUsage};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{OpenAiConfig, StructuredOutput};
+use crate::config::{OpenAiConfig, StructuredOutput, TokenLimitField};
 use crate::redact::Secrets;
 
 /// Longest server message kept in an error, in characters.
@@ -15,10 +15,11 @@ pub(crate) struct WireRequest<'a> {
     messages: &'a [ChatMessage],
     #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f32>,
-    // `max_tokens` rather than OpenAI's newer `max_completion_tokens`: every
-    // local server understands it; OpenAI's reasoning models do not.
+    // Always one of the two: an unbounded answer costs time and tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     response_format: Option<ResponseFormat<'a>>,
 }
@@ -54,11 +55,17 @@ impl<'a> WireRequest<'a> {
                     StructuredOutput::JsonObject => Some(ResponseFormat::JsonObject),
                     StructuredOutput::Off => None,
                 });
+        let limit = request.max_tokens.unwrap_or(config.max_tokens());
+        let (max_tokens, max_completion_tokens) = match config.token_limit_field() {
+            TokenLimitField::MaxTokens => (Some(limit), None),
+            TokenLimitField::MaxCompletionTokens => (None, Some(limit)),
+        };
         Self {
             model: config.model(),
             messages: &request.messages,
             temperature: request.temperature.or(config.temperature()),
-            max_tokens: request.max_tokens,
+            max_tokens,
+            max_completion_tokens,
             response_format,
         }
     }

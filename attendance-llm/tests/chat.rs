@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use attendance_core::llm::{ChatModel, LlmError, TokenUsage};
 use attendance_llm::{
-    AuthStyle, OpenAiClient, OpenAiConfig, StructuredOutput, extract_json_object,
+    AuthStyle, DEFAULT_MAX_TOKENS, OpenAiClient, OpenAiConfig, StructuredOutput,
+    extract_json_object,
 };
 use common::{ENDPOINT, KEY, client, closed_port, completion, config, ok, question, received};
 use serde_json::{Value, json};
@@ -536,7 +537,7 @@ async fn no_response_format_without_schema_or_when_off() {
         let body: Value = request.body_json().unwrap();
         assert!(body.get("response_format").is_none(), "{body}");
         assert!(body.get("temperature").is_none(), "{body}");
-        assert!(body.get("max_tokens").is_none(), "{body}");
+        assert_eq!(body["max_tokens"], json!(DEFAULT_MAX_TOKENS), "{body}");
     }
 }
 
