@@ -35,10 +35,12 @@ fn refuse(refusal: Refusal) -> ControlFlow<Box<Refusal>> {
 }
 
 /// How PostgreSQL compares an identifier: unquoted ones fold to lower case,
-/// quoted ones are exact.
-fn ident_key(ident: &Ident) -> String {
+/// quoted ones are exact. PostgreSQL folds ASCII letters only (`downcase_identifier`
+/// in a UTF-8 database): Unicode rules would fold the Kelvin sign to `k` and let
+/// a `WITH` name shadow a catalog for the guard but not for the server.
+pub(super) fn ident_key(ident: &Ident) -> String {
     match ident.quote_style {
-        None => ident.value.to_lowercase(),
+        None => ident.value.to_ascii_lowercase(),
         Some(_) => ident.value.clone(),
     }
 }

@@ -267,6 +267,24 @@ pub const HOSTILE: &[Hostile] = &[
         "WITH qa_sessions AS (SELECT 1) SELECT * FROM qa_sessions",
         K::WithNameTaken,
     ),
+    // PostgreSQL folds only ASCII letters: a WITH name with the Kelvin sign
+    // (U+212A, lower case `k`) or a dotless capital I is not `pg_locks`.
+    hostile(
+        "WITH pg_loc\u{212A}s AS (SELECT 1) SELECT * FROM pg_locks",
+        K::Relation,
+    ),
+    hostile(
+        "WITH pg_locks AS (SELECT 1) SELECT * FROM pg_loc\u{212A}s",
+        K::Relation,
+    ),
+    hostile(
+        "WITH \u{130}nformation AS (SELECT 1) SELECT * FROM information",
+        K::Relation,
+    ),
+    hostile("SELECT * FROM qa_se\u{17F}\u{17F}ions", K::Relation),
+    hostile("SELECT * FROM attendance.QA_\u{212A}EAMS", K::Relation),
+    hostile("SELECT ran\u{212A}() OVER () FROM qa_teams", K::Function),
+    hostile("SELECT ma\u{212A}e_date(2024, 1, 1)", K::Function),
     hostile(
         "WITH t AS (SELECT 1), t AS (SELECT 2) SELECT * FROM t",
         K::WithNameTaken,

@@ -114,7 +114,8 @@ impl SqlGuard {
     /// A guard that allows reading the relations of `catalog` (in schema
     /// [`SCHEMA`]) and nothing else.
     ///
-    /// Names are matched case-insensitively, written in a query either bare
+    /// Names are matched as PostgreSQL matches them (unquoted names fold
+    /// ASCII letters to lower case, nothing else), written in a query either bare
     /// (`qa_sessions`) or qualified (`attendance.qa_sessions`). A catalog name
     /// written `attendance.<name>` counts as `<name>`.
     pub fn for_catalog(catalog: &Catalog) -> Self {
@@ -126,7 +127,7 @@ impl SqlGuard {
         let relations = relations
             .into_iter()
             .map(|name| {
-                let name = name.trim().to_lowercase();
+                let name = name.trim().to_ascii_lowercase();
                 match name.split_once('.') {
                     Some((schema, bare)) if schema == SCHEMA => bare.to_owned(),
                     _ => name,
@@ -140,8 +141,9 @@ impl SqlGuard {
         }
     }
 
-    /// Replaces the function allow-list (names are matched
-    /// case-insensitively and must be unqualified in a query).
+    /// Replaces the function allow-list (names are matched as PostgreSQL
+    /// folds unquoted names, ASCII letters only, and must be unqualified in
+    /// a query).
     #[must_use]
     pub fn with_functions(
         mut self,
@@ -149,7 +151,7 @@ impl SqlGuard {
     ) -> Self {
         self.functions = functions
             .into_iter()
-            .map(|f| f.into().trim().to_lowercase())
+            .map(|f| f.into().trim().to_ascii_lowercase())
             .collect();
         self
     }
@@ -163,7 +165,7 @@ impl SqlGuard {
         self.functions.extend(
             functions
                 .into_iter()
-                .map(|f| f.into().trim().to_lowercase()),
+                .map(|f| f.into().trim().to_ascii_lowercase()),
         );
         self
     }
