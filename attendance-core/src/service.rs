@@ -11,7 +11,10 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::import::{ImportBatch, ImportReport};
-use crate::store::{AnalyticsStore, AttendanceStore, Page, PageRequest, SessionFilter};
+use crate::store::{
+    AnalyticsStore, AttendanceStore, Page, PageRequest, SessionFilter, check_supported_date,
+    check_supported_instant,
+};
 use crate::trends::{self, EmployeeTrend, TeamTrend, TrendQuery, WorkingDays};
 
 /// The source of "now", replaceable in tests.
@@ -180,6 +183,7 @@ impl AttendanceService {
     ) -> Result<AttendanceSession> {
         let now = self.clock.now();
         let tolerance = self.config.future_tolerance;
+        check_supported_instant("clock_in", clock_in)?;
         let clock_in = check_not_future("clock_in", clock_in, now, tolerance)?;
         let clock_out = check_not_future("clock_out", clock_out, now, tolerance)?;
         check_clock_out("clock_out", clock_in, clock_out)?;
@@ -212,6 +216,12 @@ impl AttendanceService {
         cursor: Option<&str>,
     ) -> Result<Page<AttendanceSession>> {
         let page = PageRequest::new(limit, cursor)?;
+        if let Some(from) = filter.from {
+            check_supported_date("from", from)?;
+        }
+        if let Some(to) = filter.to {
+            check_supported_date("to", to)?;
+        }
         if let (Some(from), Some(to)) = (filter.from, filter.to)
             && from > to
         {
@@ -227,7 +237,8 @@ impl AttendanceService {
     /// the precision every store keeps.
     fn instant(&self, at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>> {
         let now = self.clock.now();
-        check_not_future("at", at.unwrap_or(now), now, self.config.future_tolerance)
+        let at = check_supported_instant("at", at.unwrap_or(now))?;
+        check_not_future("at", at, now, self.config.future_tolerance)
     }
 }
 
@@ -267,6 +278,7 @@ impl TrendService {
         employee: EmployeeId,
         query: &TrendQuery,
     ) -> Result<EmployeeTrend> {
+        supported_range(query)?;
         let figures = self.store.employee_figures(employee, query).await?;
         Ok(EmployeeTrend {
             employee_id: employee,
@@ -279,6 +291,7 @@ impl TrendService {
 
     /// A team's trend, with headcount and attendance rate.
     pub async fn team_trend(&self, team: TeamId, query: &TrendQuery) -> Result<TeamTrend> {
+        supported_range(query)?;
         let figures = self.store.team_figures(team, query).await?;
         Ok(TeamTrend {
             team_id: team,
@@ -289,4 +302,12 @@ impl TrendService {
             points: trends::team_points(query, &figures, self.working_days),
         })
     }
+}
+
+/// A trend's range within the supported years (periods are computed around
+/// its ends, and a store must be able to hold them).
+fn supported_range(query: &TrendQuery) -> Result<()> {
+    check_supported_date("from", query.from())?;
+    check_supported_date("to", query.to())?;
+    Ok(())
 }

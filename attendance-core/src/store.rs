@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
@@ -359,13 +359,51 @@ impl Cursor {
         micros.copy_from_slice(&bytes[..8]);
         let mut id = [0u8; 8];
         id.copy_from_slice(&bytes[8..]);
-        let clock_in =
-            DateTime::from_timestamp_micros(i64::from_be_bytes(micros)).ok_or_else(invalid)?;
+        // A forged cursor must not carry an instant a store cannot compare.
+        let clock_in = DateTime::from_timestamp_micros(i64::from_be_bytes(micros))
+            .filter(|at| check_supported_instant("cursor", *at).is_ok())
+            .ok_or_else(invalid)?;
         Ok(Self {
             clock_in,
             id: SessionId(i64::from_be_bytes(id)),
         })
     }
+}
+
+/// First year of the dates and instants the library accepts from a caller.
+///
+/// Every store holds far more (chrono ±262143, PostgreSQL 4713 BC onwards),
+/// but the date arithmetic on the way (the week before a week, the period
+/// around a date, a timezone's offset) can step past chrono's ends, and
+/// PostgreSQL's `timestamptz` stops before them: a range well inside all of
+/// them keeps every such step defined. Adapters check what they parse with
+/// [`check_supported_date`] and [`check_supported_instant`].
+pub const MIN_SUPPORTED_YEAR: i32 = 1900;
+/// Last year of the dates and instants the library accepts from a caller;
+/// see [`MIN_SUPPORTED_YEAR`].
+pub const MAX_SUPPORTED_YEAR: i32 = 9999;
+
+/// `date`, or a validation error on `field` when its year is outside
+/// [`MIN_SUPPORTED_YEAR`]..=[`MAX_SUPPORTED_YEAR`].
+pub fn check_supported_date(field: &'static str, date: NaiveDate) -> Result<NaiveDate> {
+    if (MIN_SUPPORTED_YEAR..=MAX_SUPPORTED_YEAR).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(out_of_range(field))
+    }
+}
+
+/// `at`, or a validation error on `field` when its year (in UTC) is outside
+/// [`MIN_SUPPORTED_YEAR`]..=[`MAX_SUPPORTED_YEAR`].
+pub fn check_supported_instant(field: &'static str, at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    check_supported_date(field, at.date_naive()).map(|_| at)
+}
+
+fn out_of_range(field: &'static str) -> Error {
+    Error::validation(
+        field,
+        format!("must be in the years {MIN_SUPPORTED_YEAR} to {MAX_SUPPORTED_YEAR}"),
+    )
 }
 
 /// Page size of a listing when the caller gives none.
@@ -436,10 +474,24 @@ mod tests {
 
     proptest! {
         #[test]
-        fn cursors_round_trip(micros in -1_000_000_000_000_000i64..4_000_000_000_000_000i64, id in any::<i64>()) {
+        fn cursors_round_trip(micros in -2_208_988_800_000_000i64..253_402_300_799_000_000i64, id in any::<i64>()) {
             let clock_in = DateTime::from_timestamp_micros(micros).unwrap();
             let cursor = Cursor { clock_in, id: SessionId(id) };
             prop_assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+        }
+
+        #[test]
+        fn a_cursor_outside_the_supported_years_is_invalid(micros in prop_oneof![i64::MIN..-2_208_988_800_000_000i64, 253_402_300_800_000_000i64..i64::MAX], id in any::<i64>()) {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&micros.to_be_bytes());
+            bytes[8..].copy_from_slice(&id.to_be_bytes());
+            let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let decoded = Cursor::decode(&token);
+            prop_assert!(
+                matches!(decoded, Err(Error::Validation { field: "cursor", .. })),
+                "{:?}",
+                decoded
+            );
         }
 
         #[test]

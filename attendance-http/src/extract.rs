@@ -8,6 +8,8 @@
 
 use std::str::FromStr;
 
+use attendance_core::domain::IsoWeek;
+use attendance_core::store::{check_supported_date, check_supported_instant};
 use attendance_core::{EmployeeId, Entity, TeamId, WorkMode};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -253,9 +255,10 @@ pub(crate) fn employee_path(raw: &str) -> Result<EmployeeId, Problem> {
     path_id(Entity::Employee, raw).map(EmployeeId)
 }
 
-/// A `YYYY-MM-DD` date.
+/// A `YYYY-MM-DD` date in the years core supports
+/// ([`check_supported_date`]).
 pub(crate) fn parse_date(field: &'static str, value: &str) -> Result<NaiveDate, Problem> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
         Problem::validation(
             field,
             format!(
@@ -263,12 +266,14 @@ pub(crate) fn parse_date(field: &'static str, value: &str) -> Result<NaiveDate, 
                 excerpt(value, 40)
             ),
         )
-    })
+    })?;
+    Ok(check_supported_date(field, date)?)
 }
 
-/// An RFC 3339 instant, converted to UTC.
+/// An RFC 3339 instant, converted to UTC, in the years core supports
+/// ([`check_supported_instant`]).
 pub(crate) fn parse_instant(field: &'static str, value: &str) -> Result<DateTime<Utc>, Problem> {
-    DateTime::parse_from_rfc3339(value.trim())
+    let at = DateTime::parse_from_rfc3339(value.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {
             Problem::validation(
@@ -278,7 +283,21 @@ pub(crate) fn parse_instant(field: &'static str, value: &str) -> Result<DateTime
                     excerpt(value, 60)
                 ),
             )
-        })
+        })?;
+    Ok(check_supported_instant(field, at)?)
+}
+
+/// An ISO week `YYYY-Www` that lies, with the week before it (which a
+/// weekly summary compares with), in the years core supports: 1900-W02 to
+/// 9999-W51.
+pub(crate) fn parse_week(field: &'static str, value: &str) -> Result<IsoWeek, Problem> {
+    let week: IsoWeek = value.parse()?;
+    // The Monday first: `previous` and `sunday` are only defined well
+    // inside chrono's range.
+    check_supported_date(field, week.monday())?;
+    check_supported_date(field, week.previous().monday())?;
+    check_supported_date(field, week.sunday())?;
+    Ok(week)
 }
 
 /// A local time as `HH:MM` or `HH:MM:SS`.

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use attendance_core::domain::IsoWeek;
 use attendance_core::store::SessionFilter;
 use attendance_core::trends::{Granularity, TrendQuery};
 use attendance_core::{EmployeeId, NewEmployee, NewTeam, TeamId};
@@ -22,7 +21,7 @@ use crate::dto::{
 };
 use crate::extract::{
     JsonBody, QueryParams, employee_path, parse_date, parse_i64, parse_instant, parse_page_size,
-    parse_time, parse_work_mode, required, team_path,
+    parse_time, parse_week, parse_work_mode, required, team_path,
 };
 use crate::problem::Problem;
 
@@ -433,7 +432,7 @@ pub(crate) async fn weekly_summary(
     State(app): Shared,
     QueryParams(query): QueryParams<WeeklySummaryQuery>,
 ) -> Result<Json<WeeklySummary>, Problem> {
-    let week: IsoWeek = required("week", query.week.as_deref())?.parse()?;
+    let week = parse_week("week", required("week", query.week.as_deref())?)?;
     let team = team_filter(query.team_id.as_deref())?;
     let summary = app.services.summaries.weekly(week, team).await?;
     Ok(Json(summary.into()))

@@ -806,6 +806,66 @@ async fn a_request_that_runs_out_of_time_is_a_503_problem() {
     assert_eq!(h.get("/teams").await.status, StatusCode::OK);
 }
 
+/// Issue 11, item 7: dates, weeks, instants and cursors outside the years
+/// core supports are 422 problems naming the parameter, never a panic.
+#[tokio::test]
+async fn dates_weeks_instants_and_cursors_outside_the_supported_years_are_422() {
+    let h = Harness::new();
+    let team = h.team("Platform").await;
+    let employee = h.employee(team, "Ada").await;
+    for (uri, field) in [
+        ("/summaries/weekly?week=-262143-W02", "week"),
+        ("/summaries/weekly?week=%2B262143W1", "week"),
+        ("/summaries/weekly?week=1899-W52", "week"),
+        // Its summary compares with 1899-W52.
+        ("/summaries/weekly?week=1900-W01", "week"),
+        // It ends on 10000-01-02.
+        ("/summaries/weekly?week=9999-W52", "week"),
+        ("/summaries/weekly?week=10000-W01", "week"),
+        ("/summaries/daily?date=1899-12-31", "date"),
+        ("/summaries/daily?date=%2B262142-12-31", "date"),
+        ("/attendance?from=-262143-01-01", "from"),
+        ("/attendance?to=10000-01-01", "to"),
+        // The clock-in of a forged cursor is in the year 10000.
+        (
+            "/attendance?cursor=0384440ccc7360000000000000000001",
+            "cursor",
+        ),
+        (
+            &*format!("/trends/employees/{employee}?from=1899-12-01&to=1900-01-31"),
+            "from",
+        ),
+        (
+            &*format!("/trends/teams/{team}?from=9999-12-01&to=%2B10000-01-31&granularity=month"),
+            "to",
+        ),
+    ] {
+        let reply = h.get(uri).await;
+        reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(reply.invalid_field(), field, "{uri}");
+    }
+    for at in ["1899-12-31T23:59:59Z", "0000-01-01T00:00:00+23:59"] {
+        let reply = h
+            .post(
+                "/attendance/clock-in",
+                json!({ "employee_id": employee, "work_mode": "WFO", "at": at }),
+            )
+            .await;
+        reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(reply.invalid_field(), "at", "{at}");
+    }
+    // The edges themselves are accepted.
+    for uri in [
+        "/summaries/weekly?week=1900-W02",
+        "/summaries/weekly?week=9999-W51",
+        "/summaries/daily?date=9999-12-31",
+        "/attendance?from=1900-01-01&to=9999-12-31",
+    ] {
+        let reply = h.get(uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri} {reply:?}");
+    }
+}
+
 // ---- request ids and hosting --------------------------------------------------
 
 #[tokio::test]
