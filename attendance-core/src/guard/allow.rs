@@ -1,7 +1,9 @@
-//! The guard's lists by name: the functions a query may call by default, and
-//! the object-identifier types a cast may never name.
+//! The guard's lists by name: the functions a query may call by default, the
+//! keywords that are functions in disguise, and the types a cast may not name.
 
-use sqlparser::ast::DataType;
+use sqlparser::ast::{ArrayElemTypeDef, DataType, ObjectNamePart};
+
+use super::checker::ident_key;
 
 /// Functions a query may call unless the list is replaced with
 /// [`SqlGuard::with_functions`](super::SqlGuard::with_functions): aggregates, window functions, date and time,
@@ -98,10 +100,31 @@ pub const DEFAULT_FUNCTIONS: &[&str] = &[
     "rpad",
 ];
 
-/// Object-identifier alias types: a cast to one of them reads the system
-/// catalogs (`10::regrole` names a role, `1259::regclass` a catalog).
-/// `regoper` and `regproc` also match `regoperator` and `regprocedure`.
-const OID_ALIAS_TYPES: &[&str] = &[
+/// Keywords PostgreSQL evaluates as functions although they are written
+/// without parentheses, so they parse as plain identifiers. One is allowed
+/// only if its name is on the function allow-list (the date and time ones
+/// are by default); the others reveal the session's roles, schema and
+/// database.
+pub(super) const KEYWORD_FUNCTIONS: &[&str] = &[
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "localtime",
+    "localtimestamp",
+    "session_user",
+    "system_user",
+    "user",
+];
+
+/// Type names that are not ordinary values: object-identifier aliases
+/// (`10::regrole` names a role, `1259::regclass` a catalog; `regoper` and
+/// `regproc` also match `regoperator` and `regprocedure`), `aclitem`, whose
+/// input looks roles up, and the `pg_` types of the system catalogs.
+const CATALOG_TYPE_MARKS: &[&str] = &[
     "regclass",
     "regcollation",
     "regconfig",
@@ -111,11 +134,52 @@ const OID_ALIAS_TYPES: &[&str] = &[
     "regproc",
     "regrole",
     "regtype",
+    "aclitem",
+    "pg_",
 ];
 
-/// Whether a cast to `data_type` would read the system catalogs.
-pub(super) fn is_oid_alias(data_type: &DataType) -> bool {
+/// Types PostgreSQL knows under names `sqlparser` has no variant for; a cast
+/// to any other name it does not know (a system type such as `oid` or `tid`,
+/// a user-defined or schema-qualified type) is refused.
+const PLAIN_CUSTOM_TYPES: &[&str] = &[
+    "bpchar",
+    "float4",
+    "float8",
+    "int2",
+    "int4",
+    "int8",
+    "timestamptz",
+    "timetz",
+];
+
+/// Whether a cast to `data_type` is refused: a catalog or system type, or
+/// a type the guard does not know to be a plain value.
+pub(super) fn is_refused_type(data_type: &DataType) -> bool {
     // The rendering covers arrays and schema-qualified names alike.
-    let name = data_type.to_string().to_lowercase();
-    OID_ALIAS_TYPES.iter().any(|alias| name.contains(alias))
+    let name = data_type.to_string().to_ascii_lowercase();
+    if CATALOG_TYPE_MARKS.iter().any(|mark| name.contains(mark)) {
+        return true;
+    }
+    match data_type {
+        DataType::Regclass => true,
+        DataType::Custom(name, _) => match name.0.as_slice() {
+            [ObjectNamePart::Identifier(ident)] => {
+                !PLAIN_CUSTOM_TYPES.contains(&ident_key(ident).as_str())
+            }
+            _ => true,
+        },
+        DataType::Array(element) => match element {
+            ArrayElemTypeDef::None => false,
+            ArrayElemTypeDef::AngleBracket(inner)
+            | ArrayElemTypeDef::SquareBracket(inner, _)
+            | ArrayElemTypeDef::Parenthesis(inner)
+            | ArrayElemTypeDef::ParenthesisNotNull(inner)
+            | ArrayElemTypeDef::Qualified(inner, _) => is_refused_type(inner),
+        },
+        DataType::Collate(inner, _)
+        | DataType::Nullable(inner)
+        | DataType::LowCardinality(inner)
+        | DataType::Zerofill(inner) => is_refused_type(inner),
+        _ => false,
+    }
 }

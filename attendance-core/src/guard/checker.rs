@@ -10,7 +10,7 @@ use sqlparser::ast::{
     SetExpr, Statement, TableFactor, TypedString, Visit, Visitor,
 };
 
-use super::allow::is_oid_alias;
+use super::allow::{KEYWORD_FUNCTIONS, is_refused_type};
 use super::{Refusal, SCHEMA, SqlGuard};
 
 /// Deepest nesting of expressions inside one another that the guard walks.
@@ -102,6 +102,24 @@ impl<'g> Checker<'g> {
             refuse(Refusal::Function {
                 name: function.name.to_string(),
             })
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// A bare `current_user`, `session_user`… is a function call to
+    /// PostgreSQL, not a column: it must be on the function allow-list.
+    fn check_keyword_function(&self, ident: &Ident) -> ControlFlow<Box<Refusal>> {
+        let key = ident_key(ident);
+        if ident.quote_style.is_none()
+            && KEYWORD_FUNCTIONS.contains(&key.as_str())
+            && !self.guard.functions.contains(&key)
+        {
+            refuse(Refusal::Function {
+                name: ident.value.clone(),
+            })
+        } else {
+            ControlFlow::Continue(())
         }
     }
 }
@@ -307,14 +325,14 @@ impl Visitor for Checker<'_> {
                 }
             }
             Expr::Cast { data_type, .. } | Expr::TypedString(TypedString { data_type, .. }) => {
-                if is_oid_alias(data_type) {
-                    construct("a cast to an object-identifier type (regclass, regrole…)")
+                if is_refused_type(data_type) {
+                    construct("a cast to a system or catalog type (regclass, aclitem, oid, pg_…)")
                 } else {
                     ControlFlow::Continue(())
                 }
             }
-            Expr::Identifier(_)
-            | Expr::CompoundIdentifier(_)
+            Expr::Identifier(ident) => self.check_keyword_function(ident),
+            Expr::CompoundIdentifier(_)
             | Expr::CompoundFieldAccess { .. }
             | Expr::IsFalse(_)
             | Expr::IsNotFalse(_)
