@@ -12,6 +12,9 @@
 //!   server still runs: summaries come from the template and `POST /ask`
 //!   answers 503 "the LLM is not configured".
 //! - `ATTENDANCE_QA_ROLE`: optional database role limited to the Q&A views.
+//! - `HEADER_READ_TIMEOUT_SECS`, `IDLE_TIMEOUT_SECS`, `MAX_CONNECTIONS`:
+//!   connection limits (see `attendance_http::ServeConfig`); defaults 10,
+//!   60 and 1024.
 //! - `RUST_LOG`: log filter; default `info`.
 //! - `TOKIO_WORKER_THREADS` (read by tokio): worker threads, one per core by
 //!   default. On a small machine that PostgreSQL shares, one worker costs
@@ -21,13 +24,14 @@ use std::error::Error;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use attendance::core::ask::AskService;
 use attendance::core::llm::ChatModel;
 use attendance::core::service::{AttendanceService, TrendService};
 use attendance::core::store::{AnalyticsStore, HealthCheck, Store};
 use attendance::core::summary::SummaryService;
-use attendance::http::{HttpConfig, Services};
+use attendance::http::{HttpConfig, ServeConfig, Services};
 use attendance::llm::{ConfigError, OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgConfig, PgSqlRunner, PgStore, qa};
 use tracing_subscriber::EnvFilter;
@@ -97,9 +101,38 @@ async fn run() -> Result<(), Box<dyn Error>> {
         "listening on http://{}; OpenAPI at /openapi.json",
         listener.local_addr()?
     );
-    attendance::http::serve(listener, app, attendance::http::shutdown_signal()).await?;
+    let limits = serve_config()?;
+    tracing::info!(?limits, "connection limits");
+    attendance::http::serve_with(listener, app, &limits, attendance::http::shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The connection limits, from the environment where set.
+fn serve_config() -> Result<ServeConfig, Box<dyn Error>> {
+    let mut config = ServeConfig::default();
+    if let Some(secs) = env_number("HEADER_READ_TIMEOUT_SECS")? {
+        config = config.with_header_read_timeout(Duration::from_secs(secs));
+    }
+    if let Some(secs) = env_number("IDLE_TIMEOUT_SECS")? {
+        config = config.with_idle_timeout(Duration::from_secs(secs));
+    }
+    if let Some(max) = env_number("MAX_CONNECTIONS")? {
+        config = config.with_max_connections(usize::try_from(max)?);
+    }
+    Ok(config)
+}
+
+/// A whole number from the environment variable `name`, if set.
+fn env_number(name: &str) -> Result<Option<u64>, Box<dyn Error>> {
+    match std::env::var(name) {
+        Ok(value) => match value.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(format!("{name} {value:?} is not a whole number above 0").into()),
+        },
+        Err(_) => Ok(None),
+    }
 }
 
 /// The chat model from `OPENAI_*`, or `None` when no key is set for

@@ -122,7 +122,6 @@ use attendance_core::summary::SummaryService;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
-use axum::serve::ListenerExt;
 
 mod api;
 pub mod dto;
@@ -130,6 +129,7 @@ mod extract;
 mod middleware;
 pub mod problem;
 mod routes;
+mod server;
 
 pub use api::openapi;
 pub use middleware::{
@@ -137,6 +137,7 @@ pub use middleware::{
     drop_unsafe_request_id, ensure_problem, is_safe_request_id, panic_response,
 };
 pub use problem::{Extensions, FieldError, Problem};
+pub use server::{ServeConfig, serve_with};
 
 /// The services the routes call. Cheap to clone: each service holds `Arc`s.
 #[derive(Clone)]
@@ -274,10 +275,8 @@ pub fn router_without_envelope(services: Services, config: &HttpConfig) -> Route
         .layer(DefaultBodyLimit::max(config.body_limit))
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then stops
-/// accepting connections and waits for the requests in flight to finish
-/// (each is bounded by the router's request time-out). Connections get
-/// `TCP_NODELAY`.
+/// Serves `app` on `listener` with [`ServeConfig::default`]'s connection
+/// limits until `shutdown` completes; see [`serve_with`].
 pub async fn serve<F>(
     listener: tokio::net::TcpListener,
     app: Router,
@@ -286,17 +285,7 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    // Responses are written whole, so Nagle's algorithm has nothing to
-    // coalesce; it would only hold a small response back behind a delayed
-    // ACK.
-    let listener = listener.tap_io(|stream| {
-        if let Err(err) = stream.set_nodelay(true) {
-            tracing::debug!(error = %err, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, app, &ServeConfig::default(), shutdown).await
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM: the `shutdown` for [`serve`].
