@@ -264,10 +264,21 @@ impl PgSqlRunner {
             .begin_with("BEGIN READ ONLY")
             .await
             .map_err(classify)?;
+        // Besides the limits, every setting that changes how the statement's
+        // text is read is pinned to what the guard assumed, so a database or
+        // role configured otherwise cannot make the two read different
+        // statements: string escapes, `= NULL`, `NULL` in array literals,
+        // and the input of dates and intervals.
         sqlx::query(
             "SELECT set_config('statement_timeout', $1, true), \
                     set_config('search_path', 'attendance', true), \
-                    set_config('timezone', $2, true)",
+                    set_config('timezone', $2, true), \
+                    set_config('standard_conforming_strings', 'on', true), \
+                    set_config('backslash_quote', 'safe_encoding', true), \
+                    set_config('transform_null_equals', 'off', true), \
+                    set_config('array_nulls', 'on', true), \
+                    set_config('datestyle', 'ISO, MDY', true), \
+                    set_config('intervalstyle', 'postgres', true)",
         )
         .bind(format!("{}ms", self.statement_timeout.as_millis()))
         .bind(context.timezone.name())

@@ -307,3 +307,66 @@ async fn queries_run_in_the_timezone_of_their_context() {
     })
     .await;
 }
+
+/// A database configured to read text differently (backslash escapes in
+/// plain strings, `= NULL` as `IS NULL`, day-first dates) must not make the
+/// server read a guarded statement otherwise than the guard did.
+#[tokio::test]
+async fn settings_that_change_how_text_is_read_are_pinned() {
+    let db = common::TestDb::create().await;
+    let migrated = db.store().await;
+    for setting in [
+        "standard_conforming_strings = off",
+        "transform_null_equals = on",
+        "array_nulls = off",
+        "datestyle = 'SQL, DMY'",
+        "intervalstyle = 'sql_standard'",
+    ] {
+        // `db.name` is made of letters, digits and underscores only.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {} SET {setting}",
+            db.name
+        )))
+        .execute(migrated.pool())
+        .await
+        .unwrap();
+    }
+    migrated.pool().close().await;
+    let store = PgStore::connect(&attendance_pg::PgConfig::new(&db.url))
+        .await
+        .unwrap();
+    let runner = PgSqlRunner::new(store.pool().clone());
+    let outcome = async {
+        let configured = run_unguarded(&runner, "SELECT 1 AS one").await;
+        let read = run_guarded(
+            &runner,
+            "SELECT 'a\\nb' AS s, (NULL = NULL) IS NULL AS unknown, \
+             DATE '01/02/2024' AS d, ('{NULL}'::text[])[1] IS NULL AS null_element, \
+             INTERVAL '1' DAY + INTERVAL '1 hour' AS i",
+        )
+        .await;
+        // The setting is pinned inside the transaction: the session keeps
+        // its own afterwards.
+        let session: String = sqlx::query_scalar("SHOW standard_conforming_strings")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        (configured, read, session)
+    }
+    .await;
+    store.pool().close().await;
+    db.drop_db().await;
+    outcome.0.unwrap();
+    let rows = outcome.1.unwrap();
+    assert_eq!(
+        rows.rows,
+        vec![vec![
+            Value::from("a\\nb"),
+            Value::from(true),
+            Value::from("2024-01-02"),
+            Value::from(true),
+            Value::from("1 day 01:00:00"),
+        ]]
+    );
+    assert_eq!(outcome.2, "off");
+}
