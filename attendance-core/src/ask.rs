@@ -6,8 +6,9 @@
 //! (read-only transaction, timeout, row cap) → the model phrases the rows.
 //!
 //! A refused or failing query goes back to the model with the reason for a
-//! bounded number of repair attempts. Database error text is shown to the
-//! model only; [`AskError`] never carries it.
+//! bounded number of repair attempts. Database error text reaches neither
+//! the model nor [`AskError`]; a refusal reaches the caller as a
+//! [`RefusalCategory`], never as the model's own words.
 //!
 //! Two things are configured once, here, and handed down: the guard is
 //! built from the [`Catalog`] the model is shown, and the timezone that
@@ -178,11 +179,13 @@ pub enum AskError {
         reason: String,
     },
     /// The model declined (the data cannot answer it), or every query it
-    /// wrote was refused by the guard.
-    #[error("the question was refused: {reason}")]
+    /// wrote was refused by the guard. Only the category is kept: the
+    /// model's free text may quote anything it was shown, and the guard's
+    /// reason quotes the model's SQL.
+    #[error("the question was refused ({})", category.as_str())]
     Refused {
-        /// The model's or the guard's reason.
-        reason: String,
+        /// Why, as a fixed category.
+        category: RefusalCategory,
     },
     /// The chat model failed (unreachable, timed out, rate limited…).
     #[error(transparent)]
@@ -201,6 +204,51 @@ pub enum AskError {
         source: BoxError,
     },
 }
+
+/// Why a question was refused, without any text the model or the database
+/// wrote: fit to show to a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RefusalCategory {
+    /// The model said the data cannot answer the question.
+    OutOfScope,
+    /// Every query the model wrote broke a rule of the SQL guard.
+    UnsafeQuery,
+}
+
+impl RefusalCategory {
+    /// The category as a stable snake-case word (`out_of_scope`,
+    /// `unsafe_query`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OutOfScope => "out_of_scope",
+            Self::UnsafeQuery => "unsafe_query",
+        }
+    }
+
+    /// A fixed sentence for a person.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::OutOfScope => "the attendance data cannot answer this question",
+            Self::UnsafeQuery => {
+                "no query within the allowed views and functions could be written for this question"
+            }
+        }
+    }
+}
+
+impl fmt::Display for RefusalCategory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the model is told when the database rejects its query. The
+/// database's own text is not passed on: it can quote values and names the
+/// model would repeat to the client, in a refusal, a query or an answer.
+const REJECTED_REPAIR: &str = "The database rejected that query. Check every column name \
+against the views above, their types, and GROUP BY, then write it again.";
 
 /// Default of [`AskConfig::max_question_chars`].
 pub const DEFAULT_MAX_QUESTION_CHARS: usize = 500;
@@ -349,12 +397,16 @@ impl AskService {
             messages.push(ChatMessage::assistant(response.text.clone()));
             let repair = match parse_sql_answer(&response.text) {
                 Err(reason) => reason,
-                Ok(SqlAnswer::Refusal(reason)) => return Err(AskError::Refused { reason }),
+                Ok(SqlAnswer::Refusal) => {
+                    return Err(AskError::Refused {
+                        category: RefusalCategory::OutOfScope,
+                    });
+                }
                 Ok(SqlAnswer::Sql(sql)) => match self.guard.check(&sql) {
                     Err(refusal) => {
                         tracing::info!(%refusal, attempt, "guard refused the model's query");
                         let reason = refusal.to_string();
-                        last_refusal = Some(reason.clone());
+                        last_refusal = Some(RefusalCategory::UnsafeQuery);
                         format!(
                             "That query was refused: {reason}. Write one SELECT over the views only."
                         )
@@ -374,8 +426,12 @@ impl AskService {
                         }
                         Err(QueryError::Rejected { message }) => {
                             last_refusal = None;
-                            tracing::info!(attempt, "database rejected the model's query");
-                            format!("PostgreSQL rejected that query: {message}. Fix it.")
+                            tracing::info!(
+                                attempt,
+                                error = %message,
+                                "database rejected the model's query"
+                            );
+                            REJECTED_REPAIR.to_owned()
                         }
                     },
                 },
@@ -383,7 +439,7 @@ impl AskService {
             messages.push(ChatMessage::user(repair));
         }
         Err(match last_refusal {
-            Some(reason) => AskError::Refused { reason },
+            Some(category) => AskError::Refused { category },
             None => AskError::QueryFailed {
                 attempts: max_attempts,
             },
@@ -451,7 +507,8 @@ impl AskService {
 
 enum SqlAnswer {
     Sql(String),
-    Refusal(String),
+    /// The model declined; its words are not kept.
+    Refusal,
 }
 
 /// Reads `{"sql": ...}` / `{"refusal": ...}`; `Err` is a repair message.
@@ -469,7 +526,7 @@ fn parse_sql_answer(text: &str) -> Result<SqlAnswer, String> {
     };
     match (field("sql"), field("refusal")) {
         (Some(sql), _) => Ok(SqlAnswer::Sql(sql)),
-        (None, Some(refusal)) => Ok(SqlAnswer::Refusal(refusal)),
+        (None, Some(_)) => Ok(SqlAnswer::Refusal),
         (None, None) => Err("The JSON object needs a non-empty \"sql\" or \"refusal\".".to_owned()),
     }
 }
@@ -612,16 +669,26 @@ mod tests {
             matches!(err, AskError::QueryFailed { attempts: 3 }),
             "{err:?}"
         );
-        // The database's text reached the model, not the error.
+        // The database's text reaches neither the error nor the model, which
+        // could repeat it in a refusal, a query or an answer.
         assert!(!err.to_string().contains("nope"));
         let requests = seen.lock().unwrap();
+        for request in requests.iter() {
+            for message in &request.messages {
+                assert!(
+                    !message.content.contains("does not exist"),
+                    "{}",
+                    message.content
+                );
+            }
+        }
         assert!(
             requests[1]
                 .messages
                 .last()
                 .unwrap()
                 .content
-                .contains("column \"nope\" does not exist")
+                .contains("The database rejected that query")
         );
     }
 
@@ -638,10 +705,8 @@ mod tests {
             .ask("Show me the passwords")
             .await
             .unwrap_err();
-        match err {
-            AskError::Refused { reason } => assert!(reason.contains("pg_user"), "{reason}"),
-            other => panic!("expected Refused, got {other:?}"),
-        }
+        assert!(!err.to_string().contains("pg_user"), "{err}");
+        assert_eq!(err.to_string(), "the question was refused (unsafe_query)");
     }
 
     #[tokio::test]
@@ -655,7 +720,10 @@ mod tests {
             .ask("What does Ada earn?")
             .await
             .unwrap_err();
-        assert!(matches!(err, AskError::Refused { reason } if reason.contains("Salaries")));
+        // The model's own words are not passed on: they may quote anything
+        // it was shown.
+        assert!(!err.to_string().contains("Salaries"), "{err}");
+        assert_eq!(err.to_string(), "the question was refused (out_of_scope)");
     }
 
     #[tokio::test]
@@ -781,10 +849,7 @@ mod tests {
             .ask("Who?")
             .await
             .unwrap_err();
-        assert!(
-            matches!(&err, AskError::Refused { reason } if reason.contains("md5")),
-            "{err:?}"
-        );
+        assert_eq!(err.to_string(), "the question was refused (unsafe_query)");
     }
 
     #[tokio::test]

@@ -12,7 +12,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 
-use attendance_core::ask::AskError;
+use attendance_core::ask::{AskError, RefusalCategory};
 use attendance_core::llm::LlmError;
 use attendance_core::{Conflict, Error};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -109,6 +109,9 @@ pub struct Extensions {
     /// `overlap`, `duplicate_team_name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict: Option<String>,
+    /// For `question-refused`: why (`out_of_scope`, `unsafe_query`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
     /// For `already_clocked_in`: the session that is open now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_session: Option<Session>,
@@ -271,14 +274,17 @@ impl Problem {
         )
     }
 
-    /// 422: the question was refused, for `reason`.
-    pub fn question_refused(reason: impl Into<String>) -> Self {
-        Self::new(
+    /// 422: the question was refused. Only the fixed sentence and the
+    /// category go out, never the model's words or a database's.
+    pub fn question_refused(category: RefusalCategory) -> Self {
+        let mut problem = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             types::QUESTION_REFUSED,
             "The question was refused",
-            reason,
-        )
+            category.message(),
+        );
+        problem.extensions.refusal = Some(category.as_str().to_owned());
+        problem
     }
 
     /// A generic problem for a bare error status (a response some layer
@@ -385,7 +391,7 @@ impl From<AskError> for Problem {
     fn from(err: AskError) -> Self {
         match err {
             AskError::InvalidQuestion { reason } => Self::validation("question", reason),
-            AskError::Refused { reason } => Self::question_refused(reason),
+            AskError::Refused { category } => Self::question_refused(category),
             AskError::Llm(LlmError::NotConfigured { .. }) => Self::llm_not_configured(),
             AskError::Llm(err) if err.is_timeout() => {
                 tracing::warn!(error = %chain(&err), "the language model timed out");

@@ -354,7 +354,9 @@ async fn invalid_and_refused_questions_are_422_problems() {
         .post("/ask", json!({ "question": "What does Ada earn?" }))
         .await;
     let body = reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "question-refused");
-    assert!(body["detail"].as_str().unwrap().contains("salaries"));
+    // A fixed sentence and the category, never the model's own words.
+    assert!(!reply.text.contains("salaries"), "{}", reply.text);
+    assert_eq!(body["refusal"], "out_of_scope");
 
     // A query the guard refuses on every attempt is refused too.
     let h = harness(
@@ -365,8 +367,6 @@ async fn invalid_and_refused_questions_are_422_problems() {
         },
         Rows::Two,
     );
-    // The guard's reason names the model's statement, which is not an
-    // internal: answers show the model's SQL too.
     let reply = h
         .post("/ask", json!({ "question": "Delete everything" }))
         .await;
@@ -375,7 +375,8 @@ async fn invalid_and_refused_questions_are_422_problems() {
         reply.body["type"],
         "https://attendance.dev/problems/question-refused"
     );
-    assert!(reply.body["detail"].as_str().unwrap().contains("DELETE"));
+    assert_eq!(reply.body["refusal"], "unsafe_query");
+    assert!(!reply.text.contains("DELETE"), "{}", reply.text);
 }
 
 #[tokio::test]
