@@ -3,7 +3,11 @@
 //! The facts ([`DailyFacts`], [`WeeklyFacts`]) are computed by the analytics
 //! of the store. A chat model, when one is configured, only phrases them and
 //! is told to use no other numbers; [`ungrounded_numbers`] rejects a text
-//! that states a number the facts do not contain. When there is no model,
+//! that states a number the facts do not contain, and [`ungrounded_names`]
+//! one that names a person or team they do not contain. Names are data
+//! entered by users, so the facts reach the model as one JSON block the
+//! system prompt declares to be data, never instructions, and no name can
+//! close that block. When there is no model,
 //! when it fails, or when its text is rejected, a deterministic template
 //! writes the summary. The result says which ([`GeneratedBy`]) and always
 //! carries the facts.
@@ -24,7 +28,7 @@ pub use facts::{
     DailyFacts, ForgottenClockOut, LateArrival, TeamDay, TeamWeek, WeekChange, WeekTotals,
     WeeklyFacts,
 };
-pub use grounding::ungrounded_numbers;
+pub use grounding::{ungrounded_names, ungrounded_numbers};
 pub use service::SummaryService;
 pub use template::{daily_template, weekly_template};
 
