@@ -20,6 +20,8 @@ pub enum Error {
 
 /// SQLSTATE codes this crate reacts to.
 pub(crate) mod sqlstate {
+    /// Among others, `AT TIME ZONE` with a zone the server's tz data lacks.
+    pub(crate) const INVALID_PARAMETER_VALUE: &str = "22023";
     pub(crate) const UNIQUE_VIOLATION: &str = "23505";
     pub(crate) const FOREIGN_KEY_VIOLATION: &str = "23503";
     pub(crate) const CHECK_VIOLATION: &str = "23514";
@@ -41,6 +43,11 @@ pub(crate) fn db_code(err: &sqlx::Error) -> Option<(String, Option<String>)> {
         )),
         _ => None,
     }
+}
+
+/// Whether `err` is a database error with SQLSTATE `code`.
+pub(crate) fn has_code(err: &sqlx::Error, code: &str) -> bool {
+    matches!(db_code(err), Some((c, _)) if c == code)
 }
 
 /// Whether `err` violated the constraint or index named `name`.

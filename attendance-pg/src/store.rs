@@ -18,7 +18,7 @@ use chrono_tz::Tz;
 use sqlx::{FromRow, Postgres, QueryBuilder};
 
 use crate::PgStore;
-use crate::error::{map, sqlstate, violates};
+use crate::error::{has_code, map, sqlstate, violates};
 
 const SESSION_COLUMNS: &str = "id, employee_id, work_date, clock_in, clock_out, work_mode";
 
@@ -102,33 +102,8 @@ fn session(row: SessionRow) -> Result<AttendanceSession> {
 #[async_trait]
 impl TeamStore for PgStore {
     async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        let late_after = team.late_after();
-        let result = self
-            .retry
-            .write(|| {
-                self.conns.run(async |c| {
-                    sqlx::query_as::<_, TeamRow>(
-                        "INSERT INTO attendance.teams (name, timezone, late_after) \
-                         VALUES ($1, $2, $3) RETURNING id, name, timezone, late_after",
-                    )
-                    .bind(team.name())
-                    .bind(team.timezone().name())
-                    .bind(late_after)
-                    .fetch_one(c)
-                    .await
-                })
-            })
-            .await;
-        match result {
-            Ok(row) => row.try_into(),
-            Err(e) if violates(&e, sqlstate::UNIQUE_VIOLATION, "teams_name_unique") => {
-                Err(Conflict::DuplicateTeamName {
-                    name: team.name().to_owned(),
-                }
-                .into())
-            }
-            Err(e) => Err(map(e)),
-        }
+        self.insert_team(team.name(), team.timezone().name(), team.late_after())
+            .await
     }
 
     async fn team(&self, id: TeamId) -> Result<Team> {
@@ -243,6 +218,49 @@ impl EmployeeStore for PgStore {
 }
 
 impl PgStore {
+    /// Inserts a team whose timezone chrono-tz has accepted (`NewTeam`
+    /// holds a `Tz`), and that PostgreSQL must know too: its own tz data
+    /// dates every clock-in of the team, and may be older or newer than
+    /// chrono-tz's. The statement evaluates `AT TIME ZONE` once, which fails
+    /// with SQLSTATE 22023 for a zone the server lacks; nothing else in it
+    /// can raise that code, so it maps to a bad "timezone".
+    async fn insert_team(&self, name: &str, timezone: &str, late_after: NaiveTime) -> Result<Team> {
+        let result = self
+            .retry
+            .write(|| {
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, TeamRow>(
+                        "INSERT INTO attendance.teams (name, timezone, late_after) \
+                         SELECT $1, $2, $3 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
+                         RETURNING id, name, timezone, late_after",
+                    )
+                    .bind(name)
+                    .bind(timezone)
+                    .bind(late_after)
+                    .fetch_one(c)
+                    .await
+                })
+            })
+            .await;
+        match result {
+            Ok(row) => row.try_into(),
+            Err(e) if violates(&e, sqlstate::UNIQUE_VIOLATION, "teams_name_unique") => {
+                Err(Conflict::DuplicateTeamName {
+                    name: name.to_owned(),
+                }
+                .into())
+            }
+            Err(e) if has_code(&e, sqlstate::INVALID_PARAMETER_VALUE) => Err(Error::validation(
+                "timezone",
+                format!(
+                    "{timezone:?} is not a timezone this PostgreSQL server knows; \
+                     choose another name for the same zone, or update the server's tz data"
+                ),
+            )),
+            Err(e) => Err(map(e)),
+        }
+    }
+
     /// Inserts `[clock_in, clock_out)`, dating it in the team's timezone in
     /// the same statement. Constraint violations are returned raw so the
     /// caller can explain them.
@@ -384,6 +402,17 @@ impl PgStore {
                     {
                         return Err(conflict);
                     }
+                }
+                // The only `AT TIME ZONE` of the insert reads the team's
+                // zone: a team stored before `create_team` checked it
+                // against the server's tz data (or by another client).
+                Err(e) if has_code(&e, sqlstate::INVALID_PARAMETER_VALUE) => {
+                    return Err(Error::validation(
+                        "timezone",
+                        "the employee's team has a timezone this PostgreSQL server does not \
+                         know, so no work date can be computed; give the team a zone the server \
+                         lists in pg_timezone_names",
+                    ));
                 }
                 Err(e) => return Err(map(e)),
             }
@@ -536,4 +565,41 @@ fn listing_query(filter: &SessionFilter, page: &PageRequest) -> QueryBuilder<Pos
     q.push(" ORDER BY s.clock_in DESC, s.id DESC LIMIT ")
         .push_bind(i64::from(page.limit) + 1);
     q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// chrono-tz and PostgreSQL each carry their own copy of the tz
+    /// database, so a zone `NewTeam` accepts may be one the server lacks.
+    /// No zone differs on the machine these tests were written on, so the
+    /// name is handed to the insert `create_team` runs as chrono-tz would
+    /// have handed it over.
+    #[tokio::test]
+    async fn a_zone_postgresql_does_not_know_is_refused_at_creation() {
+        crate::test_db::with_store(|store| async move {
+            let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+            let err = store
+                .insert_team("Ops", "Mars/Olympus", nine)
+                .await
+                .unwrap_err();
+            match err {
+                Error::Validation { field, reason } => {
+                    assert_eq!(field, "timezone");
+                    assert!(reason.contains("Mars/Olympus"), "{reason}");
+                }
+                other => panic!("expected a validation error, got {other:?}"),
+            }
+            let teams: i64 = sqlx::query_scalar("SELECT count(*) FROM attendance.teams")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            assert_eq!(teams, 0, "nothing was stored");
+            // A zone both know is stored as before.
+            let team = store.insert_team("Ops", "Europe/Kyiv", nine).await.unwrap();
+            assert_eq!(team.timezone.name(), "Europe/Kyiv");
+        })
+        .await;
+    }
 }
