@@ -3,13 +3,16 @@
 //!
 //! Why not sqlx's pool: in sqlx 0.9 every connection handed back to a
 //! `PgPool` is pinged (a `Sync` message and its `ReadyForQuery` answer)
-//! before another task may take it, and by default pinged again when taken.
-//! For the store's one-statement operations that doubled the messages per
-//! statement; on a clock-in + clock-out cycle at 8 clients it cost about a
-//! fifth of the throughput against the same statements on a connection held
-//! directly (see the README's Performance section). This stack hands a
-//! connection back without a round trip and pings only one that has been
-//! idle for [`crate::PgConfig::ping_after_idle`].
+//! before another task may take it, and by default pinged again when taken,
+//! which doubles the messages of the store's one-statement operations. This
+//! stack hands a connection back without a round trip and pings only one
+//! that has been idle for [`crate::PgConfig::ping_after_idle`].
+//!
+//! Why not a maintained pool: deadpool's managed pool with a `recycle` that
+//! pings only after idle was tried in its place and was slower at 8 clients
+//! (fewer cycles per second, more CPU per cycle), so this stays. Figures and
+//! commands: `docs/PERFORMANCE.md`, "One round trip per statement" and
+//! "Connection pool: hand-written vs deadpool".
 //!
 //! What the pings protected against is handled here instead:
 //! - a connection whose operation did not finish (an I/O error, a future

@@ -161,9 +161,9 @@ impl PgConfig {
     /// is handed out, so one that died while idle (server restart, a
     /// firewall's idle timeout) is replaced instead of failing a call.
     /// Connections in steady use are not pinged: sqlx's default pings on
-    /// *every* acquire, one extra round trip per statement, which cost a
-    /// third of the clock-in/clock-out throughput (see the README's
-    /// Performance section). `Duration::ZERO` pings every time. Default: 10 s.
+    /// *every* acquire, one extra round trip per statement (measured in
+    /// `docs/PERFORMANCE.md`, "One round trip per statement").
+    /// `Duration::ZERO` pings every time. Default: 10 s.
     pub fn ping_after_idle(mut self, idle: Duration) -> Self {
         self.ping_after_idle = idle;
         self
