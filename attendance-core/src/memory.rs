@@ -16,8 +16,8 @@ use crate::domain::{
 use crate::error::{Conflict, Entity, Error, Result};
 use crate::import::{ImportBatch, ImportReport, StoredSpan, sweep_stored};
 use crate::store::{
-    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, Page, PageRequest,
-    SessionFilter, SessionStore, TeamStore,
+    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor, Page,
+    PageRequest, SessionFilter, SessionStore, TeamStore,
 };
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 
@@ -209,6 +209,18 @@ impl TeamStore for InMemoryStore {
     async fn teams(&self) -> Result<Vec<Team>> {
         Ok(self.state().teams.clone())
     }
+
+    async fn team_page(&self, page: &PageRequest<IdCursor>) -> Result<Page<Team>> {
+        let rows = self
+            .state()
+            .teams
+            .iter()
+            .filter(|t| page.cursor.is_none_or(|c| t.id.0 > c.0))
+            .take(page.limit as usize + 1)
+            .cloned()
+            .collect();
+        Ok(Page::of_teams(rows, page.limit))
+    }
 }
 
 #[async_trait]
@@ -239,6 +251,23 @@ impl EmployeeStore for InMemoryStore {
             .filter(|e| team.is_none_or(|t| t == e.team_id))
             .cloned()
             .collect())
+    }
+
+    async fn employee_page(
+        &self,
+        team: Option<TeamId>,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<Employee>> {
+        let rows = self
+            .state()
+            .employees
+            .iter()
+            .filter(|e| team.is_none_or(|t| t == e.team_id))
+            .filter(|e| page.cursor.is_none_or(|c| e.id.0 > c.0))
+            .take(page.limit as usize + 1)
+            .cloned()
+            .collect();
+        Ok(Page::of_employees(rows, page.limit))
     }
 }
 

@@ -127,9 +127,11 @@ impl AttendanceService {
         self.store.team(id).await
     }
 
-    /// All teams.
-    pub async fn teams(&self) -> Result<Vec<Team>> {
-        self.store.teams().await
+    /// Teams by id, one page at a time: `limit` and `cursor` as for
+    /// [`AttendanceService::sessions`].
+    pub async fn teams(&self, limit: Option<u32>, cursor: Option<&str>) -> Result<Page<Team>> {
+        let page = PageRequest::new(limit, cursor)?;
+        self.store.team_page(&page).await
     }
 
     /// Creates an employee in an existing team.
@@ -142,12 +144,20 @@ impl AttendanceService {
         self.store.employee(id).await
     }
 
-    /// Employees, all or of one team; an unknown team is a not-found error.
-    pub async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {
+    /// Employees by id, all or of one team, one page at a time (`limit` and
+    /// `cursor` as for [`AttendanceService::sessions`]); an unknown team is
+    /// a not-found error.
+    pub async fn employees(
+        &self,
+        team: Option<TeamId>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Employee>> {
+        let page = PageRequest::new(limit, cursor)?;
         if let Some(team) = team {
             self.store.team(team).await?;
         }
-        self.store.employees(team).await
+        self.store.employee_page(team, &page).await
     }
 
     /// Clocks `employee` in now, or at `at` for a late sync or a backfill.

@@ -31,8 +31,11 @@ pub trait TeamStore: Send + Sync {
     async fn create_team(&self, team: &NewTeam) -> Result<Team>;
     /// One team, or [`Error::NotFound`].
     async fn team(&self, id: TeamId) -> Result<Team>;
-    /// All teams, by id.
+    /// All teams, by id: for summaries that cover every team. Listings for
+    /// a client use [`TeamStore::team_page`].
     async fn teams(&self) -> Result<Vec<Team>>;
+    /// Teams by id, one page at a time.
+    async fn team_page(&self, page: &PageRequest<IdCursor>) -> Result<Page<Team>>;
 }
 
 /// Employees.
@@ -43,7 +46,15 @@ pub trait EmployeeStore: Send + Sync {
     /// One employee, or [`Error::NotFound`].
     async fn employee(&self, id: EmployeeId) -> Result<Employee>;
     /// Employees by id, all or those of one team (unknown team: empty list).
+    /// Listings for a client use [`EmployeeStore::employee_page`].
     async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>>;
+    /// Employees by id, all or those of one team (unknown team: empty
+    /// page), one page at a time.
+    async fn employee_page(
+        &self,
+        team: Option<TeamId>,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<Employee>>;
 }
 
 /// Attendance sessions.
@@ -189,6 +200,9 @@ impl<T: TeamStore + ?Sized> TeamStore for Arc<T> {
     async fn teams(&self) -> Result<Vec<Team>> {
         (**self).teams().await
     }
+    async fn team_page(&self, page: &PageRequest<IdCursor>) -> Result<Page<Team>> {
+        (**self).team_page(page).await
+    }
 }
 
 #[async_trait]
@@ -201,6 +215,13 @@ impl<T: EmployeeStore + ?Sized> EmployeeStore for Arc<T> {
     }
     async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {
         (**self).employees(team).await
+    }
+    async fn employee_page(
+        &self,
+        team: Option<TeamId>,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<Employee>> {
+        (**self).employee_page(team, page).await
     }
 }
 
@@ -370,6 +391,52 @@ impl Cursor {
     }
 }
 
+/// A position in a listing, as an opaque token a client hands back.
+pub trait PageCursor: Sized {
+    /// The token (hex).
+    fn encode(&self) -> String;
+    /// Reads a token made by [`PageCursor::encode`]; a validation error on
+    /// `cursor` otherwise.
+    fn decode(token: &str) -> Result<Self>;
+}
+
+impl PageCursor for Cursor {
+    fn encode(&self) -> String {
+        Cursor::encode(self)
+    }
+    fn decode(token: &str) -> Result<Self> {
+        Cursor::decode(token)
+    }
+}
+
+/// A position in a listing by id (teams, employees): the id of the last
+/// item returned; the next page starts after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdCursor(pub i64);
+
+impl PageCursor for IdCursor {
+    fn encode(&self) -> String {
+        self.0
+            .to_be_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn decode(token: &str) -> Result<Self> {
+        let invalid = || Error::validation("cursor", "is not a cursor returned by this API");
+        let token = token.trim();
+        if token.len() != 16 || !token.is_ascii() {
+            return Err(invalid());
+        }
+        let mut bytes = [0u8; 8];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&token[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
+        }
+        Ok(Self(i64::from_be_bytes(bytes)))
+    }
+}
+
 /// First year of the dates and instants the library accepts from a caller.
 ///
 /// Every store holds far more (chrono ±262143, PostgreSQL 4713 BC onwards),
@@ -412,16 +479,17 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// bounds and error messages use this constant too.
 pub const MAX_PAGE_SIZE: u32 = 500;
 
-/// A page request: at most `limit` items after `cursor`.
+/// A page request: at most `limit` items after `cursor` (a [`Cursor`] for
+/// sessions, an [`IdCursor`] for listings by id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
+pub struct PageRequest<C = Cursor> {
     /// Maximum items to return, 1 to [`MAX_PAGE_SIZE`].
     pub limit: u32,
     /// Where the previous page ended.
-    pub cursor: Option<Cursor>,
+    pub cursor: Option<C>,
 }
 
-impl PageRequest {
+impl<C: PageCursor> PageRequest<C> {
     /// Checks a caller's page size (default [`DEFAULT_PAGE_SIZE`], at most
     /// [`MAX_PAGE_SIZE`]) and decodes its cursor token.
     pub fn new(limit: Option<u32>, cursor: Option<&str>) -> Result<Self> {
@@ -434,7 +502,7 @@ impl PageRequest {
         }
         Ok(Self {
             limit,
-            cursor: cursor.map(Cursor::decode).transpose()?,
+            cursor: cursor.map(C::decode).transpose()?,
         })
     }
 }
@@ -448,14 +516,18 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-impl Page<AttendanceSession> {
+impl<T> Page<T> {
     /// Builds a page from up to `limit + 1` rows: the extra row only tells
-    /// that another page exists.
-    pub fn from_overfetch(mut rows: Vec<AttendanceSession>, limit: u32) -> Self {
+    /// that another page exists; `cursor` names the position after a row.
+    pub fn from_overfetch_by<C: PageCursor>(
+        mut rows: Vec<T>,
+        limit: u32,
+        cursor: impl Fn(&T) -> C,
+    ) -> Self {
         let limit = limit as usize;
         let next_cursor = if rows.len() > limit {
             rows.truncate(limit);
-            rows.last().map(|s| Cursor::after(s).encode())
+            rows.last().map(|row| cursor(row).encode())
         } else {
             None
         };
@@ -463,6 +535,28 @@ impl Page<AttendanceSession> {
             items: rows,
             next_cursor,
         }
+    }
+}
+
+impl Page<AttendanceSession> {
+    /// Builds a page from up to `limit + 1` rows: the extra row only tells
+    /// that another page exists.
+    pub fn from_overfetch(rows: Vec<AttendanceSession>, limit: u32) -> Self {
+        Self::from_overfetch_by(rows, limit, Cursor::after)
+    }
+}
+
+impl Page<Team> {
+    /// A page of teams from up to `limit + 1` rows by id.
+    pub fn of_teams(rows: Vec<Team>, limit: u32) -> Self {
+        Self::from_overfetch_by(rows, limit, |t| IdCursor(t.id.0))
+    }
+}
+
+impl Page<Employee> {
+    /// A page of employees from up to `limit + 1` rows by id.
+    pub fn of_employees(rows: Vec<Employee>, limit: u32) -> Self {
+        Self::from_overfetch_by(rows, limit, |e| IdCursor(e.id.0))
     }
 }
 
@@ -492,6 +586,11 @@ mod tests {
                 "{:?}",
                 decoded
             );
+        }
+
+        #[test]
+        fn id_cursors_round_trip(id in any::<i64>()) {
+            prop_assert_eq!(IdCursor::decode(&IdCursor(id).encode()).unwrap(), IdCursor(id));
         }
 
         #[test]

@@ -16,8 +16,9 @@ use axum::response::{IntoResponse, Response};
 use crate::Services;
 use crate::dto::{
     Answer, AskRequest, AttendanceQuery, ClockIn, ClockOut, CreateEmployee, CreateTeam,
-    DailySummary, DailySummaryQuery, Employee, EmployeeTrend, EmployeesQuery, Health, Session,
-    SessionPage, Team, TeamTrend, TrendParams, WeeklySummary, WeeklySummaryQuery,
+    DailySummary, DailySummaryQuery, Employee, EmployeePage, EmployeeTrend, EmployeesQuery, Health,
+    Session, SessionPage, Team, TeamPage, TeamTrend, TeamsQuery, TrendParams, WeeklySummary,
+    WeeklySummaryQuery,
 };
 use crate::extract::{
     JsonBody, QueryParams, employee_path, parse_date, parse_i64, parse_instant, parse_page_size,
@@ -103,16 +104,31 @@ pub(crate) async fn create_team(
     Ok(created(&uri, team.id, team))
 }
 
-/// All teams, by id.
+/// Teams by id, one page at a time.
 #[utoipa::path(
     get,
     path = "/teams",
     tag = "teams",
-    responses((status = 200, description = "Every team", body = Vec<Team>))
+    params(TeamsQuery),
+    responses(
+        (status = 200, description = "One page", body = TeamPage),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
 )]
-pub(crate) async fn list_teams(State(app): Shared) -> Result<Json<Vec<Team>>, Problem> {
-    let teams = app.services.attendance.teams().await?;
-    Ok(Json(teams.into_iter().map(Team::from).collect()))
+pub(crate) async fn list_teams(
+    State(app): Shared,
+    QueryParams(query): QueryParams<TeamsQuery>,
+) -> Result<Json<TeamPage>, Problem> {
+    let limit = query.limit.as_deref().map(parse_page_size).transpose()?;
+    let page = app
+        .services
+        .attendance
+        .teams(limit, query.cursor.as_deref())
+        .await?;
+    Ok(Json(TeamPage {
+        items: page.items.into_iter().map(Team::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One team.
@@ -160,14 +176,14 @@ pub(crate) async fn create_employee(
     Ok(created(&uri, employee.id, employee))
 }
 
-/// Employees by id, all or those of one team.
+/// Employees by id, all or those of one team, one page at a time.
 #[utoipa::path(
     get,
     path = "/employees",
     tag = "employees",
     params(EmployeesQuery),
     responses(
-        (status = 200, description = "The employees", body = Vec<Employee>),
+        (status = 200, description = "One page", body = EmployeePage),
         (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
@@ -175,14 +191,22 @@ pub(crate) async fn create_employee(
 pub(crate) async fn list_employees(
     State(app): Shared,
     QueryParams(query): QueryParams<EmployeesQuery>,
-) -> Result<Json<Vec<Employee>>, Problem> {
+) -> Result<Json<EmployeePage>, Problem> {
     let team = query
         .team_id
         .as_deref()
         .map(|t| parse_i64("team_id", t).map(TeamId))
         .transpose()?;
-    let employees = app.services.attendance.employees(team).await?;
-    Ok(Json(employees.into_iter().map(Employee::from).collect()))
+    let limit = query.limit.as_deref().map(parse_page_size).transpose()?;
+    let page = app
+        .services
+        .attendance
+        .employees(team, limit, query.cursor.as_deref())
+        .await?;
+    Ok(Json(EmployeePage {
+        items: page.items.into_iter().map(Employee::from).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// One employee.

@@ -168,7 +168,8 @@ async fn the_contract_end_to_end_over_postgres() {
             .await
             .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
         let teams = server.get("/teams").await;
-        assert_eq!(teams.body.as_array().unwrap().len(), 1);
+        assert_eq!(teams.body["items"].as_array().unwrap().len(), 1);
+        assert_eq!(teams.body["next_cursor"], Value::Null);
         assert_eq!(
             server.get(&format!("/teams/{team_id}")).await.body,
             team.body
@@ -196,7 +197,10 @@ async fn the_contract_end_to_end_over_postgres() {
             .await
             .problem(StatusCode::NOT_FOUND, "not-found");
         let listed = server.get(&format!("/employees?team_id={team_id}")).await;
-        assert_eq!(listed.body, json!([ada.body.clone()]));
+        assert_eq!(
+            listed.body,
+            json!({ "items": [ada.body.clone()], "next_cursor": null })
+        );
         assert_eq!(
             server.get(&format!("/employees/{ada_id}")).await.body,
             ada.body

@@ -69,8 +69,8 @@ async fn teams_are_listed_and_fetched_by_id() {
     let b = h.team("Beta").await;
     let reply = h.get("/teams").await;
     assert_eq!(reply.status, StatusCode::OK);
-    let ids: Vec<i64> = reply
-        .body
+    assert_eq!(reply.body["next_cursor"], Value::Null);
+    let ids: Vec<i64> = reply.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -202,11 +202,10 @@ async fn employees_are_listed_all_or_by_team() {
     let bob = h.employee(b, "Bob").await;
     let all = h.get("/employees").await;
     assert_eq!(all.status, StatusCode::OK);
-    assert_eq!(all.body.as_array().unwrap().len(), 2);
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
     let only_b = h.get(&format!("/employees?team_id={b}")).await;
     assert_eq!(only_b.status, StatusCode::OK);
-    let ids: Vec<i64> = only_b
-        .body
+    let ids: Vec<i64> = only_b.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -226,6 +225,56 @@ async fn employees_are_listed_all_or_by_team() {
     h.get("/employees/12345")
         .await
         .problem(StatusCode::NOT_FOUND, "not-found");
+}
+
+/// Issue 11, item 9: `/teams` and `/employees` are pages like
+/// `/attendance`, never every row at once.
+#[tokio::test]
+async fn teams_and_employees_are_listed_in_pages() {
+    let h = Harness::new();
+    let mut teams = Vec::new();
+    for name in ["A", "B", "C"] {
+        teams.push(h.team(name).await);
+    }
+    let mut employees = Vec::new();
+    for name in ["Ada", "Bob", "Cy"] {
+        employees.push(h.employee(teams[0], name).await);
+    }
+    h.employee(teams[1], "Dee").await;
+    for (base, expected) in [
+        (String::from("/teams?"), teams.clone()),
+        (
+            format!("/employees?team_id={}&", teams[0]),
+            employees.clone(),
+        ),
+    ] {
+        let mut seen = Vec::new();
+        let mut uri = format!("{base}limit=2");
+        loop {
+            let reply = h.get(&uri).await;
+            assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+            let items = reply.body["items"].as_array().unwrap();
+            assert!(items.len() <= 2);
+            seen.extend(items.iter().map(|t| t["id"].as_i64().unwrap()));
+            match reply.body["next_cursor"].as_str() {
+                Some(cursor) => uri = format!("{base}limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "{base}");
+    }
+    for (uri, field) in [
+        ("/teams?limit=0", "limit"),
+        ("/teams?limit=100000", "limit"),
+        ("/teams?cursor=zz", "cursor"),
+        ("/employees?limit=x", "limit"),
+        (
+            "/employees?cursor=0384440ccc7360000000000000000001",
+            "cursor",
+        ),
+    ] {
+        assert_eq!(h.get(uri).await.invalid_field(), field, "{uri}");
+    }
 }
 
 // ---- clock-in / clock-out ---------------------------------------------------

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use attendance_core::store::{
-    EmployeeStore, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+    EmployeeStore, IdCursor, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
 };
 use attendance_core::{
     AttendanceSession, Conflict, Employee, EmployeeId, Entity, Error, NewEmployee, NewTeam, Result,
@@ -141,6 +141,29 @@ impl TeamStore for PgStore {
             .map(Team::try_from)
             .collect()
     }
+
+    async fn team_page(&self, page: &PageRequest<IdCursor>) -> Result<Page<Team>> {
+        let rows = self
+            .retry
+            .read(|| {
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, TeamRow>(
+                        "SELECT id, name, timezone, late_after FROM attendance.teams \
+                         WHERE $1::bigint IS NULL OR id > $1 ORDER BY id LIMIT $2",
+                    )
+                    .bind(page.cursor.map(|c| c.0))
+                    .bind(i64::from(page.limit) + 1)
+                    .fetch_all(c)
+                    .await
+                })
+            })
+            .await
+            .map_err(map)?
+            .into_iter()
+            .map(Team::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::of_teams(rows, page.limit))
+    }
 }
 
 #[async_trait]
@@ -195,6 +218,33 @@ impl EmployeeStore for PgStore {
             .map_err(map)?
             .map(Employee::from)
             .ok_or_else(|| Error::not_found(Entity::Employee, id))
+    }
+
+    async fn employee_page(
+        &self,
+        team: Option<TeamId>,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<Employee>> {
+        let rows = self
+            .retry
+            .read(|| {
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, EmployeeRow>(
+                        "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+                         WHERE ($1::bigint IS NULL OR team_id = $1) \
+                         AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                    )
+                    .bind(team.map(|t| t.0))
+                    .bind(page.cursor.map(|c| c.0))
+                    .bind(i64::from(page.limit) + 1)
+                    .fetch_all(c)
+                    .await
+                })
+            })
+            .await
+            .map_err(map)?;
+        let rows = rows.into_iter().map(Employee::from).collect();
+        Ok(Page::of_employees(rows, page.limit))
     }
 
     async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {

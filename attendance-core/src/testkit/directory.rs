@@ -17,8 +17,9 @@ pub async fn teams_create_get_list(store: Arc<dyn Store>) {
     assert_eq!(night.late_after, time("22:15:00"));
     assert_ne!(berlin.id, night.id);
     assert_eq!(svc.team(berlin.id).await.unwrap(), berlin);
-    let all = svc.teams().await.unwrap();
-    assert_eq!(all, vec![berlin, night]);
+    let all = svc.teams(None, None).await.unwrap();
+    assert_eq!(all.items, vec![berlin, night]);
+    assert_eq!(all.next_cursor, None);
 }
 
 /// A second team with the same name, in any letter case, is a conflict.
@@ -35,7 +36,7 @@ pub async fn duplicate_team_name(store: Arc<dyn Store>) {
             "{name}: {err:?}"
         );
     }
-    assert_eq!(svc.teams().await.unwrap().len(), 1);
+    assert_eq!(svc.teams(None, None).await.unwrap().items.len(), 1);
 }
 
 /// Employees can be created, read back and listed by team.
@@ -58,12 +59,80 @@ pub async fn employees_create_get_list(store: Arc<dyn Store>) {
     let ada = employee(&svc, "Ada", b.id).await;
     assert!(!ada.is_manager);
     assert_eq!(svc.employee(ada.id).await.unwrap(), ada);
-    assert_eq!(
-        svc.employees(None).await.unwrap(),
-        vec![boss.clone(), ada.clone()]
-    );
-    assert_eq!(svc.employees(Some(a.id)).await.unwrap(), vec![boss]);
-    assert_eq!(svc.employees(Some(b.id)).await.unwrap(), vec![ada]);
+    let employees = |team| {
+        let svc = svc.clone();
+        async move { svc.employees(team, None, None).await.unwrap().items }
+    };
+    assert_eq!(employees(None).await, vec![boss.clone(), ada.clone()]);
+    assert_eq!(employees(Some(a.id)).await, vec![boss]);
+    assert_eq!(employees(Some(b.id)).await, vec![ada]);
+}
+
+/// Teams and employees are listed by id one page at a time (issue 11,
+/// item 9): every item once, in order, `next_cursor` only while more
+/// follow, the team filter kept across pages, bad sizes and cursors
+/// refused.
+pub async fn teams_and_employees_are_paged(store: Arc<dyn Store>) {
+    let svc = service(&store);
+    let mut teams = Vec::new();
+    for name in ["T1", "T2", "T3", "T4", "T5"] {
+        teams.push(team(&svc, name, "UTC").await);
+    }
+    let (a, b) = (teams[0].id, teams[1].id);
+    let mut in_a = Vec::new();
+    for i in 0..5 {
+        let home = if i % 2 == 0 { a } else { b };
+        let e = employee(&svc, &format!("E{i}"), home).await;
+        if home == a {
+            in_a.push(e);
+        }
+    }
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = svc.teams(Some(2), cursor.as_deref()).await.unwrap();
+        assert!(page.items.len() <= 2);
+        pages += 1;
+        seen.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, teams);
+    assert_eq!(pages, 3);
+    // A page that ends exactly at the last item says no more follow.
+    let whole = svc.teams(Some(5), None).await.unwrap();
+    assert_eq!(whole.items, teams);
+    assert_eq!(whole.next_cursor, None);
+
+    let first = svc.employees(Some(a), Some(2), None).await.unwrap();
+    assert_eq!(first.items, in_a[..2]);
+    let next = first.next_cursor.expect("a second page");
+    let second = svc.employees(Some(a), Some(2), Some(&next)).await.unwrap();
+    assert_eq!(second.items, in_a[2..]);
+    assert_eq!(second.next_cursor, None);
+    let everyone = svc.employees(None, Some(500), None).await.unwrap();
+    assert_eq!(everyone.items.len(), 5);
+
+    for (limit, cursor, field) in [
+        (Some(0), None, "limit"),
+        (Some(501), None, "limit"),
+        (None, Some("nope"), "cursor"),
+    ] {
+        let err = svc.teams(limit, cursor).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Validation { field: f, .. } if f == field),
+            "{err:?}"
+        );
+        let err = svc.employees(None, limit, cursor).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Validation { field: f, .. } if f == field),
+            "{err:?}"
+        );
+    }
 }
 
 /// Unknown ids are not-found errors naming the entity, everywhere.
@@ -81,7 +150,9 @@ pub async fn unknown_ids(store: Arc<dyn Store>) {
     is_missing(svc.team(missing_team).await.unwrap_err(), Entity::Team);
     is_missing(svc.employee(missing).await.unwrap_err(), Entity::Employee);
     is_missing(
-        svc.employees(Some(missing_team)).await.unwrap_err(),
+        svc.employees(Some(missing_team), None, None)
+            .await
+            .unwrap_err(),
         Entity::Team,
     );
     is_missing(

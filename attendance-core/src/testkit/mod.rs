@@ -89,6 +89,7 @@ macro_rules! __conformance_scenarios {
                 teams_create_get_list,
                 duplicate_team_name,
                 employees_create_get_list,
+                teams_and_employees_are_paged,
                 unknown_ids,
                 clock_in_out_happy_path,
                 double_clock_in,

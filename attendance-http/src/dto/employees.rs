@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
-use super::shared::described_string;
+use super::shared::{PageSize, described_string};
 
 /// An employee.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -77,4 +77,18 @@ pub(crate) struct EmployeesQuery {
     /// Only this team's employees.
     #[param(value_type = Option<i64>)]
     pub(crate) team_id: Option<String>,
+    /// Page size; its bounds and default are in the schema.
+    #[param(value_type = Option<PageSize>, inline)]
+    pub(crate) limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub(crate) cursor: Option<String>,
+}
+
+/// One page of employees, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EmployeePage {
+    /// The employees of this page.
+    pub items: Vec<Employee>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
 }

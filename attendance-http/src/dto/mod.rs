@@ -21,13 +21,14 @@ pub use ask::{Answer, AskRequest};
 pub(crate) use attendance::AttendanceQuery;
 pub use attendance::{ClockIn, ClockOut, Session, SessionPage};
 pub(crate) use employees::EmployeesQuery;
-pub use employees::{CreateEmployee, Employee};
+pub use employees::{CreateEmployee, Employee, EmployeePage};
 pub use shared::{Health, PageSize, WorkMode};
 pub use summaries::{
     DailyFacts, DailySummary, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay, TeamWeek,
     WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
 };
 pub(crate) use summaries::{DailySummaryQuery, WeeklySummaryQuery};
-pub use teams::{CreateTeam, Team};
+pub(crate) use teams::TeamsQuery;
+pub use teams::{CreateTeam, Team, TeamPage};
 pub(crate) use trends::TrendParams;
 pub use trends::{EmployeeTrend, Granularity, TeamTrend, TeamTrendPoint, TrendPoint};

@@ -3,10 +3,10 @@
 use attendance_core::Team as CoreTeam;
 use attendance_core::domain::{DEFAULT_LATE_AFTER, MAX_TEAM_NAME};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa::openapi::schema::ObjectBuilder;
+use utoipa::{IntoParams, ToSchema};
 
-use super::shared::{described_string, format_time};
+use super::shared::{PageSize, described_string, format_time};
 
 /// A team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -70,4 +70,25 @@ fn late_after_schema() -> ObjectBuilder {
         true,
     )
     .pattern(Some(r"^\d{2}:\d{2}(:\d{2})?$"))
+}
+
+/// One page of teams, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TeamPage {
+    /// The teams of this page.
+    pub items: Vec<Team>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Query of `GET /teams`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct TeamsQuery {
+    /// Page size; its bounds and default are in the schema.
+    #[param(value_type = Option<PageSize>, inline)]
+    pub(crate) limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub(crate) cursor: Option<String>,
 }

@@ -11,8 +11,8 @@ use attendance_core::llm::ChatModel;
 use attendance_core::memory::InMemoryStore;
 use attendance_core::service::{AttendanceService, ManualClock, TrendService};
 use attendance_core::store::{
-    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, Page, PageRequest,
-    SessionFilter, SessionStore, Store, TeamStore,
+    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor, Page,
+    PageRequest, SessionFilter, SessionStore, Store, TeamStore,
 };
 use attendance_core::summary::SummaryService;
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
@@ -102,6 +102,10 @@ impl TeamStore for FaultyStore {
         self.check().await?;
         self.inner.teams().await
     }
+    async fn team_page(&self, page: &PageRequest<IdCursor>) -> Result<Page<Team>> {
+        self.check().await?;
+        self.inner.team_page(page).await
+    }
 }
 
 #[async_trait]
@@ -117,6 +121,14 @@ impl EmployeeStore for FaultyStore {
     async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>> {
         self.check().await?;
         self.inner.employees(team).await
+    }
+    async fn employee_page(
+        &self,
+        team: Option<TeamId>,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<Employee>> {
+        self.check().await?;
+        self.inner.employee_page(team, page).await
     }
 }
 
