@@ -11,7 +11,12 @@
 //!   (any OpenAI-compatible server). Without a key for OpenAI's own URL the
 //!   server still runs: summaries come from the template and `POST /ask`
 //!   answers 503 "the LLM is not configured".
-//! - `ATTENDANCE_QA_ROLE`: optional database role limited to the Q&A views.
+//! - `ATTENDANCE_QA_ROLE`: the database role the model's queries run as;
+//!   default `attendance_qa`, which the migrations create and grant (see
+//!   `attendance_pg::qa::QA_ROLE`). If the login role cannot switch to it
+//!   (a hosted database without `CREATEROLE`), `POST /ask` stays off and the
+//!   log says why, unless `ATTENDANCE_QA_ACCEPT_LOGIN_ROLE=1` accepts running
+//!   the model's queries as the login role, with all its rights.
 //! - `HEADER_READ_TIMEOUT_SECS`, `IDLE_TIMEOUT_SECS`, `MAX_CONNECTIONS`:
 //!   connection limits (see `attendance_http::ServeConfig`); defaults 10,
 //!   60 and 1024.
@@ -92,7 +97,29 @@ async fn run() -> Result<(), Box<dyn Error>> {
         if let Ok(role) = std::env::var("ATTENDANCE_QA_ROLE") {
             runner = runner.with_role(&role)?;
         }
-        services = services.with_ask(AskService::new(model, Arc::new(runner), qa::catalog()));
+        let accept_login_role =
+            std::env::var("ATTENDANCE_QA_ACCEPT_LOGIN_ROLE").is_ok_and(|v| v == "1");
+        let runner = match runner.check_role().await {
+            Ok(()) => Some(runner),
+            Err(err) if accept_login_role => {
+                tracing::warn!(
+                    "{err}; ATTENDANCE_QA_ACCEPT_LOGIN_ROLE=1: the model's queries run as the \
+                     login role, with all its rights"
+                );
+                Some(runner.without_role_accepting_the_risk())
+            }
+            Err(err) => {
+                tracing::error!(
+                    "POST /ask is off: {err}. Grant the role, or set \
+                     ATTENDANCE_QA_ACCEPT_LOGIN_ROLE=1 to run the model's queries as the login \
+                     role (not recommended)"
+                );
+                None
+            }
+        };
+        if let Some(runner) = runner {
+            services = services.with_ask(AskService::new(model, Arc::new(runner), qa::catalog()));
+        }
     }
 
     let app = attendance::http::router_with(services, &HttpConfig::default());

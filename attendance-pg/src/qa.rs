@@ -174,10 +174,31 @@ pub fn catalog() -> Catalog {
     }
 }
 
+/// The role the migrations create for the model's queries (migration
+/// `0003_qa_role.sql`): it cannot log in, reads the four Q&A views and
+/// nothing else, and is granted to the login role that migrated.
+///
+/// Roles are cluster-wide: every database of a cluster migrated by this
+/// crate shares the role, each granting it its own views. Where the login
+/// role may not create roles (a hosted database without `CREATEROLE`), an
+/// administrator runs, once per cluster and database:
+///
+/// ```sql
+/// CREATE ROLE attendance_qa NOLOGIN;
+/// GRANT USAGE ON SCHEMA attendance TO attendance_qa;
+/// GRANT SELECT ON attendance.qa_teams, attendance.qa_employees,
+///                 attendance.qa_sessions, attendance.qa_daily_attendance TO attendance_qa;
+/// GRANT attendance_qa TO <the application's login role>;
+/// ```
+pub const QA_ROLE: &str = "attendance_qa";
+
 /// Runs guarded queries in a `READ ONLY` transaction with a statement
-/// timeout, a row cap, `search_path = attendance` and, when configured, a
-/// role that may only read the Q&A views. Each of these stops a write on
-/// its own, whatever the guard let through.
+/// timeout, a row cap, `search_path = attendance` and, unless explicitly
+/// turned off, as [`QA_ROLE`], a role that may only read the Q&A views.
+/// Each of these stops a write on its own, whatever the guard let through;
+/// the role also stops a login role's other rights (a superuser's above
+/// all) from reaching the model's query. Check it at start-up with
+/// [`check_role`](Self::check_role).
 ///
 /// The timezone a query runs in is not configured here: it comes with each
 /// query ([`QueryContext::timezone`]), from the service that wrote the
@@ -201,14 +222,59 @@ impl fmt::Debug for PgSqlRunner {
 }
 
 impl PgSqlRunner {
-    /// A runner over `pool`: 2 s timeout, 200 rows, no role.
+    /// A runner over `pool`: 2 s timeout, 200 rows, as [`QA_ROLE`].
     pub fn new(pool: PgPool) -> Self {
         Self {
             pool,
             statement_timeout: Duration::from_secs(2),
             row_cap: 200,
-            role: None,
+            role: Some(QA_ROLE.to_owned()),
         }
+    }
+
+    /// Runs the model's queries as the login role itself, with all its
+    /// rights: only the guard and the read-only transaction stand between
+    /// the model and them, and a superuser's functions ignore the latter.
+    /// For a database where [`QA_ROLE`] cannot exist, and only by an
+    /// explicit choice of whoever runs the server.
+    pub fn without_role_accepting_the_risk(mut self) -> Self {
+        self.role = None;
+        self
+    }
+
+    /// Whether the login role can switch to the configured role, so that
+    /// queries will not fail one by one; call it at start-up.
+    ///
+    /// # Errors
+    /// [`Error::Config`] saying what is missing and how to grant it, or
+    /// [`Error::Connect`] if the check could not run.
+    pub async fn check_role(&self) -> Result<(), Error> {
+        let Some(role) = &self.role else {
+            return Ok(());
+        };
+        let (exists, member): (bool, bool) = sqlx::query_as(
+            "SELECT r.oid IS NOT NULL, \
+                    coalesce(pg_has_role(current_user, r.oid, 'MEMBER'), false) \
+             FROM (SELECT 1) AS one \
+             LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $1",
+        )
+        .bind(role)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(Error::Connect)?;
+        if !exists {
+            return Err(Error::Config(format!(
+                "the Q&A role {role} does not exist: the migrations could not create it \
+                 (the login role lacks CREATEROLE); see attendance_pg::qa::QA_ROLE for the grants"
+            )));
+        }
+        if !member {
+            return Err(Error::Config(format!(
+                "the login role is not a member of the Q&A role {role}: \
+                 GRANT {role} TO <the login role>"
+            )));
+        }
+        Ok(())
     }
 
     /// Cancels queries running longer than this. Default: 2 s.
@@ -224,8 +290,8 @@ impl PgSqlRunner {
         self
     }
 
-    /// Runs queries as `role` (`SET LOCAL ROLE`), which should only be
-    /// allowed to read the Q&A views (see the migration's comment for the
+    /// Runs queries as `role` (`SET LOCAL ROLE`) instead of [`QA_ROLE`]; it
+    /// should only be allowed to read the Q&A views (see [`QA_ROLE`] for the
     /// grants). The login role must be a member of it.
     pub fn with_role(mut self, role: &str) -> Result<Self, Error> {
         let valid = !role.is_empty()

@@ -169,7 +169,8 @@ async fn a_write_that_passes_the_parser_still_fails_read_only() {
         assert!(guard().check("SELECT evil()").is_err());
         // …and had it not, the read-only transaction would.
         let before = team_count(&store).await;
-        let runner = PgSqlRunner::new(store.pool().clone());
+        // Without the Q&A role, to show the read-only transaction alone.
+        let runner = PgSqlRunner::new(store.pool().clone()).without_role_accepting_the_risk();
         for sql in [
             "SELECT evil()",
             "SELECT nextval('attendance.teams_id_seq')",
@@ -369,4 +370,40 @@ async fn settings_that_change_how_text_is_read_are_pinned() {
         ]]
     );
     assert_eq!(outcome.2, "off");
+}
+
+/// The migrations make a role that reads only the Q&A views and grant it
+/// to the login role; a runner uses it unless told, explicitly, not to, so
+/// the model's query never runs as the login role (here a superuser).
+#[tokio::test]
+async fn the_models_query_runs_as_the_qa_role_by_default() {
+    common::with_store(|store| async move {
+        seed(&store, 1).await;
+        let runner = PgSqlRunner::new(store.pool().clone());
+        runner.check_role().await.unwrap();
+        let who = run_unguarded(&runner, "SELECT current_user::text AS u")
+            .await
+            .unwrap();
+        assert_eq!(who.rows, vec![vec![Value::from(qa::QA_ROLE)]]);
+        for sql in [
+            "SELECT count(*) FROM attendance.sessions",
+            "SELECT count(*) FROM attendance.employees",
+            "SELECT pg_read_file('postgresql.conf')",
+            "SELECT count(*) FROM pg_authid",
+        ] {
+            match run_unguarded(&runner, sql).await {
+                Err(QueryError::Rejected { message }) => {
+                    assert!(message.contains("permission denied"), "{sql}: {message}")
+                }
+                other => panic!("{sql}: expected permission denied, got {other:?}"),
+            }
+        }
+        let ok = run_guarded(&runner, "SELECT count(*) AS n FROM qa_sessions")
+            .await
+            .unwrap();
+        assert_eq!(ok.rows, vec![vec![Value::from(3)]]);
+        // Migrating again (another database on the same cluster does) is fine.
+        store.migrate().await.unwrap();
+    })
+    .await;
 }
