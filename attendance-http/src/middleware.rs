@@ -154,6 +154,11 @@ fn new_request_id() -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("-"))
 }
 
+/// Characters of a request's path that its span logs.
+const MAX_LOGGED_PATH: usize = 200;
+/// Characters of a request's method that its span logs.
+const MAX_LOGGED_METHOD: usize = 20;
+
 /// The span of one request: method, path, matched route and request id.
 /// (`Router::layer` wraps each route after matching, so the route is known.)
 fn request_span(request: &Request, request_id: &HeaderValue) -> tracing::Span {
@@ -162,10 +167,12 @@ fn request_span(request: &Request, request_id: &HeaderValue) -> tracing::Span {
         .get::<MatchedPath>()
         .map(MatchedPath::as_str)
         .unwrap_or("");
+    // The client chose the method and path: only their start is logged, so
+    // a request cannot write kilobytes into every line of its span.
     tracing::info_span!(
         "request",
-        method = %request.method(),
-        path = %request.uri().path(),
+        method = %crate::extract::excerpt(request.method().as_str(), MAX_LOGGED_METHOD),
+        path = %crate::extract::excerpt(request.uri().path(), MAX_LOGGED_PATH),
         route,
         request_id = request_id.to_str().unwrap_or(""),
     )
