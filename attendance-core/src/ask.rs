@@ -56,6 +56,13 @@ pub enum QueryError {
     /// The query ran past the statement timeout.
     #[error("the query ran past the statement timeout")]
     Timeout,
+    /// The result is larger than the runner's byte budget; it was not read
+    /// past it.
+    #[error("the query's result is larger than {limit_bytes} bytes")]
+    TooLarge {
+        /// The budget, in bytes of result text.
+        limit_bytes: usize,
+    },
     /// The database could not be reached.
     #[error("the database is unavailable")]
     Unavailable {
@@ -92,8 +99,10 @@ impl Default for QueryContext {
 /// Runs one already-guarded, read-only query and returns its rows.
 ///
 /// Implementations are the second layer of defence: they must run the query
-/// in a read-only transaction with a statement timeout and a row cap, so a
-/// write that slipped past the guard still fails. They take nothing but
+/// in a read-only transaction with a statement timeout, a row cap and a
+/// byte budget they enforce before the rows are in memory
+/// ([`QueryError::TooLarge`]), so a write that slipped past the guard still
+/// fails and no result can exhaust the host's memory. They take nothing but
 /// [`GuardedSql`], so unchecked text has no way in.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
@@ -215,6 +224,9 @@ pub enum RefusalCategory {
     OutOfScope,
     /// Every query the model wrote broke a rule of the SQL guard.
     UnsafeQuery,
+    /// The last query the model wrote produced more than the runner will
+    /// read.
+    ResultTooLarge,
 }
 
 impl RefusalCategory {
@@ -224,6 +236,7 @@ impl RefusalCategory {
         match self {
             Self::OutOfScope => "out_of_scope",
             Self::UnsafeQuery => "unsafe_query",
+            Self::ResultTooLarge => "result_too_large",
         }
     }
 
@@ -233,6 +246,9 @@ impl RefusalCategory {
             Self::OutOfScope => "the attendance data cannot answer this question",
             Self::UnsafeQuery => {
                 "no query within the allowed views and functions could be written for this question"
+            }
+            Self::ResultTooLarge => {
+                "the answer to this question is larger than the server returns; ask for less"
             }
         }
     }
@@ -423,6 +439,13 @@ impl AskService {
                             "That query ran too long and was cancelled. Write a cheaper one: \
                              filter by work_date and aggregate."
                                 .to_owned()
+                        }
+                        Err(QueryError::TooLarge { limit_bytes }) => {
+                            last_refusal = Some(RefusalCategory::ResultTooLarge);
+                            format!(
+                                "That query's result is larger than {limit_bytes} bytes. \
+                                 Aggregate, select fewer and shorter columns, and add a LIMIT."
+                            )
                         }
                         Err(QueryError::Rejected { message }) => {
                             last_refusal = None;
@@ -724,6 +747,30 @@ mod tests {
         // it was shown.
         assert!(!err.to_string().contains("Salaries"), "{err}");
         assert_eq!(err.to_string(), "the question was refused (out_of_scope)");
+    }
+
+    #[tokio::test]
+    async fn a_result_too_large_every_time_is_a_refusal_by_category() {
+        let (model, _) = scripted(vec![
+            Ok(r#"{"sql": "SELECT lpad(employee_name, 100000000, 'x') FROM qa_sessions"}"#),
+            Ok(r#"{"sql": "SELECT lpad(employee_name, 50000000, 'x') FROM qa_sessions"}"#),
+            Ok(r#"{"sql": "SELECT lpad(employee_name, 9000000, 'x') FROM qa_sessions"}"#),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner
+            .expect_run()
+            .times(3)
+            .returning(|_, _| Err(QueryError::TooLarge { limit_bytes: 1024 }));
+        let err = service(model, runner).ask("Who?").await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AskError::Refused {
+                    category: RefusalCategory::ResultTooLarge
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[tokio::test]

@@ -208,14 +208,27 @@ pub struct PgSqlRunner {
     pool: PgPool,
     statement_timeout: Duration,
     row_cap: usize,
+    max_result_bytes: usize,
     role: Option<String>,
 }
+
+/// Default of [`PgSqlRunner::with_max_result_bytes`]: 1 MiB.
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 1024 * 1024;
+
+/// `work_mem` of the model's query: sorts and hashes past it spill to
+/// temporary files, which [`TEMP_FILE_LIMIT`] bounds.
+const WORK_MEM: &str = "16MB";
+
+/// `temp_file_limit` of the model's query. Only a superuser may set it, so
+/// it is set when the login role is one (the case it matters most).
+const TEMP_FILE_LIMIT: &str = "256MB";
 
 impl fmt::Debug for PgSqlRunner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PgSqlRunner")
             .field("statement_timeout", &self.statement_timeout)
             .field("row_cap", &self.row_cap)
+            .field("max_result_bytes", &self.max_result_bytes)
             .field("role", &self.role)
             .finish_non_exhaustive()
     }
@@ -228,8 +241,18 @@ impl PgSqlRunner {
             pool,
             statement_timeout: Duration::from_secs(2),
             row_cap: 200,
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             role: Some(QA_ROLE.to_owned()),
         }
+    }
+
+    /// Reads at most this many bytes of result text (rows as JSON); a
+    /// larger result is [`QueryError::TooLarge`], and the server sends
+    /// little past the budget: each row is cut to it, and rows stop once
+    /// it is spent. Default: [`DEFAULT_MAX_RESULT_BYTES`].
+    pub fn with_max_result_bytes(mut self, bytes: usize) -> Self {
+        self.max_result_bytes = bytes.max(1);
+        self
     }
 
     /// Runs the model's queries as the login role itself, with all its
@@ -344,10 +367,16 @@ impl PgSqlRunner {
                     set_config('transform_null_equals', 'off', true), \
                     set_config('array_nulls', 'on', true), \
                     set_config('datestyle', 'ISO, MDY', true), \
-                    set_config('intervalstyle', 'postgres', true)",
+                    set_config('intervalstyle', 'postgres', true), \
+                    set_config('work_mem', $3, true), \
+                    CASE WHEN (SELECT rolsuper FROM pg_catalog.pg_roles \
+                               WHERE rolname = current_user) \
+                         THEN set_config('temp_file_limit', $4, true) END",
         )
         .bind(format!("{}ms", self.statement_timeout.as_millis()))
         .bind(context.timezone.name())
+        .bind(WORK_MEM)
+        .bind(TEMP_FILE_LIMIT)
         .execute(&mut *tx)
         .await
         .map_err(classify)?;
@@ -359,9 +388,17 @@ impl PgSqlRunner {
                 .map_err(classify)?;
         }
         // The newline keeps a trailing `--` comment from swallowing the
-        // closing parenthesis.
+        // closing parenthesis. The server cuts each row to one character
+        // past the byte budget and sends no row once the rows before it
+        // have spent it, so a result of any size costs this process at most
+        // the budget and one row of it (four bytes a character).
+        let cap = self.max_result_bytes;
         let wrapped = format!(
-            "SELECT row_to_json(q)::text FROM ({sql}\n) AS q LIMIT {}",
+            "SELECT t FROM (SELECT t, coalesce(sum(octet_length(t)) OVER \
+             (ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before \
+             FROM (SELECT left(row_to_json(q)::text, {}) AS t FROM ({sql}\n) AS q LIMIT {}) \
+             AS r) AS s WHERE before <= {cap}",
+            cap + 1,
             self.row_cap + 1
         );
         let texts: Vec<String> = sqlx::query_scalar(AssertSqlSafe(wrapped))
@@ -369,6 +406,10 @@ impl PgSqlRunner {
             .fetch_all(&mut *tx)
             .await
             .map_err(classify)?;
+        if texts.iter().map(String::len).sum::<usize>() > cap {
+            tx.rollback().await.ok();
+            return Err(QueryError::TooLarge { limit_bytes: cap });
+        }
         let truncated = texts.len() > self.row_cap;
         let mut columns = Vec::new();
         let mut rows = Vec::with_capacity(texts.len().min(self.row_cap));

@@ -407,3 +407,44 @@ async fn the_models_query_runs_as_the_qa_role_by_default() {
     })
     .await;
 }
+
+/// Padding and aggregation the guard accepts can make one value, or the
+/// whole result, huge: the runner stops reading at its byte budget and says
+/// so, instead of holding a 100 MB string.
+#[tokio::test]
+async fn a_result_larger_than_its_byte_budget_is_refused_before_it_is_read() {
+    common::with_store(|store| async move {
+        seed(&store, 20).await;
+        let runner =
+            PgSqlRunner::new(store.pool().clone()).with_statement_timeout(Duration::from_secs(10));
+        for sql in [
+            "SELECT lpad('x', 100000000, 'x') AS s",
+            "SELECT rpad(employee_name, 50000000, '.') AS s FROM qa_employees",
+            "SELECT string_agg(lpad(employee_name, 1000000, '.'), ',') AS s FROM qa_sessions",
+            "SELECT lpad('x', 20000, 'x') AS s FROM qa_sessions a, qa_sessions b",
+            "SELECT concat(lpad('x', 400000, 'y'), lpad('x', 400000, 'y'), \
+             lpad('x', 400000, 'y')) AS s",
+        ] {
+            match run_guarded(&runner, sql).await {
+                Err(QueryError::TooLarge { limit_bytes }) => {
+                    assert_eq!(limit_bytes, 1024 * 1024, "{sql}")
+                }
+                other => panic!(
+                    "{sql}: expected TooLarge, got {:.200}",
+                    format!("{other:?}")
+                ),
+            }
+        }
+        // A smaller budget is honoured, and ordinary results still fit.
+        let small = PgSqlRunner::new(store.pool().clone()).with_max_result_bytes(1000);
+        assert!(matches!(
+            run_guarded(&small, "SELECT lpad('x', 2000, 'x') AS s").await,
+            Err(QueryError::TooLarge { limit_bytes: 1000 })
+        ));
+        let ok = run_guarded(&small, "SELECT count(*) AS n FROM qa_sessions")
+            .await
+            .unwrap();
+        assert_eq!(ok.rows, vec![vec![Value::from(60)]]);
+    })
+    .await;
+}
