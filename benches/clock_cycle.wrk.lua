@@ -17,10 +17,9 @@
 -- never clocked in twice.
 --
 -- Requests are concatenated from a head made once per thread rather than
--- built by wrk.format, which formats every header afresh on each call: wrk
--- spent about 26 µs of CPU per request with wrk.format and 21 µs without on
--- the 2-core bench machine, CPU it takes from the server and PostgreSQL on
--- the same cores (pgbench spends about 17 µs per statement there).
+-- built by wrk.format, which formats every header afresh on each call: the
+-- load generator's CPU is taken from the server and PostgreSQL on the same
+-- cores (docs/PERFORMANCE.md has the measurement).
 
 local next_thread = 0
 

@@ -39,8 +39,8 @@
 #   PGBOUNCER_PORT    port for PgBouncer [16432]
 #   SERVER_THREADS    the server's tokio worker threads [1]: on 2 cores shared
 #                     with PostgreSQL and the load generator, a second worker
-#                     measured about 15% more server CPU per request (threads
-#                     waking each other) and no clear gain in throughput
+#                     costs more server CPU per request (threads waking each
+#                     other) for no clear gain (docs/PERFORMANCE.md)
 # Needs pgbench and psql (Debian: postgresql, postgresql-client); installs wrk
 # and pgbouncer with apt-get when missing (without pgbouncer the reference
 # column is skipped; as root, PgBouncer runs as the postgres user). The load
