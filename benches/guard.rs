@@ -22,7 +22,10 @@ fn guard(c: &mut Criterion) {
     for case in corpus::HOSTILE {
         match guard.check(case.sql) {
             Err(refusal) if RefusalKind::of(&refusal) == case.refused_as => {}
-            other => panic!("{}: expected {:?}, got {other:?}", case.sql, case.refused_as),
+            other => panic!(
+                "{}: expected {:?}, got {other:?}",
+                case.sql, case.refused_as
+            ),
         }
     }
     for sql in corpus::BENIGN {
@@ -34,7 +37,10 @@ fn guard(c: &mut Criterion) {
     for case in &pathological {
         match guard.check(&case.sql) {
             Err(refusal) if RefusalKind::of(&refusal) == case.refused_as => {}
-            other => panic!("{}: expected {:?}, got {other:?}", case.name, case.refused_as),
+            other => panic!(
+                "{}: expected {:?}, got {other:?}",
+                case.name, case.refused_as
+            ),
         }
     }
 
