@@ -139,9 +139,10 @@ async fn a_query_the_database_rejects_is_repaired_by_the_model() {
     common::with_store(|store| async move {
         seed(&store).await;
         let server = MockServer::start().await;
-        // The repair turn carries PostgreSQL's complaint back to the model.
+        // The repair turn tells the model its query was rejected (a fixed
+        // hint: PostgreSQL's own text stays in the server's log).
         Mock::given(method("POST"))
-            .and(body_string_contains("PostgreSQL rejected that query"))
+            .and(body_string_contains("The database rejected that query"))
             .respond_with(completion(
                 r#"{"sql": "SELECT count(*) AS sessions FROM qa_sessions"}"#,
             ))
