@@ -17,7 +17,8 @@ mod rules;
 mod week;
 
 pub use rules::{
-    DEFAULT_FUTURE_TOLERANCE, DEFAULT_LATE_AFTER, check_clock_out, check_not_future, is_late,
+    DEFAULT_FUTURE_TOLERANCE, DEFAULT_LATE_AFTER, MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR,
+    check_clock_out, check_not_future, check_supported_date, check_supported_instant, is_late,
     local_time, stored_precision, work_date,
 };
 pub use week::IsoWeek;

@@ -5,7 +5,7 @@
 //! and proves the two agree (and `attendance-pg`'s schema tests check the
 //! Q&A view against these functions).
 
-use chrono::{DateTime, NaiveDate, NaiveTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SubsecRound, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
@@ -90,6 +90,42 @@ pub fn local_time(timezone: Tz, at: DateTime<Utc>) -> NaiveTime {
 /// `qa_daily_attendance` view (`first_local > late_after`).
 pub fn is_late(first_clock_in: NaiveTime, late_after: NaiveTime) -> bool {
     first_clock_in > late_after
+}
+
+/// First year of the dates and instants the library accepts from a caller.
+///
+/// Every store holds far more (chrono ±262143, PostgreSQL 4713 BC onwards),
+/// but the date arithmetic on the way (the week before a week, the period
+/// around a date, a timezone's offset) can step past chrono's ends, and
+/// PostgreSQL's `timestamptz` stops before them: a range well inside all of
+/// them keeps every such step defined. Adapters check what they parse with
+/// [`check_supported_date`] and [`check_supported_instant`].
+pub const MIN_SUPPORTED_YEAR: i32 = 1900;
+/// Last year of the dates and instants the library accepts from a caller;
+/// see [`MIN_SUPPORTED_YEAR`].
+pub const MAX_SUPPORTED_YEAR: i32 = 9999;
+
+/// `date`, or a validation error on `field` when its year is outside
+/// [`MIN_SUPPORTED_YEAR`]..=[`MAX_SUPPORTED_YEAR`].
+pub fn check_supported_date(field: &'static str, date: NaiveDate) -> Result<NaiveDate> {
+    if (MIN_SUPPORTED_YEAR..=MAX_SUPPORTED_YEAR).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(out_of_range(field))
+    }
+}
+
+/// `at`, or a validation error on `field` when its year (in UTC) is outside
+/// [`MIN_SUPPORTED_YEAR`]..=[`MAX_SUPPORTED_YEAR`].
+pub fn check_supported_instant(field: &'static str, at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    check_supported_date(field, at.date_naive()).map(|_| at)
+}
+
+fn out_of_range(field: &'static str) -> Error {
+    Error::validation(
+        field,
+        format!("must be in the years {MIN_SUPPORTED_YEAR} to {MAX_SUPPORTED_YEAR}"),
+    )
 }
 
 #[cfg(test)]

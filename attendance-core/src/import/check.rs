@@ -1,12 +1,13 @@
 //! The checks of an import, in the order the [module docs](super) give.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::{ImportBatch, ImportProgress, ImportReport, ImportRow, ProgressFn};
 use super::{RejectReason, RejectedRow};
 use crate::domain::{
-    EmployeeId, SessionId, WorkMode, check_clock_out, check_not_future, stored_precision, work_date,
+    EmployeeId, SessionId, WorkMode, check_clock_out, check_not_future, check_supported_instant,
+    stored_precision, work_date,
 };
 
 /// A row that passed every check that needs no stored session.
@@ -149,7 +150,7 @@ fn check_row(
     let clock_in = stored_precision(row.clock_in);
     let clock_out = row.clock_out.map(stored_precision);
     for at in std::iter::once(clock_in).chain(clock_out) {
-        if at.year() < 1 {
+        if check_supported_instant("clock_in", at).is_err() {
             return Err(RejectReason::OutOfRange { at });
         }
         check_not_future("clock_in", at, now, future_tolerance)

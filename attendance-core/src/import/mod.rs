@@ -14,8 +14,9 @@
 //! 1. Each row on its own ([`ImportBatch::check`]): instants are cut to
 //!    [`stored_precision`](crate::domain::stored_precision) first, so a row
 //!    with sub-microsecond digits is stored as the service would store it;
-//!    the employee exists; no instant lies before the year 1 or after the
-//!    latest instant allowed; the clock-out follows the clock-in
+//!    the employee exists; every instant lies in the supported years
+//!    ([`check_supported_instant`](crate::domain::check_supported_instant))
+//!    and not after the latest instant allowed; the clock-out follows the clock-in
 //!    ([`check_clock_out`](crate::domain::check_clock_out)); the work date is
 //!    *computed* ([`work_date`](crate::domain::work_date)), and a work date
 //!    stated in the input must equal it.

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 #[cfg(doc)]
 use super::ImportBatch;
-use crate::domain::{EmployeeId, SessionId};
+use crate::domain::{EmployeeId, MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR, SessionId};
 
 /// Why a row was not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,8 +39,8 @@ pub enum RejectReason {
         /// The instant.
         at: DateTime<Utc>,
     },
-    /// An instant lies before the year 1, outside what is plausible (and
-    /// near the edge of what PostgreSQL stores).
+    /// An instant lies outside the years the library supports
+    /// ([`check_supported_instant`](crate::domain::check_supported_instant)).
     OutOfRange {
         /// The instant.
         at: DateTime<Utc>,
@@ -93,7 +93,11 @@ impl fmt::Display for RejectReason {
                 clock_in.to_rfc3339()
             ),
             Self::InFuture { at } => write!(f, "{} is in the future", at.to_rfc3339()),
-            Self::OutOfRange { at } => write!(f, "{} is out of range", at.to_rfc3339()),
+            Self::OutOfRange { at } => write!(
+                f,
+                "{} is outside the supported years {MIN_SUPPORTED_YEAR} to {MAX_SUPPORTED_YEAR}",
+                at.to_rfc3339()
+            ),
             Self::WorkDateMismatch { given, expected } => write!(
                 f,
                 "work_date {given} is not the local date of the clock-in in the team's \
