@@ -26,6 +26,7 @@ pub mod ask;
 pub mod domain;
 pub mod error;
 pub mod guard;
+pub mod idempotency;
 pub mod import;
 pub mod llm;
 pub mod memory;

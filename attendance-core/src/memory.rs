@@ -14,10 +14,11 @@ use crate::domain::{
     WorkMode, check_clock_out, is_late, local_time, work_date,
 };
 use crate::error::{Conflict, Entity, Error, Result};
+use crate::idempotency::{Claim, Claimed, Fingerprint, Write, Written};
 use crate::import::{ImportBatch, ImportReport, StoredSpan, sweep_stored};
 use crate::store::{
-    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor, Page,
-    PageRequest, SessionFilter, SessionStore, TeamStore,
+    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
+    IdempotentWrites, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
 };
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 
@@ -34,6 +35,15 @@ struct State {
     sessions: Vec<AttendanceSession>,
     /// Indexes into `sessions`, per employee.
     by_employee: HashMap<EmployeeId, Vec<usize>>,
+    /// Idempotency keys (scope, key) with their request and outcome.
+    keys: HashMap<(String, String), StoredKey>,
+}
+
+#[derive(Debug)]
+struct StoredKey {
+    fingerprint: Fingerprint,
+    outcome: Written,
+    created_at: DateTime<Utc>,
 }
 
 impl InMemoryStore {
@@ -124,6 +134,87 @@ impl State {
         Ok(session)
     }
 
+    fn create_team(&mut self, team: &NewTeam) -> Result<Team> {
+        let taken = self
+            .teams
+            .iter()
+            .any(|t| t.name.to_lowercase() == team.name().to_lowercase());
+        if taken {
+            return Err(Conflict::DuplicateTeamName {
+                name: team.name().to_owned(),
+            }
+            .into());
+        }
+        let created = Team {
+            id: TeamId(next_id(self.teams.len())),
+            name: team.name().to_owned(),
+            timezone: team.timezone(),
+            late_after: team.late_after(),
+        };
+        self.teams.push(created.clone());
+        Ok(created)
+    }
+
+    fn create_employee(&mut self, employee: &NewEmployee) -> Result<Employee> {
+        self.team(employee.team_id())?;
+        let created = Employee {
+            id: EmployeeId(next_id(self.employees.len())),
+            name: employee.name().to_owned(),
+            role: employee.role().to_owned(),
+            team_id: employee.team_id(),
+            is_manager: employee.is_manager(),
+        };
+        self.employees.push(created.clone());
+        Ok(created)
+    }
+
+    fn clock_in(
+        &mut self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        if let Some(open) = self.open_index(employee).and_then(|i| self.sessions.get(i)) {
+            return Err(Conflict::AlreadyClockedIn {
+                open: Box::new(open.clone()),
+            }
+            .into());
+        }
+        self.insert(employee, mode, at, None)
+    }
+
+    fn clock_out(&mut self, employee: EmployeeId, at: DateTime<Utc>) -> Result<AttendanceSession> {
+        self.employee(employee)?;
+        let not_in = || Conflict::NotClockedIn {
+            employee_id: employee,
+        };
+        let i = self.open_index(employee).ok_or_else(not_in)?;
+        let session = self.sessions.get_mut(i).ok_or_else(not_in)?;
+        check_clock_out("at", session.clock_in, at)?;
+        session.clock_out = Some(at);
+        Ok(session.clone())
+    }
+
+    /// Performs `write` as the plain store methods do.
+    fn perform(&mut self, write: &Write) -> Result<Written> {
+        Ok(match *write {
+            Write::CreateTeam(ref team) => Written::Team(self.create_team(team)?),
+            Write::CreateEmployee(ref employee) => {
+                Written::Employee(self.create_employee(employee)?)
+            }
+            Write::ClockIn { employee, mode, at } => {
+                Written::Session(self.clock_in(employee, mode, at)?)
+            }
+            Write::ClockOut { employee, at } => Written::Session(self.clock_out(employee, at)?),
+            Write::RecordSession {
+                employee,
+                mode,
+                clock_in,
+                clock_out,
+            } => Written::Session(self.insert(employee, mode, clock_in, Some(clock_out))?),
+        })
+    }
+
     /// Per-period figures over the sessions of `employees` (each with its
     /// team) whose work date is in the query range.
     fn figures<'a>(
@@ -181,25 +272,7 @@ impl State {
 #[async_trait]
 impl TeamStore for InMemoryStore {
     async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        let mut state = self.state();
-        let taken = state
-            .teams
-            .iter()
-            .any(|t| t.name.to_lowercase() == team.name().to_lowercase());
-        if taken {
-            return Err(Conflict::DuplicateTeamName {
-                name: team.name().to_owned(),
-            }
-            .into());
-        }
-        let created = Team {
-            id: TeamId(next_id(state.teams.len())),
-            name: team.name().to_owned(),
-            timezone: team.timezone(),
-            late_after: team.late_after(),
-        };
-        state.teams.push(created.clone());
-        Ok(created)
+        self.state().create_team(team)
     }
 
     async fn team(&self, id: TeamId) -> Result<Team> {
@@ -226,17 +299,7 @@ impl TeamStore for InMemoryStore {
 #[async_trait]
 impl EmployeeStore for InMemoryStore {
     async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
-        let mut state = self.state();
-        state.team(employee.team_id())?;
-        let created = Employee {
-            id: EmployeeId(next_id(state.employees.len())),
-            name: employee.name().to_owned(),
-            role: employee.role().to_owned(),
-            team_id: employee.team_id(),
-            is_manager: employee.is_manager(),
-        };
-        state.employees.push(created.clone());
-        Ok(created)
+        self.state().create_employee(employee)
     }
 
     async fn employee(&self, id: EmployeeId) -> Result<Employee> {
@@ -279,17 +342,7 @@ impl SessionStore for InMemoryStore {
         mode: WorkMode,
         at: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        let mut state = self.state();
-        if let Some(open) = state
-            .open_index(employee)
-            .and_then(|i| state.sessions.get(i))
-        {
-            return Err(Conflict::AlreadyClockedIn {
-                open: Box::new(open.clone()),
-            }
-            .into());
-        }
-        state.insert(employee, mode, at, None)
+        self.state().clock_in(employee, mode, at)
     }
 
     async fn record_session(
@@ -308,23 +361,7 @@ impl SessionStore for InMemoryStore {
         employee: EmployeeId,
         at: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        let mut state = self.state();
-        state.employee(employee)?;
-        let Some(i) = state.open_index(employee) else {
-            return Err(Conflict::NotClockedIn {
-                employee_id: employee,
-            }
-            .into());
-        };
-        let Some(session) = state.sessions.get_mut(i) else {
-            return Err(Conflict::NotClockedIn {
-                employee_id: employee,
-            }
-            .into());
-        };
-        check_clock_out("at", session.clock_in, at)?;
-        session.clock_out = Some(at);
-        Ok(session.clone())
+        self.state().clock_out(employee, at)
     }
 
     async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
@@ -403,6 +440,39 @@ impl BulkSessions for InMemoryStore {
         }
         checked.report_progress(total, total);
         Ok(checked.finish(total, refused))
+    }
+}
+
+#[async_trait]
+impl IdempotentWrites for InMemoryStore {
+    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
+        let mut state = self.state();
+        let id = (claim.key.scope().to_owned(), claim.key.key().to_owned());
+        if let Some(stored) = state.keys.get(&id)
+            && stored.created_at > claim.expired_at_or_before
+        {
+            return Ok(Claimed::Existing {
+                fingerprint: stored.fingerprint,
+                outcome: stored.outcome.clone(),
+            });
+        }
+        // The write and its key under one lock: atomic as the database's
+        // transaction is.
+        let outcome = state.perform(write)?;
+        let stored = StoredKey {
+            fingerprint: claim.fingerprint,
+            outcome: outcome.clone(),
+            created_at: claim.now,
+        };
+        state.keys.insert(id, stored);
+        Ok(Claimed::Performed(outcome))
+    }
+
+    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut state = self.state();
+        let count = state.keys.len();
+        state.keys.retain(|_, stored| stored.created_at > before);
+        Ok((count - state.keys.len()) as u64)
     }
 }
 

@@ -7,14 +7,16 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::{
     AttendanceSession, DEFAULT_FUTURE_TOLERANCE, Employee, EmployeeId, NewEmployee, NewTeam, Team,
-    TeamId, WorkMode, check_clock_out, check_not_future,
-};
-use crate::error::{Error, Result};
-use crate::import::{ImportBatch, ImportReport};
-use crate::store::{
-    AnalyticsStore, AttendanceStore, Page, PageRequest, SessionFilter, check_supported_date,
+    TeamId, WorkMode, check_clock_out, check_not_future, check_supported_date,
     check_supported_instant,
 };
+use crate::error::{Error, Result};
+use crate::idempotency::{
+    Claim, DEFAULT_IDEMPOTENCY_WINDOW, Fingerprint, IdempotencyKey, Once, Write, Written, request,
+    settle,
+};
+use crate::import::{ImportBatch, ImportReport};
+use crate::store::{AnalyticsStore, AttendanceStore, Page, PageRequest, SessionFilter};
 use crate::trends::{self, EmployeeTrend, TeamTrend, TrendQuery, WorkingDays};
 
 /// The source of "now", replaceable in tests.
@@ -62,12 +64,17 @@ pub struct ServiceConfig {
     /// How far in the future a clock-in or clock-out may be, to absorb clock
     /// skew between devices. Default: [`DEFAULT_FUTURE_TOLERANCE`] (5 minutes).
     pub future_tolerance: TimeDelta,
+    /// How long an idempotency key replays its write's outcome (see
+    /// [`crate::idempotency`]). Default: [`DEFAULT_IDEMPOTENCY_WINDOW`]
+    /// (24 hours).
+    pub idempotency_window: TimeDelta,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
             future_tolerance: DEFAULT_FUTURE_TOLERANCE,
+            idempotency_window: DEFAULT_IDEMPOTENCY_WINDOW,
         }
     }
 }
@@ -191,12 +198,7 @@ impl AttendanceService {
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        let now = self.clock.now();
-        let tolerance = self.config.future_tolerance;
-        check_supported_instant("clock_in", clock_in)?;
-        let clock_in = check_not_future("clock_in", clock_in, now, tolerance)?;
-        let clock_out = check_not_future("clock_out", clock_out, now, tolerance)?;
-        check_clock_out("clock_out", clock_in, clock_out)?;
+        let (clock_in, clock_out) = self.session_span(clock_in, clock_out)?;
         self.store
             .record_session(employee, mode, clock_in, clock_out)
             .await
@@ -243,12 +245,162 @@ impl AttendanceService {
         self.store.sessions(filter, &page).await
     }
 
+    /// The same writes, each performed at most once for `key`: a retry
+    /// with the same key and request replays the first outcome (see
+    /// [`crate::idempotency`]).
+    pub fn idempotent<'a>(&'a self, key: &'a IdempotencyKey) -> Idempotent<'a> {
+        self.with_key(Some(key))
+    }
+
+    /// The writes under `key` if there is one, else the plain writes, both
+    /// answering [`Once`]: for adapters whose callers may or may not send
+    /// a key.
+    pub fn with_key<'a>(&'a self, key: Option<&'a IdempotencyKey>) -> Idempotent<'a> {
+        Idempotent { service: self, key }
+    }
+
+    /// Drops the idempotency keys older than the configured window; a host
+    /// calls it now and then (the server example does, hourly). Returns how
+    /// many were dropped.
+    pub async fn forget_expired_keys(&self) -> Result<u64> {
+        let before = self.clock.now() - self.config.idempotency_window;
+        self.store.forget_keys(before).await
+    }
+
+    /// Checks a backfill's instants; returns them as stored.
+    fn session_span(
+        &self,
+        clock_in: DateTime<Utc>,
+        clock_out: DateTime<Utc>,
+    ) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+        let now = self.clock.now();
+        let tolerance = self.config.future_tolerance;
+        check_supported_instant("clock_in", clock_in)?;
+        let clock_in = check_not_future("clock_in", clock_in, now, tolerance)?;
+        let clock_out = check_not_future("clock_out", clock_out, now, tolerance)?;
+        check_clock_out("clock_out", clock_in, clock_out)?;
+        Ok((clock_in, clock_out))
+    }
+
     /// `at` (or now), checked against the future tolerance and truncated to
     /// the precision every store keeps.
     fn instant(&self, at: Option<DateTime<Utc>>) -> Result<DateTime<Utc>> {
         let now = self.clock.now();
         let at = check_supported_instant("at", at.unwrap_or(now))?;
         check_not_future("at", at, now, self.config.future_tolerance)
+    }
+}
+
+/// The writes of an [`AttendanceService`] under one idempotency key; made
+/// by [`AttendanceService::idempotent`] (or [`AttendanceService::with_key`],
+/// where the key is optional). Each checks its input exactly as the plain
+/// method does, then lets the store perform it once.
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotent<'a> {
+    service: &'a AttendanceService,
+    key: Option<&'a IdempotencyKey>,
+}
+
+impl Idempotent<'_> {
+    /// [`AttendanceService::create_team`], once.
+    pub async fn create_team(&self, team: &NewTeam) -> Result<Once<Team>> {
+        self.write(request::create_team(team), Write::CreateTeam(team.clone()))
+            .await?
+            .team()
+    }
+
+    /// [`AttendanceService::create_employee`], once.
+    pub async fn create_employee(&self, employee: &NewEmployee) -> Result<Once<Employee>> {
+        let write = Write::CreateEmployee(employee.clone());
+        self.write(request::create_employee(employee), write)
+            .await?
+            .employee()
+    }
+
+    /// [`AttendanceService::clock_in`], once; a retry of a clock-in "now"
+    /// replays the first instant.
+    pub async fn clock_in(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Once<AttendanceSession>> {
+        let fingerprint = request::clock_in(employee, mode, at);
+        let at = self.service.instant(at)?;
+        let write = Write::ClockIn { employee, mode, at };
+        self.write(fingerprint, write).await?.session()
+    }
+
+    /// [`AttendanceService::clock_out`], once.
+    pub async fn clock_out(
+        &self,
+        employee: EmployeeId,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Once<AttendanceSession>> {
+        let fingerprint = request::clock_out(employee, at);
+        let at = self.service.instant(at)?;
+        let write = Write::ClockOut { employee, at };
+        self.write(fingerprint, write).await?.session()
+    }
+
+    /// [`AttendanceService::record_session`], once.
+    pub async fn record_session(
+        &self,
+        employee: EmployeeId,
+        mode: WorkMode,
+        clock_in: DateTime<Utc>,
+        clock_out: DateTime<Utc>,
+    ) -> Result<Once<AttendanceSession>> {
+        let fingerprint = request::record_session(employee, mode, clock_in, clock_out);
+        let (clock_in, clock_out) = self.service.session_span(clock_in, clock_out)?;
+        let write = Write::RecordSession {
+            employee,
+            mode,
+            clock_in,
+            clock_out,
+        };
+        self.write(fingerprint, write).await?.session()
+    }
+
+    async fn write(&self, fingerprint: Fingerprint, write: Write) -> Result<Once<Written>> {
+        let store = &self.service.store;
+        let Some(key) = self.key else {
+            let value = match write {
+                Write::CreateTeam(team) => Written::Team(store.create_team(&team).await?),
+                Write::CreateEmployee(employee) => {
+                    Written::Employee(store.create_employee(&employee).await?)
+                }
+                Write::ClockIn { employee, mode, at } => {
+                    Written::Session(store.clock_in(employee, mode, at).await?)
+                }
+                Write::ClockOut { employee, at } => {
+                    Written::Session(store.clock_out(employee, at).await?)
+                }
+                Write::RecordSession {
+                    employee,
+                    mode,
+                    clock_in,
+                    clock_out,
+                } => Written::Session(
+                    store
+                        .record_session(employee, mode, clock_in, clock_out)
+                        .await?,
+                ),
+            };
+            return Ok(Once {
+                value,
+                replayed: false,
+            });
+        };
+        let now = self.service.clock.now();
+        let claim = Claim {
+            key,
+            fingerprint,
+            now,
+            expired_at_or_before: now - self.service.config.idempotency_window,
+        };
+        let claimed = store.write_once(&claim, &write).await?;
+        settle(&claim, claimed)
     }
 }
 

@@ -14,14 +14,15 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
-    WorkMode,
+    WorkMode, check_supported_instant,
 };
 use crate::error::{Error, Result};
+use crate::idempotency::{Claim, Claimed, Write};
 use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use chrono::NaiveTime;
@@ -118,6 +119,21 @@ pub trait BulkSessions: Send + Sync {
     ) -> Result<ImportReport>;
 }
 
+/// Writes performed at most once per idempotency key; see
+/// [`crate::idempotency`] for the rule.
+#[async_trait]
+pub trait IdempotentWrites: Send + Sync {
+    /// Claims `claim.key` and performs `write`, storing its outcome with the
+    /// key atomically, unless the key holds an earlier, unexpired write:
+    /// then nothing is done and that write is returned. A failed write
+    /// leaves the key free. Two claims of one key at once: one performs,
+    /// the other waits for it and finds its outcome.
+    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed>;
+
+    /// Drops the keys stored at or before `before`; returns how many.
+    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64>;
+}
+
 /// Aggregates over sessions, computed where the data lives.
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
@@ -183,9 +199,15 @@ pub trait HealthCheck: Send + Sync {
 
 /// What [`AttendanceService`](crate::service::AttendanceService) writes and
 /// reads: teams, employees and sessions, without analytics.
-pub trait AttendanceStore: TeamStore + EmployeeStore + SessionStore + BulkSessions {}
+pub trait AttendanceStore:
+    TeamStore + EmployeeStore + SessionStore + BulkSessions + IdempotentWrites
+{
+}
 
-impl<T: TeamStore + EmployeeStore + SessionStore + BulkSessions + ?Sized> AttendanceStore for T {}
+impl<T> AttendanceStore for T where
+    T: TeamStore + EmployeeStore + SessionStore + BulkSessions + IdempotentWrites + ?Sized
+{
+}
 
 /// Everything a complete backend provides.
 pub trait Store: AttendanceStore + AnalyticsStore + HealthCheck {}
@@ -277,6 +299,16 @@ impl<T: BulkSessions + ?Sized> BulkSessions for Arc<T> {
         future_tolerance: TimeDelta,
     ) -> Result<ImportReport> {
         (**self).import_sessions(batch, now, future_tolerance).await
+    }
+}
+
+#[async_trait]
+impl<T: IdempotentWrites + ?Sized> IdempotentWrites for Arc<T> {
+    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
+        (**self).write_once(claim, write).await
+    }
+    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        (**self).forget_keys(before).await
     }
 }
 
@@ -438,42 +470,6 @@ impl PageCursor for IdCursor {
         }
         Ok(Self(i64::from_be_bytes(bytes)))
     }
-}
-
-/// First year of the dates and instants the library accepts from a caller.
-///
-/// Every store holds far more (chrono ±262143, PostgreSQL 4713 BC onwards),
-/// but the date arithmetic on the way (the week before a week, the period
-/// around a date, a timezone's offset) can step past chrono's ends, and
-/// PostgreSQL's `timestamptz` stops before them: a range well inside all of
-/// them keeps every such step defined. Adapters check what they parse with
-/// [`check_supported_date`] and [`check_supported_instant`].
-pub const MIN_SUPPORTED_YEAR: i32 = 1900;
-/// Last year of the dates and instants the library accepts from a caller;
-/// see [`MIN_SUPPORTED_YEAR`].
-pub const MAX_SUPPORTED_YEAR: i32 = 9999;
-
-/// `date`, or a validation error on `field` when its year is outside
-/// [`MIN_SUPPORTED_YEAR`]..=[`MAX_SUPPORTED_YEAR`].
-pub fn check_supported_date(field: &'static str, date: NaiveDate) -> Result<NaiveDate> {
-    if (MIN_SUPPORTED_YEAR..=MAX_SUPPORTED_YEAR).contains(&date.year()) {
-        Ok(date)
-    } else {
-        Err(out_of_range(field))
-    }
-}
-
-/// `at`, or a validation error on `field` when its year (in UTC) is outside
-/// [`MIN_SUPPORTED_YEAR`]..=[`MAX_SUPPORTED_YEAR`].
-pub fn check_supported_instant(field: &'static str, at: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    check_supported_date(field, at.date_naive()).map(|_| at)
-}
-
-fn out_of_range(field: &'static str) -> Error {
-    Error::validation(
-        field,
-        format!("must be in the years {MIN_SUPPORTED_YEAR} to {MAX_SUPPORTED_YEAR}"),
-    )
 }
 
 /// Page size of a listing when the caller gives none.

@@ -35,6 +35,7 @@ mod concurrency;
 mod directory;
 mod fixtures;
 mod generated;
+mod idempotency;
 mod import;
 mod listing;
 
@@ -50,6 +51,7 @@ pub use concurrency::*;
 pub use directory::*;
 pub use fixtures::{now, service, ts};
 pub use generated::*;
+pub use idempotency::*;
 pub use import::*;
 pub use listing::*;
 
@@ -111,6 +113,12 @@ macro_rules! __conformance_scenarios {
                 import_csv_counts_lines_as_in_the_file,
                 concurrent_clock_ins_for_one_employee,
                 concurrent_cycles_lose_nothing,
+                retried_writes_replay_their_first_outcome,
+                a_key_reused_for_another_request_is_refused,
+                keys_are_scoped_to_their_caller,
+                a_failed_write_leaves_its_key_free,
+                keys_expire_after_the_window,
+                concurrent_retries_of_one_key_write_once,
             ],
             reference: [
                 generated_data_matches_in_memory,
