@@ -2,6 +2,7 @@
 //! [`attendance_core::Error`] by SQLSTATE class.
 
 use attendance_core::Error as CoreError;
+use attendance_core::idempotency::KEY_FIELD;
 
 /// Failures setting the store up (connecting, migrating).
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +117,10 @@ const CHECK_FIELDS: &[(&str, &str)] = &[
     ("sessions_work_mode_valid", "work_mode"),
     ("sessions_clock_out_after_clock_in", "at"),
     ("sessions_work_date_near_clock_in", "at"),
+    // The key is checked by `IdempotencyKey::new` before it gets here.
+    ("idempotency_keys_key_valid", KEY_FIELD),
+    ("idempotency_keys_scope_valid", KEY_FIELD),
+    ("idempotency_keys_fingerprint_valid", KEY_FIELD),
 ];
 
 /// The input field guarded by the CHECK constraint `constraint`.

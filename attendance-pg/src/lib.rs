@@ -33,6 +33,7 @@
 mod analytics;
 mod conns;
 mod error;
+mod idempotency;
 pub mod import;
 pub mod qa;
 mod retry;

@@ -19,7 +19,7 @@ use attendance_core::{
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
-use sqlx::{FromRow, Postgres, QueryBuilder};
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 
 use crate::PgStore;
 use crate::error::{has_code, map, sqlstate, violates};
@@ -27,7 +27,7 @@ use crate::error::{has_code, map, sqlstate, violates};
 const SESSION_COLUMNS: &str = "id, employee_id, work_date, clock_in, clock_out, work_mode";
 
 #[derive(FromRow)]
-struct TeamRow {
+pub(crate) struct TeamRow {
     id: i64,
     name: String,
     timezone: String,
@@ -54,7 +54,7 @@ impl TryFrom<TeamRow> for Team {
 }
 
 #[derive(FromRow)]
-struct EmployeeRow {
+pub(crate) struct EmployeeRow {
     id: i64,
     team_id: i64,
     name: String,
@@ -99,7 +99,7 @@ impl TryFrom<SessionRow> for AttendanceSession {
     }
 }
 
-fn session(row: SessionRow) -> Result<AttendanceSession> {
+pub(crate) fn session(row: SessionRow) -> Result<AttendanceSession> {
     AttendanceSession::try_from(row)
 }
 
@@ -173,36 +173,11 @@ impl TeamStore for PgStore {
 #[async_trait]
 impl EmployeeStore for PgStore {
     async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
-        let result = self
-            .retry
-            .write(|| {
-                self.conns.run(async |c| {
-                    sqlx::query_as::<_, EmployeeRow>(
-                        "INSERT INTO attendance.employees (team_id, name, role, is_manager) \
-                         VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager",
-                    )
-                    .bind(employee.team_id().0)
-                    .bind(employee.name())
-                    .bind(employee.role())
-                    .bind(employee.is_manager())
-                    .fetch_one(c)
-                    .await
-                })
-            })
-            .await;
-        match result {
-            Ok(row) => Ok(row.into()),
-            Err(e)
-                if violates(
-                    &e,
-                    sqlstate::FOREIGN_KEY_VIOLATION,
-                    "employees_team_id_fkey",
-                ) =>
-            {
-                Err(Error::not_found(Entity::Team, employee.team_id()))
-            }
-            Err(e) => Err(map(e)),
-        }
+        self.retry
+            .write(|| self.conns.run(async |c| insert_employee(c, employee).await))
+            .await
+            .map(Employee::from)
+            .map_err(|e| employee_error(e, employee))
     }
 
     async fn employee(&self, id: EmployeeId) -> Result<Employee> {
@@ -279,46 +254,18 @@ impl PgStore {
     /// with SQLSTATE 22023 for a zone the server lacks; nothing else in it
     /// can raise that code, so it maps to a bad "timezone".
     async fn insert_team(&self, name: &str, timezone: &str, late_after: NaiveTime) -> Result<Team> {
-        let result = self
-            .retry
+        self.retry
             .write(|| {
-                self.conns.run(async |c| {
-                    sqlx::query_as::<_, TeamRow>(
-                        "INSERT INTO attendance.teams (name, timezone, late_after) \
-                         SELECT $1, $2, $3 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
-                         RETURNING id, name, timezone, late_after",
-                    )
-                    .bind(name)
-                    .bind(timezone)
-                    .bind(late_after)
-                    .fetch_one(c)
-                    .await
-                })
+                self.conns
+                    .run(async |c| insert_team(c, name, timezone, late_after).await)
             })
-            .await;
-        match result {
-            Ok(row) => row.try_into(),
-            Err(e) if violates(&e, sqlstate::UNIQUE_VIOLATION, "teams_name_unique") => {
-                Err(Conflict::DuplicateTeamName {
-                    name: name.to_owned(),
-                }
-                .into())
-            }
-            Err(e) if has_code(&e, sqlstate::INVALID_PARAMETER_VALUE) => Err(Error::validation(
-                "timezone",
-                format!(
-                    "{timezone:?} is not a timezone this PostgreSQL server knows; \
-                     choose another name for the same zone, or update the server's tz data"
-                ),
-            )),
-            Err(e) => Err(map(e)),
-        }
+            .await
+            .map_err(|e| team_error(e, name, timezone))?
+            .try_into()
     }
 
-    /// Inserts `[clock_in, clock_out)`, dating it in the team's timezone in
-    /// the same statement. Constraint violations are returned raw so the
-    /// caller can explain them.
-    async fn insert_session(
+    /// [`insert_session`] with retries.
+    async fn insert_session_retried(
         &self,
         employee: EmployeeId,
         mode: WorkMode,
@@ -327,26 +274,8 @@ impl PgStore {
     ) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
         self.retry
             .write(|| {
-                self.conns.run(async |c| {
-                    // The work date is `domain::work_date`, computed here in
-                    // the same statement; the conformance kit's night-shift
-                    // and DST scenarios prove the two agree.
-                    sqlx::query_as::<_, SessionRow>(
-                        "INSERT INTO attendance.sessions \
-                         (employee_id, work_date, clock_in, clock_out, work_mode) \
-                         SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
-                         FROM attendance.employees e \
-                         JOIN attendance.teams t ON t.id = e.team_id \
-                         WHERE e.id = $1 \
-                         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
-                    )
-                    .bind(employee.0)
-                    .bind(clock_in)
-                    .bind(clock_out)
-                    .bind(mode.as_str())
-                    .fetch_optional(c)
-                    .await
-                })
+                self.conns
+                    .run(async |c| insert_session(c, employee, mode, clock_in, clock_out).await)
             })
             .await
     }
@@ -438,43 +367,198 @@ impl PgStore {
         // A conflict whose cause vanished before we could read it is retried
         // once; a second one is reported as a transient failure.
         for _ in 0..2 {
-            match self
-                .insert_session(employee, mode, clock_in, clock_out)
-                .await
-            {
+            let inserted = self
+                .insert_session_retried(employee, mode, clock_in, clock_out)
+                .await;
+            match inserted {
                 Ok(Some(row)) => return session(row),
                 Ok(None) => return Err(Error::not_found(Entity::Employee, employee)),
-                Err(e)
-                    if violates(
-                        &e,
-                        sqlstate::UNIQUE_VIOLATION,
-                        "sessions_one_open_per_employee",
-                    ) || violates(&e, sqlstate::EXCLUSION_VIOLATION, "sessions_no_overlap") =>
-                {
-                    if let Some(conflict) =
-                        self.explain_conflict(employee, clock_in, clock_out).await?
-                    {
-                        return Err(conflict);
+                Err(e) => {
+                    if let Some(err) = self.session_error(e, employee, clock_in, clock_out).await? {
+                        return Err(err);
                     }
                 }
-                // The only `AT TIME ZONE` of the insert reads the team's
-                // zone: a team stored before `create_team` checked it
-                // against the server's tz data (or by another client).
-                Err(e) if has_code(&e, sqlstate::INVALID_PARAMETER_VALUE) => {
-                    return Err(Error::validation(
-                        "timezone",
-                        "the employee's team has a timezone this PostgreSQL server does not \
-                         know, so no work date can be computed; give the team a zone the server \
-                         lists in pg_timezone_names",
-                    ));
-                }
-                Err(e) => return Err(map(e)),
             }
         }
-        Err(Error::unavailable(
-            "the session conflicted with a concurrent change; try again",
-        ))
+        Err(vanished_conflict())
     }
+
+    /// Explains a refused session insert; `None` when the conflicting
+    /// session is gone by now and the insert may be tried again.
+    pub(crate) async fn session_error(
+        &self,
+        e: sqlx::Error,
+        employee: EmployeeId,
+        clock_in: DateTime<Utc>,
+        clock_out: Option<DateTime<Utc>>,
+    ) -> Result<Option<Error>> {
+        if violates(
+            &e,
+            sqlstate::UNIQUE_VIOLATION,
+            "sessions_one_open_per_employee",
+        ) || violates(&e, sqlstate::EXCLUSION_VIOLATION, "sessions_no_overlap")
+        {
+            return self.explain_conflict(employee, clock_in, clock_out).await;
+        }
+        // The only `AT TIME ZONE` of the insert reads the team's zone: a
+        // team stored before `create_team` checked it against the server's
+        // tz data (or by another client).
+        if has_code(&e, sqlstate::INVALID_PARAMETER_VALUE) {
+            return Ok(Some(Error::validation(
+                "timezone",
+                "the employee's team has a timezone this PostgreSQL server does not \
+                 know, so no work date can be computed; give the team a zone the server \
+                 lists in pg_timezone_names",
+            )));
+        }
+        Ok(Some(map(e)))
+    }
+
+    /// Explains a clock-out that closed nothing.
+    pub(crate) async fn nothing_closed(&self, employee: EmployeeId, at: DateTime<Utc>) -> Error {
+        match self.open_session(employee).await {
+            Err(e) => e,
+            // The update skips only a session that `at` does not follow (or
+            // one closed and reopened meanwhile: then retrying is right).
+            Ok(Some(open)) => match check_clock_out("at", open.clock_in, at) {
+                Err(e) => e,
+                Ok(_) => Error::unavailable(std::io::Error::other(
+                    "the open session changed during the clock-out",
+                )),
+            },
+            Ok(None) => match self.employee_exists(employee).await {
+                Err(e) => e,
+                Ok(true) => Conflict::NotClockedIn {
+                    employee_id: employee,
+                }
+                .into(),
+                Ok(false) => Error::not_found(Entity::Employee, employee),
+            },
+        }
+    }
+}
+
+/// A session conflict that vanished twice while being explained.
+pub(crate) fn vanished_conflict() -> Error {
+    Error::unavailable("the session conflicted with a concurrent change; try again")
+}
+
+/// Inserts a team whose zone the server must know: the statement evaluates
+/// `AT TIME ZONE` once, which fails with SQLSTATE 22023 for a zone the
+/// server lacks (see [`team_error`]).
+pub(crate) async fn insert_team(
+    c: &mut PgConnection,
+    name: &str,
+    timezone: &str,
+    late_after: NaiveTime,
+) -> std::result::Result<TeamRow, sqlx::Error> {
+    sqlx::query_as::<_, TeamRow>(
+        "INSERT INTO attendance.teams (name, timezone, late_after) \
+         SELECT $1, $2, $3 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
+         RETURNING id, name, timezone, late_after",
+    )
+    .bind(name)
+    .bind(timezone)
+    .bind(late_after)
+    .fetch_one(c)
+    .await
+}
+
+/// What a failed [`insert_team`] means. Nothing else in the statement can
+/// raise 22023, so it maps to a bad "timezone".
+pub(crate) fn team_error(e: sqlx::Error, name: &str, timezone: &str) -> Error {
+    if violates(&e, sqlstate::UNIQUE_VIOLATION, "teams_name_unique") {
+        return Conflict::DuplicateTeamName {
+            name: name.to_owned(),
+        }
+        .into();
+    }
+    if has_code(&e, sqlstate::INVALID_PARAMETER_VALUE) {
+        return Error::validation(
+            "timezone",
+            format!(
+                "{timezone:?} is not a timezone this PostgreSQL server knows; \
+                 choose another name for the same zone, or update the server's tz data"
+            ),
+        );
+    }
+    map(e)
+}
+
+pub(crate) async fn insert_employee(
+    c: &mut PgConnection,
+    employee: &NewEmployee,
+) -> std::result::Result<EmployeeRow, sqlx::Error> {
+    sqlx::query_as::<_, EmployeeRow>(
+        "INSERT INTO attendance.employees (team_id, name, role, is_manager) \
+         VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager",
+    )
+    .bind(employee.team_id().0)
+    .bind(employee.name())
+    .bind(employee.role())
+    .bind(employee.is_manager())
+    .fetch_one(c)
+    .await
+}
+
+pub(crate) fn employee_error(e: sqlx::Error, employee: &NewEmployee) -> Error {
+    if violates(
+        &e,
+        sqlstate::FOREIGN_KEY_VIOLATION,
+        "employees_team_id_fkey",
+    ) {
+        return Error::not_found(Entity::Team, employee.team_id());
+    }
+    map(e)
+}
+
+/// Inserts `[clock_in, clock_out)`, dating it in the team's timezone in the
+/// same statement; `None` for an unknown employee. Constraint violations are
+/// returned raw so the caller can explain them
+/// ([`PgStore::session_error`]).
+pub(crate) async fn insert_session(
+    c: &mut PgConnection,
+    employee: EmployeeId,
+    mode: WorkMode,
+    clock_in: DateTime<Utc>,
+    clock_out: Option<DateTime<Utc>>,
+) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
+    // The work date is `domain::work_date`, computed here in the same
+    // statement; the conformance kit's night-shift and DST scenarios prove
+    // the two agree.
+    sqlx::query_as::<_, SessionRow>(
+        "INSERT INTO attendance.sessions \
+         (employee_id, work_date, clock_in, clock_out, work_mode) \
+         SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
+         FROM attendance.employees e \
+         JOIN attendance.teams t ON t.id = e.team_id \
+         WHERE e.id = $1 \
+         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
+    )
+    .bind(employee.0)
+    .bind(clock_in)
+    .bind(clock_out)
+    .bind(mode.as_str())
+    .fetch_optional(c)
+    .await
+}
+
+/// Closes the employee's open session at `at`; `None` when nothing was
+/// closed ([`PgStore::nothing_closed`] says why).
+pub(crate) async fn close_session(
+    c: &mut PgConnection,
+    employee: EmployeeId,
+    at: DateTime<Utc>,
+) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as::<_, SessionRow>(
+        "UPDATE attendance.sessions SET clock_out = $2 \
+         WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
+         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
+    )
+    .bind(employee.0)
+    .bind(at)
+    .fetch_optional(c)
+    .await
 }
 
 #[async_trait]
@@ -507,39 +591,14 @@ impl SessionStore for PgStore {
         let closed = self
             .retry
             .write(|| {
-                self.conns.run(async |c| {
-                    sqlx::query_as::<_, SessionRow>(
-                        "UPDATE attendance.sessions SET clock_out = $2 \
-                         WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
-                         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
-                    )
-                    .bind(employee.0)
-                    .bind(at)
-                    .fetch_optional(c)
-                    .await
-                })
+                self.conns
+                    .run(async |c| close_session(c, employee, at).await)
             })
             .await
             .map_err(map)?;
-        if let Some(row) = closed {
-            return session(row);
-        }
-        // Nothing closed: explain why.
-        if let Some(open) = self.open_session(employee).await? {
-            // The update skips only a session that `at` does not follow
-            // (or one closed and reopened meanwhile: then retrying is right).
-            check_clock_out("at", open.clock_in, at)?;
-            return Err(Error::unavailable(std::io::Error::other(
-                "the open session changed during the clock-out",
-            )));
-        }
-        if self.employee_exists(employee).await? {
-            Err(Conflict::NotClockedIn {
-                employee_id: employee,
-            }
-            .into())
-        } else {
-            Err(Error::not_found(Entity::Employee, employee))
+        match closed {
+            Some(row) => session(row),
+            None => Err(self.nothing_closed(employee, at).await),
         }
     }
 
