@@ -86,8 +86,10 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let store: Arc<dyn Store> = Arc::new(store);
     let analytics: Arc<dyn AnalyticsStore> = store.clone();
     let health: Arc<dyn HealthCheck> = store.clone();
+    let attendance = AttendanceService::new(store.clone());
+    tokio::spawn(forget_expired_keys(attendance.clone()));
     let mut services = Services::new(
-        AttendanceService::new(store.clone()),
+        attendance,
         TrendService::new(analytics),
         health,
         SummaryService::new(store, model.clone()),
@@ -134,6 +136,20 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Drops expired `Idempotency-Key`s once an hour, so their table holds
+/// about a day of keyed writes.
+async fn forget_expired_keys(attendance: AttendanceService) {
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        hourly.tick().await;
+        match attendance.forget_expired_keys().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
+            Err(err) => tracing::warn!(%err, "could not forget expired idempotency keys"),
+        }
+    }
 }
 
 /// The connection limits, from the environment where set.

@@ -8,8 +8,8 @@
 
 use std::str::FromStr;
 
-use attendance_core::domain::IsoWeek;
-use attendance_core::store::{check_supported_date, check_supported_instant};
+use attendance_core::domain::{IsoWeek, check_supported_date, check_supported_instant};
+use attendance_core::idempotency::{IdempotencyKey, KEY_FIELD};
 use attendance_core::{EmployeeId, Entity, TeamId, WorkMode};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -144,6 +144,35 @@ where
         serde_urlencoded::from_str(query)
             .map(QueryParams)
             .map_err(|err| field_problem(None, &err.to_string(), "query"))
+    }
+}
+
+/// The `Idempotency-Key` header, when sent, in the caller's
+/// [`IdempotencyScope`](crate::IdempotencyScope) (the shared empty scope
+/// when no layer set one). Sent twice, or not printable ASCII of 1 to 255
+/// bytes: 422 naming the header.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IdempotencyHeader(pub(crate) Option<IdempotencyKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyHeader {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let mut values = parts.headers.get_all(KEY_FIELD).iter();
+        let Some(value) = values.next() else {
+            return Ok(Self(None));
+        };
+        if values.next().is_some() {
+            return Err(Problem::validation(KEY_FIELD, "send the header once"));
+        }
+        let key = value
+            .to_str()
+            .map_err(|_| Problem::validation(KEY_FIELD, "must be printable ASCII characters"))?;
+        let scope = parts
+            .extensions
+            .get::<crate::IdempotencyScope>()
+            .map_or("", |scope| scope.0.as_str());
+        Ok(Self(Some(IdempotencyKey::new(scope, key)?)))
     }
 }
 

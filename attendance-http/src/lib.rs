@@ -60,6 +60,14 @@
 //!   `Retry-After`, and anything else, panics included, 500 with a detail
 //!   that reveals nothing (the cause is logged). The server keeps serving
 //!   after a panic.
+//! - Every write (`POST /teams`, `/employees`, `/attendance/clock-in`,
+//!   `/attendance/clock-out`) takes an optional `Idempotency-Key` header
+//!   (see [`attendance_core::idempotency`]): a retry with the same key and
+//!   request within 24 hours gets the first response again, with
+//!   `Idempotent-Replayed: true`, and writes nothing; the same key with
+//!   another request is a 422. Keys are scoped per [`IdempotencyScope`].
+//!   `POST /ask` writes nothing and may simply be sent again; it ignores
+//!   the header.
 //! - `POST /ask` adds: a refused question 422 (`question-refused`), a
 //!   failing LLM 502, a slow one 504, none configured 503. Provider and
 //!   database messages stay in the logs.
@@ -138,6 +146,13 @@ pub use middleware::{
 };
 pub use problem::{Extensions, FieldError, Problem};
 pub use server::{ServeConfig, serve_with};
+
+/// The scope of the `Idempotency-Key`s of a request: a stable name of its
+/// caller, so that two callers' equal keys name two writes. A host's
+/// authentication layer inserts it as a request extension (the principal's
+/// id); without one, every caller shares the empty scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyScope(pub String);
 
 /// The services the routes call. Cheap to clone: each service holds `Arc`s.
 #[derive(Clone)]

@@ -21,8 +21,8 @@ use crate::dto::{
     WeeklySummaryQuery,
 };
 use crate::extract::{
-    JsonBody, QueryParams, employee_path, parse_date, parse_i64, parse_instant, parse_page_size,
-    parse_time, parse_week, parse_work_mode, required, team_path,
+    IdempotencyHeader, JsonBody, QueryParams, employee_path, parse_date, parse_i64, parse_instant,
+    parse_page_size, parse_time, parse_week, parse_work_mode, required, team_path,
 };
 use crate::problem::Problem;
 
@@ -42,13 +42,28 @@ fn location(uri: &OriginalUri, id: i64) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("{path}/{id}")).ok()
 }
 
-fn created<T: serde::Serialize>(uri: &OriginalUri, id: i64, body: T) -> Response {
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+fn created<T: serde::Serialize>(uri: &OriginalUri, id: i64, body: T, replayed: bool) -> Response {
+    let mut response = written(StatusCode::CREATED, body, replayed);
     if let Some(value) = location(uri, id) {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
 }
+
+/// The answer to a write; a replay (the stored outcome of an earlier
+/// request with the same `Idempotency-Key`) says so in a header.
+fn written<T: serde::Serialize>(status: StatusCode, body: T, replayed: bool) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert(REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// Set on the answer to a write that was replayed, not performed.
+const REPLAYED: &str = "idempotent-replayed";
 
 /// Liveness of the service and its database.
 #[utoipa::path(
@@ -79,18 +94,21 @@ pub(crate) async fn health(State(app): Shared) -> Result<Json<Health>, Problem> 
     path = "/teams",
     tag = "teams",
     request_body = CreateTeam,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the write safe to retry: the same key and request within 24 hours replays the first response (with `Idempotent-Replayed: true`) without writing again; the same key with another request is a 422. 1–255 printable ASCII characters, such as a UUID.")),
     responses(
         (status = 201, description = "The team", body = Team,
-            headers(("Location" = String, description = "The team's URL"))),
+            headers(("Location" = String, description = "The team's URL"),
+                ("Idempotent-Replayed" = bool, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A team with this name exists", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid, or the Idempotency-Key is invalid or was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn create_team(
     State(app): Shared,
     uri: OriginalUri,
+    IdempotencyHeader(key): IdempotencyHeader,
     JsonBody(body): JsonBody<CreateTeam>,
 ) -> Result<Response, Problem> {
     let mut team = NewTeam::new(&body.name)?;
@@ -100,8 +118,14 @@ pub(crate) async fn create_team(
     if let Some(late_after) = &body.late_after {
         team = team.with_late_after(parse_time("late_after", late_after)?);
     }
-    let team = Team::from(app.services.attendance.create_team(&team).await?);
-    Ok(created(&uri, team.id, team))
+    let once = app
+        .services
+        .attendance
+        .with_key(key.as_ref())
+        .create_team(&team)
+        .await?;
+    let team = Team::from(once.value);
+    Ok(created(&uri, team.id, team, once.replayed))
 }
 
 /// Teams by id, one page at a time.
@@ -156,24 +180,33 @@ pub(crate) async fn get_team(
     path = "/employees",
     tag = "employees",
     request_body = CreateEmployee,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the write safe to retry: the same key and request within 24 hours replays the first response (with `Idempotent-Replayed: true`) without writing again; the same key with another request is a 422. 1–255 printable ASCII characters, such as a UUID.")),
     responses(
         (status = 201, description = "The employee", body = Employee,
-            headers(("Location" = String, description = "The employee's URL"))),
+            headers(("Location" = String, description = "The employee's URL"),
+                ("Idempotent-Replayed" = bool, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid, or the Idempotency-Key is invalid or was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn create_employee(
     State(app): Shared,
     uri: OriginalUri,
+    IdempotencyHeader(key): IdempotencyHeader,
     JsonBody(body): JsonBody<CreateEmployee>,
 ) -> Result<Response, Problem> {
     let employee = NewEmployee::new(&body.name, &body.role, TeamId(body.team_id))?
         .manager(body.is_manager.unwrap_or(false));
-    let employee = Employee::from(app.services.attendance.create_employee(&employee).await?);
-    Ok(created(&uri, employee.id, employee))
+    let once = app
+        .services
+        .attendance
+        .with_key(key.as_ref())
+        .create_employee(&employee)
+        .await?;
+    let employee = Employee::from(once.value);
+    Ok(created(&uri, employee.id, employee, once.replayed))
 }
 
 /// Employees by id, all or those of one team, one page at a time.
@@ -238,31 +271,36 @@ pub(crate) async fn get_employee(
     path = "/attendance/clock-in",
     tag = "attendance",
     request_body = ClockIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the write safe to retry: the same key and request within 24 hours replays the first response (with `Idempotent-Replayed: true`) without writing again; the same key with another request is a 422. 1–255 printable ASCII characters, such as a UUID.")),
     responses(
-        (status = 201, description = "The new open session", body = Session),
+        (status = 201, description = "The new open session", body = Session,
+            headers(("Idempotent-Replayed" = bool, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already clocked in (`open_session` is the open one), or the session would overlap another (`existing_session`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid, or `at` is in the future", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid, or `at` is in the future, or the Idempotency-Key is invalid or was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn clock_in(
     State(app): Shared,
+    IdempotencyHeader(key): IdempotencyHeader,
     JsonBody(body): JsonBody<ClockIn>,
-) -> Result<(StatusCode, Json<Session>), Problem> {
+) -> Result<Response, Problem> {
     let mode = parse_work_mode(&body.work_mode)?;
     let at = body
         .at
         .as_deref()
         .map(|at| parse_instant("at", at))
         .transpose()?;
-    let session = app
+    let once = app
         .services
         .attendance
+        .with_key(key.as_ref())
         .clock_in(EmployeeId(body.employee_id), mode, at)
         .await?;
-    Ok((StatusCode::CREATED, Json(session.into())))
+    let session = Session::from(once.value);
+    Ok(written(StatusCode::CREATED, session, once.replayed))
 }
 
 /// Clocks an employee out of the open session, now or at `at`.
@@ -271,30 +309,35 @@ pub(crate) async fn clock_in(
     path = "/attendance/clock-out",
     tag = "attendance",
     request_body = ClockOut,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the write safe to retry: the same key and request within 24 hours replays the first response (with `Idempotent-Replayed: true`) without writing again; the same key with another request is a 422. 1–255 printable ASCII characters, such as a UUID.")),
     responses(
-        (status = 200, description = "The closed session", body = Session),
+        (status = 200, description = "The closed session", body = Session,
+            headers(("Idempotent-Replayed" = bool, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No session is open", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid, or `at` is not after the clock-in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid, or `at` is not after the clock-in, or the Idempotency-Key is invalid or was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn clock_out(
     State(app): Shared,
+    IdempotencyHeader(key): IdempotencyHeader,
     JsonBody(body): JsonBody<ClockOut>,
-) -> Result<Json<Session>, Problem> {
+) -> Result<Response, Problem> {
     let at = body
         .at
         .as_deref()
         .map(|at| parse_instant("at", at))
         .transpose()?;
-    let session = app
+    let once = app
         .services
         .attendance
+        .with_key(key.as_ref())
         .clock_out(EmployeeId(body.employee_id), at)
         .await?;
-    Ok(Json(session.into()))
+    let session = Session::from(once.value);
+    Ok(written(StatusCode::OK, session, once.replayed))
 }
 
 /// Sessions, newest clock-in first, one page at a time.

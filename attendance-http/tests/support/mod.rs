@@ -6,13 +6,14 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use attendance_core::idempotency::{Claim, Claimed, Write};
 use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::llm::ChatModel;
 use attendance_core::memory::InMemoryStore;
 use attendance_core::service::{AttendanceService, ManualClock, TrendService};
 use attendance_core::store::{
-    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor, Page,
-    PageRequest, SessionFilter, SessionStore, Store, TeamStore,
+    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
+    IdempotentWrites, Page, PageRequest, SessionFilter, SessionStore, Store, TeamStore,
 };
 use attendance_core::summary::SummaryService;
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
@@ -189,6 +190,18 @@ impl BulkSessions for FaultyStore {
         self.inner
             .import_sessions(batch, now, future_tolerance)
             .await
+    }
+}
+
+#[async_trait]
+impl IdempotentWrites for FaultyStore {
+    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
+        self.check().await?;
+        self.inner.write_once(claim, write).await
+    }
+    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.check().await?;
+        self.inner.forget_keys(before).await
     }
 }
 
