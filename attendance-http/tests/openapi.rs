@@ -175,7 +175,9 @@ fn who_wrote_a_text_and_why_are_documented() {
     for summary in ["DailySummary", "WeeklySummary"] {
         let reason = &schemas[summary]["properties"]["fallback_reason"];
         assert!(
-            reason.to_string().contains("#/components/schemas/FallbackReason"),
+            reason
+                .to_string()
+                .contains("#/components/schemas/FallbackReason"),
             "{summary}: {reason}"
         );
         let required = schemas[summary]["required"].as_array().unwrap();
