@@ -17,15 +17,15 @@ mod summaries;
 mod teams;
 mod trends;
 
-pub use ask::{Answer, AskRequest};
+pub use ask::{Answer, AskRequest, PhrasedBy};
 pub(crate) use attendance::AttendanceQuery;
 pub use attendance::{ClockIn, ClockOut, Session, SessionPage};
 pub(crate) use employees::EmployeesQuery;
 pub use employees::{CreateEmployee, Employee, EmployeePage};
 pub use shared::{Health, PageSize, WorkMode};
 pub use summaries::{
-    DailyFacts, DailySummary, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay, TeamWeek,
-    WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
+    DailyFacts, DailySummary, FallbackReason, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay,
+    TeamWeek, WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
 };
 pub(crate) use summaries::{DailySummaryQuery, WeeklySummaryQuery};
 pub(crate) use teams::TeamsQuery;
