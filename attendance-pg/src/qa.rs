@@ -209,11 +209,15 @@ pub struct PgSqlRunner {
     statement_timeout: Duration,
     row_cap: usize,
     max_result_bytes: usize,
+    max_value_chars: usize,
     role: Option<String>,
 }
 
 /// Default of [`PgSqlRunner::with_max_result_bytes`]: 1 MiB.
 pub const DEFAULT_MAX_RESULT_BYTES: usize = 1024 * 1024;
+
+/// Default of [`PgSqlRunner::with_max_value_chars`]: 1,000 characters.
+pub const DEFAULT_MAX_VALUE_CHARS: usize = 1000;
 
 /// `work_mem` of the model's query: sorts and hashes past it spill to
 /// temporary files, which [`TEMP_FILE_LIMIT`] bounds.
@@ -229,6 +233,7 @@ impl fmt::Debug for PgSqlRunner {
             .field("statement_timeout", &self.statement_timeout)
             .field("row_cap", &self.row_cap)
             .field("max_result_bytes", &self.max_result_bytes)
+            .field("max_value_chars", &self.max_value_chars)
             .field("role", &self.role)
             .finish_non_exhaustive()
     }
@@ -242,8 +247,19 @@ impl PgSqlRunner {
             statement_timeout: Duration::from_secs(2),
             row_cap: 200,
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
+            max_value_chars: DEFAULT_MAX_VALUE_CHARS,
             role: Some(QA_ROLE.to_owned()),
         }
+    }
+
+    /// Cuts every value of a result to this many characters, ending the cut
+    /// ones with `…` (an array or object is cut as its JSON text): no
+    /// attendance answer needs a longer value, and a padded or aggregated
+    /// one would otherwise go whole to the client and into the phrasing
+    /// prompt. Default: [`DEFAULT_MAX_VALUE_CHARS`].
+    pub fn with_max_value_chars(mut self, chars: usize) -> Self {
+        self.max_value_chars = chars.max(1);
+        self
     }
 
     /// Reads at most this many bytes of result text (rows as JSON); a
@@ -421,7 +437,8 @@ impl PgSqlRunner {
             if columns.is_empty() {
                 columns = pairs.iter().map(|(k, _)| k.clone()).collect();
             }
-            rows.push(pairs.into_iter().map(|(_, v)| v).collect());
+            let max = self.max_value_chars;
+            rows.push(pairs.into_iter().map(|(_, v)| cap_value(v, max)).collect());
         }
         if texts.is_empty() {
             let described = (&mut *tx)
@@ -447,6 +464,27 @@ impl PgSqlRunner {
 impl SqlRunner for PgSqlRunner {
     async fn run(&self, sql: &GuardedSql, context: &QueryContext) -> Result<QueryRows, QueryError> {
         self.execute(sql.as_str(), context).await
+    }
+}
+
+/// `value` cut to `max` characters (see [`PgSqlRunner::with_max_value_chars`]).
+fn cap_value(value: Value, max: usize) -> Value {
+    let cut = |text: &str| {
+        let mut short: String = text.chars().take(max).collect();
+        short.push('…');
+        Value::String(short)
+    };
+    match value {
+        Value::String(text) if text.chars().nth(max).is_some() => cut(&text),
+        Value::Array(_) | Value::Object(_) => {
+            let text = value.to_string();
+            if text.chars().nth(max).is_some() {
+                cut(&text)
+            } else {
+                value
+            }
+        }
+        other => other,
     }
 }
 
@@ -518,6 +556,24 @@ impl<'de> Deserialize<'de> for OrderedRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_values_are_cut_and_marked() {
+        let long = Value::String("é".repeat(12));
+        assert_eq!(
+            cap_value(long, 10),
+            Value::String(format!("{}…", "é".repeat(10)))
+        );
+        let exact = Value::String("x".repeat(10));
+        assert_eq!(cap_value(exact.clone(), 10), exact);
+        let array = serde_json::json!(["aaaa", "bbbb", "cccc"]);
+        assert_eq!(
+            cap_value(array.clone(), 10),
+            Value::String("[\"aaaa\",\"b…".to_owned())
+        );
+        assert_eq!(cap_value(array.clone(), 100), array);
+        assert_eq!(cap_value(Value::from(12345), 2), Value::from(12345));
+    }
 
     #[test]
     fn rows_keep_column_order_and_duplicates() {

@@ -14,6 +14,7 @@ use attendance_core::ask::{QueryContext, QueryError, QueryRows, SqlRunner};
 use attendance_core::guard::{SqlGuard, corpus};
 use attendance_core::service::{AttendanceService, ManualClock};
 use attendance_core::{NewEmployee, NewTeam, WorkMode};
+use attendance_pg::qa::DEFAULT_MAX_VALUE_CHARS;
 use attendance_pg::{PgSqlRunner, PgStore, qa};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
@@ -410,7 +411,8 @@ async fn the_models_query_runs_as_the_qa_role_by_default() {
 
 /// Padding and aggregation the guard accepts can make one value, or the
 /// whole result, huge: the runner stops reading at its byte budget and says
-/// so, instead of holding a 100 MB string.
+/// so, instead of holding a 100 MB string; a long value under the budget is
+/// cut to the value cap.
 #[tokio::test]
 async fn a_result_larger_than_its_byte_budget_is_refused_before_it_is_read() {
     common::with_store(|store| async move {
@@ -436,6 +438,18 @@ async fn a_result_larger_than_its_byte_budget_is_refused_before_it_is_read() {
             }
         }
         // A smaller budget is honoured, and ordinary results still fit.
+        // Under the budget, a single value is still cut to the value cap.
+        let rows = run_guarded(&runner, "SELECT lpad('x', 5000, 'x') AS s, 7 AS n")
+            .await
+            .unwrap();
+        let value = rows.rows[0][0].as_str().unwrap();
+        assert_eq!(
+            value.chars().count(),
+            DEFAULT_MAX_VALUE_CHARS + 1,
+            "{value:.40}"
+        );
+        assert!(value.ends_with('…'));
+        assert_eq!(rows.rows[0][1], 7);
         let small = PgSqlRunner::new(store.pool().clone()).with_max_result_bytes(1000);
         assert!(matches!(
             run_guarded(&small, "SELECT lpad('x', 2000, 'x') AS s").await,
