@@ -12,7 +12,7 @@ use std::time::Duration;
 use attendance::core::ask::{AskError, AskService};
 use attendance::core::llm::{ChatModel, LlmError};
 use attendance::core::service::{AttendanceService, ManualClock};
-use attendance::core::summary::{GeneratedBy, SummaryService};
+use attendance::core::summary::{FallbackReason, GeneratedBy, SummaryService};
 use attendance::core::{NewEmployee, NewTeam, WorkMode};
 use attendance::llm::{OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgSqlRunner, PgStore, qa};
@@ -212,7 +212,7 @@ async fn a_failing_or_unreachable_model_fails_ask_but_never_summaries() {
             let day: NaiveDate = "2026-11-26".parse().unwrap();
             let daily = summaries.daily(day, None).await.unwrap();
             assert_eq!(daily.generated_by, GeneratedBy::Template, "{label}");
-            assert!(daily.fallback_reason.is_some());
+            assert_eq!(daily.fallback_reason, Some(FallbackReason::LlmUnavailable));
             assert_eq!((daily.facts.present, daily.facts.headcount), (2, 2));
             let weekly = summaries
                 .weekly("2026-W48".parse().unwrap(), None)
@@ -264,12 +264,16 @@ async fn summaries_through_a_played_model_are_grounded() {
             by_model.generated_by,
             GeneratedBy::Llm,
             "{:?}",
-            by_model.fallback_reason
+            by_model.fallback_detail
         );
         assert_eq!(by_model.text, grounded);
         let invented = summaries.daily(day, None).await.unwrap();
         assert_eq!(invented.generated_by, GeneratedBy::Template);
-        assert!(invented.fallback_reason.unwrap().contains("12"));
+        assert_eq!(
+            invented.fallback_reason,
+            Some(FallbackReason::UngroundedNumber)
+        );
+        assert!(invented.fallback_detail.unwrap().contains("12"));
     })
     .await;
 }

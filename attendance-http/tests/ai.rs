@@ -22,11 +22,12 @@ use support::{Harness, services, services_with_model};
 #[derive(Clone)]
 enum Script {
     /// Writes `sql` for questions, then phrases rows as `answer`; phrases
-    /// summaries as `summary`.
+    /// daily summaries as `summary` and weekly ones as `weekly`.
     Works {
         sql: &'static str,
         answer: &'static str,
         summary: &'static str,
+        weekly: &'static str,
     },
     /// Declines the question.
     Refuses,
@@ -48,12 +49,17 @@ impl ChatModel for ScriptedModel {
                 sql,
                 answer,
                 summary,
+                weekly,
             } => {
                 let system = &request.messages[0].content;
                 if request.json_schema.is_some() {
                     json!({ "sql": sql, "refusal": null }).to_string()
                 } else if system.contains("summaries") {
-                    (*summary).to_owned()
+                    if request.messages[1].content.contains("\"previous_week\"") {
+                        (*weekly).to_owned()
+                    } else {
+                        (*summary).to_owned()
+                    }
                 } else {
                     (*answer).to_owned()
                 }
@@ -125,6 +131,14 @@ fn catalog() -> Catalog {
     }
 }
 
+/// A daily text that states the headline facts of [`seed`]'s day.
+const DAILY_TEXT: &str = "On 2026-03-04, 2 of 3 employees came in: 1 from home and 1 at the \
+                          office. Ada arrived late.";
+
+/// A weekly text that states the headline facts of [`seed`]'s week.
+const WEEKLY_TEXT: &str = "Week 2026-W10: attendance 13.3%, 2 employee-days present, 1 from \
+                           home and 1 at the office.";
+
 const SQL: &str = "SELECT employee_name, count(*) AS wfh_days FROM qa_daily_attendance \
                    GROUP BY employee_name ORDER BY wfh_days DESC LIMIT 100";
 
@@ -132,7 +146,8 @@ fn works() -> Script {
     Script::Works {
         sql: SQL,
         answer: "Ada worked from home most.",
-        summary: "A quiet day at the office.",
+        summary: DAILY_TEXT,
+        weekly: WEEKLY_TEXT,
     }
 }
 
@@ -241,14 +256,40 @@ async fn a_summary_phrased_by_the_model_says_so() {
     let reply = h.get("/summaries/daily?date=2026-03-04").await;
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     assert_eq!(reply.body["generated_by"], "llm");
-    assert_eq!(reply.body["text"], "A quiet day at the office.");
+    assert_eq!(reply.body["text"], DAILY_TEXT);
     assert_eq!(reply.body["facts"]["present"], 2);
+    assert!(reply.body.get("fallback_reason").is_none(), "{reply:?}");
     let reply = h.get("/summaries/weekly?week=2026-W10").await;
-    assert_eq!(reply.body["generated_by"], "llm");
+    assert_eq!(reply.body["generated_by"], "llm", "{reply:?}");
+    assert!(reply.body.get("fallback_reason").is_none(), "{reply:?}");
 }
 
 #[tokio::test]
-async fn a_failing_model_falls_back_to_the_template_without_saying_why() {
+async fn a_text_that_states_no_headline_is_replaced_and_the_category_said() {
+    let h = harness(
+        Script::Works {
+            sql: SQL,
+            answer: "",
+            summary: "The file contains a list of facts with timestamps and numbers.",
+            weekly: "Attendance was steady.",
+        },
+        Rows::Two,
+    );
+    seed(&h).await;
+    for uri in [
+        "/summaries/daily?date=2026-03-04",
+        "/summaries/weekly?week=2026-W10",
+    ] {
+        let reply = h.get(uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert_eq!(reply.body["generated_by"], "template", "{uri}");
+        assert_eq!(reply.body["fallback_reason"], "missing_headline", "{uri}");
+        assert!(!reply.text.contains("list of facts"), "{}", reply.text);
+    }
+}
+
+#[tokio::test]
+async fn a_failing_model_falls_back_to_the_template_with_only_a_category() {
     let h = harness(
         Script::Fails(|| LlmError::Rejected {
             status: 401,
@@ -261,7 +302,8 @@ async fn a_failing_model_falls_back_to_the_template_without_saying_why() {
     assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
     assert_eq!(reply.body["generated_by"], "template");
     assert!(!reply.text.contains("sk-abc"), "{}", reply.text);
-    assert!(reply.body.get("fallback_reason").is_none());
+    assert!(!reply.text.contains("401"), "{}", reply.text);
+    assert_eq!(reply.body["fallback_reason"], "llm_unavailable");
 }
 
 #[tokio::test]
@@ -364,6 +406,7 @@ async fn invalid_and_refused_questions_are_422_problems() {
             sql: "DELETE FROM qa_daily_attendance",
             answer: "",
             summary: "",
+            weekly: "",
         },
         Rows::Two,
     );

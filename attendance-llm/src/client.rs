@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -14,7 +14,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, Header
 use reqwest::{StatusCode, Url};
 use tracing::Instrument;
 
-use crate::config::{AuthStyle, OpenAiConfig};
+use crate::config::{AuthStyle, OpenAiConfig, StructuredOutput};
 use crate::error::ConfigError;
 use crate::redact::{Secrets, redact_reqwest, shown_url};
 use crate::wire::{self, Unusable, WireRequest};
@@ -45,6 +45,10 @@ struct Inner {
     secrets: Secrets,
     http: reqwest::Client,
     usage: UsageCounter,
+    /// The structured-output mode a request with a schema is sent in, as a
+    /// [`StructuredOutput::rank`]: the configured one until the server
+    /// rejects it, then the weaker mode that it took. Only ever lowered.
+    structured_output: AtomicU8,
 }
 
 impl OpenAiClient {
@@ -88,8 +92,10 @@ impl OpenAiClient {
             .map(|key| auth_header(config.auth_style(), key.expose()))
             .transpose()?;
         let secrets = Secrets::new(config.api_key().map(|key| key.expose()), config.base_url());
+        let structured_output = AtomicU8::new(config.structured_output().rank());
         Ok(Self {
             inner: Arc::new(Inner {
+                structured_output,
                 config,
                 endpoint,
                 shown_base_url,
@@ -119,6 +125,21 @@ impl OpenAiClient {
         self.inner.usage.total()
     }
 
+    /// The structured-output mode the next request with a JSON schema is
+    /// sent in: the configured one, or the weaker one this client (or a
+    /// clone) fell back to because the server did not take it.
+    pub fn structured_output(&self) -> StructuredOutput {
+        StructuredOutput::from_rank(self.inner.structured_output.load(Ordering::Relaxed))
+    }
+
+    /// Keeps `mode` for later calls, unless a concurrent call already went
+    /// lower.
+    fn fall_back_to(&self, mode: StructuredOutput) {
+        self.inner
+            .structured_output
+            .fetch_max(mode.rank(), Ordering::Relaxed);
+    }
+
     fn backoff(&self) -> ExponentialBuilder {
         let config = &self.inner.config;
         ExponentialBuilder::new()
@@ -142,12 +163,6 @@ impl OpenAiClient {
         budget: Duration,
     ) -> Result<ChatResponse, LlmError> {
         let inner = &*self.inner;
-        let body =
-            serde_json::to_vec(&WireRequest::new(&inner.config, &request)).map_err(|err| {
-                LlmError::InvalidResponse {
-                    reason: format!("the request could not be encoded: {err}"),
-                }
-            })?;
         let span = tracing::info_span!(
             "chat",
             model = %inner.config.model(),
@@ -155,34 +170,42 @@ impl OpenAiClient {
             messages = request.messages.len(),
             json_schema = request.json_schema.as_ref().map(|schema| schema.name.as_str()),
         );
-        let cap = inner.config.max_retry_after();
         let call = Call::new(budget);
-
-        let result = (|| self.attempt(&body, &call))
-            .retry(self.backoff())
-            .sleep(tokio::time::sleep)
-            .when(Attempt::is_retryable)
-            .adjust(|err, delay| {
-                let delay = next_delay(delay, err.retry_after(), cap)?;
-                let fits = call.fits_another(delay);
-                if !fits {
-                    tracing::debug!(
-                        delay_ms = millis(delay),
-                        "the call's budget leaves no room for another attempt"
-                    );
+        let mut mode = self.structured_output();
+        // One round per structured-output mode: a server that rejects the
+        // mode as unsupported gets the request again in the next weaker one
+        // at once (no backoff: it answered, and will take the weaker one).
+        let result = loop {
+            let structured = request.json_schema.is_some() && mode != StructuredOutput::Off;
+            let body = serde_json::to_vec(&WireRequest::new(&inner.config, &request, mode))
+                .map_err(|err| LlmError::InvalidResponse {
+                    reason: format!("the request could not be encoded: {err}"),
+                })?;
+            let result = self
+                .send(&body, structured, &call)
+                .instrument(span.clone())
+                .await;
+            match result {
+                Err(Attempt::Malformed {
+                    response_format: true,
+                    status,
+                    ..
+                }) if structured => {
+                    let weaker = mode.weaker();
+                    span.in_scope(|| {
+                        tracing::warn!(
+                            status = status.as_u16(),
+                            from = mode.as_str(),
+                            to = weaker.as_str(),
+                            "the server does not take this response_format; falling back"
+                        );
+                    });
+                    self.fall_back_to(weaker);
+                    mode = weaker;
                 }
-                fits.then_some(delay)
-            })
-            .notify(|err, delay| {
-                tracing::warn!(
-                    attempt = call.attempts(),
-                    error = %err,
-                    delay_ms = millis(delay),
-                    "chat attempt failed; retrying"
-                );
-            })
-            .instrument(span.clone())
-            .await;
+                other => break other,
+            }
+        };
 
         let attempts = call.attempts();
         span.in_scope(|| match result {
@@ -208,8 +231,48 @@ impl OpenAiClient {
         })
     }
 
+    /// Sends `body` with retries, within the call's budget. `structured`
+    /// says whether the body carries a `response_format`.
+    async fn send(
+        &self,
+        body: &[u8],
+        structured: bool,
+        call: &Call,
+    ) -> Result<ChatResponse, Attempt> {
+        let cap = self.inner.config.max_retry_after();
+        (|| self.attempt(body, structured, call))
+            .retry(self.backoff())
+            .sleep(tokio::time::sleep)
+            .when(Attempt::is_retryable)
+            .adjust(|err, delay| {
+                let delay = next_delay(delay, err.retry_after(), cap)?;
+                let fits = call.fits_another(delay);
+                if !fits {
+                    tracing::debug!(
+                        delay_ms = millis(delay),
+                        "the call's budget leaves no room for another attempt"
+                    );
+                }
+                fits.then_some(delay)
+            })
+            .notify(|err, delay| {
+                tracing::warn!(
+                    attempt = call.attempts(),
+                    error = %err,
+                    delay_ms = millis(delay),
+                    "chat attempt failed; retrying"
+                );
+            })
+            .await
+    }
+
     /// One HTTP attempt, within what is left of the call's budget.
-    async fn attempt(&self, body: &[u8], call: &Call) -> Result<ChatResponse, Attempt> {
+    async fn attempt(
+        &self,
+        body: &[u8],
+        structured: bool,
+        call: &Call,
+    ) -> Result<ChatResponse, Attempt> {
         let inner = &*self.inner;
         let timeout = call.clip(inner.config.request_timeout());
         if timeout.is_zero() {
@@ -247,11 +310,24 @@ impl OpenAiClient {
                 elapsed_ms = elapsed_ms(started),
                 "chat request failed"
             );
+            let message = wire::error_message(&body, secrets);
+            if may_be_malformed(status) {
+                // The server read the request and refused it: the same bytes
+                // would be refused again, whatever the status says.
+                let response_format = structured && wire::rejects_response_format(&body);
+                if response_format || wire::is_validation_error(&body) {
+                    return Err(Attempt::Malformed {
+                        status,
+                        message,
+                        response_format,
+                    });
+                }
+            }
             return Err(Attempt::Status {
                 status,
                 retry_after,
                 code: wire::error_code(&body),
-                message: wire::error_message(&body, secrets),
+                message,
             });
         }
         let body = read_body(&mut response, limit).await?;
@@ -391,6 +467,15 @@ enum Attempt {
         code: Option<String>,
         message: String,
     },
+    /// The server refused the request as malformed (a validation error, or
+    /// a `response_format` it does not take), even with a 5xx: never
+    /// retried as it is.
+    Malformed {
+        status: StatusCode,
+        message: String,
+        /// Whether it was the `response_format` that the server refused.
+        response_format: bool,
+    },
     /// A 2xx that is not a usable completion: a server bug, and the tokens
     /// may already be billed, so it is not retried.
     Invalid(Unusable),
@@ -419,7 +504,10 @@ impl Attempt {
             Self::Status { status, code, .. } => {
                 retryable_status(*status) && code.as_deref() != Some(QUOTA_EXHAUSTED)
             }
-            Self::Unsendable(_) | Self::Invalid(_) | Self::TooLarge { .. } => false,
+            Self::Unsendable(_)
+            | Self::Malformed { .. }
+            | Self::Invalid(_)
+            | Self::TooLarge { .. } => false,
         }
     }
 
@@ -461,6 +549,12 @@ impl Attempt {
                     }
                 }
             }
+            Self::Malformed {
+                status, message, ..
+            } => LlmError::Rejected {
+                status: status.as_u16(),
+                message,
+            },
             Self::Invalid(unusable) => LlmError::InvalidResponse {
                 reason: unusable.reason,
             },
@@ -477,6 +571,9 @@ impl fmt::Display for Attempt {
             Self::Timeout => f.write_str("timed out"),
             Self::Transport(err) | Self::Unsendable(err) => write!(f, "transport: {err}"),
             Self::Status {
+                status, message, ..
+            }
+            | Self::Malformed {
                 status, message, ..
             } => write!(f, "HTTP {status}: {message}"),
             Self::Invalid(unusable) => write!(f, "unusable response: {}", unusable.reason),
@@ -501,6 +598,16 @@ fn next_delay(
         Some(asked) => delay.max(asked.min(cap)),
         None => delay,
     })
+}
+
+/// Statuses with which servers refuse a request they find malformed: 400
+/// and 422 as they should, most other 4xx, and the 500 (or 501) that some
+/// (llama-cpp-python's server) send with a validation error. The body
+/// decides; 401, 403, 404, 408, 409, 429 and 502–504 mean something else.
+fn may_be_malformed(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 500 | 501)
+        || (status.is_client_error()
+            && !matches!(status.as_u16(), 401 | 403 | 404 | 408 | 409 | 429))
 }
 
 /// OpenAI's 429 code for a used-up quota or billing limit: waiting does not help.

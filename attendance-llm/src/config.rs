@@ -19,6 +19,9 @@ pub const ENV_API_KEY: &str = "OPENAI_API_KEY";
 pub const ENV_BASE_URL: &str = "OPENAI_BASE_URL";
 /// Variable read by [`OpenAiConfig::from_env`] for the model.
 pub const ENV_MODEL: &str = "OPENAI_MODEL";
+/// Variable read by [`OpenAiConfig::from_env`] for the structured-output
+/// mode to start with: `json_schema`, `json_object` or `off`.
+pub const ENV_STRUCTURED_OUTPUT: &str = "OPENAI_STRUCTURED_OUTPUT";
 
 /// The only host for which [`OpenAiConfig::from_env`] insists on a key.
 const OPENAI_HOST: &str = "api.openai.com";
@@ -77,6 +80,13 @@ pub enum AuthStyle {
 
 /// What to send as `response_format` when a request carries a JSON schema.
 ///
+/// The configured mode is where a client starts. A server that answers a
+/// mode with "not supported" (a 400 or 422, or the HTTP 500 that
+/// llama-cpp-python's server sends with a validation error) gets the same
+/// request again at once in the next weaker mode, `JsonSchema` →
+/// `JsonObject` → `Off`, and the client keeps that mode for its later calls
+/// ([`OpenAiClient::structured_output`](crate::OpenAiClient::structured_output)).
+///
 /// Whatever is chosen, the caller parses the answer with
 /// [`extract_json_object`](crate::extract_json_object), which tolerates code
 /// fences and prose around the object.
@@ -92,6 +102,62 @@ pub enum StructuredOutput {
     JsonObject,
     /// No `response_format` at all; the prompt alone asks for JSON.
     Off,
+}
+
+impl StructuredOutput {
+    /// The mode as `OPENAI_STRUCTURED_OUTPUT` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::JsonSchema => "json_schema",
+            Self::JsonObject => "json_object",
+            Self::Off => "off",
+        }
+    }
+
+    /// The next weaker mode; `Off` is the weakest.
+    pub(crate) fn weaker(self) -> Self {
+        match self {
+            Self::JsonSchema => Self::JsonObject,
+            Self::JsonObject | Self::Off => Self::Off,
+        }
+    }
+
+    /// Strength as a number, weaker modes higher, so that a shared mode can
+    /// only ever be lowered (`fetch_max`).
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            Self::JsonSchema => 0,
+            Self::JsonObject => 1,
+            Self::Off => 2,
+        }
+    }
+
+    /// The inverse of [`rank`](Self::rank); anything past `Off` is `Off`.
+    pub(crate) fn from_rank(rank: u8) -> Self {
+        match rank {
+            0 => Self::JsonSchema,
+            1 => Self::JsonObject,
+            _ => Self::Off,
+        }
+    }
+}
+
+impl std::str::FromStr for StructuredOutput {
+    type Err = ConfigError;
+
+    /// `json_schema`, `json_object`, or `off` (also `none`, `text`); case
+    /// and surrounding blanks ignored.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json_schema" => Ok(Self::JsonSchema),
+            "json_object" => Ok(Self::JsonObject),
+            "off" | "none" | "text" => Ok(Self::Off),
+            _ => Err(ConfigError::InvalidVar {
+                var: ENV_STRUCTURED_OUTPUT,
+                reason: "expected json_schema, json_object or off",
+            }),
+        }
+    }
 }
 
 /// The request field that carries the answer's token limit.
@@ -213,8 +279,9 @@ impl OpenAiConfig {
         Self::default()
     }
 
-    /// The defaults, overridden by `OPENAI_API_KEY`, `OPENAI_BASE_URL` and
-    /// `OPENAI_MODEL` where those are set and not blank.
+    /// The defaults, overridden by `OPENAI_API_KEY`, `OPENAI_BASE_URL`,
+    /// `OPENAI_MODEL` and `OPENAI_STRUCTURED_OUTPUT` where those are set and
+    /// not blank.
     ///
     /// A missing key is an error only when the base URL is OpenAI's own
     /// (`api.openai.com`): a base URL pointing at vLLM, llama.cpp or Ollama
@@ -224,7 +291,8 @@ impl OpenAiConfig {
     ///
     /// # Errors
     /// [`ConfigError::MissingApiKey`] as above; [`ConfigError::NotUnicode`]
-    /// when a variable is not valid Unicode.
+    /// when a variable is not valid Unicode; [`ConfigError::InvalidVar`]
+    /// for an unknown structured-output mode.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|var| match std::env::var(var) {
             Ok(value) => Ok(Some(value)),
@@ -249,6 +317,9 @@ impl OpenAiConfig {
         }
         if let Some(model) = get(ENV_MODEL)? {
             config.model = model;
+        }
+        if let Some(mode) = get(ENV_STRUCTURED_OUTPUT)? {
+            config.structured_output = mode.parse()?;
         }
         match get(ENV_API_KEY)? {
             Some(key) => config.api_key = Some(ApiKey(key)),
@@ -403,7 +474,8 @@ impl OpenAiConfig {
         self
     }
 
-    /// Sets what `response_format` a request with a JSON schema sends.
+    /// Sets what `response_format` a request with a JSON schema sends
+    /// first (see [`StructuredOutput`] for how it degrades).
     pub fn with_structured_output(mut self, mode: StructuredOutput) -> Self {
         self.structured_output = mode;
         self
@@ -538,6 +610,30 @@ mod tests {
         assert_eq!(config.base_url(), "http://localhost:11434/v1");
         assert_eq!(config.model(), "llama3.1");
         assert!(config.api_key().is_none());
+    }
+
+    #[test]
+    fn env_sets_the_structured_output_mode() {
+        let config = OpenAiConfig::from_lookup(lookup(&[
+            (ENV_BASE_URL, "http://127.0.0.1:8000/v1"),
+            (ENV_STRUCTURED_OUTPUT, " JSON_object "),
+        ]))
+        .unwrap();
+        assert_eq!(config.structured_output(), StructuredOutput::JsonObject);
+        let err = OpenAiConfig::from_lookup(lookup(&[
+            (ENV_BASE_URL, "http://127.0.0.1:8000/v1"),
+            (ENV_STRUCTURED_OUTPUT, "grammar"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains(ENV_STRUCTURED_OUTPUT), "{err}");
+        for mode in [
+            StructuredOutput::JsonSchema,
+            StructuredOutput::JsonObject,
+            StructuredOutput::Off,
+        ] {
+            assert_eq!(mode.as_str().parse::<StructuredOutput>().unwrap(), mode);
+            assert_eq!(StructuredOutput::from_rank(mode.rank()), mode);
+        }
     }
 
     #[test]

@@ -18,6 +18,15 @@ pub enum ConfigError {
         /// The base URL the key was needed for.
         base_url: String,
     },
+    /// An environment variable holds a value that is not one of those
+    /// allowed.
+    #[error("{var} is invalid: {reason}")]
+    InvalidVar {
+        /// The variable.
+        var: &'static str,
+        /// What is allowed.
+        reason: &'static str,
+    },
     /// An environment variable is set but is not valid Unicode.
     #[error("{var} is not valid Unicode")]
     NotUnicode {

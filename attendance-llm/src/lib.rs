@@ -77,8 +77,16 @@
 //!   the base URL, are blanked out of whatever the server sends back. The
 //!   client built by [`OpenAiClient::new`] follows no redirect, which would
 //!   resend the key.
-//! - Structured output follows [`StructuredOutput`]; whatever the server
-//!   does with it, parse answers with [`extract_json_object`].
+//! - Structured output starts at [`OpenAiConfig::structured_output`] and
+//!   degrades: a server that refuses the `response_format` as unsupported
+//!   (a 400 or 422, or llama-cpp-python's HTTP 500 validation error) gets
+//!   the request again at once in the next weaker [`StructuredOutput`], and
+//!   the client keeps that mode ([`OpenAiClient::structured_output`]).
+//!   Whatever the server does with it, parse answers with
+//!   [`extract_json_object`].
+//! - A request the server refuses as malformed (a FastAPI/pydantic
+//!   validation error) is not retried, even when it comes with a 5xx: it is
+//!   [`LlmError::Rejected`](attendance_core::llm::LlmError::Rejected).
 
 mod client;
 mod config;
@@ -90,7 +98,7 @@ pub use attendance_core::llm::extract_json_object;
 pub use client::OpenAiClient;
 pub use config::{
     ApiKey, AuthStyle, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOKENS,
-    DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, OpenAiConfig, StructuredOutput,
-    TokenLimitField,
+    DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, ENV_STRUCTURED_OUTPUT, OpenAiConfig,
+    StructuredOutput, TokenLimitField,
 };
 pub use error::ConfigError;

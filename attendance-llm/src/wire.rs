@@ -39,22 +39,24 @@ struct WireSchema<'a> {
 }
 
 impl<'a> WireRequest<'a> {
-    pub(crate) fn new(config: &'a OpenAiConfig, request: &'a ChatRequest) -> Self {
-        let response_format =
-            request
-                .json_schema
-                .as_ref()
-                .and_then(|schema| match config.structured_output() {
-                    StructuredOutput::JsonSchema => Some(ResponseFormat::JsonSchema {
-                        json_schema: WireSchema {
-                            name: &schema.name,
-                            schema: &schema.schema,
-                            strict: true,
-                        },
-                    }),
-                    StructuredOutput::JsonObject => Some(ResponseFormat::JsonObject),
-                    StructuredOutput::Off => None,
-                });
+    /// The request as sent, asking for structured output in `mode` when
+    /// the request carries a JSON schema.
+    pub(crate) fn new(
+        config: &'a OpenAiConfig,
+        request: &'a ChatRequest,
+        mode: StructuredOutput,
+    ) -> Self {
+        let response_format = request.json_schema.as_ref().and_then(|schema| match mode {
+            StructuredOutput::JsonSchema => Some(ResponseFormat::JsonSchema {
+                json_schema: WireSchema {
+                    name: &schema.name,
+                    schema: &schema.schema,
+                    strict: true,
+                },
+            }),
+            StructuredOutput::JsonObject => Some(ResponseFormat::JsonObject),
+            StructuredOutput::Off => None,
+        });
         let limit = request.max_tokens.unwrap_or(config.max_tokens());
         let (max_tokens, max_completion_tokens) = match config.token_limit_field() {
             TokenLimitField::MaxTokens => (Some(limit), None),
@@ -195,6 +197,79 @@ fn error_text(value: &serde_json::Value) -> Option<String> {
         .iter()
         .find_map(|field| error.get(field).and_then(serde_json::Value::as_str))
         .map(str::to_owned)
+        .or_else(|| validation_errors(value))
+}
+
+/// A FastAPI/pydantic validation error (`{"detail": [{"loc": [...], "msg":
+/// "..."}]}`, which llama-cpp-python's server sends with HTTP 500) as
+/// `body.response_format.type: Input should be ...; ...`; `None` for any
+/// other shape.
+fn validation_errors(value: &serde_json::Value) -> Option<String> {
+    let items = value.get("detail")?.as_array()?;
+    let lines: Vec<String> = items
+        .iter()
+        .filter_map(|item| {
+            let msg = item.get("msg")?.as_str()?;
+            let loc: Vec<String> = item
+                .get("loc")
+                .and_then(serde_json::Value::as_array)
+                .map(|parts| {
+                    parts
+                        .iter()
+                        .map(|p| match p {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(if loc.is_empty() {
+                msg.to_owned()
+            } else {
+                format!("{}: {msg}", loc.join("."))
+            })
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("; "))
+}
+
+/// Whether an error body says the request itself is malformed: a
+/// FastAPI/pydantic validation error, whatever the status it came with.
+/// Sending the same bytes again cannot help.
+pub(crate) fn is_validation_error(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| validation_errors(&value))
+        .is_some()
+}
+
+/// Words with which servers say they do not take a field or a value.
+const UNSUPPORTED: &[&str] = &[
+    "not supported",
+    "unsupported",
+    "does not support",
+    "doesn't support",
+    "input should be",
+    "unknown",
+    "unrecognized",
+    "unrecognised",
+    "not permitted",
+    "not allowed",
+    "extra inputs",
+    "invalid value",
+    "must be one of",
+];
+
+/// Whether an error body says the server does not take the
+/// `response_format` it was sent (as opposed to, say, a schema it found
+/// invalid): it names `response_format`, `json_schema` or `json_object`
+/// and says it is unsupported, unknown or not one of the allowed values.
+pub(crate) fn rejects_response_format(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(body).to_lowercase();
+    let names_it = ["response_format", "json_schema", "json_object"]
+        .iter()
+        .any(|name| text.contains(name));
+    names_it && UNSUPPORTED.iter().any(|phrase| text.contains(phrase))
 }
 
 /// Servers echo keys and URLs back (OpenAI masks most of a key, a proxy
@@ -230,6 +305,42 @@ mod tests {
         ];
         for (body, expected) in cases {
             assert_eq!(error_message(body, &secrets), expected);
+        }
+    }
+
+    /// The error bodies of servers that do not take `json_schema`, and of
+    /// one that found the schema itself invalid (not a reason to degrade).
+    #[test]
+    fn response_format_rejections_are_told_apart() {
+        let llama_cpp_python = br#"{"detail":[{"type":"literal_error","loc":["body","response_format","type"],"msg":"Input should be 'text' or 'json_object'","input":"json_schema","ctx":{"expected":"'text' or 'json_object'"}}]}"#;
+        assert!(rejects_response_format(llama_cpp_python));
+        assert!(is_validation_error(llama_cpp_python));
+        assert_eq!(
+            error_message(llama_cpp_python, &Secrets::default()),
+            "body.response_format.type: Input should be 'text' or 'json_object'"
+        );
+        for body in [
+            &br#"{"error":{"message":"response_format not supported"}}"#[..],
+            br#"{"error":"Unrecognized request argument supplied: response_format"}"#,
+            br#"{"object":"error","message":"json_schema is not supported by this backend"}"#,
+        ] {
+            assert!(
+                rejects_response_format(body),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+            assert!(!is_validation_error(body));
+        }
+        for body in [
+            &br#"{"error":{"message":"Invalid schema for response_format 'sql_answer'","param":"response_format"}}"#[..],
+            br#"{"error":{"message":"model not supported"}}"#,
+            b"upstream connect error",
+        ] {
+            assert!(
+                !rejects_response_format(body),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 

@@ -10,6 +10,10 @@
 //! the model nor [`AskError`]; a refusal reaches the caller as a
 //! [`RefusalCategory`], never as the model's own words.
 //!
+//! Everything the model reads (the system prompt, the schema it answers
+//! in, the repair turns, the request that phrases the rows) is built in
+//! `prompt.rs`, so the prompt can be tuned without touching this loop.
+//!
 //! Two things are configured once, here, and handed down: the guard is
 //! built from the [`Catalog`] the model is shown, and the timezone that
 //! "today" in the prompt is read in ([`AskConfig::timezone`]) travels with
@@ -27,7 +31,7 @@ use serde_json::Value;
 use crate::domain::validate_text;
 use crate::error::{BoxError, Error};
 use crate::guard::{GuardedSql, SqlGuard};
-use crate::llm::{ChatMessage, ChatModel, ChatRequest, LlmError, TokenUsage, extract_json_object};
+use crate::llm::{ChatMessage, ChatModel, LlmError, TokenUsage, extract_json_object};
 use crate::service::{Clock, SystemClock};
 
 /// Rows returned by a [`SqlRunner`].
@@ -143,23 +147,6 @@ pub struct Catalog {
     pub examples: Vec<(&'static str, &'static str)>,
 }
 
-impl Catalog {
-    fn render(&self) -> String {
-        let mut out = String::new();
-        for r in &self.relations {
-            out.push_str(&format!("\n{} — {}\n", r.name, r.description));
-            for c in &r.columns {
-                out.push_str(&format!("  {} {}: {}\n", c.name, c.sql_type, c.meaning));
-            }
-        }
-        out.push_str("\nExamples:\n");
-        for (q, sql) in &self.examples {
-            out.push_str(&format!("Q: {q}\n{{\"sql\": {}}}\n", Value::from(*sql)));
-        }
-        out
-    }
-}
-
 /// A question answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {
@@ -260,12 +247,6 @@ impl fmt::Display for RefusalCategory {
     }
 }
 
-/// What the model is told when the database rejects its query. The
-/// database's own text is not passed on: it can quote values and names the
-/// model would repeat to the client, in a refusal, a query or an answer.
-const REJECTED_REPAIR: &str = "The database rejected that query. Check every column name \
-against the views above, their types, and GROUP BY, then write it again.";
-
 /// Default of [`AskConfig::max_question_chars`].
 pub const DEFAULT_MAX_QUESTION_CHARS: usize = 500;
 
@@ -317,26 +298,6 @@ impl fmt::Debug for AskService {
     }
 }
 
-const SQL_SCHEMA_NAME: &str = "sql_or_refusal";
-
-fn sql_schema() -> Value {
-    serde_json::json!({
-        "type": "object",
-        "properties": {
-            "sql": {"type": ["string", "null"], "description": "One PostgreSQL SELECT over the views"},
-            "refusal": {"type": ["string", "null"], "description": "Why the data cannot answer the question"}
-        },
-        "required": ["sql", "refusal"],
-        "additionalProperties": false
-    })
-}
-
-const ANSWER_PROMPT: &str = "You answer questions about attendance data for managers. \
-Answer in one to three plain sentences, using only the rows given (they are the \
-result of a query written for the question). If there are no rows, say that no \
-data matched. Do not mention SQL, queries or tables. If the rows were truncated, \
-say the list is partial.";
-
 impl AskService {
     /// A service asking `model`, running queries with `runner`, over the
     /// relations of `catalog` (which the guard allows, and nothing else).
@@ -374,41 +335,17 @@ impl AskService {
         self
     }
 
-    fn system_prompt(&self) -> String {
-        let now = self.clock.now().with_timezone(&self.config.timezone);
-        format!(
-            "You translate questions about employee attendance into one PostgreSQL query.\n\
-             Today is {} ({}), timezone {}. Weeks are ISO weeks starting on Monday; \
-             \"last week\" is the previous Monday-to-Sunday week.\n\
-             Answer with a JSON object and nothing else: {{\"sql\": \"SELECT ...\", \"refusal\": null}}, \
-             or {{\"sql\": null, \"refusal\": \"why\"}} when these views cannot answer the question.\n\
-             Rules: one SELECT statement (WITH is fine); read only from the views below \
-             (schema attendance); no other tables, no system catalogs; common aggregate, \
-             date/time, math and string functions only; no semicolon; add ORDER BY and a \
-             LIMIT of at most 100 when listing rows.\n\
-             Views:{}",
-            now.date_naive(),
-            now.format("%A"),
-            self.config.timezone.name(),
-            self.catalog.render()
-        )
-    }
-
     /// Answers `question`.
     pub async fn ask(&self, question: &str) -> Result<Answer, AskError> {
         let question = self.validate(question)?;
         let mut usage = TokenUsage::default();
-        let mut messages = vec![
-            ChatMessage::system(self.system_prompt()),
-            ChatMessage::user(question.clone()),
-        ];
+        let now = self.clock.now().with_timezone(&self.config.timezone);
+        let mut messages = prompt::sql_messages(&self.catalog, now, &question);
         let context = QueryContext::new(self.config.timezone);
         let max_attempts = 1 + self.config.max_repairs;
         let mut last_refusal = None;
         for attempt in 1..=max_attempts {
-            let request =
-                ChatRequest::new(messages.clone()).with_json_schema(SQL_SCHEMA_NAME, sql_schema());
-            let response = self.model.chat(request).await?;
+            let response = self.model.chat(prompt::sql_request(&messages)).await?;
             usage += response.usage;
             messages.push(ChatMessage::assistant(response.text.clone()));
             let repair = match parse_sql_answer(&response.text) {
@@ -423,9 +360,7 @@ impl AskService {
                         tracing::info!(%refusal, attempt, "guard refused the model's query");
                         let reason = refusal.to_string();
                         last_refusal = Some(RefusalCategory::UnsafeQuery);
-                        format!(
-                            "That query was refused: {reason}. Write one SELECT over the views only."
-                        )
+                        prompt::repair_refused(&reason)
                     }
                     Ok(guarded) => match self.runner.run(&guarded, &context).await {
                         Ok(rows) => {
@@ -436,16 +371,11 @@ impl AskService {
                         }
                         Err(QueryError::Timeout) => {
                             last_refusal = None;
-                            "That query ran too long and was cancelled. Write a cheaper one: \
-                             filter by work_date and aggregate."
-                                .to_owned()
+                            prompt::REPAIR_TIMEOUT.to_owned()
                         }
                         Err(QueryError::TooLarge { limit_bytes }) => {
                             last_refusal = Some(RefusalCategory::ResultTooLarge);
-                            format!(
-                                "That query's result is larger than {limit_bytes} bytes. \
-                                 Aggregate, select fewer and shorter columns, and add a LIMIT."
-                            )
+                            prompt::repair_too_large(limit_bytes)
                         }
                         Err(QueryError::Rejected { message }) => {
                             last_refusal = None;
@@ -454,7 +384,7 @@ impl AskService {
                                 error = %message,
                                 "database rejected the model's query"
                             );
-                            REJECTED_REPAIR.to_owned()
+                            prompt::REPAIR_REJECTED.to_owned()
                         }
                     },
                 },
@@ -491,18 +421,7 @@ impl AskService {
         attempts: u32,
         mut usage: TokenUsage,
     ) -> Answer {
-        let shown: Vec<&Vec<Value>> = rows.rows.iter().take(self.config.rows_for_answer).collect();
-        let payload = serde_json::json!({
-            "question": question,
-            "columns": rows.columns,
-            "rows": shown,
-            "total_rows": rows.rows.len(),
-            "truncated": rows.truncated || rows.rows.len() > shown.len(),
-        });
-        let request = ChatRequest::new(vec![
-            ChatMessage::system(ANSWER_PROMPT),
-            ChatMessage::user(payload.to_string()),
-        ]);
+        let request = prompt::answer_request(question, &rows, self.config.rows_for_answer);
         let text = match self.model.chat(request).await {
             Ok(response) if !response.text.trim().is_empty() => {
                 usage += response.usage;
@@ -536,9 +455,7 @@ enum SqlAnswer {
 
 /// Reads `{"sql": ...}` / `{"refusal": ...}`; `Err` is a repair message.
 fn parse_sql_answer(text: &str) -> Result<SqlAnswer, String> {
-    let object = extract_json_object(text).map_err(|_| {
-        "Answer with a JSON object {\"sql\": \"...\", \"refusal\": null} only.".to_owned()
-    })?;
+    let object = extract_json_object(text).map_err(|_| prompt::REPAIR_NOT_JSON.to_owned())?;
     let field = |name: &str| {
         object
             .get(name)
@@ -550,9 +467,11 @@ fn parse_sql_answer(text: &str) -> Result<SqlAnswer, String> {
     match (field("sql"), field("refusal")) {
         (Some(sql), _) => Ok(SqlAnswer::Sql(sql)),
         (None, Some(_)) => Ok(SqlAnswer::Refusal),
-        (None, None) => Err("The JSON object needs a non-empty \"sql\" or \"refusal\".".to_owned()),
+        (None, None) => Err(prompt::REPAIR_EMPTY_JSON.to_owned()),
     }
 }
+
+mod prompt;
 
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use super::*;
-use crate::llm::{ChatResponse, MockChatModel};
+use crate::llm::{ChatRequest, ChatResponse, MockChatModel};
 use crate::service::ManualClock;
 
 fn catalog() -> Catalog {

@@ -24,8 +24,8 @@ pub(crate) use employees::EmployeesQuery;
 pub use employees::{CreateEmployee, Employee, EmployeePage};
 pub use shared::{Health, PageSize, WorkMode};
 pub use summaries::{
-    DailyFacts, DailySummary, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay, TeamWeek,
-    WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
+    DailyFacts, DailySummary, FallbackReason, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay,
+    TeamWeek, WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
 };
 pub(crate) use summaries::{DailySummaryQuery, WeeklySummaryQuery};
 pub(crate) use teams::TeamsQuery;

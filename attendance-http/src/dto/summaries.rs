@@ -29,6 +29,42 @@ impl From<summary::GeneratedBy> for GeneratedBy {
     }
 }
 
+/// Why the template wrote a summary although a language model is
+/// configured. A fixed category: it never quotes the model or its provider
+/// (the details are in the server's log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FallbackReason {
+    /// The model could not be asked or did not answer.
+    LlmUnavailable,
+    /// The model answered with no text.
+    EmptyText,
+    /// Its text stated a number, date or time that is not in the facts.
+    UngroundedNumber,
+    /// Its text named a person or team that is not in the facts.
+    UnknownName,
+    /// Its text left out a headline fact (the date or week, present of
+    /// headcount or the attendance rate, the WFH/WFO split).
+    MissingHeadline,
+    /// The server failed to hand the facts to the model.
+    Internal,
+}
+
+impl From<summary::FallbackReason> for FallbackReason {
+    fn from(r: summary::FallbackReason) -> Self {
+        match r {
+            summary::FallbackReason::LlmUnavailable => Self::LlmUnavailable,
+            summary::FallbackReason::EmptyText => Self::EmptyText,
+            summary::FallbackReason::UngroundedNumber => Self::UngroundedNumber,
+            summary::FallbackReason::UnknownName => Self::UnknownName,
+            summary::FallbackReason::MissingHeadline => Self::MissingHeadline,
+            // A category added in core reads as the generic one until the
+            // contract names it.
+            _ => Self::Internal,
+        }
+    }
+}
+
 /// Someone who arrived after their team's late-after time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LateArrival {
@@ -370,6 +406,10 @@ pub struct DailySummary {
     pub text: String,
     /// Whether the model or the template wrote `text`.
     pub generated_by: GeneratedBy,
+    /// Why the template wrote `text` although a model is configured;
+    /// absent when the model wrote it, or when no model is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<FallbackReason>,
 }
 
 /// A weekly summary: the facts, the text, and who wrote the text.
@@ -381,13 +421,18 @@ pub struct WeeklySummary {
     pub text: String,
     /// Whether the model or the template wrote `text`.
     pub generated_by: GeneratedBy,
+    /// Why the template wrote `text` although a model is configured;
+    /// absent when the model wrote it, or when no model is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_reason: Option<FallbackReason>,
 }
 
-/// Logs why the template wrote a summary although a model is configured;
-/// the reason may quote the model provider, so it stays in the logs.
-fn log_fallback(reason: Option<&String>) {
+/// Logs why the template wrote a summary although a model is configured:
+/// the detail may quote the model provider, so it stays in the logs; the
+/// client gets the category.
+fn log_fallback(reason: Option<summary::FallbackReason>, detail: Option<&String>) {
     if let Some(reason) = reason {
-        tracing::info!(%reason, "summary written by the template");
+        tracing::info!(%reason, detail = detail.map(String::as_str), "summary written by the template");
     }
 }
 
@@ -398,12 +443,14 @@ impl From<summary::Summary<summary::DailyFacts>> for DailySummary {
             text,
             generated_by,
             fallback_reason,
+            fallback_detail,
         } = s;
-        log_fallback(fallback_reason.as_ref());
+        log_fallback(fallback_reason, fallback_detail.as_ref());
         Self {
             facts: facts.into(),
             text,
             generated_by: generated_by.into(),
+            fallback_reason: fallback_reason.map(Into::into),
         }
     }
 }
@@ -415,12 +462,14 @@ impl From<summary::Summary<summary::WeeklyFacts>> for WeeklySummary {
             text,
             generated_by,
             fallback_reason,
+            fallback_detail,
         } = s;
-        log_fallback(fallback_reason.as_ref());
+        log_fallback(fallback_reason, fallback_detail.as_ref());
         Self {
             facts: facts.into(),
             text,
             generated_by: generated_by.into(),
+            fallback_reason: fallback_reason.map(Into::into),
         }
     }
 }
