@@ -791,6 +791,8 @@ pub struct Line {
     pub accuracy: f64,
     /// Questions the service refused.
     pub refusals: usize,
+    /// Questions with no query that worked, or a model or other error.
+    pub failures: usize,
     /// Queries written per question.
     pub avg_attempts: f64,
     /// Tokens per question.
@@ -824,6 +826,15 @@ fn line(name: &str, results: &[&QuestionResult]) -> Line {
             .iter()
             .filter(|r| matches!(r.outcome, Outcome::Refused { .. }))
             .count(),
+        failures: results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    Outcome::QueryFailed | Outcome::ModelError { .. } | Outcome::Error { .. }
+                )
+            })
+            .count(),
         avg_attempts: per(results.iter().map(|r| f64::from(r.attempts)).sum()),
         avg_tokens: per(results.iter().map(|r| r.usage.total_tokens as f64).sum()),
         p50_ms: pct(0.5),
@@ -853,18 +864,19 @@ pub fn summarize(results: &[QuestionResult]) -> Vec<Line> {
 /// The summary as a Markdown table.
 pub fn render_table(lines: &[Line]) -> String {
     let mut out = String::from(
-        "| category | questions | right | accuracy | refusals | avg attempts | avg tokens | p50 ms | p95 ms |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| category | questions | right | accuracy | refusals | failures | avg attempts | avg tokens | p50 ms | p95 ms |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for l in lines {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0} % | {} | {:.2} | {:.0} | {} | {} |",
+            "| {} | {} | {} | {:.0} % | {} | {} | {:.2} | {:.0} | {} | {} |",
             l.name,
             l.questions,
             l.correct,
             l.accuracy * 100.0,
             l.refusals,
+            l.failures,
             l.avg_attempts,
             l.avg_tokens,
             l.p50_ms,
