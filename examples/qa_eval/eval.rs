@@ -71,7 +71,7 @@ use sqlparser::parser::Parser;
 mod company;
 
 /// The question set in the repository.
-pub const QUESTIONS_FILE: &str = "examples/qa_eval/questions.jsonl";
+pub const QUESTIONS_FILE: &str = "attendance-pg/qa/questions.jsonl";
 
 /// Numbers closer than this are equal.
 pub const ABS_TOLERANCE: f64 = 0.01;
