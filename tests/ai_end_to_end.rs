@@ -9,16 +9,16 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use attendance::core::ask::{AskError, AskService};
+use attendance::core::ask::{AskError, AskService, PhrasedBy};
 use attendance::core::llm::{ChatModel, LlmError};
 use attendance::core::service::{AttendanceService, ManualClock};
 use attendance::core::summary::{FallbackReason, GeneratedBy, SummaryService};
 use attendance::core::{NewEmployee, NewTeam, WorkMode};
-use attendance::llm::{OpenAiClient, OpenAiConfig};
+use attendance::llm::{OpenAiClient, OpenAiConfig, StructuredOutput};
 use attendance::pg::{PgSqlRunner, PgStore, qa};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
-use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::matchers::{body_partial_json, body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn now() -> DateTime<Utc> {
@@ -129,6 +129,7 @@ async fn a_question_is_answered_through_a_played_model_and_real_postgres() {
         );
         assert_eq!(answer.attempts, 1);
         assert_eq!(answer.text, "Ada worked from home most: 7 days, then Bob with 4.");
+        assert_eq!(answer.phrased_by, PhrasedBy::Llm);
         assert_eq!(answer.usage.total_tokens, 240);
     })
     .await;
@@ -274,6 +275,86 @@ async fn summaries_through_a_played_model_are_grounded() {
             Some(FallbackReason::UngroundedNumber)
         );
         assert!(invented.fallback_detail.unwrap().contains("12"));
+    })
+    .await;
+}
+
+/// llama-cpp-python's server (what a new user runs a small local model
+/// with) answers `"response_format": {"type": "json_schema"}` with HTTP 500
+/// and a FastAPI validation error; it takes `json_object`.
+#[tokio::test]
+async fn a_server_without_json_schema_still_answers_and_is_asked_in_json_object_next() {
+    common::with_store(|store| async move {
+        seed(&store).await;
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(body_partial_json(
+                json!({"response_format": {"type": "json_schema"}}),
+            ))
+            .respond_with(ResponseTemplate::new(500).set_body_json(json!({
+                "detail": [{
+                    "type": "literal_error",
+                    "loc": ["body", "response_format", "type"],
+                    "msg": "Input should be 'text' or 'json_object'",
+                    "input": "json_schema",
+                    "ctx": {"expected": "'text' or 'json_object'"}
+                }]
+            })))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(body_partial_json(
+                json!({"response_format": {"type": "json_object"}}),
+            ))
+            .respond_with(completion(
+                r#"{"sql": "SELECT count(*) AS days FROM qa_daily_attendance", "refusal": null}"#,
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(body_string_contains(
+                "You answer questions about attendance data",
+            ))
+            .respond_with(completion("14 days."))
+            .mount(&server)
+            .await;
+        let client = OpenAiClient::new(
+            OpenAiConfig::new()
+                .with_base_url(server.uri())
+                .without_api_key()
+                .with_min_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
+        .unwrap();
+        let ask = AskService::new(
+            Arc::new(client.clone()),
+            Arc::new(PgSqlRunner::new(store.pool().clone())),
+            qa::catalog(),
+        )
+        .with_clock(Arc::new(ManualClock::new(now())));
+        for _ in 0..2 {
+            let answer = ask.ask("How many days were worked?").await.unwrap();
+            assert_eq!(answer.rows, vec![vec![Value::from(14)]]);
+            assert_eq!(answer.text, "14 days.");
+        }
+        // json_schema once (refused, not retried), json_object twice, and
+        // two phrasing calls without a response_format.
+        let formats: Vec<Option<String>> = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let body: Value = r.body_json().unwrap();
+                body["response_format"]["type"].as_str().map(str::to_owned)
+            })
+            .collect();
+        let count = |t: &str| formats.iter().filter(|f| f.as_deref() == Some(t)).count();
+        assert_eq!(
+            (count("json_schema"), count("json_object"), formats.len()),
+            (1, 2, 5)
+        );
+        assert_eq!(client.structured_output(), StructuredOutput::JsonObject);
     })
     .await;
 }

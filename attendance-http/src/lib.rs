@@ -107,9 +107,10 @@
 //!   written from the same constants of `attendance_core` that the checks
 //!   use; the checks themselves are core's, and their messages reach the
 //!   client as they are.
-//! - Summaries do not return `fallback_reason`: it may quote the model
-//!   provider; it is logged instead. Answers do not return token usage
-//!   (logged too): the contract has five fields.
+//! - A summary the template wrote for a configured model carries
+//!   `fallback_reason`, a fixed category; what exactly failed may quote the
+//!   model provider, so it is logged instead. Answers carry `phrased_by`
+//!   but not token usage (logged too).
 
 use std::future::Future;
 use std::sync::Arc;

@@ -109,7 +109,10 @@ pub struct Extensions {
     /// `overlap`, `duplicate_team_name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict: Option<String>,
-    /// For `question-refused`: why (`out_of_scope`, `unsafe_query`).
+    /// For `question-refused`: why (`out_of_scope`, `unsafe_query`,
+    /// `invalid_query`, `result_too_large`); `detail` is the fixed sentence
+    /// of that category, never the model's, the guard's or the parser's
+    /// words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
     /// For `already_clocked_in`: the session that is open now.

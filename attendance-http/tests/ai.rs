@@ -341,12 +341,66 @@ async fn a_question_is_answered_with_exactly_the_contract_fields() {
         reply.body,
         json!({
             "text": "Ada worked from home most.",
+            "phrased_by": "llm",
             "sql": SQL,
             "columns": ["employee_name", "wfh_days"],
             "rows": [["Ada", 3], ["Bob", 1]],
             "attempts": 1
         })
     );
+}
+
+#[tokio::test]
+async fn a_phrasing_that_states_what_the_rows_lack_is_replaced_by_the_rows() {
+    let h = harness(
+        Script::Works {
+            sql: SQL,
+            answer: r#"{"team_id": 7, "role": "Manager", "note": "ids and roles"}"#,
+            summary: "",
+            weekly: "",
+        },
+        Rows::Two,
+    );
+    let reply = h
+        .post("/ask", json!({ "question": "List the teams" }))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    assert_eq!(reply.body["phrased_by"], "template");
+    assert_eq!(
+        reply.body["text"],
+        "2 rows matched (employee_name, wfh_days): Ada, 3; Bob, 1."
+    );
+    assert_eq!(reply.body["rows"], json!([["Ada", 3], ["Bob", 1]]));
+}
+
+#[tokio::test]
+async fn sql_that_does_not_parse_is_refused_by_category_without_the_parsers_words() {
+    // The query SmolLM2-135M wrote: `order` where an expression belongs.
+    let h = harness(
+        Script::Works {
+            sql: "SELECT employee_name FROM qa_daily_attendance WHERE order by employee_name",
+            answer: "",
+            summary: "",
+            weekly: "",
+        },
+        Rows::Two,
+    );
+    let reply = h
+        .post("/ask", json!({ "question": "Who was in the office?" }))
+        .await;
+    let body = reply.problem(StatusCode::UNPROCESSABLE_ENTITY, "question-refused");
+    assert_eq!(body["refusal"], "invalid_query");
+    assert_eq!(
+        body["detail"],
+        "the language model wrote no valid query for this question; try rephrasing it"
+    );
+    for parser_text in ["Expected", "found: order", "Line:", "Column", "parse"] {
+        assert!(
+            !reply.text.contains(parser_text),
+            "{parser_text} in {}",
+            reply.text
+        );
+    }
 }
 
 #[tokio::test]

@@ -465,7 +465,7 @@ mod played {
     use attendance_pg::{PgSqlRunner, qa};
     use chrono::Datelike;
     use wiremock::matchers::{body_string_contains, method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
     pub(super) const SQL: &str = "SELECT employee_name, count(*) AS days FROM qa_daily_attendance \
                                   GROUP BY employee_name ORDER BY employee_name";
@@ -496,6 +496,39 @@ mod played {
             }],
             "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
         }))
+    }
+
+    /// A played model that phrases summaries faithfully: it reads the facts
+    /// out of the request and states their headline numbers, as the
+    /// grounding check wants.
+    pub(super) fn faithful_summary(request: &Request) -> ResponseTemplate {
+        let body: Value = request.body_json().unwrap();
+        let user = body["messages"][1]["content"].as_str().unwrap();
+        let facts = user
+            .strip_prefix("<facts>")
+            .and_then(|rest| rest.strip_suffix("</facts>"))
+            .unwrap();
+        let f: Value = serde_json::from_str(facts).unwrap();
+        let text = if f.get("previous_week").is_some() {
+            let w = &f["this_week"];
+            format!(
+                "Week {}: attendance {}%, {} days from home and {} at the office.",
+                f["week"].as_str().unwrap(),
+                w["attendance_percent"],
+                w["wfh_days"],
+                w["wfo_days"]
+            )
+        } else {
+            format!(
+                "On {}, {} of {} came in: {} from home and {} at the office.",
+                f["date"].as_str().unwrap(),
+                f["present"],
+                f["headcount"],
+                f["wfh"],
+                f["wfo"]
+            )
+        };
+        completion(&text)
     }
 
     /// The server over `store`, with summaries and questions by `model`.
@@ -575,7 +608,7 @@ mod played {
             Mock::given(method("POST"))
                 .and(path("/chat/completions"))
                 .and(body_string_contains("Use ONLY the facts"))
-                .respond_with(completion("Everyone on the team came in."))
+                .respond_with(faithful_summary)
                 .mount(&llm)
                 .await;
             let server = server(store, Some(client(&llm.uri(), Duration::from_secs(5)))).await;
@@ -592,6 +625,7 @@ mod played {
                 answer.body,
                 json!({
                     "text": "Ada and Bob each came in once.",
+                    "phrased_by": "llm",
                     "sql": SQL,
                     "columns": ["employee_name", "days"],
                     "rows": [["Ada", 1], ["Bob", 1]],
@@ -601,8 +635,11 @@ mod played {
 
             let daily = server.get(&format!("/summaries/daily?date={day}")).await;
             assert_eq!(daily.status, StatusCode::OK, "{daily:?}");
-            assert_eq!(daily.body["generated_by"], "llm");
-            assert_eq!(daily.body["text"], "Everyone on the team came in.");
+            assert_eq!(daily.body["generated_by"], "llm", "{daily:?}");
+            assert_eq!(
+                daily.body["text"],
+                format!("On {day}, 2 of 2 came in: 1 from home and 1 at the office.")
+            );
             assert_eq!(daily.body["facts"]["present"], 2);
             assert_eq!(daily.body["facts"]["hours_worked"], 16.0);
 
@@ -617,7 +654,8 @@ mod played {
                 ))
                 .await;
             assert_eq!(weekly.status, StatusCode::OK, "{weekly:?}");
-            assert_eq!(weekly.body["generated_by"], "llm");
+            assert_eq!(weekly.body["generated_by"], "llm", "{weekly:?}");
+            assert!(weekly.body.get("fallback_reason").is_none(), "{weekly:?}");
             assert_eq!(weekly.body["facts"]["this_week"]["days_present"], 2);
             server.stop().await;
         })

@@ -166,6 +166,47 @@ fn wire_types_match_their_schemas() {
     );
 }
 
+/// Summaries and answers say who wrote their text, and a summary the
+/// template wrote for a configured model says why, as a fixed category.
+#[test]
+fn who_wrote_a_text_and_why_are_documented() {
+    let spec = spec();
+    let schemas = &spec["components"]["schemas"];
+    for summary in ["DailySummary", "WeeklySummary"] {
+        let reason = &schemas[summary]["properties"]["fallback_reason"];
+        assert!(
+            reason
+                .to_string()
+                .contains("#/components/schemas/FallbackReason"),
+            "{summary}: {reason}"
+        );
+        let required = schemas[summary]["required"].as_array().unwrap();
+        assert!(!required.contains(&"fallback_reason".into()), "{summary}");
+    }
+    assert_eq!(
+        schemas["FallbackReason"]["enum"],
+        serde_json::json!([
+            "llm_unavailable",
+            "empty_text",
+            "ungrounded_number",
+            "unknown_name",
+            "missing_headline",
+            "internal"
+        ])
+    );
+    let answer = &schemas["Answer"];
+    assert!(
+        answer["required"]
+            .as_array()
+            .unwrap()
+            .contains(&"phrased_by".into())
+    );
+    assert_eq!(
+        schemas["PhrasedBy"]["enum"],
+        serde_json::json!(["llm", "template"])
+    );
+}
+
 /// Bounds and defaults a client reads in the document are the ones core
 /// checks: written from its constants, not copied.
 #[test]

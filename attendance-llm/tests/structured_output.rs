@@ -6,6 +6,8 @@
 //! The error bodies are the real ones: llama-cpp-python's server answers
 //! `json_schema` with HTTP 500 and a FastAPI validation error; others
 //! answer 400 or 422.
+// Helpers are not `#[test]` functions, which clippy.toml's test allowances cover.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
 

@@ -3,7 +3,13 @@
 //! question → prompt (the Q&A views, what their columns mean, worked
 //! examples, today's date and timezone) → the model answers
 //! `{"sql": "..."}` or `{"refusal": "..."}` → [`SqlGuard`] → [`SqlRunner`]
-//! (read-only transaction, timeout, row cap) → the model phrases the rows.
+//! (read-only transaction, timeout, row cap) → the model phrases the rows
+//! → the phrasing is checked like a summary: every number, date and time in
+//! it must be in the rows shown to the model (or the question), and every
+//! capitalised name too. A phrasing that fails the check, or a model that
+//! fails, gets the rows written out by a fixed rendering instead; an empty
+//! result is said plainly without asking the model. The answer says which
+//! ([`PhrasedBy`]).
 //!
 //! A refused or failing query goes back to the model with the reason for a
 //! bounded number of repair attempts. Database error text reaches neither
@@ -30,9 +36,10 @@ use serde_json::Value;
 
 use crate::domain::validate_text;
 use crate::error::{BoxError, Error};
-use crate::guard::{GuardedSql, SqlGuard};
+use crate::guard::{GuardedSql, Refusal, SqlGuard};
 use crate::llm::{ChatMessage, ChatModel, LlmError, TokenUsage, extract_json_object};
 use crate::service::{Clock, SystemClock};
+use crate::summary::{ungrounded_names, ungrounded_numbers};
 
 /// Rows returned by a [`SqlRunner`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -147,11 +154,25 @@ pub struct Catalog {
     pub examples: Vec<(&'static str, &'static str)>,
 }
 
+/// Who wrote an answer's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum PhrasedBy {
+    /// The model, and the check found nothing in it that the rows lack.
+    Llm,
+    /// The fixed rendering of the rows: the result was empty, the model
+    /// failed, or its phrasing failed the check.
+    Template,
+}
+
 /// A question answered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Answer {
     /// The answer in plain language.
     pub text: String,
+    /// Whether the model or the fixed rendering wrote `text`.
+    pub phrased_by: PhrasedBy,
     /// The query that produced the rows, as it was run.
     pub sql: String,
     /// Column names.
@@ -211,6 +232,9 @@ pub enum RefusalCategory {
     OutOfScope,
     /// Every query the model wrote broke a rule of the SQL guard.
     UnsafeQuery,
+    /// The last query the model wrote was not a query at all: it did not
+    /// parse as SQL (or was empty, too long, or nested too deeply).
+    InvalidQuery,
     /// The last query the model wrote produced more than the runner will
     /// read.
     ResultTooLarge,
@@ -218,11 +242,12 @@ pub enum RefusalCategory {
 
 impl RefusalCategory {
     /// The category as a stable snake-case word (`out_of_scope`,
-    /// `unsafe_query`).
+    /// `unsafe_query`, `invalid_query`, `result_too_large`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OutOfScope => "out_of_scope",
             Self::UnsafeQuery => "unsafe_query",
+            Self::InvalidQuery => "invalid_query",
             Self::ResultTooLarge => "result_too_large",
         }
     }
@@ -233,6 +258,9 @@ impl RefusalCategory {
             Self::OutOfScope => "the attendance data cannot answer this question",
             Self::UnsafeQuery => {
                 "no query within the allowed views and functions could be written for this question"
+            }
+            Self::InvalidQuery => {
+                "the language model wrote no valid query for this question; try rephrasing it"
             }
             Self::ResultTooLarge => {
                 "the answer to this question is larger than the server returns; ask for less"
@@ -357,9 +385,12 @@ impl AskService {
                 }
                 Ok(SqlAnswer::Sql(sql)) => match self.guard.check(&sql) {
                     Err(refusal) => {
+                        // The guard's words (the parser's, for SQL that does
+                        // not parse) go to the log and the model, never to
+                        // the caller: only the category does.
                         tracing::info!(%refusal, attempt, "guard refused the model's query");
                         let reason = refusal.to_string();
-                        last_refusal = Some(RefusalCategory::UnsafeQuery);
+                        last_refusal = Some(refusal_category(&refusal));
                         prompt::repair_refused(&reason)
                     }
                     Ok(guarded) => match self.runner.run(&guarded, &context).await {
@@ -412,7 +443,9 @@ impl AskService {
         }
     }
 
-    /// Has the model phrase the rows; if it fails, a plain sentence does.
+    /// Has the model phrase the rows and checks its text; an empty result,
+    /// a failing model or a phrasing that fails the check gets the fixed
+    /// rendering of the rows instead.
     async fn phrase(
         &self,
         question: &str,
@@ -421,23 +454,33 @@ impl AskService {
         attempts: u32,
         mut usage: TokenUsage,
     ) -> Answer {
-        let request = prompt::answer_request(question, &rows, self.config.rows_for_answer);
-        let text = match self.model.chat(request).await {
-            Ok(response) if !response.text.trim().is_empty() => {
-                usage += response.usage;
-                response.text.trim().to_owned()
-            }
-            Ok(_) | Err(_) => {
-                tracing::warn!("the model could not phrase the answer; using a plain sentence");
-                match rows.rows.len() {
-                    0 => "No data matched the question.".to_owned(),
-                    1 => "One row matched the question; see the table.".to_owned(),
-                    n => format!("{n} rows matched the question; see the table."),
+        let (text, phrased_by) = if rows.rows.is_empty() {
+            // Nothing for the model to phrase, and nothing it could add.
+            (render_rows(&rows), PhrasedBy::Template)
+        } else {
+            let request = prompt::answer_request(question, &rows, self.config.rows_for_answer);
+            match self.model.chat(request).await {
+                Ok(response) => {
+                    usage += response.usage;
+                    let text = response.text.trim();
+                    let shown = rows.rows.len().min(self.config.rows_for_answer);
+                    match check_phrasing(text, question, &rows, shown) {
+                        Ok(()) => (text.to_owned(), PhrasedBy::Llm),
+                        Err(why) => {
+                            tracing::warn!(%why, "the model's phrasing was rejected; rendering the rows");
+                            (render_rows(&rows), PhrasedBy::Template)
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the model could not phrase the answer; rendering the rows");
+                    (render_rows(&rows), PhrasedBy::Template)
                 }
             }
         };
         Answer {
             text,
+            phrased_by,
             sql: sql.into_string(),
             columns: rows.columns,
             rows: rows.rows,
@@ -445,6 +488,133 @@ impl AskService {
             usage,
         }
     }
+}
+
+/// The category a guard refusal reaches the caller as.
+fn refusal_category(refusal: &Refusal) -> RefusalCategory {
+    match refusal {
+        Refusal::Empty
+        | Refusal::TooLong { .. }
+        | Refusal::TooDeep
+        | Refusal::Unparsable { .. } => RefusalCategory::InvalidQuery,
+        _ => RefusalCategory::UnsafeQuery,
+    }
+}
+
+/// Rows written out in full in [`render_rows`]; the rest are counted.
+const RENDERED_ROWS: usize = 10;
+
+/// Longest value written out by [`render_rows`], in characters.
+const RENDERED_VALUE_CHARS: usize = 80;
+
+/// The fixed rendering of a result: "No rows matched the question.", or
+/// how many rows, the columns, and the first [`RENDERED_ROWS`] rows.
+fn render_rows(rows: &QueryRows) -> String {
+    let n = rows.rows.len();
+    if n == 0 {
+        return "No rows matched the question.".to_owned();
+    }
+    let value = |v: &Value| {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "none".to_owned(),
+            other => other.to_string(),
+        };
+        let mut short: String = text.chars().take(RENDERED_VALUE_CHARS).collect();
+        if text.chars().nth(RENDERED_VALUE_CHARS).is_some() {
+            short.push('…');
+        }
+        short
+    };
+    let shown: Vec<String> = rows
+        .rows
+        .iter()
+        .take(RENDERED_ROWS)
+        .map(|row| row.iter().map(value).collect::<Vec<_>>().join(", "))
+        .collect();
+    let mut out = format!(
+        "{} ({}): {}",
+        if n == 1 {
+            "1 row matched".to_owned()
+        } else {
+            format!("{n} rows matched")
+        },
+        rows.columns.join(", "),
+        shown.join("; ")
+    );
+    if n > RENDERED_ROWS {
+        out.push_str(&format!("; and {} more", n - RENDERED_ROWS));
+    }
+    out.push('.');
+    if rows.truncated {
+        out.push_str(" The list is partial: the server returns only the first rows.");
+    }
+    out
+}
+
+/// Checks the model's phrasing of `rows` (of which it was shown the first
+/// `shown`) against what it was given, as a summary is checked against its
+/// facts: every number, date and time must be in the rows, the row count
+/// or the question, and every capitalised name in the rows, the column
+/// names or the question. `Err` says what was wrong, for the log.
+fn check_phrasing(
+    text: &str,
+    question: &str,
+    rows: &QueryRows,
+    shown: usize,
+) -> Result<(), String> {
+    if text.is_empty() {
+        return Err("the model returned no text".to_owned());
+    }
+    let facts = phrasing_facts(question, rows, shown);
+    let invented = ungrounded_numbers(text, &facts);
+    if !invented.is_empty() {
+        return Err(format!("numbers not in the rows: {}", invented.join(", ")));
+    }
+    let strangers = ungrounded_names(text, &facts);
+    if !strangers.is_empty() {
+        return Err(format!("names not in the rows: {}", strangers.join(", ")));
+    }
+    Ok(())
+}
+
+/// What a phrasing may draw on, in the shape the summary checks read: the
+/// question, the columns, the rows shown (a timestamp also as its date and
+/// its time, which is how a sentence writes it), their count, and the
+/// numbers of the question.
+fn phrasing_facts(question: &str, rows: &QueryRows, shown: usize) -> Value {
+    let cell = |v: &Value| match v {
+        Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(at) => serde_json::json!([
+                s,
+                at.date_naive().to_string(),
+                at.format("%H:%M").to_string(),
+            ]),
+            Err(_) => v.clone(),
+        },
+        other => other.clone(),
+    };
+    let shown_rows: Vec<Vec<Value>> = rows
+        .rows
+        .iter()
+        .take(shown)
+        .map(|row| row.iter().map(cell).collect())
+        .collect();
+    // Numbers of the question, as the "shaped" strings the number check
+    // takes ("7", "2026-03-10", "09:30"), so that a name in it adds none.
+    let question_numbers: Vec<&str> = question
+        .split(|c: char| !(c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | 'W')))
+        .map(|token| token.trim_matches(|c: char| !c.is_ascii_digit()))
+        .filter(|token| !token.is_empty())
+        .collect();
+    serde_json::json!({
+        "question": question,
+        "question_numbers": question_numbers,
+        "columns": rows.columns,
+        "rows": shown_rows,
+        "row_count": rows.rows.len(),
+        "shown_rows": shown,
+    })
 }
 
 enum SqlAnswer {

@@ -81,6 +81,7 @@ async fn a_question_becomes_a_guarded_query_and_a_phrased_answer() {
         .await
         .unwrap();
     assert_eq!(answer.text, "Ada worked from home most: 4 days.");
+    assert_eq!(answer.phrased_by, PhrasedBy::Llm);
     assert_eq!(answer.attempts, 1);
     assert_eq!(answer.columns, vec!["employee_name", "days"]);
     assert_eq!(answer.rows, vec![vec![Value::from("Ada"), Value::from(4)]]);
@@ -255,8 +256,114 @@ async fn when_phrasing_fails_the_rows_still_come_back() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     let answer = service(model, runner).ask("Who?").await.unwrap();
-    assert_eq!(answer.text, "One row matched the question; see the table.");
+    assert_eq!(answer.text, "1 row matched (employee_name, days): Ada, 4.");
+    assert_eq!(answer.phrased_by, PhrasedBy::Template);
     assert_eq!(answer.rows.len(), 1);
+}
+
+#[tokio::test]
+async fn a_phrasing_that_states_what_the_rows_lack_is_replaced_by_the_rows() {
+    for lie in [
+        // Numbers and names found nowhere in the rows.
+        "Ada worked from home on 7 days, more than Zed.",
+        // What SmolLM2-135M wrote for "List the teams": ids and roles.
+        r#"{"team_id": 3, "role": "Manager", "ids": [1, 2]}"#,
+        "The SQL query returned the employee_name column.",
+        "   ",
+    ] {
+        let (model, _) = scripted(vec![
+            Ok(r#"{"sql": "SELECT employee_name, 4 AS days FROM qa_sessions"}"#),
+            Ok(lie),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().times(1).returning(|_, _| Ok(rows()));
+        let answer = service(model, runner).ask("Who?").await.unwrap();
+        assert_eq!(answer.phrased_by, PhrasedBy::Template, "{lie}");
+        assert_eq!(
+            answer.text, "1 row matched (employee_name, days): Ada, 4.",
+            "{lie}"
+        );
+        // The tokens of the rejected phrasing were spent all the same.
+        assert_eq!(answer.usage.total_tokens, 30);
+    }
+}
+
+#[tokio::test]
+async fn a_phrasing_may_use_the_rows_their_count_and_the_question() {
+    let (model, _) = scripted(vec![
+        Ok(r#"{"sql": "SELECT employee_name, 4 AS days FROM qa_sessions"}"#),
+        Ok("Since 2026-11-02, Ada worked from home most: 4 days (1 person in the list)."),
+    ]);
+    let mut runner = MockSqlRunner::new();
+    runner.expect_run().times(1).returning(|_, _| Ok(rows()));
+    let answer = service(model, runner)
+        .ask("Who worked from home most since 2026-11-02?")
+        .await
+        .unwrap();
+    assert_eq!(answer.phrased_by, PhrasedBy::Llm);
+    assert!(answer.text.starts_with("Since 2026-11-02, Ada"));
+}
+
+#[tokio::test]
+async fn an_empty_result_is_said_plainly_without_asking_the_model() {
+    // Only the SQL turn is scripted: phrasing an empty result would ask
+    // the model a second time and fail the test.
+    let (model, seen) = scripted(vec![Ok(
+        r#"{"sql": "SELECT employee_name FROM qa_sessions WHERE employee_name = 'Nobody'"}"#,
+    )]);
+    let mut runner = MockSqlRunner::new();
+    runner.expect_run().times(1).returning(|_, _| {
+        Ok(QueryRows {
+            columns: vec!["employee_name".into()],
+            rows: vec![],
+            truncated: false,
+        })
+    });
+    let answer = service(model, runner).ask("List the teams").await.unwrap();
+    assert_eq!(answer.text, "No rows matched the question.");
+    assert_eq!(answer.phrased_by, PhrasedBy::Template);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn the_rendering_writes_out_the_first_rows_and_counts_the_rest() {
+    let many = QueryRows {
+        columns: vec!["employee_name".into(), "clock_in".into()],
+        rows: (0..12)
+            .map(|i| vec![Value::from(format!("E{i}")), Value::Null])
+            .collect(),
+        truncated: true,
+    };
+    let text = render_rows(&many);
+    assert!(
+        text.starts_with("12 rows matched (employee_name, clock_in): E0, none; E1, none;"),
+        "{text}"
+    );
+    assert!(text.contains("E9, none; and 2 more."), "{text}");
+    assert!(text.ends_with("The list is partial: the server returns only the first rows."));
+}
+
+#[tokio::test]
+async fn sql_that_does_not_parse_is_an_invalid_query_without_the_parsers_words() {
+    let bad = r#"{"sql": "SELECT employee_name FROM qa_sessions WHERE order by employee_name"}"#;
+    let (model, seen) = scripted(vec![Ok(bad), Ok(bad), Ok(bad)]);
+    let mut runner = MockSqlRunner::new();
+    runner.expect_run().never();
+    let err = service(model, runner).ask("Who?").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AskError::Refused {
+                category: RefusalCategory::InvalidQuery
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "the question was refused (invalid_query)");
+    // The model was told what the parser said, to repair its query.
+    let requests = seen.lock().unwrap();
+    let repair = &requests[1].messages.last().unwrap().content;
+    assert!(repair.contains("could not be parsed"), "{repair}");
 }
 
 #[tokio::test]

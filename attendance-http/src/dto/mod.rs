@@ -17,7 +17,7 @@ mod summaries;
 mod teams;
 mod trends;
 
-pub use ask::{Answer, AskRequest};
+pub use ask::{Answer, AskRequest, PhrasedBy};
 pub(crate) use attendance::AttendanceQuery;
 pub use attendance::{ClockIn, ClockOut, Session, SessionPage};
 pub(crate) use employees::EmployeesQuery;
