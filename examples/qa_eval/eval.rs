@@ -428,10 +428,10 @@ impl VisitorMut for Literals {
             },
             _ => None,
         };
-        if let Some(text) = replacement {
-            if let Some(new) = self.parse(&text) {
-                *expr = new;
-            }
+        if let Some(text) = replacement
+            && let Some(new) = self.parse(&text)
+        {
+            *expr = new;
         }
         ControlFlow::Continue(())
     }
@@ -726,11 +726,11 @@ impl Harness {
                     _ => {
                         let mut any = false;
                         for gold in q.golds() {
-                            if let Ok(rows) = self.runner.run_text(gold, &context).await {
-                                if same_result(&rows, &got, q.ordered) {
-                                    any = true;
-                                    break;
-                                }
+                            if let Ok(rows) = self.runner.run_text(gold, &context).await
+                                && same_result(&rows, &got, q.ordered)
+                            {
+                                any = true;
+                                break;
                             }
                         }
                         any
