@@ -439,6 +439,8 @@ async fn a_model_that_returns_the_gold_queries_scores_every_question() {
         table.contains(&format!("| all | {n} | {n} | 100 % |")),
         "{table}"
     );
+    // docs/QA_EVAL.md quotes it (`cargo test --test qa_eval -- --nocapture`).
+    println!("{table}");
     db.drop_db().await;
 }
 
