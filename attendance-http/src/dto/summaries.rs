@@ -427,15 +427,6 @@ pub struct WeeklySummary {
     pub fallback_reason: Option<FallbackReason>,
 }
 
-/// Logs why the template wrote a summary although a model is configured:
-/// the detail may quote the model provider, so it stays in the logs; the
-/// client gets the category.
-fn log_fallback(reason: Option<summary::FallbackReason>, detail: Option<&String>) {
-    if let Some(reason) = reason {
-        tracing::info!(%reason, detail = detail.map(String::as_str), "summary written by the template");
-    }
-}
-
 impl From<summary::Summary<summary::DailyFacts>> for DailySummary {
     fn from(s: summary::Summary<summary::DailyFacts>) -> Self {
         let summary::Summary {
@@ -443,9 +434,9 @@ impl From<summary::Summary<summary::DailyFacts>> for DailySummary {
             text,
             generated_by,
             fallback_reason,
-            fallback_detail,
+            // Logged by the service: it can quote the model provider.
+            fallback_detail: _,
         } = s;
-        log_fallback(fallback_reason, fallback_detail.as_ref());
         Self {
             facts: facts.into(),
             text,
@@ -462,9 +453,9 @@ impl From<summary::Summary<summary::WeeklyFacts>> for WeeklySummary {
             text,
             generated_by,
             fallback_reason,
-            fallback_detail,
+            // Logged by the service: it can quote the model provider.
+            fallback_detail: _,
         } = s;
-        log_fallback(fallback_reason, fallback_detail.as_ref());
         Self {
             facts: facts.into(),
             text,
