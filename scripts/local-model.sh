@@ -69,7 +69,13 @@ echo "serving $gguf as $name on 127.0.0.1:$port"
 "$py" -m llama_cpp.server --model "$gguf" --model_alias "$name" \
     --host 127.0.0.1 --port "$port" --n_ctx "$ctx" >"$work/server.log" 2>&1 &
 server=$!
-stop() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
+stop() {
+    kill "$server" 2>/dev/null || return 0
+    # uvicorn can take its time over SIGTERM; do not leave it running.
+    for _ in $(seq 1 10); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
+    kill -9 "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+}
 trap stop EXIT
 trap 'exit 130' INT TERM
 
