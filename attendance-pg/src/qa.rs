@@ -16,6 +16,7 @@
 //! Do not enable that feature anywhere else.
 
 use std::fmt;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -68,7 +69,7 @@ pub fn catalog() -> Catalog {
                 description: "one row per employee",
                 columns: vec![
                     col("employee_id", "bigint", "employee id"),
-                    col("employee_name", "text", "full name"),
+                    col("employee_name", "text", "full name; not unique"),
                     col("role", "text", "job role"),
                     col("is_manager", "boolean", "manages others"),
                     col("team_id", "bigint", "team id"),
@@ -77,11 +78,12 @@ pub fn catalog() -> Catalog {
             },
             RelationDoc {
                 name: "qa_sessions",
-                description: "one row per clock-in/clock-out session",
+                description: "one row per clock-in/clock-out session: times of day, \
+                              night shifts, the work mode of each session",
                 columns: vec![
                     col("session_id", "bigint", "session id"),
                     col("employee_id", "bigint", "employee id"),
-                    col("employee_name", "text", "full name"),
+                    col("employee_name", "text", "full name; not unique"),
                     col("role", "text", "job role"),
                     col("is_manager", "boolean", "manages others"),
                     col("team_id", "bigint", "team id"),
@@ -89,7 +91,8 @@ pub fn catalog() -> Catalog {
                     col(
                         "work_date",
                         "date",
-                        "local date of the clock-in in the team timezone",
+                        "local date of the clock-in in the team timezone; a night shift \
+                         that ends after midnight keeps the date it started",
                     ),
                     col("iso_weekday", "integer", "1 = Monday … 7 = Sunday"),
                     col(
@@ -106,7 +109,8 @@ pub fn catalog() -> Catalog {
                     col(
                         "clock_in_local",
                         "timestamp",
-                        "clock-in in the team's local time",
+                        "clock-in in the team's local time (date and time; \
+                         clock_in_local::time for the time of day)",
                     ),
                     col(
                         "clock_out_local",
@@ -119,10 +123,11 @@ pub fn catalog() -> Catalog {
             },
             RelationDoc {
                 name: "qa_daily_attendance",
-                description: "one row per employee and day present",
+                description: "one row per employee and day present (a day absent has no \
+                              row): days present, late arrivals, hours per day",
                 columns: vec![
                     col("employee_id", "bigint", "employee id"),
-                    col("employee_name", "text", "full name"),
+                    col("employee_name", "text", "full name; not unique"),
                     col("team_id", "bigint", "team id"),
                     col("team_name", "text", "team name"),
                     col("work_date", "date", "the day"),
@@ -146,32 +151,39 @@ pub fn catalog() -> Catalog {
                 ],
             },
         ],
-        examples: vec![
-            (
-                "Who worked from home most last week?",
-                "SELECT employee_name, count(*) AS wfh_days FROM qa_daily_attendance \
-                 WHERE worked_from_home AND work_date BETWEEN date_trunc('week', current_date)::date - 7 \
-                 AND date_trunc('week', current_date)::date - 1 \
-                 GROUP BY employee_name ORDER BY wfh_days DESC, employee_name LIMIT 10",
-            ),
-            (
-                "How many people were late yesterday, per team?",
-                "SELECT team_name, count(*) FILTER (WHERE is_late) AS late_arrivals \
-                 FROM qa_daily_attendance WHERE work_date = current_date - 1 \
-                 GROUP BY team_name ORDER BY team_name",
-            ),
-            (
-                "Average hours per day in the Platform team this month?",
-                "SELECT round(avg(hours), 2) AS average_hours FROM qa_daily_attendance \
-                 WHERE team_name = 'Platform' AND work_date >= date_trunc('month', current_date)::date",
-            ),
-            (
-                "Who is clocked in right now?",
-                "SELECT employee_name, team_name, clock_in_local FROM qa_sessions \
-                 WHERE is_open ORDER BY clock_in_at LIMIT 100",
-            ),
-        ],
+        examples: dev_examples(),
     }
+}
+
+/// The question set of the Q&A evaluation (`cargo run --example qa_eval`,
+/// docs/QA_EVAL.md), JSON Lines: questions about the seed example's
+/// company, each with its gold query over the Q&A views and a `dev` or
+/// `test` split.
+pub const QUESTIONS_JSONL: &str = include_str!("../qa/questions.jsonl");
+
+/// The worked examples the prompt may show: the `dev` split of
+/// [`QUESTIONS_JSONL`] that has a query, in file order, so that examples and
+/// evaluation are one list and no `test` question can reach a prompt. The
+/// prompt shows the few most like the question asked.
+fn dev_examples() -> Vec<(&'static str, &'static str)> {
+    #[derive(Deserialize)]
+    struct Line {
+        split: String,
+        question: String,
+        sql: Option<String>,
+    }
+    static EXAMPLES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+        QUESTIONS_JSONL
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Line>(line).ok())
+            .filter(|line| line.split == "dev")
+            .filter_map(|line| Some((line.question, line.sql?)))
+            .collect()
+    });
+    EXAMPLES
+        .iter()
+        .map(|(q, sql)| (q.as_str(), sql.as_str()))
+        .collect()
 }
 
 /// The role the migrations create for the model's queries (migration
@@ -607,6 +619,12 @@ mod tests {
                 "qa_daily_attendance"
             ]
         );
-        assert_eq!(catalog().examples.len(), 4);
+        // Every dev question with a query, and none of the test split.
+        let dev = QUESTIONS_JSONL
+            .lines()
+            .filter(|l| l.contains(r#""split": "dev""#) && !l.contains(r#""sql": null"#))
+            .count();
+        assert!(dev >= 30, "{dev}");
+        assert_eq!(catalog().examples.len(), dev);
     }
 }

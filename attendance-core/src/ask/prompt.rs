@@ -6,7 +6,7 @@
 //! Everything the model reads is built here, so the prompt can be tuned
 //! (and measured) without touching the loop in [`super::AskService`].
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike, Days, Months};
 use chrono_tz::Tz;
 use serde_json::Value;
 
@@ -30,9 +30,73 @@ fn sql_schema() -> Value {
     })
 }
 
-/// The views, their columns and the worked examples, as the prompt lists
-/// them.
-fn render_catalog(catalog: &Catalog) -> String {
+/// Worked examples shown with one question: the catalog's examples most
+/// like it, at most this many. A few close examples teach a model more than
+/// many unrelated ones, and keep the prompt short (docs/QA_EVAL.md has the
+/// measurement).
+pub(super) const EXAMPLES_SHOWN: usize = 4;
+
+/// Words too common to say what a question is about.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "at", "by", "did", "do", "does", "for", "from", "has", "have", "how",
+    "in", "is", "it", "many", "me", "much", "of", "on", "or", "show", "the", "their", "there",
+    "to", "was", "were", "what", "which", "who", "with",
+];
+
+/// The words of `text` that say what it is about: lower case, letters and
+/// digits, no stopwords, a plural `s` dropped.
+fn content_words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| !w.is_empty() && !STOPWORDS.contains(&w.as_str()))
+        .map(|w| match w.strip_suffix('s') {
+            Some(stem) if stem.len() > 2 && !stem.ends_with('s') => stem.to_owned(),
+            _ => w,
+        })
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// How alike two questions are: shared content words over all of them
+/// (Jaccard).
+fn similarity(a: &[String], b: &[String]) -> f64 {
+    let shared = a.iter().filter(|w| b.contains(w)).count();
+    let all = a.len() + b.len() - shared;
+    if all == 0 {
+        0.0
+    } else {
+        shared as f64 / all as f64
+    }
+}
+
+/// The catalog's examples most like `question`, best first; ties keep the
+/// catalog's order, so the prompt is the same for the same question.
+pub(super) fn select_examples<'c>(
+    catalog: &'c Catalog,
+    question: &str,
+    max: usize,
+) -> Vec<&'c (&'static str, &'static str)> {
+    let asked = content_words(question);
+    let mut scored: Vec<(f64, usize)> = catalog
+        .examples
+        .iter()
+        .enumerate()
+        .map(|(i, (q, _))| (similarity(&asked, &content_words(q)), i))
+        .collect();
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+    scored
+        .into_iter()
+        .take(max)
+        .map(|(_, i)| &catalog.examples[i])
+        .collect()
+}
+
+/// The views, their columns and the worked examples chosen for `question`,
+/// as the prompt lists them.
+fn render_catalog(catalog: &Catalog, question: &str) -> String {
     let mut out = String::new();
     for r in &catalog.relations {
         out.push_str(&format!("\n{} — {}\n", r.name, r.description));
@@ -41,30 +105,49 @@ fn render_catalog(catalog: &Catalog) -> String {
         }
     }
     out.push_str("\nExamples:\n");
-    for (q, sql) in &catalog.examples {
+    for (q, sql) in select_examples(catalog, question, EXAMPLES_SHOWN) {
         out.push_str(&format!("Q: {q}\n{{\"sql\": {}}}\n", Value::from(*sql)));
     }
     out
 }
 
-/// The system prompt of the SQL turn; `now` is read in the company's
-/// timezone.
-fn system_prompt(catalog: &Catalog, now: DateTime<Tz>) -> String {
+/// Today and the periods questions name most, as dates: a model that reads
+/// "last week: 2026-03-02 to 2026-03-08" need not derive the range.
+fn calendar(now: DateTime<Tz>) -> String {
+    let today = now.date_naive();
+    let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
+    let month = today.with_day(1).unwrap_or(today);
+    let last_month = month.checked_sub_months(Months::new(1)).unwrap_or(month);
+    format!(
+        "Today is {today} ({}), timezone {}; in SQL, current_date. Yesterday: {}. \
+         This week: {monday} to {today}. Last week: {} to {} (ISO weeks start on Monday). \
+         This month: {month} to {today}. Last month: {last_month} to {}.",
+        now.format("%A"),
+        now.timezone().name(),
+        today - Days::new(1),
+        monday - Days::new(7),
+        monday - Days::new(1),
+        month - Days::new(1),
+    )
+}
+
+/// The system prompt of the SQL turn for `question`; `now` is read in the
+/// company's timezone.
+fn system_prompt(catalog: &Catalog, now: DateTime<Tz>, question: &str) -> String {
     format!(
         "You translate questions about employee attendance into one PostgreSQL query.\n\
-         Today is {} ({}), timezone {}. Weeks are ISO weeks starting on Monday; \
-         \"last week\" is the previous Monday-to-Sunday week.\n\
+         {}\n\
          Answer with a JSON object and nothing else: {{\"sql\": \"SELECT ...\", \"refusal\": null}}, \
-         or {{\"sql\": null, \"refusal\": \"why\"}} when these views cannot answer the question.\n\
+         or {{\"sql\": null, \"refusal\": \"why\"}} when these views cannot answer the question \
+         (they hold no pay, contact details, leave or ratings).\n\
          Rules: one SELECT statement (WITH is fine); read only from the views below \
          (schema attendance); no other tables, no system catalogs; common aggregate, \
          date/time, math and string functions only; no semicolon; add ORDER BY and a \
-         LIMIT of at most 100 when listing rows.\n\
+         LIMIT of at most 100 when listing rows. Names are not unique: group people by \
+         employee_id. Filter days and periods on work_date.\n\
          Views:{}",
-        now.date_naive(),
-        now.format("%A"),
-        now.timezone().name(),
-        render_catalog(catalog)
+        calendar(now),
+        render_catalog(catalog, question)
     )
 }
 
@@ -76,7 +159,7 @@ pub(super) fn sql_messages(
     question: &str,
 ) -> Vec<ChatMessage> {
     vec![
-        ChatMessage::system(system_prompt(catalog, now)),
+        ChatMessage::system(system_prompt(catalog, now, question)),
         ChatMessage::user(question.to_owned()),
     ]
 }
@@ -143,4 +226,105 @@ pub(super) fn answer_request(
         ChatMessage::system(ANSWER_PROMPT),
         ChatMessage::user(payload.to_string()),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ask::RelationDoc;
+
+    fn catalog() -> Catalog {
+        Catalog {
+            relations: vec![RelationDoc {
+                name: "qa_daily_attendance",
+                description: "one row per employee and day present",
+                columns: vec![],
+            }],
+            examples: vec![
+                ("How many teams are there?", "SELECT count(*) FROM qa_teams"),
+                (
+                    "Who was late most often last week?",
+                    "SELECT employee_name FROM qa_daily_attendance WHERE is_late",
+                ),
+                (
+                    "How many hours did the Sales London team work in February?",
+                    "SELECT sum(hours) FROM qa_daily_attendance",
+                ),
+                ("Who is clocked in right now?", "SELECT 1"),
+                ("Which employees worked from home?", "SELECT 2"),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_examples_most_like_the_question_come_first() {
+        let catalog = catalog();
+        let chosen = select_examples(&catalog, "Which employees were late last week?", 2);
+        assert_eq!(chosen[0].0, "Who was late most often last week?");
+        assert_eq!(chosen[1].0, "Which employees worked from home?");
+        let chosen = select_examples(&catalog, "Hours worked by the Support team in March?", 1);
+        assert_eq!(
+            chosen[0].0,
+            "How many hours did the Sales London team work in February?"
+        );
+        // Never more than asked, and the same order for the same question.
+        assert_eq!(select_examples(&catalog, "teams", EXAMPLES_SHOWN).len(), 4);
+        assert_eq!(
+            select_examples(&catalog, "anything", 3),
+            select_examples(&catalog, "anything", 3)
+        );
+    }
+
+    #[test]
+    fn the_prompt_shows_only_the_chosen_examples() {
+        let catalog = catalog();
+        let now = "2026-03-13T18:00:00Z"
+            .parse::<DateTime<chrono::Utc>>()
+            .unwrap()
+            .with_timezone(&Tz::UTC);
+        let prompt = system_prompt(&catalog, now, "How many teams are there?");
+        assert!(prompt.contains("Q: How many teams are there?"));
+        assert_eq!(prompt.matches("\nQ: ").count(), EXAMPLES_SHOWN);
+    }
+
+    #[test]
+    fn the_calendar_names_the_periods_as_dates() {
+        let at = |s: &str| {
+            s.parse::<DateTime<chrono::Utc>>()
+                .unwrap()
+                .with_timezone(&Tz::UTC)
+        };
+        let text = calendar(at("2026-03-13T18:00:00Z"));
+        assert!(
+            text.contains("Today is 2026-03-13 (Friday), timezone UTC"),
+            "{text}"
+        );
+        assert!(text.contains("Yesterday: 2026-03-12."), "{text}");
+        assert!(
+            text.contains("This week: 2026-03-09 to 2026-03-13."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Last week: 2026-03-02 to 2026-03-08"),
+            "{text}"
+        );
+        assert!(
+            text.contains("This month: 2026-03-01 to 2026-03-13."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Last month: 2026-02-01 to 2026-02-28."),
+            "{text}"
+        );
+        // Across a year, on a Monday.
+        let text = calendar(at("2027-01-04T10:00:00Z"));
+        assert!(
+            text.contains("Last week: 2026-12-28 to 2027-01-03"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Last month: 2026-12-01 to 2026-12-31."),
+            "{text}"
+        );
+    }
 }
