@@ -568,12 +568,19 @@ impl SessionStore for PgStore {
         filter: &SessionFilter,
         page: &PageRequest,
     ) -> Result<Page<AttendanceSession>> {
+        // A date range is planned with its values each time (an unnamed
+        // statement): the generic plan PostgreSQL switches a prepared
+        // statement to after five runs assumes any range is narrow, and
+        // sorts a month read through the work-date index instead of
+        // walking the clock_in index (docs/PERFORMANCE.md, "Read paths").
+        let planned_each_time = filter.from.is_some() || filter.to.is_some();
         let rows = self
             .retry
             .read(|| {
                 self.conns.run(async |c| {
                     listing_query(filter, page)
                         .build_query_as::<SessionRow>()
+                        .persistent(!planned_each_time)
                         .fetch_all(c)
                         .await
                 })
