@@ -215,6 +215,19 @@ impl State {
         })
     }
 
+    /// One team's figures and headcount.
+    fn team_figures(&self, team: &Team, query: &TrendQuery) -> TeamFigures {
+        let members: Vec<&Employee> = self
+            .employees
+            .iter()
+            .filter(|e| e.team_id == team.id)
+            .collect();
+        TeamFigures {
+            headcount: members.len() as i64,
+            periods: self.figures(members.into_iter().map(|e| (e, team)), query),
+        }
+    }
+
     /// Per-period figures over the sessions of `employees` (each with its
     /// team) whose work date is in the query range.
     fn figures<'a>(
@@ -492,15 +505,16 @@ impl AnalyticsStore for InMemoryStore {
     async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures> {
         let state = self.state();
         let t = state.team(team)?;
-        let members: Vec<&Employee> = state
-            .employees
+        Ok(state.team_figures(t, query))
+    }
+
+    async fn all_team_figures(&self, query: &TrendQuery) -> Result<Vec<(TeamId, TeamFigures)>> {
+        let state = self.state();
+        Ok(state
+            .teams
             .iter()
-            .filter(|e| e.team_id == team)
-            .collect();
-        Ok(TeamFigures {
-            headcount: members.len() as i64,
-            periods: state.figures(members.into_iter().map(|e| (e, t)), query),
-        })
+            .map(|t| (t.id, state.team_figures(t, query)))
+            .collect())
     }
 
     async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {

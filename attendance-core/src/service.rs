@@ -464,6 +464,25 @@ impl TrendService {
             points: trends::team_points(query, &figures, self.working_days),
         })
     }
+
+    /// Every team's trend, by team id, from one store call
+    /// ([`AnalyticsStore::all_team_figures`]): what company-wide summaries
+    /// read instead of one [`TrendService::team_trend`] per team.
+    pub async fn all_team_trends(&self, query: &TrendQuery) -> Result<Vec<TeamTrend>> {
+        supported_range(query)?;
+        let all = self.store.all_team_figures(query).await?;
+        Ok(all
+            .into_iter()
+            .map(|(team, figures)| TeamTrend {
+                team_id: team,
+                from: query.from(),
+                to: query.to(),
+                granularity: query.granularity(),
+                headcount: figures.headcount,
+                points: trends::team_points(query, &figures, self.working_days),
+            })
+            .collect())
+    }
 }
 
 /// A trend's range within the supported years (periods are computed around

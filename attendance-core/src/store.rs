@@ -147,6 +147,10 @@ pub trait AnalyticsStore: Send + Sync {
     /// Figures per period with data for one team, and its headcount;
     /// [`Error::NotFound`] for an unknown team.
     async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures>;
+    /// [`AnalyticsStore::team_figures`] of every team at once, by team id;
+    /// teams without members or data included. Company-wide summaries read
+    /// this, so that their cost does not grow with the number of teams.
+    async fn all_team_figures(&self, query: &TrendQuery) -> Result<Vec<(TeamId, TeamFigures)>>;
     /// One record per employee (of `team`, or all), present on `date` or
     /// not, ordered by team then employee id; [`Error::NotFound`] for an
     /// unknown team.
@@ -323,6 +327,9 @@ impl<T: AnalyticsStore + ?Sized> AnalyticsStore for Arc<T> {
     }
     async fn team_figures(&self, team: TeamId, query: &TrendQuery) -> Result<TeamFigures> {
         (**self).team_figures(team, query).await
+    }
+    async fn all_team_figures(&self, query: &TrendQuery) -> Result<Vec<(TeamId, TeamFigures)>> {
+        (**self).all_team_figures(query).await
     }
     async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
         (**self).day_records(date, team).await

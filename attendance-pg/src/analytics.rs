@@ -158,6 +158,74 @@ const TEAM_FIGURES_SQL: &str = concat!(
     )
 );
 
+/// [`TEAM_FIGURES_SQL`] for every team in one statement (`$1`, `$2`: the
+/// range, `$3`: the granularity), one row per (team, period with data) and
+/// one row with NULL figures for a team without data, ordered by team.
+/// Company-wide weekly summaries read it: one statement per team cost a
+/// round trip and a plan each. Each employee's days come through the
+/// (employee_id, work_date) index as in the team statement, for the same
+/// reason (a generic plan keeps that shape).
+const ALL_TEAM_FIGURES_SQL: &str = "
+WITH days AS (
+    SELECT e.team_id, t.late_after, d.*
+    FROM attendance.teams t
+    JOIN attendance.employees e ON e.team_id = t.id
+    CROSS JOIN LATERAL (
+        SELECT s.work_date,
+               (min(s.clock_in) AT TIME ZONE t.timezone)::time AS first_local,
+               count(*) AS sessions,
+               coalesce(sum(floor(date_part('epoch', s.clock_out - s.clock_in))), 0) AS worked,
+               bool_or(s.work_mode = 'WFH') AS wfh,
+               bool_or(s.work_mode = 'WFO') AS wfo,
+               count(*) FILTER (WHERE s.clock_out IS NULL) AS open
+        FROM attendance.sessions s
+        WHERE s.employee_id = e.id AND s.work_date BETWEEN $1 AND $2
+        GROUP BY s.work_date
+    ) d
+), per_day AS (
+    SELECT team_id, work_date,
+           count(*) AS days_present,
+           sum(sessions) AS sessions,
+           sum(worked) AS worked_seconds,
+           sum(floor(date_part('epoch', first_local))) AS clock_in_seconds,
+           count(*) FILTER (WHERE wfh) AS wfh_days,
+           count(*) FILTER (WHERE wfo) AS wfo_days,
+           count(*) FILTER (WHERE first_local > late_after) AS late_arrivals,
+           sum(open) AS open_sessions
+    FROM days
+    GROUP BY team_id, work_date
+), periods AS (
+    SELECT team_id,
+           date_trunc($3, work_date::timestamp)::date AS period,
+           sum(days_present)::bigint AS days_present,
+           sum(sessions)::bigint AS sessions,
+           sum(worked_seconds)::bigint AS worked_seconds,
+           sum(clock_in_seconds)::bigint AS clock_in_seconds,
+           sum(wfh_days)::bigint AS wfh_days,
+           sum(wfo_days)::bigint AS wfo_days,
+           sum(late_arrivals)::bigint AS late_arrivals,
+           sum(open_sessions)::bigint AS open_sessions,
+           array_agg(extract(isodow FROM work_date)::int) AS weekdays,
+           array_agg(days_present) AS weekday_days
+    FROM per_day
+    GROUP BY team_id, 2
+)
+SELECT t.id AS team_id,
+       (SELECT count(*) FROM attendance.employees e WHERE e.team_id = t.id) AS headcount,
+       p.period, p.days_present, p.sessions, p.worked_seconds, p.clock_in_seconds,
+       p.wfh_days, p.wfo_days, p.late_arrivals, p.open_sessions, p.weekdays, p.weekday_days
+FROM attendance.teams t
+LEFT JOIN periods p ON p.team_id = t.id
+ORDER BY t.id, p.period";
+
+/// A row of [`ALL_TEAM_FIGURES_SQL`].
+#[derive(FromRow)]
+struct TeamPeriodRow {
+    team_id: i64,
+    #[sqlx(flatten)]
+    row: PeriodRow,
+}
+
 /// A row of [`EMPLOYEE_FIGURES_SQL`] or [`TEAM_FIGURES_SQL`]: the figure
 /// columns are NULL on the one row of a scope without data.
 #[derive(FromRow)]
@@ -361,6 +429,40 @@ impl AnalyticsStore for PgStore {
             .await?
             .map(|(headcount, periods)| TeamFigures { headcount, periods })
             .ok_or_else(|| Error::not_found(Entity::Team, team))
+    }
+
+    async fn all_team_figures(&self, query: &TrendQuery) -> Result<Vec<(TeamId, TeamFigures)>> {
+        let rows = self
+            .retry
+            .read(|| {
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, TeamPeriodRow>(ALL_TEAM_FIGURES_SQL)
+                        .bind(query.from())
+                        .bind(query.to())
+                        .bind(query.granularity().as_str())
+                        .fetch_all(c)
+                        .await
+                })
+            })
+            .await
+            .map_err(map)?;
+        let mut all: Vec<(TeamId, TeamFigures)> = Vec::new();
+        for TeamPeriodRow { team_id, row } in rows {
+            let team = TeamId(team_id);
+            if all.last().is_none_or(|(last, _)| *last != team) {
+                all.push((
+                    team,
+                    TeamFigures {
+                        headcount: row.headcount,
+                        periods: Vec::new(),
+                    },
+                ));
+            }
+            if let (Some((_, figures)), Some(period)) = (all.last_mut(), row.figures()) {
+                figures.periods.push(period);
+            }
+        }
+        Ok(all)
     }
 
     async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use attendance_core::store::{
     EmployeeStore, IdCursor, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+    check_supported_instant,
 };
 use attendance_core::{
     AttendanceSession, Conflict, Employee, EmployeeId, Entity, Error, NewEmployee, NewTeam, Result,
@@ -626,12 +627,19 @@ impl SessionStore for PgStore {
         filter: &SessionFilter,
         page: &PageRequest,
     ) -> Result<Page<AttendanceSession>> {
+        // A date range is planned with its values each time (an unnamed
+        // statement): the generic plan PostgreSQL switches a prepared
+        // statement to after five runs assumes any range is narrow, and
+        // sorts a month read through the work-date index instead of
+        // walking the clock_in index (docs/PERFORMANCE.md, "Read paths").
+        let planned_each_time = filter.from.is_some() || filter.to.is_some();
         let rows = self
             .retry
             .read(|| {
                 self.conns.run(async |c| {
                     listing_query(filter, page)
                         .build_query_as::<SessionRow>()
+                        .persistent(!planned_each_time)
                         .fetch_all(c)
                         .await
                 })
@@ -643,13 +651,28 @@ impl SessionStore for PgStore {
     }
 }
 
+/// The longest date range, in days, over which a team's listing reads its
+/// members' sessions rather than walking the company's in order.
+const TEAM_SHORT_RANGE_DAYS: i64 = 92;
+
 /// The listing statement: only the filters in use become predicates, so
 /// each combination gets its own prepared statement and a plan that fits it.
 fn listing_query(filter: &SessionFilter, page: &PageRequest) -> QueryBuilder<Postgres> {
     let mut q = QueryBuilder::new("SELECT s.");
     q.push(SESSION_COLUMNS.replace(", ", ", s."));
     q.push(" FROM attendance.sessions s");
-    if filter.team_id.is_some() {
+    // A team over a short date range: its members' sessions through the
+    // (employee_id, work_date) index, a few thousand rows to sort at most.
+    // Otherwise the join walks the `clock_in` index in the listing's order
+    // and checks each row's team, which stops after about (teams × page)
+    // rows when the range is open or long, but reads the whole range when
+    // it is short (docs/PERFORMANCE.md, "Read paths").
+    let short_range = matches!(
+        (filter.from, filter.to),
+        (Some(from), Some(to)) if (to - from).num_days() <= TEAM_SHORT_RANGE_DAYS
+    );
+    let join_team = filter.team_id.is_some() && !short_range;
+    if join_team {
         q.push(" JOIN attendance.employees e ON e.id = s.employee_id");
     }
     q.push(" WHERE true");
@@ -657,13 +680,37 @@ fn listing_query(filter: &SessionFilter, page: &PageRequest) -> QueryBuilder<Pos
         q.push(" AND s.employee_id = ").push_bind(employee.0);
     }
     if let Some(team) = filter.team_id {
-        q.push(" AND e.team_id = ").push_bind(team.0);
+        if join_team {
+            q.push(" AND e.team_id = ").push_bind(team.0);
+        } else {
+            q.push(
+                " AND s.employee_id = ANY (ARRAY(SELECT id FROM attendance.employees \
+                 WHERE team_id = ",
+            )
+            .push_bind(team.0)
+            .push("))");
+        }
     }
+    // Each work-date bound comes with the `clock_in` bound it implies, so
+    // that the planner starts the `clock_in` index (the listing's order) at
+    // the range instead of walking down from the newest row and filtering
+    // every later one (docs/PERFORMANCE.md, "Read paths"). The check
+    // `sessions_work_date_near_clock_in` (migrations/0001_schema.sql) keeps
+    // every work date within a day of the UTC date of its clock-in, so a
+    // session with `work_date >= from` clocked in on or after UTC midnight
+    // of `from - 1`, and one with `work_date <= to` before UTC midnight of
+    // `to + 2`: the extra predicate removes no row the filter keeps.
     if let Some(from) = filter.from {
         q.push(" AND s.work_date >= ").push_bind(from);
+        if let Some(earliest) = utc_midnight(from, -1) {
+            q.push(" AND s.clock_in >= ").push_bind(earliest);
+        }
     }
     if let Some(to) = filter.to {
         q.push(" AND s.work_date <= ").push_bind(to);
+        if let Some(after) = utc_midnight(to, 2) {
+            q.push(" AND s.clock_in < ").push_bind(after);
+        }
     }
     if let Some(mode) = filter.work_mode {
         q.push(" AND s.work_mode = ").push_bind(mode.as_str());
@@ -678,6 +725,14 @@ fn listing_query(filter: &SessionFilter, page: &PageRequest) -> QueryBuilder<Pos
     q.push(" ORDER BY s.clock_in DESC, s.id DESC LIMIT ")
         .push_bind(i64::from(page.limit) + 1);
     q
+}
+
+/// UTC midnight `days` days from `date`; `None` near the ends of the
+/// calendar, where the caller then leaves its redundant bound out.
+fn utc_midnight(date: NaiveDate, days: i64) -> Option<DateTime<Utc>> {
+    date.checked_add_signed(chrono::TimeDelta::try_days(days)?)
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+        .filter(|at| check_supported_instant("clock_in", *at).is_ok())
 }
 
 #[cfg(test)]

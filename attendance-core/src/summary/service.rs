@@ -134,13 +134,23 @@ impl SummaryService {
             None => ("company".to_owned(), self.store.teams().await?),
         };
         let query = TrendQuery::new(week.previous().monday(), week.sunday(), Granularity::Week)?;
+        // The company's figures come from one store call for all teams, not
+        // one per team.
+        let trends = match team {
+            Some(id) => vec![self.trends.team_trend(id, &query).await?],
+            None => self.trends.all_team_trends(&query).await?,
+        };
         let mut lines = Vec::new();
         let mut this = Accumulator::default();
         let mut previous = Accumulator::default();
         let mut headcount = 0;
         let mut open_sessions = 0;
         for t in &teams {
-            let trend = self.trends.team_trend(t.id, &query).await?;
+            // Teams are never deleted, so every team listed before the
+            // figures were read has its figures.
+            let Some(trend) = trends.iter().find(|trend| trend.team_id == t.id) else {
+                continue;
+            };
             let [before, now] = trend.points.as_slice() else {
                 return Err(Error::backend(format!(
                     "a two-week trend returned {} weeks",

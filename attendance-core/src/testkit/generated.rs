@@ -135,3 +135,48 @@ pub async fn generated_data_matches_in_memory(store: Arc<dyn Store>) {
         }
     }
 }
+
+/// All teams' figures read at once equal each team's figures read alone, on
+/// the generated data set plus a team without members and one whose only
+/// member never clocked in; so do the trends built from them.
+pub async fn all_team_figures_match_each_team(store: Arc<dyn Store>) {
+    let (mut teams, _) = load_generated(&store).await;
+    let svc = service(&store);
+    teams.push(team(&svc, "Empty", "UTC").await);
+    let idle = team(&svc, "Idle", "America/New_York").await;
+    employee(&svc, "Nobody Clocks", idle.id).await;
+    teams.push(idle);
+    let trends = TrendService::new(store.clone());
+    let queries = [
+        TrendQuery::new(date("2026-06-01"), date("2026-10-29"), Granularity::Day).unwrap(),
+        TrendQuery::new(date("2026-06-03"), date("2026-09-20"), Granularity::Week).unwrap(),
+        TrendQuery::new(date("2026-05-20"), date("2026-10-10"), Granularity::Month).unwrap(),
+        // No data at all in the range.
+        TrendQuery::new(date("2025-01-01"), date("2025-01-31"), Granularity::Week).unwrap(),
+    ];
+    for q in &queries {
+        let all = store.all_team_figures(q).await.unwrap();
+        let ids: Vec<TeamId> = all.iter().map(|(id, _)| *id).collect();
+        assert_eq!(
+            ids,
+            teams.iter().map(|t| t.id).collect::<Vec<_>>(),
+            "every team, by id"
+        );
+        for (id, figures) in &all {
+            let alone = store.team_figures(*id, q).await.unwrap();
+            assert_eq!(figures, &alone, "team {id} {:?}", q.granularity());
+        }
+        let all_trends = trends.all_team_trends(q).await.unwrap();
+        assert_eq!(all_trends.len(), teams.len());
+        for trend in &all_trends {
+            let alone = trends.team_trend(trend.team_id, q).await.unwrap();
+            assert_eq!(trend, &alone);
+        }
+        let headcounts: Vec<i64> = all.iter().map(|(_, f)| f.headcount).collect();
+        assert_eq!(headcounts, vec![12, 12, 0, 1]);
+    }
+    // The generated teams have data in the generated range, the others none.
+    let all = store.all_team_figures(&queries[0]).await.unwrap();
+    assert!(all[0].1.periods.len() > 100 && all[1].1.periods.len() > 100);
+    assert!(all[2].1.periods.is_empty() && all[3].1.periods.is_empty());
+}

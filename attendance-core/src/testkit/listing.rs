@@ -183,3 +183,90 @@ pub async fn pagination_without_gaps_or_duplicates(store: Arc<dyn Store>) {
         );
     }
 }
+
+/// A date range keeps the sessions whose work date is furthest from the UTC
+/// date of their clock-in: the first minute of a day at UTC+14 (the day
+/// before in UTC) and the last minute of a day at UTC-12 (the day after in
+/// UTC). A store that narrows a range by `clock_in` must not lose them.
+pub async fn listing_range_at_the_ends_of_the_offsets(store: Arc<dyn Store>) {
+    let svc = service(&store);
+    let east = team(&svc, "Line Islands", "Pacific/Kiritimati").await;
+    let west = team(&svc, "Baker Island", "Etc/GMT+12").await;
+    let early = employee(&svc, "Early", east.id).await;
+    let late = employee(&svc, "Late", west.id).await;
+    // 00:00 on 27 October in Kiritimati, 10:00 on the 26th in UTC.
+    let first = cycle(
+        &svc,
+        early.id,
+        WorkMode::Wfo,
+        "2026-10-26T10:00:00Z",
+        Some("2026-10-26T18:00:00Z"),
+    )
+    .await;
+    // 23:59 on 27 October at UTC-12, 11:59 on the 28th in UTC.
+    let last = cycle(
+        &svc,
+        late.id,
+        WorkMode::Wfh,
+        "2026-10-28T11:59:00Z",
+        Some("2026-10-28T19:00:00Z"),
+    )
+    .await;
+    assert_eq!(first.work_date, date("2026-10-27"));
+    assert_eq!(last.work_date, date("2026-10-27"));
+    let day = SessionFilter {
+        from: Some(date("2026-10-27")),
+        to: Some(date("2026-10-27")),
+        ..Default::default()
+    };
+    assert_eq!(
+        all_sessions(&svc, &day).await,
+        vec![last.clone(), first.clone()]
+    );
+    for (filter, want) in [
+        (
+            SessionFilter {
+                from: Some(date("2026-10-27")),
+                ..Default::default()
+            },
+            vec![last.clone(), first.clone()],
+        ),
+        (
+            SessionFilter {
+                to: Some(date("2026-10-27")),
+                ..Default::default()
+            },
+            vec![last.clone(), first.clone()],
+        ),
+        (
+            SessionFilter {
+                from: Some(date("2026-10-28")),
+                ..Default::default()
+            },
+            vec![],
+        ),
+        (
+            SessionFilter {
+                to: Some(date("2026-10-26")),
+                ..Default::default()
+            },
+            vec![],
+        ),
+        (
+            SessionFilter {
+                work_mode: Some(WorkMode::Wfh),
+                ..day.clone()
+            },
+            vec![last.clone()],
+        ),
+        (
+            SessionFilter {
+                team_id: Some(east.id),
+                ..day.clone()
+            },
+            vec![first.clone()],
+        ),
+    ] {
+        assert_eq!(all_sessions(&svc, &filter).await, want, "{filter:?}");
+    }
+}

@@ -219,6 +219,10 @@ impl AnalyticsStore for FaultyStore {
         self.check().await?;
         self.inner.team_figures(team, query).await
     }
+    async fn all_team_figures(&self, query: &TrendQuery) -> Result<Vec<(TeamId, TeamFigures)>> {
+        self.check().await?;
+        self.inner.all_team_figures(query).await
+    }
     async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
         self.check().await?;
         self.inner.day_records(date, team).await
