@@ -1,22 +1,6 @@
-//! The instants an import reads: one grammar, written once, shared by every
-//! source that carries instants as text.
-//!
-//! ```text
-//! instant  = date sep time [fraction] offset
-//! date     = 4DIGIT "-" 2DIGIT "-" 2DIGIT              ; 2025-12-15
-//! sep      = "T" / "t" / " "
-//! time     = 2DIGIT ":" 2DIGIT ":" 2DIGIT              ; 07:32:00, a leap second :60 too
-//! fraction = "." 1*9DIGIT                              ; up to nanoseconds
-//! offset   = "Z" / "z" / ("+" / "-") 2DIGIT [":" 2DIGIT [":" 2DIGIT]]
-//! ```
-//!
-//! That is RFC 3339 (what chrono, JavaScript's `toISOString` and most APIs
-//! write), the same with a space for the `T` (ISO 8601, and what
-//! spreadsheets usually show), and PostgreSQL's text output of a
-//! `timestamptz` (`2025-12-15 07:32:00.5+00`, `+05:30`, or `+00:19:32` for
-//! an old local mean time). An instant must carry its offset: a local time
-//! alone names a different instant in every timezone, so it is refused
-//! rather than guessed.
+//! The instants an import reads: one grammar, written once
+//! ([`parse_instant`]), shared by every source that carries instants as
+//! text.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 
@@ -49,10 +33,27 @@ pub enum InstantError {
     },
 }
 
-/// Reads one instant in the grammar of the [module docs](self) into UTC,
-/// keeping every fractional digit (a store cuts them to
-/// [`stored_precision`](crate::domain::stored_precision)). It does not
-/// allocate.
+/// Reads one instant into UTC, keeping every fractional digit (the import
+/// cuts them to [`stored_precision`](crate::domain::stored_precision)). It
+/// does not allocate. The grammar:
+///
+/// ```text
+/// instant  = date sep time [fraction] offset
+/// date     = 4DIGIT "-" 2DIGIT "-" 2DIGIT              ; 2025-12-15
+/// sep      = "T" / "t" / " "
+/// time     = 2DIGIT ":" 2DIGIT ":" 2DIGIT              ; 07:32:00, a leap second :60 too
+/// fraction = "." 1*9DIGIT                              ; up to nanoseconds
+/// offset   = "Z" / "z" / ("+" / "-") 2DIGIT [":" 2DIGIT [":" 2DIGIT]]
+/// ```
+///
+/// That is RFC 3339 (what chrono, JavaScript's `toISOString` and most APIs
+/// write), the same with a space for the `T` (ISO 8601, and what
+/// spreadsheets usually show), and PostgreSQL's text output of a
+/// `timestamptz` with the default `DateStyle` (`2025-12-15 07:32:00.5+00`,
+/// `+05:30`, or `-00:25:21` for an old local mean time). An instant must
+/// carry its offset: a local time alone names a different instant in every
+/// timezone, so it is refused ([`InstantError::NoOffset`]) rather than
+/// guessed.
 ///
 /// ```
 /// use attendance_core::import::{InstantError, parse_instant};
