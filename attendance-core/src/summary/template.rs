@@ -5,7 +5,7 @@
 //! facts.
 //!
 //! It stays short at company scale: a list of people names at most
-//! [`NAMES_IN_TEXT`] of them and then states how many there are in all
+//! `NAMES_IN_TEXT` (five) of them and then states how many there are in all
 //! ("Absent: 1,239, among them Ana, Bo, Cy, Dee and Eve."). The facts keep
 //! every name. Counts are written with thousands separators, which the
 //! grounding check reads as one number.
