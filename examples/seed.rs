@@ -23,7 +23,11 @@
 //!   (`employee_id,clock_in,clock_out,work_mode,work_date`), the format of
 //!   both `ImportBatch::from_csv` and `psql \copy … (FORMAT csv, HEADER)`;
 //! - `--import-csv PATH`: import that CSV file instead of generating
-//!   sessions (teams and employees must exist);
+//!   sessions (teams and employees must exist); instants in RFC 3339 or as
+//!   PostgreSQL prints them, so the output of `psql -c "\copy (SELECT
+//!   employee_id, clock_in, clock_out, work_mode, work_date FROM
+//!   attendance.sessions) TO 'sessions.csv' WITH (FORMAT csv, HEADER)"`
+//!   works too;
 //! - `--strategy direct|staged`: the import strategy (default direct).
 //!
 //! The last line is machine-readable:
@@ -142,9 +146,16 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
     store.migrate().await?;
 
     if let Some(path) = &args.import_csv {
+        println!("reading {path}");
+        let started = Instant::now();
         let csv = std::fs::read_to_string(path)?;
-        let (imported, elapsed) =
-            import(&store, args.strategy, ImportBatch::from_csv(&csv)).await?;
+        let batch = ImportBatch::from_csv(&csv);
+        println!(
+            "read {} records in {:.2} s",
+            batch.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let (imported, elapsed) = import(&store, args.strategy, batch).await?;
         return finish(imported, elapsed);
     }
 

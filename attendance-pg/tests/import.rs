@@ -1,10 +1,12 @@
 //! Bulk import through `COPY`, beyond the conformance kit's import
 //! scenarios: both strategies refuse the same rows, large batches report
-//! progress and land whole, and a concurrent write falls back to staging.
+//! progress and land whole, a concurrent write falls back to staging, and
+//! what PostgreSQL itself exports as CSV imports back row for row.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -14,7 +16,8 @@ use attendance_core::import::{ImportBatch, ImportProgress, ImportRow, RejectReas
 use attendance_core::store::{EmployeeStore, SessionFilter, SessionStore, TeamStore};
 use attendance_core::{EmployeeId, NewEmployee, NewTeam, SessionId, WorkMode};
 use attendance_pg::{Imported, PgStore, Strategy};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use sqlx::PgConnection;
 
 fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
@@ -215,6 +218,203 @@ async fn a_concurrent_write_falls_back_to_the_staging_table() {
             }]
         );
         assert_eq!(all_sessions(&store, grace).await.len(), 1);
+    })
+    .await;
+}
+
+/// A session as stored, for comparing two databases row by row.
+type StoredRow = (i64, NaiveDate, DateTime<Utc>, Option<DateTime<Utc>>, String);
+
+async fn stored_rows(store: &PgStore) -> Vec<StoredRow> {
+    sqlx::query_as(
+        "SELECT employee_id, work_date, clock_in, clock_out, work_mode \
+         FROM attendance.sessions ORDER BY employee_id, clock_in",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+/// What `psql`'s `\copy (query) TO file` writes: `COPY (query) TO STDOUT`,
+/// collected, with the session's `TimeZone` set first.
+async fn copy_out(conn: &mut PgConnection, timezone: &str, statement: &str) -> String {
+    sqlx::query("SELECT set_config('TimeZone', $1, false)")
+        .bind(timezone)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let mut stream = conn.copy_out_raw(statement).await.unwrap();
+    let mut out = Vec::new();
+    while let Some(chunk) =
+        std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::as_mut(&mut stream), cx))
+            .await
+    {
+        out.extend_from_slice(&chunk.unwrap());
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Sessions that put PostgreSQL's text output through its paces: a night
+/// shift over midnight, both DST changes, an open session, fractional
+/// seconds, and a day in 1900, when Dublin kept a local mean time 25
+/// minutes 21 seconds behind UTC.
+async fn sessions_worth_exporting(store: &PgStore) -> usize {
+    let (ada, grace, linus) = company(store).await;
+    let rows = vec![
+        // 22:00 to 06:00 in Berlin, one work date.
+        row(
+            ada,
+            "2026-03-02T21:00:00.123456Z",
+            Some("2026-03-03T05:00:00.5Z"),
+        ),
+        // Berlin springs forward at 02:00 local on 29 March 2026.
+        row(
+            ada,
+            "2026-03-29T00:30:00Z",
+            Some("2026-03-29T06:15:30.000001Z"),
+        ),
+        // ... and falls back at 03:00 local on 25 October.
+        row(grace, "2026-10-25T00:15:00Z", Some("2026-10-25T02:45:00Z")),
+        row(
+            grace,
+            "1900-06-01T08:00:00Z",
+            Some("1900-06-01T16:00:00.25Z"),
+        ),
+        // New York springs forward on 8 March; 19:30 there is the next UTC day.
+        row(linus, "2026-03-08T06:30:00Z", Some("2026-03-08T12:00:00Z")),
+        row(linus, "2026-03-09T23:30:00Z", Some("2026-03-10T03:00:00Z")),
+        ImportRow::new(
+            linus,
+            WorkMode::Wfh,
+            at("2026-03-11T13:00:00.654321Z"),
+            None,
+        ),
+    ];
+    let count = rows.len();
+    let report = import(store, ImportBatch::from_rows(rows)).await.report;
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    count
+}
+
+const EXPORT: &str = "COPY (SELECT employee_id, clock_in, clock_out, work_mode, work_date \
+                      FROM attendance.sessions ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)";
+
+/// The round trip of `\copy … TO … CSV` then the library's CSV import, in
+/// every offset form PostgreSQL prints: whole hours (`+00`, `+01`, `-05`),
+/// hours and minutes (`+05:30`, `-03:30`) and a local mean time to the
+/// second (`-00:25:21`). Every row comes back as it was.
+#[tokio::test]
+async fn what_postgres_exports_as_csv_imports_back_row_for_row() {
+    common::with_store(|source| async move {
+        let sessions = sessions_worth_exporting(&source).await;
+        let expected = stored_rows(&source).await;
+        assert_eq!(expected.len(), sessions);
+        let mut conn = source.pool().acquire().await.unwrap();
+        let mut exports = Vec::new();
+        for (timezone, form) in [
+            (
+                "UTC",
+                "2026-03-02 21:00:00.123456+00,2026-03-03 05:00:00.5+00,WFO,2026-03-02",
+            ),
+            (
+                "Europe/Berlin",
+                "2026-03-29 01:30:00+01,2026-03-29 08:15:30.000001+02",
+            ),
+            (
+                "Asia/Kolkata",
+                "2026-03-11 18:30:00.654321+05:30,,WFH,2026-03-11",
+            ),
+            (
+                "America/St_Johns",
+                "2026-03-02 17:30:00.123456-03:30,2026-03-03 01:30:00.5-03:30",
+            ),
+            (
+                "America/St_Johns",
+                "2026-03-08 04:00:00-02:30,2026-03-08 09:30:00-02:30",
+            ),
+            (
+                "Europe/Dublin",
+                "1900-06-01 07:34:39-00:25:21,1900-06-01 15:34:39.25-00:25:21",
+            ),
+        ] {
+            let csv = copy_out(&mut conn, timezone, EXPORT).await;
+            assert!(csv.starts_with("employee_id,clock_in,clock_out,work_mode,work_date\n"));
+            assert!(csv.contains(form), "{timezone}: {form:?} not in\n{csv}");
+            exports.push((timezone, csv));
+        }
+        drop(conn);
+
+        common::with_store(move |target| async move {
+            company(&target).await;
+            for (timezone, csv) in exports {
+                sqlx::query("DELETE FROM attendance.sessions")
+                    .execute(target.pool())
+                    .await
+                    .unwrap();
+                let report = import(&target, ImportBatch::from_csv(&csv)).await.report;
+                assert!(
+                    report.rejected.is_empty(),
+                    "{timezone}: {:?}",
+                    report.rejected
+                );
+                assert_eq!(report.inserted, sessions as u64, "{timezone}");
+                assert_eq!(stored_rows(&target).await, expected, "{timezone}");
+            }
+        })
+        .await;
+    })
+    .await;
+}
+
+/// ISO 8601 with a `T` and a `Z` (as `to_char` writes it) imports the same;
+/// a `timestamp` without time zone in one row (`clock_in AT TIME ZONE
+/// 'UTC'`, no offset) is refused with a row error saying why, and the rest
+/// of the batch lands.
+#[tokio::test]
+async fn t_and_z_are_read_and_an_instant_without_offset_is_a_row_error() {
+    common::with_store(|source| async move {
+        let sessions = sessions_worth_exporting(&source).await;
+        let expected = stored_rows(&source).await;
+        let mut conn = source.pool().acquire().await.unwrap();
+        // One clock-in goes out as a bare timestamp: the seventh by
+        // clock-in, on line 8.
+        let csv = copy_out(
+            &mut conn,
+            "Asia/Tokyo",
+            "COPY (SELECT employee_id, \
+                   CASE WHEN clock_in = '2026-10-25T00:15:00Z' \
+                        THEN (clock_in AT TIME ZONE 'UTC')::text \
+                        ELSE to_char(clock_in AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+                   END, \
+                   to_char(clock_out AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
+                   work_mode, work_date \
+                 FROM attendance.sessions ORDER BY clock_in) TO STDOUT WITH (FORMAT csv, HEADER)",
+        )
+        .await;
+        drop(conn);
+        assert!(csv.contains(",2026-03-02T21:00:00.123456Z,2026-03-03T05:00:00.500000Z,"), "{csv}");
+        assert!(csv.contains(",2026-10-25 00:15:00,2026-10-25T02:45:00.000000Z,"), "{csv}");
+
+        common::with_store(move |target| async move {
+            company(&target).await;
+            let report = import(&target, ImportBatch::from_csv(&csv)).await.report;
+            assert_eq!(report.rows, sessions as u64);
+            assert_eq!(report.inserted, sessions as u64 - 1);
+            let [rejected] = report.rejected.as_slice() else {
+                panic!("{:?}", report.rejected);
+            };
+            assert_eq!(rejected.line, 8);
+            let reason = rejected.reason.to_string();
+            assert!(matches!(rejected.reason, RejectReason::Malformed { .. }), "{reason}");
+            assert!(
+                reason.contains("clock_in \"2026-10-25 00:15:00\"") && reason.contains("no UTC offset"),
+                "{reason}"
+            );
+            let mut landed = expected.clone();
+            landed.retain(|r| r.2 != at("2026-10-25T00:15:00Z"));
+            assert_eq!(stored_rows(&target).await, landed);
+        })
+        .await;
     })
     .await;
 }

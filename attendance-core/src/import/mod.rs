@@ -35,6 +35,7 @@
 
 mod check;
 mod csv;
+mod instant;
 mod report;
 
 use std::sync::Arc;
@@ -44,6 +45,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::domain::{EmployeeId, WorkMode};
 
 pub use check::{Candidate, CheckedBatch, StoredSpan, sweep_stored};
+pub use instant::{InstantError, parse_instant};
 pub use report::{ImportProgress, ImportReport, RejectReason, RejectedRow};
 
 /// One session to import.
@@ -118,11 +120,30 @@ impl ImportBatch {
     }
 
     /// CSV text, one session per line:
-    /// `employee_id,clock_in,clock_out,work_mode[,work_date]`, instants in
-    /// RFC 3339 (`2026-03-02T07:55:00Z`), an empty `clock_out` for an open
-    /// session, `work_date` as `YYYY-MM-DD` or empty. Fields are not quoted.
-    /// A first line starting with a letter is a header and skipped; blank
-    /// lines are skipped. Lines in the report count from 1, header included.
+    /// `employee_id,clock_in,clock_out,work_mode[,work_date]`.
+    ///
+    /// - `clock_in` and `clock_out` are instants with their UTC offset, as
+    ///   [`parse_instant`] reads them: `YYYY-MM-DD`, `T` or a space,
+    ///   `HH:MM:SS`, up to nine fractional digits, then `Z` or
+    ///   `±HH[:MM[:SS]]`. So RFC 3339 (`2026-03-02T07:55:00Z`,
+    ///   `2026-03-02T08:55:00.5+01:00`) and PostgreSQL's text output of a
+    ///   `timestamptz` (`2026-03-02 08:55:00.5+01`) are both read. An
+    ///   instant without an offset (`2026-03-02 07:55:00`) is refused: its
+    ///   row is reported, the rest of the batch goes on. Digits below the
+    ///   microsecond are cut, as for a clock-in.
+    /// - An empty `clock_out` is an open session.
+    /// - `work_mode` is `WFH` or `WFO` (any case); `work_date`, when given
+    ///   and not empty, is `YYYY-MM-DD` and must be the computed one.
+    /// - A field may be enclosed in double quotes and padded with blanks.
+    ///   Quotes do not protect commas (no field here holds one).
+    /// - A first line starting with a letter (quoted or not) is a header and
+    ///   skipped, as are blank lines; `\r\n` line ends and a byte order mark
+    ///   are fine. Lines in the report count from 1, header included.
+    ///
+    /// That is what `psql` writes for
+    /// `\copy (SELECT employee_id, clock_in, clock_out, work_mode, work_date
+    /// FROM attendance.sessions) TO 'sessions.csv' WITH (FORMAT csv, HEADER)`,
+    /// in any `TimeZone` setting (with the default `DateStyle`, ISO).
     pub fn from_csv(text: &str) -> Self {
         let (rows, unreadable) = csv::read(text);
         Self {

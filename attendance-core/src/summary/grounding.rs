@@ -113,7 +113,12 @@ fn collect_allowed(value: &serde_json::Value, out: &mut Vec<Mention>) {
                 out.push(m);
             }
         }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_allowed(v, out)),
+        serde_json::Value::Array(items) => {
+            // How many a list holds is a fact too: "12 arrived late" when
+            // the facts list twelve late arrivals.
+            out.push(Mention::Number(items.len() as f64));
+            items.iter().for_each(|v| collect_allowed(v, out));
+        }
         serde_json::Value::Object(map) => map.values().for_each(|v| collect_allowed(v, out)),
         serde_json::Value::Bool(_) | serde_json::Value::Null => {}
     }
@@ -132,8 +137,9 @@ fn number_matches(said: f64, fact: f64) -> bool {
 ///
 /// A number matches a fact when it equals it, its absolute value (a change
 /// of -3 may be written "down 3"), or the fact rounded to a whole number or
-/// one decimal. Dates and times must match exactly (a time may drop its
-/// leading zero). Numbers spelled as words are not checked.
+/// one decimal; the length of a list in the facts is a fact. Dates and
+/// times must match exactly (a time may drop its leading zero). Numbers
+/// spelled as words are not checked.
 pub fn ungrounded_numbers(text: &str, facts: &serde_json::Value) -> Vec<String> {
     let mut allowed = Vec::new();
     collect_allowed(facts, &mut allowed);
@@ -641,10 +647,11 @@ mod tests {
     fn grounding_accepts_facts_in_their_usual_spellings() {
         let facts = json!({
             "date": "2026-03-10", "week": "2026-W11", "present": 41, "percent": 82.36,
-            "hours": 1250.46, "change": -3, "average_clock_in": "08:52"
+            "hours": 1250.46, "change": -3, "average_clock_in": "08:52",
+            "late": ["Ada", "Bob", "Cy", "Dee", "Eve", "Finn", "Gus"]
         });
         let ok = "On 2026-03-10 (week 2026-W11, March 10) 41 people came in (82.4%, about 82%); \
-                  1,250.5 hours, down 3; average 8:52.";
+                  1,250.5 hours, down 3; average 8:52; 7 were late.";
         assert_eq!(ungrounded_numbers(ok, &facts), Vec::<String>::new());
         let bad = "On 2026-03-11, 42 people came in at 08:53, 1,251 hours, 12% up.";
         assert_eq!(

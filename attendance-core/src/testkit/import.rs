@@ -219,7 +219,8 @@ pub async fn import_cuts_instants_to_the_microsecond(store: Arc<dyn Store>) {
 
 /// CSV: a header and blank lines are skipped but counted, unreadable
 /// records are reported with their line, and empty input is an empty
-/// report.
+/// report. Instants may be written as PostgreSQL prints them; one without
+/// an offset is refused as a row.
 pub async fn import_csv_counts_lines_as_in_the_file(store: Arc<dyn Store>) {
     let svc = service(&store);
     let (ada, grace, _) = company(&svc).await;
@@ -230,12 +231,28 @@ pub async fn import_csv_counts_lines_as_in_the_file(store: Arc<dyn Store>) {
          {ada},2026-03-02T13:00:00Z,2026-03-02T17:00:00Z,office\n\
          {grace},2026-03-02T08:00:00Z,,wfh\n\
          {grace},not a time,,WFH\n\
-         {grace},2026-03-02T09:00:00Z\n"
+         {grace},2026-03-02T09:00:00Z\n\
+         {ada},2026-03-03 09:00:00+01,2026-03-03 17:30:00.25+01,WFO,2026-03-03\n\
+         {ada},2026-03-04 09:00:00,2026-03-04 17:00:00,WFO\n"
     );
     let report = svc.import(ImportBatch::from_csv(&csv)).await.unwrap();
-    assert_eq!((report.rows, report.inserted), (5, 2));
+    assert_eq!((report.rows, report.inserted), (7, 3));
     let lines: Vec<u64> = report.rejected.iter().map(|r| r.line).collect();
-    assert_eq!(lines, [4, 6, 7]);
+    assert_eq!(lines, [4, 6, 7, 9]);
+    assert!(
+        report.rejected[3]
+            .reason
+            .to_string()
+            .contains("no UTC offset"),
+        "{}",
+        report.rejected[3].reason
+    );
+    let ada_sessions = sessions_of(&svc, ada).await;
+    assert_eq!(ada_sessions[1].clock_in, ts("2026-03-03T08:00:00Z"));
+    assert_eq!(
+        ada_sessions[1].clock_out,
+        Some(ts("2026-03-03T16:30:00.25Z"))
+    );
     assert!(matches!(
         &report.rejected[0].reason,
         RejectReason::WorkMode { value } if value == "office"
