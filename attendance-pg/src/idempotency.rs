@@ -35,13 +35,17 @@ enum Attempt {
     NoRow,
     /// A returned row could not be read; rolled back.
     Unreadable(Error),
+    /// The key that blocked the claim was deleted (expired and forgotten)
+    /// before it could be read; claiming again will succeed.
+    Vanished,
 }
 
 #[async_trait]
 impl IdempotentWrites for PgStore {
     async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
         // As for a plain insert: a conflict whose cause vanished before it
-        // could be explained is tried once more.
+        // could be explained (or a key forgotten while it blocked the claim)
+        // is tried once more.
         for _ in 0..2 {
             let attempt = self
                 .retry
@@ -55,6 +59,7 @@ impl IdempotentWrites for PgStore {
                 }) => return existing(&fingerprint, outcome.as_deref()),
                 Ok(Attempt::NoRow) => return Err(self.no_row(write).await),
                 Ok(Attempt::Unreadable(e)) => return Err(e),
+                Ok(Attempt::Vanished) => {}
                 Err(e) => {
                     if let Some(err) = self.write_error(e, write).await? {
                         return Err(err);
@@ -159,18 +164,21 @@ async fn attempt(
     .fetch_optional(&mut *tx)
     .await?;
     if claimed.is_none() {
-        let (fingerprint, outcome): (Vec<u8>, Option<String>) = sqlx::query_as(
+        let found: Option<(Vec<u8>, Option<String>)> = sqlx::query_as(
             "SELECT fingerprint, outcome::text FROM attendance.idempotency_keys \
              WHERE scope = $1 AND key = $2",
         )
         .bind(claim.key.scope())
         .bind(claim.key.key())
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
         tx.rollback().await?;
-        return Ok(Attempt::Existing {
-            fingerprint,
-            outcome,
+        return Ok(match found {
+            Some((fingerprint, outcome)) => Attempt::Existing {
+                fingerprint,
+                outcome,
+            },
+            None => Attempt::Vanished,
         });
     }
     let written = match perform(&mut tx, write).await? {
