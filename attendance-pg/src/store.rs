@@ -10,13 +10,13 @@
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use attendance_core::domain::{check_clock_out, check_supported_instant};
 use attendance_core::store::{
     EmployeeStore, IdCursor, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
-    check_supported_instant,
 };
 use attendance_core::{
     AttendanceSession, Conflict, Employee, EmployeeId, Entity, Error, NewEmployee, NewTeam, Result,
-    SessionId, Team, TeamId, WorkMode, domain::check_clock_out,
+    SessionId, Team, TeamId, WorkMode,
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
