@@ -89,6 +89,39 @@ FROM scope LEFT JOIN periods p ON true"
     };
 }
 
+/// The days of one employee `e` in the range (`$from`, `$to`: the range's
+/// parameters), as a lateral subquery `d`: per work date, the first
+/// clock-in's local time in the zone `$tz` (an SQL expression), sessions,
+/// seconds worked in closed sessions, whether any session was WFH or WFO,
+/// and open sessions. Read per employee through the (employee_id,
+/// work_date) index. Shared by the team and all-teams statements, so the
+/// per-day rules are written once.
+macro_rules! employee_days {
+    ($tz:literal, $from:literal, $to:literal) => {
+        concat!(
+            "    CROSS JOIN LATERAL (
+        SELECT s.work_date,
+               (min(s.clock_in) AT TIME ZONE ",
+            $tz,
+            ")::time AS first_local,
+               count(*) AS sessions,
+               coalesce(sum(floor(date_part('epoch', s.clock_out - s.clock_in))), 0) AS worked,
+               bool_or(s.work_mode = 'WFH') AS wfh,
+               bool_or(s.work_mode = 'WFO') AS wfo,
+               count(*) FILTER (WHERE s.clock_out IS NULL) AS open
+        FROM attendance.sessions s
+        WHERE s.employee_id = e.id AND s.work_date BETWEEN ",
+            $from,
+            " AND ",
+            $to,
+            "
+        GROUP BY s.work_date
+    ) d
+"
+        )
+    };
+}
+
 /// One employee's figures per period; no row when the employee does not
 /// exist. One employee's (employee, day) rows are its days, so sessions are
 /// aggregated per day directly; employee trends need no per-weekday counts.
@@ -127,19 +160,9 @@ const TEAM_FIGURES_SQL: &str = concat!(
     SELECT d.*
     FROM scope
     JOIN attendance.employees e ON e.team_id = $1
-    CROSS JOIN LATERAL (
-        SELECT s.work_date,
-               (min(s.clock_in) AT TIME ZONE scope.timezone)::time AS first_local,
-               count(*) AS sessions,
-               coalesce(sum(floor(date_part('epoch', s.clock_out - s.clock_in))), 0) AS worked,
-               bool_or(s.work_mode = 'WFH') AS wfh,
-               bool_or(s.work_mode = 'WFO') AS wfo,
-               count(*) FILTER (WHERE s.clock_out IS NULL) AS open
-        FROM attendance.sessions s
-        WHERE s.employee_id = e.id AND s.work_date BETWEEN $2 AND $3
-        GROUP BY s.work_date
-    ) d
-), per_day AS (
+",
+    employee_days!("scope.timezone", "$2", "$3"),
+    "), per_day AS (
     SELECT d.work_date,
            count(*) AS days_present,
            sum(d.sessions) AS sessions,
@@ -165,24 +188,15 @@ const TEAM_FIGURES_SQL: &str = concat!(
 /// round trip and a plan each. Each employee's days come through the
 /// (employee_id, work_date) index as in the team statement, for the same
 /// reason (a generic plan keeps that shape).
-const ALL_TEAM_FIGURES_SQL: &str = "
+const ALL_TEAM_FIGURES_SQL: &str = concat!(
+    "
 WITH days AS (
     SELECT e.team_id, t.late_after, d.*
     FROM attendance.teams t
     JOIN attendance.employees e ON e.team_id = t.id
-    CROSS JOIN LATERAL (
-        SELECT s.work_date,
-               (min(s.clock_in) AT TIME ZONE t.timezone)::time AS first_local,
-               count(*) AS sessions,
-               coalesce(sum(floor(date_part('epoch', s.clock_out - s.clock_in))), 0) AS worked,
-               bool_or(s.work_mode = 'WFH') AS wfh,
-               bool_or(s.work_mode = 'WFO') AS wfo,
-               count(*) FILTER (WHERE s.clock_out IS NULL) AS open
-        FROM attendance.sessions s
-        WHERE s.employee_id = e.id AND s.work_date BETWEEN $1 AND $2
-        GROUP BY s.work_date
-    ) d
-), per_day AS (
+",
+    employee_days!("t.timezone", "$1", "$2"),
+    "), per_day AS (
     SELECT team_id, work_date,
            count(*) AS days_present,
            sum(sessions) AS sessions,
@@ -216,7 +230,8 @@ SELECT t.id AS team_id,
        p.wfh_days, p.wfo_days, p.late_arrivals, p.open_sessions, p.weekdays, p.weekday_days
 FROM attendance.teams t
 LEFT JOIN periods p ON p.team_id = t.id
-ORDER BY t.id, p.period";
+ORDER BY t.id, p.period"
+);
 
 /// A row of [`ALL_TEAM_FIGURES_SQL`].
 #[derive(FromRow)]
