@@ -16,9 +16,10 @@ use sqlx::{Connection, PgConnection};
 
 use crate::PgStore;
 use crate::error::map;
-use crate::store::{
-    close_session, employee_error, insert_employee, insert_session, insert_team, session,
-    team_error, vanished_conflict,
+use crate::store::session;
+use crate::writes::{
+    close_session, employee_error, insert_employee, insert_session, insert_team, team_error,
+    vanished_conflict,
 };
 
 /// How one transaction went.

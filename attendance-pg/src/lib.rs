@@ -38,6 +38,7 @@ pub mod import;
 pub mod qa;
 mod retry;
 mod store;
+mod writes;
 
 // Unit tests that need a database use the integration tests' fixture (a
 // fresh database per test, dropped after), which names this crate.
