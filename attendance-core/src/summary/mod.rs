@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 mod facts;
 mod grounding;
+mod headlines;
 mod service;
 mod template;
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::facts::{Accumulator, hhmm};
-use super::grounding::{Headlines, missing_headlines};
+use super::headlines::{Headlines, missing_headlines};
 use super::{
     DailyFacts, FallbackReason, GeneratedBy, Summary, TeamWeek, WeekChange, WeeklyFacts,
     daily_template, ungrounded_names, ungrounded_numbers, weekly_template,
