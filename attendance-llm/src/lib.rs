@@ -88,6 +88,7 @@
 //!   validation error) is not retried, even when it comes with a 5xx: it is
 //!   [`LlmError::Rejected`](attendance_core::llm::LlmError::Rejected).
 
+mod attempt;
 mod client;
 mod config;
 mod error;
