@@ -236,38 +236,30 @@ impl SummaryService {
                 "the model returned no text".into(),
             );
         }
-        let invented = ungrounded_numbers(&text, &json);
-        if !invented.is_empty() {
-            return fallback(
-                facts,
+        let missing: Vec<String> = missing_headlines(&text, &facts)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let checks = [
+            (
                 FallbackReason::UngroundedNumber,
-                format!(
-                    "the model's text stated numbers that are not in the facts: {}",
-                    invented.join(", ")
-                ),
-            );
-        }
-        let strangers = ungrounded_names(&text, &json);
-        if !strangers.is_empty() {
-            return fallback(
-                facts,
+                "stated numbers that are not in the facts",
+                ungrounded_numbers(&text, &json),
+            ),
+            (
                 FallbackReason::UnknownName,
-                format!(
-                    "the model's text named people or teams that are not in the facts: {}",
-                    strangers.join(", ")
-                ),
-            );
-        }
-        let missing = missing_headlines(&text, &facts);
-        if !missing.is_empty() {
-            return fallback(
-                facts,
+                "named people or teams that are not in the facts",
+                ungrounded_names(&text, &json),
+            ),
+            (
                 FallbackReason::MissingHeadline,
-                format!(
-                    "the model's text left out headline facts: {}",
-                    missing.join(", ")
-                ),
-            );
+                "left out headline facts",
+                missing,
+            ),
+        ];
+        if let Some((reason, what, found)) = checks.into_iter().find(|(_, _, f)| !f.is_empty()) {
+            let detail = format!("the model's text {what}: {}", found.join(", "));
+            return fallback(facts, reason, detail);
         }
         Summary {
             facts,
