@@ -2,7 +2,8 @@
 //!
 //! Callers act on the *kind* of failure, so the variants are split by what a
 //! caller does next: fix the input ([`Error::Validation`]), look elsewhere
-//! ([`Error::NotFound`]), reconcile with the current state
+//! ([`Error::NotFound`]), ask someone who may ([`Error::Forbidden`]),
+//! reconcile with the current state
 //! ([`Error::Conflict`]), try again later ([`Error::Unavailable`]) or report
 //! a bug or outage ([`Error::Backend`]).
 
@@ -36,6 +37,15 @@ pub enum Error {
         /// The id that was looked up.
         id: i64,
     },
+    /// The principal may not do this (see [`crate::access`]). Only writes
+    /// answer it: a read out of scope is [`Error::NotFound`].
+    #[error("forbidden to {action}: {reason}")]
+    Forbidden {
+        /// What was attempted, in words (`"clock in or out"`).
+        action: &'static str,
+        /// Who may, in words.
+        reason: String,
+    },
     /// The request contradicts the current state; the variant carries it.
     #[error(transparent)]
     Conflict(#[from] Conflict),
@@ -60,6 +70,14 @@ impl Error {
     pub fn validation(field: &'static str, reason: impl Into<String>) -> Self {
         Self::Validation {
             field,
+            reason: reason.into(),
+        }
+    }
+
+    /// A forbidden error for `action`.
+    pub fn forbidden(action: &'static str, reason: impl Into<String>) -> Self {
+        Self::Forbidden {
+            action,
             reason: reason.into(),
         }
     }

@@ -22,6 +22,8 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod access;
+mod acting;
 pub mod ask;
 pub mod domain;
 pub mod error;
@@ -41,4 +43,5 @@ pub use domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode,
 };
+pub use acting::Acting;
 pub use error::{Conflict, Entity, Error, Result};

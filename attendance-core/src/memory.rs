@@ -3,12 +3,13 @@
 //! PostgreSQL store (the conformance suite in `testkit` proves it) and
 //! computes the same trend figures in Rust.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 
+use crate::access::Scope;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_clock_out, is_late, local_time, work_date,
@@ -18,7 +19,7 @@ use crate::idempotency::{Claim, Claimed, Fingerprint, Write, Written};
 use crate::import::{ImportBatch, ImportReport, StoredSpan, sweep_stored};
 use crate::store::{
     AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
-    IdempotentWrites, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+    IdempotentWrites, ManagerStore, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
 };
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 
@@ -37,6 +38,8 @@ struct State {
     by_employee: HashMap<EmployeeId, Vec<usize>>,
     /// Idempotency keys (scope, key) with their request and outcome.
     keys: HashMap<(String, String), StoredKey>,
+    /// Manager appointments beyond a manager's own team: (team, employee).
+    appointments: BTreeSet<(TeamId, EmployeeId)>,
 }
 
 #[derive(Debug)]
@@ -332,6 +335,7 @@ impl EmployeeStore for InMemoryStore {
     async fn employee_page(
         &self,
         team: Option<TeamId>,
+        scope: &Scope,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Employee>> {
         let rows = self
@@ -339,11 +343,46 @@ impl EmployeeStore for InMemoryStore {
             .employees
             .iter()
             .filter(|e| team.is_none_or(|t| t == e.team_id))
+            .filter(|e| scope.admits(e.id, e.team_id))
             .filter(|e| page.cursor.is_none_or(|c| e.id.0 > c.0))
             .take(page.limit as usize + 1)
             .cloned()
             .collect();
         Ok(Page::of_employees(rows, page.limit))
+    }
+}
+
+#[async_trait]
+impl ManagerStore for InMemoryStore {
+    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
+        let state = self.state();
+        let own = state
+            .employee(employee)
+            .ok()
+            .filter(|e| e.is_manager)
+            .map(|e| e.team_id);
+        let mut teams: Vec<TeamId> = state
+            .appointments
+            .iter()
+            .filter(|(_, e)| *e == employee)
+            .map(|(t, _)| *t)
+            .chain(own)
+            .collect();
+        teams.sort_unstable();
+        teams.dedup();
+        Ok(teams)
+    }
+
+    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
+        let mut state = self.state();
+        state.team(team)?;
+        state.employee(employee)?;
+        state.appointments.insert((team, employee));
+        Ok(())
+    }
+
+    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
+        Ok(self.state().appointments.remove(&(team, employee)))
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use crate::access::{Actor, DEFAULT_SELF_SERVICE_WINDOW, Scope};
 use crate::domain::{
     AttendanceSession, DEFAULT_FUTURE_TOLERANCE, Employee, EmployeeId, NewEmployee, NewTeam, Team,
     TeamId, WorkMode, check_clock_out, check_not_future, check_supported_date,
@@ -68,6 +69,10 @@ pub struct ServiceConfig {
     /// [`crate::idempotency`]). Default: [`DEFAULT_IDEMPOTENCY_WINDOW`]
     /// (24 hours).
     pub idempotency_window: TimeDelta,
+    /// How far back a member may clock themself in or out without their
+    /// manager (see [`crate::access`]). Default:
+    /// [`DEFAULT_SELF_SERVICE_WINDOW`] (48 hours).
+    pub self_service_window: TimeDelta,
 }
 
 impl Default for ServiceConfig {
@@ -75,6 +80,7 @@ impl Default for ServiceConfig {
         Self {
             future_tolerance: DEFAULT_FUTURE_TOLERANCE,
             idempotency_window: DEFAULT_IDEMPOTENCY_WINDOW,
+            self_service_window: DEFAULT_SELF_SERVICE_WINDOW,
         }
     }
 }
@@ -83,7 +89,7 @@ impl Default for ServiceConfig {
 /// shared state checked here and the rest enforced atomically by the store.
 #[derive(Clone)]
 pub struct AttendanceService {
-    store: Arc<dyn AttendanceStore>,
+    pub(crate) store: Arc<dyn AttendanceStore>,
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
 }
@@ -124,6 +130,11 @@ impl AttendanceService {
         self.clock.now()
     }
 
+    /// The config in force.
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
     /// Creates a team.
     pub async fn create_team(&self, team: &NewTeam) -> Result<Team> {
         self.store.create_team(team).await
@@ -160,11 +171,22 @@ impl AttendanceService {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<Page<Employee>> {
+        self.employees_in(team, &Scope::All, limit, cursor).await
+    }
+
+    /// [`AttendanceService::employees`] limited to `scope`.
+    pub(crate) async fn employees_in(
+        &self,
+        team: Option<TeamId>,
+        scope: &Scope,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<Employee>> {
         let page = PageRequest::new(limit, cursor)?;
         if let Some(team) = team {
             self.store.team(team).await?;
         }
-        self.store.employee_page(team, &page).await
+        self.store.employee_page(team, scope, &page).await
     }
 
     /// Clocks `employee` in now, or at `at` for a late sync or a backfill.
@@ -256,7 +278,11 @@ impl AttendanceService {
     /// answering [`Once`]: for adapters whose callers may or may not send
     /// a key.
     pub fn with_key<'a>(&'a self, key: Option<&'a IdempotencyKey>) -> Idempotent<'a> {
-        Idempotent { service: self, key }
+        Idempotent {
+            service: self,
+            key,
+            actor: Actor::System,
+        }
     }
 
     /// Drops the idempotency keys older than the configured window; a host
@@ -295,13 +321,20 @@ impl AttendanceService {
 /// by [`AttendanceService::idempotent`] (or [`AttendanceService::with_key`],
 /// where the key is optional). Each checks its input exactly as the plain
 /// method does, then lets the store perform it once.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Idempotent<'a> {
     service: &'a AttendanceService,
     key: Option<&'a IdempotencyKey>,
+    /// Who the audit trail names as the writer.
+    actor: Actor,
 }
 
 impl Idempotent<'_> {
+    /// The same writes, recorded in the audit trail as `actor`'s.
+    pub(crate) fn as_actor(self, actor: Actor) -> Self {
+        Self { actor, ..self }
+    }
+
     /// [`AttendanceService::create_team`], once.
     pub async fn create_team(&self, team: &NewTeam) -> Result<Once<Team>> {
         self.write(request::create_team(team), Write::CreateTeam(team.clone()))

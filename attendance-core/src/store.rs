@@ -22,6 +22,7 @@ use crate::domain::{
     WorkMode, check_supported_instant,
 };
 use crate::error::{Error, Result};
+use crate::access::Scope;
 use crate::idempotency::{Claim, Claimed, Write};
 use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
@@ -53,12 +54,29 @@ pub trait EmployeeStore: Send + Sync {
     /// Listings for a client use [`EmployeeStore::employee_page`].
     async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>>;
     /// Employees by id, all or those of one team (unknown team: empty
-    /// page), one page at a time.
+    /// page), within `scope`, one page at a time.
     async fn employee_page(
         &self,
         team: Option<TeamId>,
+        scope: &Scope,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Employee>>;
+}
+
+/// Who manages which team, beyond the team a manager was created in.
+#[async_trait]
+pub trait ManagerStore: Send + Sync {
+    /// The teams `employee` manages, ascending: their own team if they were
+    /// created as a manager (`is_manager`), and the teams they were
+    /// appointed to. Unknown employee: empty.
+    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>>;
+    /// Makes `employee` a manager of `team` (again: no change).
+    /// [`Error::NotFound`] for an unknown team or employee.
+    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()>;
+    /// Ends `employee`'s appointment to `team`; `false` when there was
+    /// none. The team a manager was created in is not an appointment and
+    /// stays theirs.
+    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool>;
 }
 
 /// Attendance sessions.
@@ -204,12 +222,18 @@ pub trait HealthCheck: Send + Sync {
 /// What [`AttendanceService`](crate::service::AttendanceService) writes and
 /// reads: teams, employees and sessions, without analytics.
 pub trait AttendanceStore:
-    TeamStore + EmployeeStore + SessionStore + BulkSessions + IdempotentWrites
+    TeamStore + EmployeeStore + ManagerStore + SessionStore + BulkSessions + IdempotentWrites
 {
 }
 
 impl<T> AttendanceStore for T where
-    T: TeamStore + EmployeeStore + SessionStore + BulkSessions + IdempotentWrites + ?Sized
+    T: TeamStore
+        + EmployeeStore
+        + ManagerStore
+        + SessionStore
+        + BulkSessions
+        + IdempotentWrites
+        + ?Sized
 {
 }
 
@@ -248,9 +272,23 @@ impl<T: EmployeeStore + ?Sized> EmployeeStore for Arc<T> {
     async fn employee_page(
         &self,
         team: Option<TeamId>,
+        scope: &Scope,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Employee>> {
-        (**self).employee_page(team, page).await
+        (**self).employee_page(team, scope, page).await
+    }
+}
+
+#[async_trait]
+impl<T: ManagerStore + ?Sized> ManagerStore for Arc<T> {
+    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
+        (**self).managed_teams(employee).await
+    }
+    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
+        (**self).appoint_manager(team, employee).await
+    }
+    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
+        (**self).dismiss_manager(team, employee).await
     }
 }
 
@@ -363,12 +401,18 @@ pub struct SessionFilter {
     pub to: Option<NaiveDate>,
     /// Only this work mode.
     pub work_mode: Option<WorkMode>,
+    /// Only sessions the principal may read: set by
+    /// [`Acting::sessions`](crate::Acting::sessions), not by the caller's
+    /// query (so it is not part of the serialized filter).
+    #[serde(skip)]
+    pub scope: Scope,
 }
 
 impl SessionFilter {
     /// Whether `session`, of an employee in `team`, matches.
     pub fn matches(&self, session: &AttendanceSession, team: TeamId) -> bool {
-        self.employee_id.is_none_or(|e| e == session.employee_id)
+        self.scope.admits(session.employee_id, team)
+            && self.employee_id.is_none_or(|e| e == session.employee_id)
             && self.team_id.is_none_or(|t| t == team)
             && self.from.is_none_or(|f| session.work_date >= f)
             && self.to.is_none_or(|t| session.work_date <= t)

@@ -133,6 +133,7 @@ use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 
 mod api;
+mod auth;
 pub mod dto;
 mod extract;
 mod middleware;
@@ -141,6 +142,7 @@ mod routes;
 mod server;
 
 pub use api::openapi;
+pub use auth::Caller;
 pub use middleware::{
     Envelope, EnvelopeFuture, EnvelopeLayer, MAX_REQUEST_ID_LEN, REQUEST_ID,
     drop_unsafe_request_id, ensure_problem, is_safe_request_id, panic_response,

@@ -43,6 +43,11 @@ pub mod types {
     pub const NOT_FOUND: &str = "https://attendance.dev/problems/not-found";
     /// 405: the path exists but not with this method (see `Allow`).
     pub const METHOD_NOT_ALLOWED: &str = "https://attendance.dev/problems/method-not-allowed";
+    /// 401: no credentials, or credentials that name no one (sent with
+    /// `WWW-Authenticate: Bearer`).
+    pub const UNAUTHENTICATED: &str = "https://attendance.dev/problems/unauthenticated";
+    /// 403: the caller may not do this (the detail says who may).
+    pub const FORBIDDEN: &str = "https://attendance.dev/problems/forbidden";
     /// 409: the request contradicts the current state, which the problem carries.
     pub const CONFLICT: &str = "https://attendance.dev/problems/conflict";
     /// 422: the question was refused (by the model or by the SQL guard).
@@ -197,6 +202,22 @@ impl Problem {
     /// 404 with `detail`.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, types::NOT_FOUND, "Not found", detail)
+    }
+
+    /// 401: the request carries no valid credentials. Sent with
+    /// `WWW-Authenticate: Bearer`.
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            types::UNAUTHENTICATED,
+            "Unauthenticated",
+            "send `Authorization: Bearer <token>` with a valid token",
+        )
+    }
+
+    /// 403 with `detail` (who may do this).
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, types::FORBIDDEN, "Forbidden", detail)
     }
 
     /// 405: `method` is not served on this path; axum adds `Allow`.
@@ -356,6 +377,12 @@ impl IntoResponse for Problem {
         if let Some(seconds) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"attendance\""),
+            );
+        }
         response
     }
 }
@@ -377,6 +404,7 @@ impl From<Error> for Problem {
         match err {
             Error::Validation { field, reason } => Self::validation(field, reason),
             Error::NotFound { .. } => Self::not_found(err.to_string()),
+            Error::Forbidden { .. } => Self::forbidden(err.to_string()),
             Error::Conflict(conflict) => conflict.into(),
             Error::Unavailable { .. } => {
                 tracing::warn!(error = %chain(&err), "the store is unavailable");

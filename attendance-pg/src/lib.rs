@@ -34,6 +34,7 @@ mod analytics;
 mod conns;
 mod error;
 mod idempotency;
+mod managers;
 pub mod import;
 pub mod qa;
 mod retry;

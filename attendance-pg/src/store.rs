@@ -11,6 +11,7 @@
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use attendance_core::access::Scope;
 use attendance_core::domain::{check_clock_out, check_supported_instant};
 use attendance_core::store::{
     EmployeeStore, IdCursor, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
@@ -208,8 +209,16 @@ impl EmployeeStore for PgStore {
     async fn employee_page(
         &self,
         team: Option<TeamId>,
+        scope: &Scope,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Employee>> {
+        // Scope::All binds no member ($4 NULL): every row passes.
+        let (member, teams) = match scope {
+            Scope::All => (None, Vec::new()),
+            Scope::Member { employee, teams } => {
+                (Some(employee.0), teams.iter().map(|t| t.0).collect())
+            }
+        };
         let rows = self
             .retry
             .read(|| {
@@ -217,11 +226,15 @@ impl EmployeeStore for PgStore {
                     sqlx::query_as::<_, EmployeeRow>(
                         "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
                          WHERE ($1::bigint IS NULL OR team_id = $1) \
-                         AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                         AND ($2::bigint IS NULL OR id > $2) \
+                         AND ($4::bigint IS NULL OR id = $4 OR team_id = ANY ($5::bigint[])) \
+                         ORDER BY id LIMIT $3",
                     )
                     .bind(team.map(|t| t.0))
                     .bind(page.cursor.map(|c| c.0))
                     .bind(i64::from(page.limit) + 1)
+                    .bind(member)
+                    .bind(&teams)
                     .fetch_all(c)
                     .await
                 })
@@ -572,6 +585,20 @@ fn listing_query(filter: &SessionFilter, page: &PageRequest) -> QueryBuilder<Pos
             .push_bind(team.0)
             .push("))");
         }
+    }
+    // The principal's scope: their own sessions, and their teams' members'
+    // through the same array as a team filter.
+    if let Scope::Member { employee, teams } = &filter.scope {
+        q.push(" AND (s.employee_id = ").push_bind(employee.0);
+        if !teams.is_empty() {
+            q.push(
+                " OR s.employee_id = ANY (ARRAY(SELECT id FROM attendance.employees \
+                 WHERE team_id = ANY (",
+            )
+            .push_bind(teams.iter().map(|t| t.0).collect::<Vec<_>>())
+            .push(")))");
+        }
+        q.push(")");
     }
     // Each work-date bound comes with the `clock_in` bound it implies, so
     // that the planner starts the `clock_in` index (the listing's order) at

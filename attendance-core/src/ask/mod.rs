@@ -26,6 +26,7 @@
 //! every query in a [`QueryContext`], so the runner's `current_date` is the
 //! prompt's date.
 
+use crate::access::Scope;
 use std::fmt;
 use std::sync::Arc;
 
@@ -91,12 +92,26 @@ pub struct QueryContext {
     /// The timezone `current_date`, `now()` and local times are read in:
     /// the one the prompt states ([`AskConfig::timezone`]).
     pub timezone: Tz,
+    /// The rows the query may see: the asking principal's
+    /// ([`Principal::scope`](crate::access::Principal::scope)). The runner
+    /// has the database itself hide every other row, whatever the query
+    /// says.
+    pub scope: Scope,
 }
 
 impl QueryContext {
-    /// A context in `timezone`.
+    /// A context in `timezone` over every row.
     pub fn new(timezone: Tz) -> Self {
-        Self { timezone }
+        Self {
+            timezone,
+            scope: Scope::All,
+        }
+    }
+
+    /// The same context limited to `scope`.
+    pub fn with_scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
     }
 }
 
