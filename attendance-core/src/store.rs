@@ -17,12 +17,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Scope;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_supported_instant,
 };
 use crate::error::{Error, Result};
-use crate::access::Scope;
 use crate::idempotency::{Claim, Claimed, Write};
 use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
@@ -152,9 +152,10 @@ pub trait IdempotentWrites: Send + Sync {
     async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
-/// Aggregates over sessions, computed where the data lives.
+/// Aggregates over sessions, computed where the data lives. Employees are
+/// part of it: whose figures a principal may read depends on their team.
 #[async_trait]
-pub trait AnalyticsStore: Send + Sync {
+pub trait AnalyticsStore: EmployeeStore + Send + Sync {
     /// Figures per period with data for one employee; [`Error::NotFound`]
     /// for an unknown employee.
     async fn employee_figures(
