@@ -39,9 +39,9 @@ pub mod summary;
 pub mod testkit;
 pub mod trends;
 
+pub use acting::Acting;
 pub use domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode,
 };
-pub use acting::Acting;
 pub use error::{Conflict, Entity, Error, Result};
