@@ -393,10 +393,12 @@ async fn a_failing_condition_learns_nothing_about_hidden_rows() {
         let me = company.employee();
         let samir = company.id("Samir").0;
         for sql in [
-            format!("SELECT employee_id FROM qa_sessions WHERE 1 / (employee_id - {samir}) <> 0"),
+            format!(
+                "SELECT employee_id FROM qa_sessions WHERE 100 / (employee_id - {samir}) IS NOT NULL"
+            ),
             format!(
                 "SELECT employee_id FROM qa_employees \
-                 WHERE CASE WHEN employee_id = {samir} THEN 1 / 0 ELSE 1 END = 1"
+                 WHERE CASE WHEN employee_id = {samir} THEN 1 / (team_id - team_id) ELSE 1 END = 1"
             ),
             format!(
                 "SELECT employee_id FROM qa_daily_attendance \
