@@ -382,6 +382,9 @@ pub(crate) async fn list_attendance(
             .as_deref()
             .map(parse_work_mode)
             .transpose()?,
+        // Every row, as before principals: the lead's switch of this
+        // handler to `Caller` + `acting_as` sets the caller's scope.
+        scope: attendance_core::access::Scope::All,
     };
     let limit = query.limit.as_deref().map(parse_page_size).transpose()?;
     let page = app

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use attendance_core::access::Principal;
+use attendance_core::access::{Principal, Scope};
 use attendance_core::idempotency::{Claim, Claimed, Write};
 use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::llm::ChatModel;
@@ -14,7 +14,8 @@ use attendance_core::memory::InMemoryStore;
 use attendance_core::service::{AttendanceService, ManualClock, TrendService};
 use attendance_core::store::{
     AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
-    IdempotentWrites, Page, PageRequest, SessionFilter, SessionStore, Store, TeamStore,
+    IdempotentWrites, ManagerStore, Page, PageRequest, SessionFilter, SessionStore, Store,
+    TeamStore,
 };
 use attendance_core::summary::SummaryService;
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
@@ -127,10 +128,27 @@ impl EmployeeStore for FaultyStore {
     async fn employee_page(
         &self,
         team: Option<TeamId>,
+        scope: &Scope,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Employee>> {
         self.check().await?;
-        self.inner.employee_page(team, page).await
+        self.inner.employee_page(team, scope, page).await
+    }
+}
+
+#[async_trait]
+impl ManagerStore for FaultyStore {
+    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
+        self.check().await?;
+        self.inner.managed_teams(employee).await
+    }
+    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
+        self.check().await?;
+        self.inner.appoint_manager(team, employee).await
+    }
+    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
+        self.check().await?;
+        self.inner.dismiss_manager(team, employee).await
     }
 }
 
