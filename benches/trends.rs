@@ -27,6 +27,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use attendance::core::access::Principal;
 use attendance::core::domain::IsoWeek;
 use attendance::core::service::TrendService;
 use attendance::core::store::Store;
@@ -331,7 +332,10 @@ fn trends(c: &mut Criterion) {
         let lib_sessions: i64 = lib.points.iter().map(|p| p.figures.sessions).sum();
         assert_eq!(lib_sessions, rows.iter().map(|r| r.3).sum::<i64>());
 
-        let facts = summaries.daily_facts(s.day, None).await.unwrap();
+        let facts = summaries
+            .daily_facts(&Principal::system(), s.day, None)
+            .await
+            .unwrap();
         let rows: Vec<CompanyDay> = sqlx::query_as(COMPANY_DAY_SQL)
             .bind(s.day)
             .fetch_all(&pool)
@@ -343,7 +347,10 @@ fn trends(c: &mut Criterion) {
             rows.iter().map(|r| r.6).sum::<i64>()
         );
 
-        let facts = summaries.weekly_facts(s.week, None).await.unwrap();
+        let facts = summaries
+            .weekly_facts(&Principal::system(), s.week, None)
+            .await
+            .unwrap();
         let rows: Vec<CompanyWeek> = sqlx::query_as(COMPANY_WEEK_SQL)
             .bind(s.week.previous().monday())
             .bind(s.week.sunday())
@@ -403,7 +410,12 @@ fn trends(c: &mut Criterion) {
         &times,
         "company_day_summary",
         || async {
-            black_box(summaries.daily_facts(s.day, None).await.unwrap());
+            black_box(
+                summaries
+                    .daily_facts(&Principal::system(), s.day, None)
+                    .await
+                    .unwrap(),
+            );
         },
         || async {
             let rows: Vec<CompanyDay> = sqlx::query_as(COMPANY_DAY_SQL)
@@ -420,7 +432,12 @@ fn trends(c: &mut Criterion) {
         &times,
         "company_week_summary",
         || async {
-            black_box(summaries.weekly_facts(s.week, None).await.unwrap());
+            black_box(
+                summaries
+                    .weekly_facts(&Principal::system(), s.week, None)
+                    .await
+                    .unwrap(),
+            );
         },
         || async {
             let rows: Vec<CompanyWeek> = sqlx::query_as(COMPANY_WEEK_SQL)

@@ -15,6 +15,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use attendance::core::access::Principal;
 use attendance::core::ask::AskService;
 use attendance::llm::{OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgConfig, PgSqlRunner, PgStore, qa};
@@ -71,7 +72,7 @@ async fn run(
     }
     let model = OpenAiClient::new(config)?;
     let ask = AskService::new(Arc::new(model), Arc::new(runner), qa::catalog());
-    let answer = ask.ask(question).await?;
+    let answer = ask.ask(&Principal::system(), question).await?;
 
     println!("SQL ({} attempt(s)):\n  {}\n", answer.attempts, answer.sql);
     let cells: Vec<Vec<String>> = answer

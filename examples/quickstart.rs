@@ -12,6 +12,7 @@
 use std::error::Error;
 use std::sync::Arc;
 
+use attendance::core::access::Principal;
 use attendance::core::domain::IsoWeek;
 use attendance::core::memory::InMemoryStore;
 use attendance::core::service::{AttendanceService, TrendService};
@@ -94,12 +95,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     print_team_table(&trends, &teams, &weekly).await?;
 
     let friday = to - Days::new(2);
-    let daily = summaries.daily(friday, None).await?;
+    let daily = summaries.daily(&Principal::system(), friday, None).await?;
     println!(
         "\nDaily summary ({:?}):\n{}",
         daily.generated_by, daily.text
     );
-    let weekly = summaries.weekly(IsoWeek::containing(friday), None).await?;
+    let weekly = summaries
+        .weekly(&Principal::system(), IsoWeek::containing(friday), None)
+        .await?;
     println!(
         "\nWeekly summary ({:?}):\n{}",
         weekly.generated_by, weekly.text

@@ -9,6 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use attendance::core::access::Principal;
 use attendance::core::ask::{AskError, AskService, PhrasedBy};
 use attendance::core::llm::{ChatModel, LlmError};
 use attendance::core::service::{AttendanceService, ManualClock};
@@ -118,7 +119,7 @@ async fn a_question_is_answered_through_a_played_model_and_real_postgres() {
             qa::catalog(),
         )
         .with_clock(Arc::new(ManualClock::new(now())));
-        let answer = ask.ask("Who worked from home most last week?").await.unwrap();
+        let answer = ask.ask(&Principal::system(), "Who worked from home most last week?").await.unwrap();
         assert_eq!(answer.columns, vec!["employee_name", "wfh_days"]);
         assert_eq!(
             answer.rows,
@@ -171,7 +172,10 @@ async fn a_query_the_database_rejects_is_repaired_by_the_model() {
             Arc::new(PgSqlRunner::new(store.pool().clone())),
             qa::catalog(),
         );
-        let answer = ask.ask("How many sessions are there?").await.unwrap();
+        let answer = ask
+            .ask(&Principal::system(), "How many sessions are there?")
+            .await
+            .unwrap();
         assert_eq!(answer.attempts, 2);
         assert_eq!(answer.rows, vec![vec![Value::from(14)]]);
     })
@@ -197,7 +201,10 @@ async fn a_failing_or_unreachable_model_fails_ask_but_never_summaries() {
                 Arc::new(PgSqlRunner::new(store.pool().clone())),
                 qa::catalog(),
             );
-            let err = ask.ask("Who was late?").await.unwrap_err();
+            let err = ask
+                .ask(&Principal::system(), "Who was late?")
+                .await
+                .unwrap_err();
             match (&err, label) {
                 (
                     AskError::Llm(LlmError::Server {
@@ -211,12 +218,15 @@ async fn a_failing_or_unreachable_model_fails_ask_but_never_summaries() {
             }
             let summaries = SummaryService::new(Arc::new(store.clone()), Some(model));
             let day: NaiveDate = "2026-11-26".parse().unwrap();
-            let daily = summaries.daily(day, None).await.unwrap();
+            let daily = summaries
+                .daily(&Principal::system(), day, None)
+                .await
+                .unwrap();
             assert_eq!(daily.generated_by, GeneratedBy::Template, "{label}");
             assert_eq!(daily.fallback_reason, Some(FallbackReason::LlmUnavailable));
             assert_eq!((daily.facts.present, daily.facts.headcount), (2, 2));
             let weekly = summaries
-                .weekly("2026-W48".parse().unwrap(), None)
+                .weekly(&Principal::system(), "2026-W48".parse().unwrap(), None)
                 .await
                 .unwrap();
             assert_eq!(weekly.generated_by, GeneratedBy::Template, "{label}");
@@ -231,7 +241,7 @@ async fn summaries_through_a_played_model_are_grounded() {
         seed(&store).await;
         let day: NaiveDate = "2026-11-26".parse().unwrap();
         let template = SummaryService::new(Arc::new(store.clone()), None)
-            .daily(day, None)
+            .daily(&Principal::system(), day, None)
             .await
             .unwrap();
         assert_eq!(template.generated_by, GeneratedBy::Template);
@@ -260,7 +270,10 @@ async fn summaries_through_a_played_model_are_grounded() {
             .mount(&server)
             .await;
         let summaries = SummaryService::new(Arc::new(store.clone()), Some(client(&server.uri())));
-        let by_model = summaries.daily(day, None).await.unwrap();
+        let by_model = summaries
+            .daily(&Principal::system(), day, None)
+            .await
+            .unwrap();
         assert_eq!(
             by_model.generated_by,
             GeneratedBy::Llm,
@@ -268,7 +281,10 @@ async fn summaries_through_a_played_model_are_grounded() {
             by_model.fallback_detail
         );
         assert_eq!(by_model.text, grounded);
-        let invented = summaries.daily(day, None).await.unwrap();
+        let invented = summaries
+            .daily(&Principal::system(), day, None)
+            .await
+            .unwrap();
         assert_eq!(invented.generated_by, GeneratedBy::Template);
         assert_eq!(
             invented.fallback_reason,
@@ -333,7 +349,10 @@ async fn a_server_without_json_schema_still_answers_and_is_asked_in_json_object_
         )
         .with_clock(Arc::new(ManualClock::new(now())));
         for _ in 0..2 {
-            let answer = ask.ask("How many days were worked?").await.unwrap();
+            let answer = ask
+                .ask(&Principal::system(), "How many days were worked?")
+                .await
+                .unwrap();
             assert_eq!(answer.rows, vec![vec![Value::from(14)]]);
             assert_eq!(answer.text, "14 days.");
         }

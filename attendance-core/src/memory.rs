@@ -556,16 +556,20 @@ impl AnalyticsStore for InMemoryStore {
             .collect())
     }
 
-    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
+    async fn day_records(
+        &self,
+        date: NaiveDate,
+        teams: Option<&[TeamId]>,
+    ) -> Result<Vec<DayRecord>> {
         let state = self.state();
-        if let Some(team) = team {
-            state.team(team)?;
+        for team in teams.unwrap_or_default() {
+            state.team(*team)?;
         }
         let mut records = Vec::new();
         for employee in state
             .employees
             .iter()
-            .filter(|e| team.is_none_or(|t| t == e.team_id))
+            .filter(|e| teams.is_none_or(|t| t.contains(&e.team_id)))
         {
             let t = state.team(employee.team_id)?;
             let sessions: Vec<&AttendanceSession> = state
@@ -600,18 +604,22 @@ impl AnalyticsStore for InMemoryStore {
     async fn open_sessions_before(
         &self,
         date: NaiveDate,
-        team: Option<TeamId>,
+        teams: Option<&[TeamId]>,
     ) -> Result<Vec<AttendanceSession>> {
         let state = self.state();
-        if let Some(team) = team {
-            state.team(team)?;
+        for team in teams.unwrap_or_default() {
+            state.team(*team)?;
         }
         let mut open: Vec<AttendanceSession> = state
             .sessions
             .iter()
             .filter(|s| s.is_open() && s.work_date < date)
             .filter(|s| {
-                team.is_none_or(|t| state.employee(s.employee_id).is_ok_and(|e| e.team_id == t))
+                teams.is_none_or(|t| {
+                    state
+                        .employee(s.employee_id)
+                        .is_ok_and(|e| t.contains(&e.team_id))
+                })
             })
             .cloned()
             .collect();

@@ -170,16 +170,21 @@ pub trait AnalyticsStore: EmployeeStore + Send + Sync {
     /// teams without members or data included. Company-wide summaries read
     /// this, so that their cost does not grow with the number of teams.
     async fn all_team_figures(&self, query: &TrendQuery) -> Result<Vec<(TeamId, TeamFigures)>>;
-    /// One record per employee (of `team`, or all), present on `date` or
-    /// not, ordered by team then employee id; [`Error::NotFound`] for an
-    /// unknown team.
-    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>>;
-    /// Sessions still open whose work date is before `date`: forgotten
-    /// clock-outs, oldest first; [`Error::NotFound`] for an unknown team.
+    /// One record per employee (of `teams`, or of every team when `None`),
+    /// present on `date` or not, ordered by team then employee id;
+    /// [`Error::NotFound`] for an unknown team in `teams`.
+    async fn day_records(
+        &self,
+        date: NaiveDate,
+        teams: Option<&[TeamId]>,
+    ) -> Result<Vec<DayRecord>>;
+    /// Sessions still open whose work date is before `date` (of the members
+    /// of `teams`, or of everyone when `None`): forgotten clock-outs,
+    /// oldest first; [`Error::NotFound`] for an unknown team in `teams`.
     async fn open_sessions_before(
         &self,
         date: NaiveDate,
-        team: Option<TeamId>,
+        teams: Option<&[TeamId]>,
     ) -> Result<Vec<AttendanceSession>>;
 }
 
@@ -370,15 +375,19 @@ impl<T: AnalyticsStore + ?Sized> AnalyticsStore for Arc<T> {
     async fn all_team_figures(&self, query: &TrendQuery) -> Result<Vec<(TeamId, TeamFigures)>> {
         (**self).all_team_figures(query).await
     }
-    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
-        (**self).day_records(date, team).await
+    async fn day_records(
+        &self,
+        date: NaiveDate,
+        teams: Option<&[TeamId]>,
+    ) -> Result<Vec<DayRecord>> {
+        (**self).day_records(date, teams).await
     }
     async fn open_sessions_before(
         &self,
         date: NaiveDate,
-        team: Option<TeamId>,
+        teams: Option<&[TeamId]>,
     ) -> Result<Vec<AttendanceSession>> {
-        (**self).open_sessions_before(date, team).await
+        (**self).open_sessions_before(date, teams).await
     }
 }
 

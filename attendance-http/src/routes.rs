@@ -496,7 +496,9 @@ fn team_filter(team_id: Option<&str>) -> Result<Option<TeamId>, Problem> {
         .transpose()
 }
 
-/// The summary of one day, company-wide or for one team.
+/// The summary of one day, for one team or, without `team_id`, over every
+/// team the caller may read: the company for an admin, their teams for a
+/// manager. Employees who manage no team may not read summaries.
 ///
 /// The facts are computed from the data; a language model, when the server
 /// has one, phrases them and a grounding check rejects any number the facts
@@ -508,22 +510,24 @@ fn team_filter(team_id: Option<&str>) -> Result<Option<TeamId>, Problem> {
     params(DailySummaryQuery),
     responses(
         (status = 200, description = "The facts and the text", body = DailySummary),
-        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller manages no team (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team, or one the caller does not manage", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn daily_summary(
     State(app): Shared,
+    caller: Caller,
     QueryParams(query): QueryParams<DailySummaryQuery>,
 ) -> Result<Json<DailySummary>, Problem> {
     let date = parse_date("date", required("date", query.date.as_deref())?)?;
     let team = team_filter(query.team_id.as_deref())?;
-    let summary = app.services.summaries.daily(date, team).await?;
+    let summary = app.services.summaries.daily(&caller.0, date, team).await?;
     Ok(Json(summary.into()))
 }
 
-/// The summary of one ISO week, company-wide or for one team, with the
-/// change from the week before.
+/// The summary of one ISO week, for one team or every team the caller may
+/// read (as the daily summary), with the change from the week before.
 #[utoipa::path(
     get,
     path = "/summaries/weekly",
@@ -531,17 +535,19 @@ pub(crate) async fn daily_summary(
     params(WeeklySummaryQuery),
     responses(
         (status = 200, description = "The facts and the text", body = WeeklySummary),
-        (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller manages no team (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such team, or one the caller does not manage", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn weekly_summary(
     State(app): Shared,
+    caller: Caller,
     QueryParams(query): QueryParams<WeeklySummaryQuery>,
 ) -> Result<Json<WeeklySummary>, Problem> {
     let week = parse_week("week", required("week", query.week.as_deref())?)?;
     let team = team_filter(query.team_id.as_deref())?;
-    let summary = app.services.summaries.weekly(week, team).await?;
+    let summary = app.services.summaries.weekly(&caller.0, week, team).await?;
     Ok(Json(summary.into()))
 }
 
@@ -549,7 +555,9 @@ pub(crate) async fn weekly_summary(
 ///
 /// A language model writes one read-only query over views made for
 /// questions; it is checked by a SQL guard, run in a read-only transaction
-/// with a time limit and a row cap, and the model phrases the rows.
+/// with a time limit and a row cap, and the model phrases the rows. The
+/// query sees only the caller's rows: an employee's own, a manager's and
+/// their teams', every row for an admin.
 #[utoipa::path(
     post,
     path = "/ask",
@@ -567,12 +575,13 @@ pub(crate) async fn weekly_summary(
 )]
 pub(crate) async fn ask(
     State(app): Shared,
+    caller: Caller,
     JsonBody(body): JsonBody<AskRequest>,
 ) -> Result<Json<Answer>, Problem> {
     let Some(service) = &app.services.ask else {
         return Err(Problem::llm_not_configured());
     };
-    let answer = service.ask(&body.question).await?;
+    let answer = service.ask(&caller.0, &body.question).await?;
     tracing::info!(
         attempts = answer.attempts,
         rows = answer.rows.len(),

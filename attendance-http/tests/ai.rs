@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use attendance_core::access::Principal;
 use attendance_core::ask::{
     AskService, Catalog, ColumnDoc, QueryContext, QueryError, QueryRows, RelationDoc, SqlRunner,
 };
@@ -627,11 +628,11 @@ async fn wire_facts_serialize_like_the_core_facts() {
     }
     let summaries = SummaryService::new(store, None);
     let daily = summaries
-        .daily(support::date("2026-03-04"), None)
+        .daily(&Principal::system(), support::date("2026-03-04"), None)
         .await
         .unwrap();
     let weekly = summaries
-        .weekly("2026-W10".parse().unwrap(), None)
+        .weekly(&Principal::system(), "2026-W10".parse().unwrap(), None)
         .await
         .unwrap();
     assert!(!daily.facts.late_arrivals.is_empty());

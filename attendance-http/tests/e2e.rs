@@ -9,6 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
+use attendance_core::access::Principal;
 use attendance_http::{HttpConfig, Services};
 use attendance_pg::PgStore;
 use axum::Router;
@@ -29,6 +30,9 @@ struct Server {
 
 impl Server {
     async fn start(app: Router) -> Self {
+        // Until authentication is part of the router, every request acts
+        // as the host itself.
+        let app = app.layer(axum::Extension(Principal::system()));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();

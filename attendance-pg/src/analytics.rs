@@ -335,9 +335,9 @@ const COMPANY_DAY_RECORDS_SQL: &str = concat!(
 ) d ON d.employee_id = e.id"
 );
 
-/// One team's day: its members' sessions, each through the
-/// (employee_id, work_date) index, so the rest of the company's day is not
-/// aggregated for nothing.
+/// Some teams' day (one team's, a manager's few): their members' sessions,
+/// each through the (employee_id, work_date) index, so the rest of the
+/// company's day is not aggregated for nothing.
 const TEAM_DAY_RECORDS_SQL: &str = concat!(
     day_records_select!(),
     "LEFT JOIN LATERAL (
@@ -348,7 +348,7 @@ const TEAM_DAY_RECORDS_SQL: &str = concat!(
     WHERE s.employee_id = e.id AND s.work_date = $1
     HAVING count(*) > 0
 ) d ON true
-WHERE e.team_id = $2"
+WHERE e.team_id = ANY($2)"
 );
 
 #[derive(FromRow)]
@@ -480,15 +480,20 @@ impl AnalyticsStore for PgStore {
         Ok(all)
     }
 
-    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
+    async fn day_records(
+        &self,
+        date: NaiveDate,
+        teams: Option<&[TeamId]>,
+    ) -> Result<Vec<DayRecord>> {
+        let ids = teams.map(team_ids);
         let rows = self
             .retry
             .read(|| {
-                self.conns.run(async |c| match team {
-                    Some(team) => {
+                self.conns.run(async |c| match &ids {
+                    Some(ids) => {
                         sqlx::query_as::<_, DayRecordRow>(TEAM_DAY_RECORDS_SQL)
                             .bind(date)
-                            .bind(team.0)
+                            .bind(ids)
                             .fetch_all(c)
                             .await
                     }
@@ -502,12 +507,8 @@ impl AnalyticsStore for PgStore {
             })
             .await
             .map_err(map)?;
-        // Only an empty answer needs telling an empty team from a missing one.
-        if let Some(team) = team
-            && rows.is_empty()
-        {
-            self.team(team).await?;
-        }
+        self.check_teams(teams, rows.iter().map(|r| r.team_id))
+            .await?;
         let mut records: Vec<DayRecord> = rows.into_iter().map(DayRecord::from).collect();
         records.sort_unstable_by_key(|r| (r.employee.team_id, r.employee.id));
         Ok(records)
@@ -516,36 +517,68 @@ impl AnalyticsStore for PgStore {
     async fn open_sessions_before(
         &self,
         date: NaiveDate,
-        team: Option<TeamId>,
+        teams: Option<&[TeamId]>,
     ) -> Result<Vec<AttendanceSession>> {
+        let ids = teams.map(team_ids);
         // The predicate matches the partial index of open sessions.
         let rows = self
             .retry
             .read(|| {
                 self.conns.run(async |c| {
-                    sqlx::query_as::<_, SessionRow>(
+                    sqlx::query_as::<_, OpenSessionRow>(
                         "SELECT s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, \
-                                s.work_mode \
+                                s.work_mode, e.team_id \
                          FROM attendance.sessions s \
                          JOIN attendance.employees e ON e.id = s.employee_id \
                          WHERE s.clock_out IS NULL AND s.work_date < $1 \
-                           AND ($2::bigint IS NULL OR e.team_id = $2) \
+                           AND ($2::bigint[] IS NULL OR e.team_id = ANY($2)) \
                          ORDER BY s.clock_in, s.id",
                     )
                     .bind(date)
-                    .bind(team.map(|t| t.0))
+                    .bind(&ids)
                     .fetch_all(c)
                     .await
                 })
             })
             .await
             .map_err(map)?;
-        if let Some(team) = team
-            && rows.is_empty()
-        {
-            self.team(team).await?;
+        self.check_teams(teams, rows.iter().map(|r| r.team_id))
+            .await?;
+        rows.into_iter()
+            .map(|r| AttendanceSession::try_from(r.session))
+            .collect()
+    }
+}
+
+/// An open session and its employee's team.
+#[derive(FromRow)]
+struct OpenSessionRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    team_id: i64,
+}
+
+fn team_ids(teams: &[TeamId]) -> Vec<i64> {
+    teams.iter().map(|t| t.0).collect()
+}
+
+impl PgStore {
+    /// [`Error::NotFound`] for an unknown team of `teams`. A team some row
+    /// (of `seen`, their team ids) belongs to exists, so only the others
+    /// are looked up: none on the usual path, where every team has members.
+    async fn check_teams(
+        &self,
+        teams: Option<&[TeamId]>,
+        seen: impl Iterator<Item = i64>,
+    ) -> Result<()> {
+        let Some(teams) = teams else {
+            return Ok(());
+        };
+        let seen: std::collections::HashSet<i64> = seen.collect();
+        for team in teams.iter().filter(|t| !seen.contains(&t.0)) {
+            self.team(*team).await?;
         }
-        rows.into_iter().map(AttendanceSession::try_from).collect()
+        Ok(())
     }
 }
 

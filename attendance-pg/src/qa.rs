@@ -20,6 +20,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use attendance_core::access::Scope;
 use attendance_core::ask::{
     Catalog, ColumnDoc, QueryContext, QueryError, QueryRows, RelationDoc, SqlRunner,
 };
@@ -204,7 +205,7 @@ fn dev_examples() -> Vec<(&'static str, &'static str)> {
 /// ```
 pub const QA_ROLE: &str = "attendance_qa";
 
-/// Runs guarded queries in a `READ ONLY` transaction with a statement
+/// Runs guarded queries in a read-only transaction with a statement
 /// timeout, a row cap, `search_path = attendance` and, unless explicitly
 /// turned off, as [`QA_ROLE`], a role that may only read the Q&A views.
 /// Each of these stops a write on its own, whatever the guard let through;
@@ -214,7 +215,12 @@ pub const QA_ROLE: &str = "attendance_qa";
 ///
 /// The timezone a query runs in is not configured here: it comes with each
 /// query ([`QueryContext::timezone`]), from the service that wrote the
-/// prompt, so `current_date` is the prompt's "today".
+/// prompt, so `current_date` is the prompt's "today". So does the scope
+/// ([`QueryContext::scope`]): the runner writes it for the query's
+/// transaction only, and the Q&A views show no row outside it (migration
+/// `0006_qa_scope.sql` says how, and why the model's query cannot change
+/// it). The login role must be able to insert into `attendance.qa_scope`,
+/// which it can when it ran the migrations (it owns the table).
 #[derive(Clone)]
 pub struct PgSqlRunner {
     pool: PgPool,
@@ -376,9 +382,13 @@ impl PgSqlRunner {
     /// Runs `sql` under every protection of this runner. `sql` is guarded,
     /// or a test's own through [`run_unguarded`](Self::run_unguarded).
     async fn execute(&self, sql: &str, context: &QueryContext) -> Result<QueryRows, QueryError> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN READ ONLY")
+        // Read-write only long enough to write the scope (see
+        // `scope_statement`); the next statement makes it read only, and
+        // PostgreSQL refuses to make it read-write again once it has run a
+        // query, so nothing the model writes can.
+        let mut tx = self.pool.begin().await.map_err(classify)?;
+        scope_statement(&context.scope)
+            .execute(&mut *tx)
             .await
             .map_err(classify)?;
         // Besides the limits, every setting that changes how the statement's
@@ -387,7 +397,8 @@ impl PgSqlRunner {
         // statements: string escapes, `= NULL`, `NULL` in array literals,
         // and the input of dates and intervals.
         sqlx::query(
-            "SELECT set_config('statement_timeout', $1, true), \
+            "SELECT set_config('transaction_read_only', 'on', true), \
+                    set_config('statement_timeout', $1, true), \
                     set_config('search_path', 'attendance', true), \
                     set_config('timezone', $2, true), \
                     set_config('standard_conforming_strings', 'on', true), \
@@ -477,6 +488,31 @@ impl SqlRunner for PgSqlRunner {
     async fn run(&self, sql: &GuardedSql, context: &QueryContext) -> Result<QueryRows, QueryError> {
         self.execute(sql.as_str(), context).await
     }
+}
+
+/// The statement that writes `scope` for the current transaction into
+/// `attendance.qa_scope` (migration `0006_qa_scope.sql`), which the Q&A
+/// views filter on. It runs as the login role, before the transaction is
+/// made read only and before the switch to the Q&A role, which has no
+/// privilege on that table; the row is never committed. The view filter,
+/// not a role, does the hiding, so the scope holds also when the model's
+/// query runs as the login role itself.
+fn scope_statement(
+    scope: &Scope,
+) -> sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let (all, employee, teams) = match scope {
+        Scope::All => (true, None, Vec::new()),
+        Scope::Member { employee, teams } => {
+            (false, Some(employee.0), teams.iter().map(|t| t.0).collect())
+        }
+    };
+    sqlx::query(
+        "INSERT INTO attendance.qa_scope (xact, all_rows, employee_id, team_ids) \
+         VALUES (pg_catalog.pg_current_xact_id(), $1, $2, $3)",
+    )
+    .bind(all)
+    .bind(employee)
+    .bind(teams)
 }
 
 /// `value` cut to `max` characters (see [`PgSqlRunner::with_max_value_chars`]).

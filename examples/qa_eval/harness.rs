@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use async_trait::async_trait;
+use attendance::core::access::Principal;
 use attendance::core::ask::{AskError, AskService, Catalog, QueryContext, QueryRows, SqlRunner};
 use attendance::core::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, TokenUsage};
 use attendance::core::service::ManualClock;
@@ -152,7 +153,7 @@ impl Harness {
             .with_clock(Arc::new(ManualClock::new(now())));
         let context = QueryContext::default();
         let started = Instant::now();
-        let result = service.ask(&q.question).await;
+        let result = service.ask(&Principal::system(), &q.question).await;
         let latency = started.elapsed();
         let (attempts, usage) = metered.seen();
         let (outcome, correct) = match result {

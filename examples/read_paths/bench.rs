@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use attendance::core::access::Principal;
 use attendance::core::service::{AttendanceService, TrendService};
 use attendance::core::store::{Cursor, SessionFilter};
 use attendance::core::summary::SummaryService;
@@ -258,7 +259,11 @@ impl Bench {
                 (took, answer)
             }
             Kind::Daily(team) => {
-                let s = self.summaries.daily(self.s.day, *team).await.unwrap();
+                let s = self
+                    .summaries
+                    .daily(&Principal::system(), self.s.day, *team)
+                    .await
+                    .unwrap();
                 let took = start.elapsed();
                 let f = &s.facts;
                 let answer = vec![format!(
@@ -276,7 +281,11 @@ impl Bench {
                 (took, answer)
             }
             Kind::Weekly(team) => {
-                let s = self.summaries.weekly(self.s.week, *team).await.unwrap();
+                let s = self
+                    .summaries
+                    .weekly(&Principal::system(), self.s.week, *team)
+                    .await
+                    .unwrap();
                 let took = start.elapsed();
                 let f = &s.facts;
                 let answer = vec![format!(

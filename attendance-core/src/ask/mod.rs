@@ -26,7 +26,7 @@
 //! every query in a [`QueryContext`], so the runner's `current_date` is the
 //! prompt's date.
 
-use crate::access::Scope;
+use crate::access::{Principal, Scope};
 use std::fmt;
 use std::sync::Arc;
 
@@ -378,13 +378,17 @@ impl AskService {
         self
     }
 
-    /// Answers `question`.
-    pub async fn ask(&self, question: &str) -> Result<Answer, AskError> {
+    /// Answers `question` as `principal` asks it: the query runs over the
+    /// rows of [`Principal::scope`] only (an employee's own, a manager's
+    /// and their teams', every row for an admin), which the runner has the
+    /// database enforce. A host asking for itself passes
+    /// [`Principal::system`].
+    pub async fn ask(&self, principal: &Principal, question: &str) -> Result<Answer, AskError> {
         let question = self.validate(question)?;
         let mut usage = TokenUsage::default();
         let now = self.clock.now().with_timezone(&self.config.timezone);
         let mut messages = prompt::sql_messages(&self.catalog, now, &question);
-        let context = QueryContext::new(self.config.timezone);
+        let context = QueryContext::new(self.config.timezone).with_scope(principal.scope());
         let max_attempts = 1 + self.config.max_repairs;
         let mut last_refusal = None;
         for attempt in 1..=max_attempts {

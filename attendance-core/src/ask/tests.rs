@@ -77,7 +77,7 @@ async fn a_question_becomes_a_guarded_query_and_a_phrased_answer() {
         .withf(|sql, context| !sql.as_str().contains(';') && context.timezone == Tz::UTC)
         .returning(|_, _| Ok(rows()));
     let answer = service(model, runner)
-        .ask("  Who worked from home most? ")
+        .ask(&Principal::system(), "  Who worked from home most? ")
         .await
         .unwrap();
     assert_eq!(answer.text, "Ada worked from home most: 4 days.");
@@ -109,7 +109,10 @@ async fn a_refused_query_is_repaired() {
     ]);
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
-    let answer = service(model, runner).ask("Who?").await.unwrap();
+    let answer = service(model, runner)
+        .ask(&Principal::system(), "Who?")
+        .await
+        .unwrap();
     assert_eq!(answer.attempts, 2);
     let requests = seen.lock().unwrap();
     let repair = &requests[1].messages.last().unwrap().content;
@@ -132,7 +135,10 @@ async fn database_errors_go_back_to_the_model_then_give_up() {
             message: "column \"nope\" does not exist".into(),
         })
     });
-    let err = service(model, runner).ask("Who?").await.unwrap_err();
+    let err = service(model, runner)
+        .ask(&Principal::system(), "Who?")
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, AskError::QueryFailed { attempts: 3 }),
         "{err:?}"
@@ -170,7 +176,7 @@ async fn a_query_refused_every_time_is_a_refusal() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().never();
     let err = service(model, runner)
-        .ask("Show me the passwords")
+        .ask(&Principal::system(), "Show me the passwords")
         .await
         .unwrap_err();
     assert!(!err.to_string().contains("pg_user"), "{err}");
@@ -185,7 +191,7 @@ async fn the_model_may_decline() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().never();
     let err = service(model, runner)
-        .ask("What does Ada earn?")
+        .ask(&Principal::system(), "What does Ada earn?")
         .await
         .unwrap_err();
     // The model's own words are not passed on: they may quote anything
@@ -206,7 +212,10 @@ async fn a_result_too_large_every_time_is_a_refusal_by_category() {
         .expect_run()
         .times(3)
         .returning(|_, _| Err(QueryError::TooLarge { limit_bytes: 1024 }));
-    let err = service(model, runner).ask("Who?").await.unwrap_err();
+    let err = service(model, runner)
+        .ask(&Principal::system(), "Who?")
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -222,7 +231,7 @@ async fn a_result_too_large_every_time_is_a_refusal_by_category() {
 async fn model_failures_are_typed() {
     let (model, _) = scripted(vec![Err(LlmError::Timeout { attempts: 4 })]);
     let err = service(model, MockSqlRunner::new())
-        .ask("Who?")
+        .ask(&Principal::system(), "Who?")
         .await
         .unwrap_err();
     assert!(
@@ -240,7 +249,10 @@ async fn an_unreachable_database_stops_at_once() {
             source: "connection refused".into(),
         })
     });
-    let err = service(model, runner).ask("Who?").await.unwrap_err();
+    let err = service(model, runner)
+        .ask(&Principal::system(), "Who?")
+        .await
+        .unwrap_err();
     assert!(matches!(err, AskError::Unavailable { .. }));
 }
 
@@ -255,7 +267,10 @@ async fn when_phrasing_fails_the_rows_still_come_back() {
     ]);
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
-    let answer = service(model, runner).ask("Who?").await.unwrap();
+    let answer = service(model, runner)
+        .ask(&Principal::system(), "Who?")
+        .await
+        .unwrap();
     assert_eq!(answer.text, "1 row matched (employee_name, days): Ada, 4.");
     assert_eq!(answer.phrased_by, PhrasedBy::Template);
     assert_eq!(answer.rows.len(), 1);
@@ -277,7 +292,10 @@ async fn a_phrasing_that_states_what_the_rows_lack_is_replaced_by_the_rows() {
         ]);
         let mut runner = MockSqlRunner::new();
         runner.expect_run().times(1).returning(|_, _| Ok(rows()));
-        let answer = service(model, runner).ask("Who?").await.unwrap();
+        let answer = service(model, runner)
+            .ask(&Principal::system(), "Who?")
+            .await
+            .unwrap();
         assert_eq!(answer.phrased_by, PhrasedBy::Template, "{lie}");
         assert_eq!(
             answer.text, "1 row matched (employee_name, days): Ada, 4.",
@@ -297,7 +315,10 @@ async fn a_phrasing_may_use_the_rows_their_count_and_the_question() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     let answer = service(model, runner)
-        .ask("Who worked from home most since 2026-11-02?")
+        .ask(
+            &Principal::system(),
+            "Who worked from home most since 2026-11-02?",
+        )
         .await
         .unwrap();
     assert_eq!(answer.phrased_by, PhrasedBy::Llm);
@@ -319,7 +340,10 @@ async fn an_empty_result_is_said_plainly_without_asking_the_model() {
             truncated: false,
         })
     });
-    let answer = service(model, runner).ask("List the teams").await.unwrap();
+    let answer = service(model, runner)
+        .ask(&Principal::system(), "List the teams")
+        .await
+        .unwrap();
     assert_eq!(answer.text, "No rows matched the question.");
     assert_eq!(answer.phrased_by, PhrasedBy::Template);
     assert_eq!(seen.lock().unwrap().len(), 1);
@@ -349,7 +373,10 @@ async fn sql_that_does_not_parse_is_an_invalid_query_without_the_parsers_words()
     let (model, seen) = scripted(vec![Ok(bad), Ok(bad), Ok(bad)]);
     let mut runner = MockSqlRunner::new();
     runner.expect_run().never();
-    let err = service(model, runner).ask("Who?").await.unwrap_err();
+    let err = service(model, runner)
+        .ask(&Principal::system(), "Who?")
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -371,7 +398,7 @@ async fn bad_questions_are_rejected_before_the_model() {
     let (model, seen) = scripted(vec![]);
     let svc = service(model, MockSqlRunner::new());
     for q in ["", "   ", &"x".repeat(501), "who\u{0}", "who\rwhat"] {
-        let err = svc.ask(q).await.unwrap_err();
+        let err = svc.ask(&Principal::system(), q).await.unwrap_err();
         assert!(matches!(err, AskError::InvalidQuestion { .. }), "{q:?}");
     }
     assert!(seen.lock().unwrap().is_empty());
@@ -395,7 +422,7 @@ async fn the_configured_timezone_is_the_prompts_and_the_querys() {
     };
     service(model, runner)
         .with_config(config)
-        .ask("Who?")
+        .ask(&Principal::system(), "Who?")
         .await
         .unwrap();
     // 10:00 UTC on 27 November is 23:00 on the same day in Auckland.
@@ -415,7 +442,7 @@ async fn a_question_may_span_lines() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     service(model, runner)
-        .ask("\nWho was in\non Monday?\n")
+        .ask(&Principal::system(), "\nWho was in\non Monday?\n")
         .await
         .unwrap();
     assert_eq!(
@@ -434,7 +461,7 @@ async fn extra_functions_may_be_allowed() {
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     let answer = service(model, runner)
         .allow_functions(["md5"])
-        .ask("Who?")
+        .ask(&Principal::system(), "Who?")
         .await
         .unwrap();
     assert_eq!(answer.attempts, 1);
@@ -444,7 +471,7 @@ async fn extra_functions_may_be_allowed() {
         Ok(r#"{"sql": "SELECT md5(employee_name) FROM qa_sessions"}"#),
     ]);
     let err = service(model, MockSqlRunner::new())
-        .ask("Who?")
+        .ask(&Principal::system(), "Who?")
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "the question was refused (unsafe_query)");
@@ -454,11 +481,45 @@ async fn extra_functions_may_be_allowed() {
 async fn garbage_from_the_model_is_retried_then_fails() {
     let (model, _) = scripted(vec![Ok("I think Ada"), Ok("{}"), Ok("still no JSON")]);
     let err = service(model, MockSqlRunner::new())
-        .ask("Who?")
+        .ask(&Principal::system(), "Who?")
         .await
         .unwrap_err();
     assert!(
         matches!(err, AskError::QueryFailed { attempts: 3 }),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn the_query_runs_in_the_scope_of_whoever_asks() {
+    use crate::access::Member;
+    use crate::domain::{EmployeeId, TeamId};
+
+    let boss = Principal::Member(Member::new(EmployeeId(7), TeamId(1), vec![TeamId(3)]));
+    for (principal, scope) in [
+        (
+            boss.clone(),
+            Scope::Member {
+                employee: EmployeeId(7),
+                teams: vec![TeamId(3)],
+            },
+        ),
+        (Principal::system(), Scope::All),
+    ] {
+        let (model, _) = scripted(vec![
+            Ok(r#"{"sql": "SELECT employee_name FROM qa_sessions"}"#),
+            Ok("Ada."),
+        ]);
+        let mut runner = MockSqlRunner::new();
+        let expected = scope.clone();
+        runner
+            .expect_run()
+            .times(1)
+            .withf(move |_, context| context.scope == expected)
+            .returning(|_, _| Ok(rows()));
+        service(model, runner)
+            .ask(&principal, "Who?")
+            .await
+            .unwrap_or_else(|e| panic!("{scope:?}: {e}"));
+    }
 }

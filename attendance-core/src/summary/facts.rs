@@ -56,7 +56,8 @@ pub struct DailyFacts {
     pub date: NaiveDate,
     /// Its weekday, in English.
     pub weekday: String,
-    /// `"company"` or the team's name.
+    /// `"company"` (an admin's, over every team), `"your teams"` (a
+    /// manager's, over the teams they manage) or the team's name.
     pub scope: String,
     /// Employees in scope.
     pub headcount: i64,
@@ -82,7 +83,7 @@ pub struct DailyFacts {
     pub still_clocked_in: Vec<String>,
     /// Sessions left open on earlier days.
     pub forgotten_clock_outs: Vec<ForgottenClockOut>,
-    /// One line per team (company-wide summaries only).
+    /// One line per team (summaries asked for without a team only).
     pub teams: Vec<TeamDay>,
 }
 
@@ -143,7 +144,8 @@ pub struct WeeklyFacts {
     pub from: NaiveDate,
     /// Its Sunday.
     pub to: NaiveDate,
-    /// `"company"` or the team's name.
+    /// `"company"` (an admin's, over every team), `"your teams"` (a
+    /// manager's, over the teams they manage) or the team's name.
     pub scope: String,
     /// Employees in scope.
     pub headcount: i64,
@@ -159,7 +161,7 @@ pub struct WeeklyFacts {
     pub previous_week: WeekTotals,
     /// This week minus the previous one.
     pub change: WeekChange,
-    /// One line per team (company-wide summaries only).
+    /// One line per team (summaries asked for without a team only).
     pub teams: Vec<TeamWeek>,
 }
 

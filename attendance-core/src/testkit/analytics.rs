@@ -260,12 +260,12 @@ pub async fn day_records_and_forgotten_clock_outs(store: Arc<dyn Store>) {
     assert_eq!(n.team_name, "New York");
 
     let only_berlin = store
-        .day_records(date("2026-10-30"), Some(berlin.id))
+        .day_records(date("2026-10-30"), Some(&[berlin.id]))
         .await
         .unwrap();
     assert_eq!(only_berlin.len(), 3);
     let err = store
-        .day_records(date("2026-10-30"), Some(TeamId(999)))
+        .day_records(date("2026-10-30"), Some(&[TeamId(999)]))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -288,7 +288,7 @@ pub async fn day_records_and_forgotten_clock_outs(store: Arc<dyn Store>) {
     assert_eq!(stale.len(), 2);
     assert_eq!(stale[0], forgotten);
     let stale = store
-        .open_sessions_before(date("2026-10-31"), Some(ny.id))
+        .open_sessions_before(date("2026-10-31"), Some(&[ny.id]))
         .await
         .unwrap();
     assert_eq!(stale.len(), 1);
@@ -301,4 +301,93 @@ pub async fn day_records_and_forgotten_clock_outs(store: Arc<dyn Store>) {
             .is_empty()
     );
     store.ping().await.unwrap();
+}
+
+/// Day records and forgotten clock-outs of a set of teams (a manager's
+/// summary over the teams they manage): the members of those teams only,
+/// in the order of the whole company's records, and an unknown team in
+/// the set is not found even when the others have rows.
+pub async fn day_records_of_a_set_of_teams(store: Arc<dyn Store>) {
+    let svc = service(&store);
+    let ops = team(&svc, "Ops", "UTC").await;
+    let dev = team(&svc, "Dev", "Asia/Kolkata").await;
+    let sales = team(&svc, "Sales", "America/New_York").await;
+    let ann = employee(&svc, "Ann", ops.id).await;
+    let dan = employee(&svc, "Dan", dev.id).await;
+    employee(&svc, "Dee", dev.id).await;
+    let sam = employee(&svc, "Sam", sales.id).await;
+    use WorkMode::{Wfh, Wfo};
+    // Left open on Thursday 29 October by Dan and Sam.
+    let dans = cycle(&svc, dan.id, Wfo, "2026-10-29T04:00:00Z", None).await;
+    cycle(&svc, sam.id, Wfo, "2026-10-29T13:00:00Z", None).await;
+    // Friday 30 October: Ann from home, all three present or not.
+    cycle(
+        &svc,
+        ann.id,
+        Wfh,
+        "2026-10-30T08:00:00Z",
+        Some("2026-10-30T16:00:00Z"),
+    )
+    .await;
+    let day = date("2026-10-30");
+    let all = store.day_records(day, None).await.unwrap();
+    // The set in either order, and with a repeat, reads the same.
+    for set in [
+        vec![ops.id, dev.id],
+        vec![dev.id, ops.id],
+        vec![dev.id, ops.id, dev.id],
+    ] {
+        let records = store.day_records(day, Some(&set)).await.unwrap();
+        let expected: Vec<crate::store::DayRecord> = all
+            .iter()
+            .filter(|r| r.employee.team_id != sales.id)
+            .cloned()
+            .collect();
+        assert_eq!(records, expected, "{set:?}");
+        let names: Vec<&str> = records.iter().map(|r| r.employee.name.as_str()).collect();
+        assert_eq!(names, vec!["Ann", "Dan", "Dee"]);
+        assert!(records[0].present() && records[0].wfh);
+        let stale = store.open_sessions_before(day, Some(&set)).await.unwrap();
+        assert_eq!(stale, vec![dans.clone()], "{set:?}");
+    }
+    assert_eq!(
+        store.open_sessions_before(day, None).await.unwrap().len(),
+        2
+    );
+    // An empty set covers nobody.
+    assert!(store.day_records(day, Some(&[])).await.unwrap().is_empty());
+    assert!(
+        store
+            .open_sessions_before(day, Some(&[]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for set in [[ops.id, TeamId(999)], [TeamId(999), dev.id]] {
+        let err = store.day_records(day, Some(&set)).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NotFound {
+                    entity: Entity::Team,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let err = store
+            .open_sessions_before(day, Some(&set))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NotFound {
+                    entity: Entity::Team,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
 }

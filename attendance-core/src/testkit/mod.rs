@@ -110,6 +110,7 @@ macro_rules! __conformance_scenarios {
                 pagination_without_gaps_or_duplicates,
                 trend_figures_hand_computed,
                 day_records_and_forgotten_clock_outs,
+                day_records_of_a_set_of_teams,
                 all_team_figures_match_each_team,
                 import_stores_rows_as_a_clock_in_would,
                 import_reports_every_bad_row,

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use attendance_core::access::Scope;
+use attendance_core::access::{Principal, Scope};
 use attendance_core::idempotency::{Claim, Claimed, Write};
 use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::llm::ChatModel;
@@ -242,17 +242,21 @@ impl AnalyticsStore for FaultyStore {
         self.check().await?;
         self.inner.all_team_figures(query).await
     }
-    async fn day_records(&self, date: NaiveDate, team: Option<TeamId>) -> Result<Vec<DayRecord>> {
+    async fn day_records(
+        &self,
+        date: NaiveDate,
+        teams: Option<&[TeamId]>,
+    ) -> Result<Vec<DayRecord>> {
         self.check().await?;
-        self.inner.day_records(date, team).await
+        self.inner.day_records(date, teams).await
     }
     async fn open_sessions_before(
         &self,
         date: NaiveDate,
-        team: Option<TeamId>,
+        teams: Option<&[TeamId]>,
     ) -> Result<Vec<AttendanceSession>> {
         self.check().await?;
-        self.inner.open_sessions_before(date, team).await
+        self.inner.open_sessions_before(date, teams).await
     }
 }
 
@@ -289,7 +293,9 @@ impl Harness {
         let clock = Arc::new(ManualClock::new(now()));
         let services = make(store.clone(), clock.clone());
         Self {
-            app: attendance_http::router_with(services, config),
+            // Until authentication is part of the router, every request
+            // acts as the host itself.
+            app: as_system(attendance_http::router_with(services, config)),
             store,
             clock,
         }
@@ -327,6 +333,12 @@ impl Harness {
         assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
         reply.body["id"].as_i64().unwrap()
     }
+}
+
+/// `app` with every request acting as [`Principal::system`], as handlers
+/// taking a [`attendance_http::Caller`] need a principal.
+pub fn as_system(app: Router) -> Router {
+    app.layer(axum::Extension(Principal::system()))
 }
 
 /// Every service over `store`, the attendance rules on `clock`, summaries
