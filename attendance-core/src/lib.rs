@@ -25,6 +25,8 @@
 pub mod access;
 mod acting;
 pub mod ask;
+pub mod audit;
+mod corrections;
 pub mod domain;
 pub mod error;
 pub mod guard;
@@ -39,9 +41,9 @@ pub mod summary;
 pub mod testkit;
 pub mod trends;
 
+pub use acting::Acting;
 pub use domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode,
 };
-pub use acting::Acting;
 pub use error::{Conflict, Entity, Error, Result};

@@ -30,6 +30,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod analytics;
+mod audit;
 mod clock;
 mod concurrency;
 mod directory;
@@ -46,6 +47,7 @@ use std::sync::Arc;
 use crate::store::Store;
 
 pub use analytics::*;
+pub use audit::*;
 pub use clock::*;
 pub use concurrency::*;
 pub use directory::*;
@@ -121,6 +123,11 @@ macro_rules! __conformance_scenarios {
                 a_failed_write_leaves_its_key_free,
                 keys_expire_after_the_window,
                 concurrent_retries_of_one_key_write_once,
+                every_write_leaves_one_audit_entry,
+                a_failed_write_leaves_no_audit_entry,
+                corrections_follow_the_clock_rules,
+                audit_is_scoped_and_filtered,
+                corrections_need_a_manager_or_an_admin,
             ],
             reference: [
                 generated_data_matches_in_memory,
