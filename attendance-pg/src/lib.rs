@@ -31,11 +31,12 @@
 //! open session.
 
 mod analytics;
+mod audit;
 mod conns;
 mod error;
 mod idempotency;
-mod managers;
 pub mod import;
+mod managers;
 pub mod qa;
 mod retry;
 mod store;
