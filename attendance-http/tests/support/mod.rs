@@ -6,20 +6,23 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use attendance_core::idempotency::{Claim, Claimed, Write};
+use attendance_core::access::Scope;
+use attendance_core::audit::{AuditEntry, AuditFilter, AuditStore, Stamp};
+use attendance_core::idempotency::{Claim, Claimed, Write, Written};
 use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::llm::ChatModel;
 use attendance_core::memory::InMemoryStore;
 use attendance_core::service::{AttendanceService, ManualClock, TrendService};
 use attendance_core::store::{
     AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
-    IdempotentWrites, Page, PageRequest, SessionFilter, SessionStore, Store, TeamStore,
+    IdempotentWrites, ManagerStore, Page, PageRequest, SessionFilter, SessionStore, Store,
+    TeamStore,
 };
 use attendance_core::summary::SummaryService;
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use attendance_core::{
-    AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, Team, TeamId,
-    WorkMode,
+    AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, SessionId, Team,
+    TeamId, WorkMode,
 };
 use attendance_http::{HttpConfig, Services};
 use axum::Router;
@@ -126,10 +129,43 @@ impl EmployeeStore for FaultyStore {
     async fn employee_page(
         &self,
         team: Option<TeamId>,
+        scope: &Scope,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Employee>> {
         self.check().await?;
-        self.inner.employee_page(team, page).await
+        self.inner.employee_page(team, scope, page).await
+    }
+}
+
+#[async_trait]
+impl ManagerStore for FaultyStore {
+    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
+        self.check().await?;
+        self.inner.managed_teams(employee).await
+    }
+    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
+        self.check().await?;
+        self.inner.appoint_manager(team, employee).await
+    }
+    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
+        self.check().await?;
+        self.inner.dismiss_manager(team, employee).await
+    }
+}
+
+#[async_trait]
+impl AuditStore for FaultyStore {
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>> {
+        self.check().await?;
+        self.inner.audit_entries(filter, page).await
+    }
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        self.check().await?;
+        self.inner.session(id).await
     }
 }
 
@@ -195,9 +231,18 @@ impl BulkSessions for FaultyStore {
 
 #[async_trait]
 impl IdempotentWrites for FaultyStore {
-    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
         self.check().await?;
-        self.inner.write_once(claim, write).await
+        self.inner.write(stamp, write).await
+    }
+    async fn write_once(
+        &self,
+        claim: &Claim<'_>,
+        stamp: &Stamp,
+        write: &Write,
+    ) -> Result<Claimed> {
+        self.check().await?;
+        self.inner.write_once(claim, stamp, write).await
     }
     async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
         self.check().await?;
