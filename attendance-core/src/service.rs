@@ -335,6 +335,8 @@ pub struct Idempotent<'a> {
 
 impl Idempotent<'_> {
     /// The same writes, recorded in the audit trail as `actor`'s.
+    // A builder step that consumes the handle like `with_key`.
+    #[allow(clippy::wrong_self_convention)]
     pub(crate) fn as_actor(self, actor: Actor) -> Self {
         Self { actor, ..self }
     }

@@ -41,7 +41,11 @@ impl State {
 
     /// Applies `changes` to session `id` unless the result breaks a rule
     /// or meets another session of the employee.
-    pub(super) fn correct(&mut self, id: SessionId, changes: &SessionChanges) -> Result<AttendanceSession> {
+    pub(super) fn correct(
+        &mut self,
+        id: SessionId,
+        changes: &SessionChanges,
+    ) -> Result<AttendanceSession> {
         let stored = self.session(id)?;
         let mut corrected = changes.apply(stored)?;
         let team_id = self.employee(corrected.employee_id)?.team_id;

@@ -235,12 +235,7 @@ impl IdempotentWrites for FaultyStore {
         self.check().await?;
         self.inner.write(stamp, write).await
     }
-    async fn write_once(
-        &self,
-        claim: &Claim<'_>,
-        stamp: &Stamp,
-        write: &Write,
-    ) -> Result<Claimed> {
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
         self.check().await?;
         self.inner.write_once(claim, stamp, write).await
     }
