@@ -43,8 +43,9 @@ use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::audit::SessionChanges;
 use crate::domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, Team, WorkMode,
+    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, WorkMode,
 };
 use crate::error::{Error, Result};
 
@@ -177,6 +178,19 @@ pub enum Write {
         clock_in: DateTime<Utc>,
         /// Until.
         clock_out: DateTime<Utc>,
+        /// Why, for the audit trail (a backfill through
+        /// [`Acting::record_session`](crate::Acting::record_session) must
+        /// give one).
+        reason: Option<String>,
+    },
+    /// A correction of a stored session (see [`crate::audit`]).
+    CorrectSession {
+        /// Which.
+        session: SessionId,
+        /// What changes.
+        changes: SessionChanges,
+        /// Why, for the audit trail.
+        reason: String,
     },
 }
 
@@ -323,6 +337,7 @@ pub(crate) mod request {
         mode: WorkMode,
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
+        reason: Option<&str>,
     ) -> Fingerprint {
         Fingerprint::of(
             "record_session",
@@ -331,6 +346,24 @@ pub(crate) mod request {
                 mode.as_str(),
                 &instant(Some(clock_in)),
                 &instant(Some(clock_out)),
+                reason.unwrap_or_default(),
+            ],
+        )
+    }
+
+    pub(crate) fn correct_session(
+        session: SessionId,
+        changes: &SessionChanges,
+        reason: &str,
+    ) -> Fingerprint {
+        Fingerprint::of(
+            "correct_session",
+            &[
+                &session.0.to_string(),
+                &instant(changes.clock_in),
+                &instant(changes.clock_out),
+                changes.work_mode.map(WorkMode::as_str).unwrap_or_default(),
+                reason,
             ],
         )
     }

@@ -25,6 +25,8 @@
 pub mod access;
 mod acting;
 pub mod ask;
+pub mod audit;
+mod corrections;
 pub mod domain;
 pub mod error;
 pub mod guard;

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::access::{Actor, DEFAULT_SELF_SERVICE_WINDOW, Scope};
+use crate::audit::Stamp;
 use crate::domain::{
     AttendanceSession, DEFAULT_FUTURE_TOLERANCE, Employee, EmployeeId, NewEmployee, NewTeam, Team,
     TeamId, WorkMode, check_clock_out, check_not_future, check_supported_date,
-    check_supported_instant,
+    check_supported_instant, stored_precision,
 };
 use crate::error::{Error, Result};
 use crate::idempotency::{
@@ -137,7 +138,7 @@ impl AttendanceService {
 
     /// Creates a team.
     pub async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        self.store.create_team(team).await
+        Ok(self.with_key(None).create_team(team).await?.value)
     }
 
     /// One team.
@@ -154,7 +155,7 @@ impl AttendanceService {
 
     /// Creates an employee in an existing team.
     pub async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
-        self.store.create_employee(employee).await
+        Ok(self.with_key(None).create_employee(employee).await?.value)
     }
 
     /// One employee.
@@ -196,8 +197,11 @@ impl AttendanceService {
         mode: WorkMode,
         at: Option<DateTime<Utc>>,
     ) -> Result<AttendanceSession> {
-        let at = self.instant(at)?;
-        self.store.clock_in(employee, mode, at).await
+        Ok(self
+            .with_key(None)
+            .clock_in(employee, mode, at)
+            .await?
+            .value)
     }
 
     /// Clocks `employee` out now, or at `at`.
@@ -206,8 +210,7 @@ impl AttendanceService {
         employee: EmployeeId,
         at: Option<DateTime<Utc>>,
     ) -> Result<AttendanceSession> {
-        let at = self.instant(at)?;
-        self.store.clock_out(employee, at).await
+        Ok(self.with_key(None).clock_out(employee, at).await?.value)
     }
 
     /// Records a complete past session in one step: the way to backfill a
@@ -220,10 +223,11 @@ impl AttendanceService {
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        let (clock_in, clock_out) = self.session_span(clock_in, clock_out)?;
-        self.store
+        let backfill = self.with_key(None);
+        let once = backfill
             .record_session(employee, mode, clock_in, clock_out)
-            .await
+            .await?;
+        Ok(once.value)
     }
 
     /// Imports a batch of sessions in bulk (see [`crate::import`]), its
@@ -294,7 +298,7 @@ impl AttendanceService {
     }
 
     /// Checks a backfill's instants; returns them as stored.
-    fn session_span(
+    pub(crate) fn session_span(
         &self,
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
@@ -323,7 +327,7 @@ impl AttendanceService {
 /// method does, then lets the store perform it once.
 #[derive(Debug, Clone)]
 pub struct Idempotent<'a> {
-    service: &'a AttendanceService,
+    pub(crate) service: &'a AttendanceService,
     key: Option<&'a IdempotencyKey>,
     /// Who the audit trail names as the writer.
     actor: Actor,
@@ -331,6 +335,8 @@ pub struct Idempotent<'a> {
 
 impl Idempotent<'_> {
     /// The same writes, recorded in the audit trail as `actor`'s.
+    // A builder step that consumes the handle like `with_key`.
+    #[allow(clippy::wrong_self_convention)]
     pub(crate) fn as_actor(self, actor: Actor) -> Self {
         Self { actor, ..self }
     }
@@ -384,55 +390,45 @@ impl Idempotent<'_> {
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
     ) -> Result<Once<AttendanceSession>> {
-        let fingerprint = request::record_session(employee, mode, clock_in, clock_out);
+        let fingerprint = request::record_session(employee, mode, clock_in, clock_out, None);
         let (clock_in, clock_out) = self.service.session_span(clock_in, clock_out)?;
         let write = Write::RecordSession {
             employee,
             mode,
             clock_in,
             clock_out,
+            reason: None,
         };
         self.write(fingerprint, write).await?.session()
     }
 
-    async fn write(&self, fingerprint: Fingerprint, write: Write) -> Result<Once<Written>> {
+    /// The one dispatch of every write: performed by the store as this
+    /// handle's actor at the service's "now", under the key if there is one.
+    pub(crate) async fn write(
+        &self,
+        fingerprint: Fingerprint,
+        write: Write,
+    ) -> Result<Once<Written>> {
         let store = &self.service.store;
+        let now = self.service.clock.now();
+        let stamp = Stamp {
+            actor: self.actor.clone(),
+            at: stored_precision(now),
+        };
         let Some(key) = self.key else {
-            let value = match write {
-                Write::CreateTeam(team) => Written::Team(store.create_team(&team).await?),
-                Write::CreateEmployee(employee) => {
-                    Written::Employee(store.create_employee(&employee).await?)
-                }
-                Write::ClockIn { employee, mode, at } => {
-                    Written::Session(store.clock_in(employee, mode, at).await?)
-                }
-                Write::ClockOut { employee, at } => {
-                    Written::Session(store.clock_out(employee, at).await?)
-                }
-                Write::RecordSession {
-                    employee,
-                    mode,
-                    clock_in,
-                    clock_out,
-                } => Written::Session(
-                    store
-                        .record_session(employee, mode, clock_in, clock_out)
-                        .await?,
-                ),
-            };
+            let value = store.write(&stamp, &write).await?;
             return Ok(Once {
                 value,
                 replayed: false,
             });
         };
-        let now = self.service.clock.now();
         let claim = Claim {
             key,
             fingerprint,
             now,
             expired_at_or_before: now - self.service.config.idempotency_window,
         };
-        let claimed = store.write_once(&claim, &write).await?;
+        let claimed = store.write_once(&claim, &stamp, &write).await?;
         settle(&claim, claimed)
     }
 }

@@ -18,12 +18,13 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Scope;
+use crate::audit::{AuditStore, Stamp};
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_supported_instant,
 };
 use crate::error::{Error, Result};
-use crate::idempotency::{Claim, Claimed, Write};
+use crate::idempotency::{Claim, Claimed, Write, Written};
 use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use chrono::NaiveTime;
@@ -141,12 +142,20 @@ pub trait BulkSessions: Send + Sync {
 /// [`crate::idempotency`] for the rule.
 #[async_trait]
 pub trait IdempotentWrites: Send + Sync {
-    /// Claims `claim.key` and performs `write`, storing its outcome with the
-    /// key atomically, unless the key holds an earlier, unexpired write:
-    /// then nothing is done and that write is returned. A failed write
-    /// leaves the key free. Two claims of one key at once: one performs,
-    /// the other waits for it and finds its outcome.
-    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed>;
+    /// Performs `write` as `stamp` says who and when, appending its
+    /// [`AuditEntry`](crate::audit::AuditEntry) atomically with it (see
+    /// [`crate::audit`]): the one door every write of the services goes
+    /// through. The per-write methods of the other traits do the same as
+    /// [`Stamp::system_now`].
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written>;
+
+    /// Claims `claim.key` and performs `write` (as [`IdempotentWrites::write`]
+    /// does), storing its outcome with the key atomically, unless the key
+    /// holds an earlier, unexpired write: then nothing is done and that
+    /// write is returned. A failed write leaves the key free. Two claims of
+    /// one key at once: one performs, the other waits for it and finds its
+    /// outcome.
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed>;
 
     /// Drops the keys stored at or before `before`; returns how many.
     async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64>;
@@ -228,7 +237,13 @@ pub trait HealthCheck: Send + Sync {
 /// What [`AttendanceService`](crate::service::AttendanceService) writes and
 /// reads: teams, employees and sessions, without analytics.
 pub trait AttendanceStore:
-    TeamStore + EmployeeStore + ManagerStore + SessionStore + BulkSessions + IdempotentWrites
+    TeamStore
+    + EmployeeStore
+    + ManagerStore
+    + SessionStore
+    + BulkSessions
+    + IdempotentWrites
+    + AuditStore
 {
 }
 
@@ -239,6 +254,7 @@ impl<T> AttendanceStore for T where
         + SessionStore
         + BulkSessions
         + IdempotentWrites
+        + AuditStore
         + ?Sized
 {
 }
@@ -352,8 +368,11 @@ impl<T: BulkSessions + ?Sized> BulkSessions for Arc<T> {
 
 #[async_trait]
 impl<T: IdempotentWrites + ?Sized> IdempotentWrites for Arc<T> {
-    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
-        (**self).write_once(claim, write).await
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
+        (**self).write(stamp, write).await
+    }
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
+        (**self).write_once(claim, stamp, write).await
     }
     async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
         (**self).forget_keys(before).await

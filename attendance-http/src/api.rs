@@ -14,6 +14,7 @@ use crate::HttpConfig;
 use crate::middleware::DeadlineLayer;
 use crate::routes::{self, AppState};
 use crate::routes_managers;
+use crate::routes_audit;
 
 /// Every operation of the router: one `routes!` per path, in the time budget
 /// of its kind (routes that call a language model get the longer one).
@@ -31,6 +32,9 @@ pub(crate) fn declare(config: &HttpConfig) -> OpenApiRouter<Arc<AppState>> {
         .standard(routes!(routes::clock_in))
         .standard(routes!(routes::clock_out))
         .standard(routes!(routes::list_attendance))
+        .standard(routes!(routes_audit::record_session))
+        .standard(routes!(routes_audit::correct_session))
+        .standard(routes!(routes_audit::list_audit))
         .standard(routes!(routes::employee_trend))
         .standard(routes!(routes::team_trend))
         .ai(routes!(routes::daily_summary))

@@ -140,6 +140,7 @@ mod middleware;
 pub mod problem;
 mod routes;
 mod routes_managers;
+mod routes_audit;
 mod server;
 
 pub use api::openapi;

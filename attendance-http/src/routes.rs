@@ -34,7 +34,7 @@ pub(crate) struct AppState {
     pub(crate) openapi_json: Bytes,
 }
 
-type Shared = State<Arc<AppState>>;
+pub(crate) type Shared = State<Arc<AppState>>;
 
 /// `path/{id}` as the client addressed it (so nesting under a prefix keeps
 /// the prefix), for a `Location` header.
@@ -43,7 +43,12 @@ fn location(uri: &OriginalUri, id: i64) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("{path}/{id}")).ok()
 }
 
-fn created<T: serde::Serialize>(uri: &OriginalUri, id: i64, body: T, replayed: bool) -> Response {
+pub(crate) fn created<T: serde::Serialize>(
+    uri: &OriginalUri,
+    id: i64,
+    body: T,
+    replayed: bool,
+) -> Response {
     let mut response = written(StatusCode::CREATED, body, replayed);
     if let Some(value) = location(uri, id) {
         response.headers_mut().insert(header::LOCATION, value);
@@ -53,7 +58,11 @@ fn created<T: serde::Serialize>(uri: &OriginalUri, id: i64, body: T, replayed: b
 
 /// The answer to a write; a replay (the stored outcome of an earlier
 /// request with the same `Idempotency-Key`) says so in a header.
-fn written<T: serde::Serialize>(status: StatusCode, body: T, replayed: bool) -> Response {
+pub(crate) fn written<T: serde::Serialize>(
+    status: StatusCode,
+    body: T,
+    replayed: bool,
+) -> Response {
     let mut response = (status, Json(body)).into_response();
     if replayed {
         response

@@ -66,6 +66,9 @@ fn the_document_covers_the_contract() {
         ("GET", "/summaries/weekly"),
         ("POST", "/ask"),
         ("GET", "/openapi.json"),
+        ("POST", "/attendance/sessions"),
+        ("PATCH", "/attendance/sessions/{id}"),
+        ("GET", "/audit"),
     ] {
         assert!(
             documented.contains(&(method.to_owned(), path.to_owned())),

@@ -121,6 +121,11 @@ const CHECK_FIELDS: &[(&str, &str)] = &[
     ("idempotency_keys_key_valid", KEY_FIELD),
     ("idempotency_keys_scope_valid", KEY_FIELD),
     ("idempotency_keys_fingerprint_valid", KEY_FIELD),
+    // The reason is checked by `audit::validate_reason`; the action and
+    // actor are written by the store itself, never from input.
+    ("audit_log_reason_valid", "reason"),
+    ("audit_log_action_valid", "action"),
+    ("audit_log_actor_valid", "actor"),
 ];
 
 /// The input field guarded by the CHECK constraint `constraint`.

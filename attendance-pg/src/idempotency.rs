@@ -8,6 +8,7 @@
 //! retry claims the key and writes itself.
 
 use async_trait::async_trait;
+use attendance_core::audit::Stamp;
 use attendance_core::idempotency::{Claim, Claimed, Fingerprint, Write, Written};
 use attendance_core::store::IdempotentWrites;
 use attendance_core::{Employee, Entity, Error, Result};
@@ -15,11 +16,12 @@ use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
 
 use crate::PgStore;
+use crate::audit::correct_session;
 use crate::error::map;
 use crate::store::session;
 use crate::writes::{
-    close_session, employee_error, insert_employee, insert_session, insert_team, team_error,
-    vanished_conflict,
+    NewSession, close_session, employee_error, insert_employee, insert_session, insert_team,
+    team_error, vanished_conflict,
 };
 
 /// How one transaction went.
@@ -34,7 +36,8 @@ enum Attempt {
     /// The write's statement returned no row (an unknown employee, nothing
     /// to close); the transaction was rolled back.
     NoRow,
-    /// A returned row could not be read; rolled back.
+    /// A returned row could not be read, or the write was refused (a
+    /// correction checks in Rust); rolled back.
     Unreadable(Error),
     /// The key that blocked the claim was deleted (expired and forgotten)
     /// before it could be read; claiming again will succeed.
@@ -43,14 +46,21 @@ enum Attempt {
 
 #[async_trait]
 impl IdempotentWrites for PgStore {
-    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
+        self.perform_write(stamp, write).await
+    }
+
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
         // As for a plain insert: a conflict whose cause vanished before it
         // could be explained (or a key forgotten while it blocked the claim)
         // is tried once more.
         for _ in 0..2 {
             let attempt = self
                 .retry
-                .write(|| self.conns.run(async |c| attempt(c, claim, write).await))
+                .write(|| {
+                    self.conns
+                        .run(async |c| attempt(c, claim, stamp, write).await)
+                })
                 .await;
             match attempt {
                 Ok(Attempt::Performed(outcome)) => return Ok(Claimed::Performed(outcome)),
@@ -144,6 +154,7 @@ fn existing(fingerprint: &[u8], outcome: Option<&str>) -> Result<Claimed> {
 async fn attempt(
     c: &mut PgConnection,
     claim: &Claim<'_>,
+    stamp: &Stamp,
     write: &Write,
 ) -> std::result::Result<Attempt, sqlx::Error> {
     let mut tx = c.begin().await?;
@@ -182,7 +193,7 @@ async fn attempt(
             None => Attempt::Vanished,
         });
     }
-    let written = match perform(&mut tx, write).await? {
+    let written = match perform(&mut tx, stamp, write).await? {
         Some(Ok(written)) => written,
         unusable => {
             tx.rollback().await?;
@@ -207,25 +218,36 @@ async fn attempt(
 }
 
 /// Runs `write`'s statement: `None` when it returned no row, `Some(Err)`
-/// when the row could not be read.
+/// when the row could not be read or the write was refused (nothing was
+/// written either way).
 async fn perform(
     c: &mut PgConnection,
+    stamp: &Stamp,
     write: &Write,
 ) -> std::result::Result<Option<Result<Written>>, sqlx::Error> {
     Ok(match *write {
         Write::CreateTeam(ref team) => {
-            let row =
-                insert_team(c, team.name(), team.timezone().name(), team.late_after()).await?;
+            let (name, zone) = (team.name(), team.timezone().name());
+            let row = insert_team(c, stamp, name, zone, team.late_after()).await?;
             Some(row.try_into().map(Written::Team))
         }
         Write::CreateEmployee(ref employee) => {
-            let row = insert_employee(c, employee).await?;
+            let row = insert_employee(c, stamp, employee).await?;
             Some(Ok(Written::Employee(Employee::from(row))))
         }
-        Write::ClockIn { employee, mode, at } => insert_session(c, employee, mode, at, None)
-            .await?
-            .map(|row| session(row).map(Written::Session)),
-        Write::ClockOut { employee, at } => close_session(c, employee, at)
+        Write::ClockIn { employee, mode, at } => {
+            let new = NewSession {
+                employee,
+                mode,
+                clock_in: at,
+                clock_out: None,
+                reason: None,
+            };
+            insert_session(c, stamp, &new)
+                .await?
+                .map(|row| session(row).map(Written::Session))
+        }
+        Write::ClockOut { employee, at } => close_session(c, stamp, employee, at)
             .await?
             .map(|row| session(row).map(Written::Session)),
         Write::RecordSession {
@@ -233,9 +255,28 @@ async fn perform(
             mode,
             clock_in,
             clock_out,
-        } => insert_session(c, employee, mode, clock_in, Some(clock_out))
-            .await?
-            .map(|row| session(row).map(Written::Session)),
+            ref reason,
+        } => {
+            let new = NewSession {
+                employee,
+                mode,
+                clock_in,
+                clock_out: Some(clock_out),
+                reason: reason.as_deref(),
+            };
+            insert_session(c, stamp, &new)
+                .await?
+                .map(|row| session(row).map(Written::Session))
+        }
+        Write::CorrectSession {
+            session: id,
+            ref changes,
+            ref reason,
+        } => Some(
+            correct_session(c, stamp, id, changes, reason)
+                .await?
+                .map(Written::Session),
+        ),
         _ => Some(Err(Error::backend(
             "this store does not know that kind of write",
         ))),

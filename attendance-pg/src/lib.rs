@@ -31,6 +31,7 @@
 //! open session.
 
 mod analytics;
+mod audit;
 mod conns;
 mod error;
 mod idempotency;

@@ -27,9 +27,10 @@ use sqlx::{FromRow, Postgres, QueryBuilder};
 use crate::PgStore;
 use crate::error::{has_code, map, sqlstate, violates};
 use crate::writes::{
-    close_session, employee_error, insert_employee, insert_session, insert_team, team_error,
-    vanished_conflict,
+    NewSession, close_session, employee_error, insert_employee, insert_session, insert_team,
+    team_error, vanished_conflict,
 };
+use attendance_core::audit::Stamp;
 
 const SESSION_COLUMNS: &str = "id, employee_id, work_date, clock_in, clock_out, work_mode";
 
@@ -113,8 +114,14 @@ pub(crate) fn session(row: SessionRow) -> Result<AttendanceSession> {
 #[async_trait]
 impl TeamStore for PgStore {
     async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        self.insert_team(team.name(), team.timezone().name(), team.late_after())
-            .await
+        let stamp = Stamp::system_now();
+        self.insert_team(
+            &stamp,
+            team.name(),
+            team.timezone().name(),
+            team.late_after(),
+        )
+        .await
     }
 
     async fn team(&self, id: TeamId) -> Result<Team> {
@@ -180,11 +187,7 @@ impl TeamStore for PgStore {
 #[async_trait]
 impl EmployeeStore for PgStore {
     async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
-        self.retry
-            .write(|| self.conns.run(async |c| insert_employee(c, employee).await))
-            .await
-            .map(Employee::from)
-            .map_err(|e| employee_error(e, employee))
+        self.insert_employee(&Stamp::system_now(), employee).await
     }
 
     async fn employee(&self, id: EmployeeId) -> Result<Employee> {
@@ -266,35 +269,75 @@ impl EmployeeStore for PgStore {
 }
 
 impl PgStore {
+    /// Closes `employee`'s open session at `at`, with its audit entry.
+    pub(crate) async fn close(
+        &self,
+        stamp: &Stamp,
+        employee: EmployeeId,
+        at: DateTime<Utc>,
+    ) -> Result<AttendanceSession> {
+        let closed = self
+            .retry
+            .write(|| {
+                self.conns
+                    .run(async |c| close_session(c, stamp, employee, at).await)
+            })
+            .await
+            .map_err(map)?;
+        match closed {
+            Some(row) => session(row),
+            None => Err(self.nothing_closed(employee, at).await),
+        }
+    }
+
     /// Inserts a team whose timezone chrono-tz has accepted (`NewTeam`
     /// holds a `Tz`), and that PostgreSQL must know too: its own tz data
     /// dates every clock-in of the team, and may be older or newer than
     /// chrono-tz's. The statement evaluates `AT TIME ZONE` once, which fails
     /// with SQLSTATE 22023 for a zone the server lacks; nothing else in it
     /// can raise that code, so it maps to a bad "timezone".
-    async fn insert_team(&self, name: &str, timezone: &str, late_after: NaiveTime) -> Result<Team> {
+    pub(crate) async fn insert_team(
+        &self,
+        stamp: &Stamp,
+        name: &str,
+        timezone: &str,
+        late_after: NaiveTime,
+    ) -> Result<Team> {
         self.retry
             .write(|| {
                 self.conns
-                    .run(async |c| insert_team(c, name, timezone, late_after).await)
+                    .run(async |c| insert_team(c, stamp, name, timezone, late_after).await)
             })
             .await
             .map_err(|e| team_error(e, name, timezone))?
             .try_into()
     }
 
+    pub(crate) async fn insert_employee(
+        &self,
+        stamp: &Stamp,
+        employee: &NewEmployee,
+    ) -> Result<Employee> {
+        self.retry
+            .write(|| {
+                self.conns
+                    .run(async |c| insert_employee(c, stamp, employee).await)
+            })
+            .await
+            .map(Employee::from)
+            .map_err(|e| employee_error(e, employee))
+    }
+
     /// [`insert_session`] with retries.
     async fn insert_session_retried(
         &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        clock_in: DateTime<Utc>,
-        clock_out: Option<DateTime<Utc>>,
+        stamp: &Stamp,
+        new: &NewSession<'_>,
     ) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
         self.retry
             .write(|| {
                 self.conns
-                    .run(async |c| insert_session(c, employee, mode, clock_in, clock_out).await)
+                    .run(async |c| insert_session(c, stamp, new).await)
             })
             .await
     }
@@ -376,19 +419,21 @@ impl PgStore {
             }))
     }
 
-    async fn open_new(
+    pub(crate) async fn open_new(
         &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        clock_in: DateTime<Utc>,
-        clock_out: Option<DateTime<Utc>>,
+        stamp: &Stamp,
+        new: &NewSession<'_>,
     ) -> Result<AttendanceSession> {
+        let NewSession {
+            employee,
+            clock_in,
+            clock_out,
+            ..
+        } = *new;
         // A conflict whose cause vanished before we could read it is retried
         // once; a second one is reported as a transient failure.
         for _ in 0..2 {
-            let inserted = self
-                .insert_session_retried(employee, mode, clock_in, clock_out)
-                .await;
+            let inserted = self.insert_session_retried(stamp, new).await;
             match inserted {
                 Ok(Some(row)) => return session(row),
                 Ok(None) => return Err(Error::not_found(Entity::Employee, employee)),
@@ -465,7 +510,14 @@ impl SessionStore for PgStore {
         mode: WorkMode,
         at: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        self.open_new(employee, mode, at, None).await
+        let new = NewSession {
+            employee,
+            mode,
+            clock_in: at,
+            clock_out: None,
+            reason: None,
+        };
+        self.open_new(&Stamp::system_now(), &new).await
     }
 
     async fn record_session(
@@ -475,8 +527,14 @@ impl SessionStore for PgStore {
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        self.open_new(employee, mode, clock_in, Some(clock_out))
-            .await
+        let new = NewSession {
+            employee,
+            mode,
+            clock_in,
+            clock_out: Some(clock_out),
+            reason: None,
+        };
+        self.open_new(&Stamp::system_now(), &new).await
     }
 
     async fn clock_out(
@@ -484,18 +542,7 @@ impl SessionStore for PgStore {
         employee: EmployeeId,
         at: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        let closed = self
-            .retry
-            .write(|| {
-                self.conns
-                    .run(async |c| close_session(c, employee, at).await)
-            })
-            .await
-            .map_err(map)?;
-        match closed {
-            Some(row) => session(row),
-            None => Err(self.nothing_closed(employee, at).await),
-        }
+        self.close(&Stamp::system_now(), employee, at).await
     }
 
     async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
@@ -658,7 +705,7 @@ mod tests {
         crate::test_db::with_store(|store| async move {
             let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
             let err = store
-                .insert_team("Ops", "Mars/Olympus", nine)
+                .insert_team(&Stamp::system_now(), "Ops", "Mars/Olympus", nine)
                 .await
                 .unwrap_err();
             match err {
@@ -674,7 +721,11 @@ mod tests {
                 .unwrap();
             assert_eq!(teams, 0, "nothing was stored");
             // A zone both know is stored as before.
-            let team = store.insert_team("Ops", "Europe/Kyiv", nine).await.unwrap();
+            let stamp = Stamp::system_now();
+            let team = store
+                .insert_team(&stamp, "Ops", "Europe/Kyiv", nine)
+                .await
+                .unwrap();
             assert_eq!(team.timezone.name(), "Europe/Kyiv");
         })
         .await;

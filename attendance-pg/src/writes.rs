@@ -2,10 +2,21 @@
 //! connection, and what their failures mean. The plain writes
 //! (`store.rs`, one statement with retries) and the idempotent ones
 //! (`idempotency.rs`, inside the key's transaction) run the same ones.
+//!
+//! Each statement appends its audit entry itself, in a data-modifying CTE
+//! that reads the written row's `RETURNING`: the write and its entry are
+//! one statement (a clock-in stays one round trip), and a write that fails
+//! or returns no row appends nothing. The entry's JSON is built in SQL in
+//! the shape of `attendance_core::idempotency::Written`; the conformance
+//! kit's audit scenarios prove it reads back as the in-memory store's.
 
+use attendance_core::access::Actor;
+use attendance_core::audit::{AuditAction, Stamp};
 use attendance_core::{Conflict, EmployeeId, Entity, Error, NewEmployee, WorkMode};
 use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::PgConnection;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
 
 use crate::error::{has_code, map, sqlstate, violates};
 use crate::store::{EmployeeRow, SessionRow, TeamRow};
@@ -20,20 +31,46 @@ pub(crate) fn vanished_conflict() -> Error {
 /// server lacks (see [`team_error`]).
 pub(crate) async fn insert_team(
     c: &mut PgConnection,
+    stamp: &Stamp,
     name: &str,
     timezone: &str,
     late_after: NaiveTime,
 ) -> std::result::Result<TeamRow, sqlx::Error> {
-    sqlx::query_as::<_, TeamRow>(
-        "INSERT INTO attendance.teams (name, timezone, late_after) \
+    let q = sqlx::query_as::<_, TeamRow>(concat!(
+        "WITH t AS (INSERT INTO attendance.teams (name, timezone, late_after) \
          SELECT $1, $2, $3 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
-         RETURNING id, name, timezone, late_after",
-    )
+         RETURNING id, name, timezone, late_after), \
+         a AS (INSERT INTO attendance.audit_log ",
+        "(at, actor_kind, actor_name, actor_employee_id, action, team_id, after) \
+         SELECT $4, $5, $6, $7, 'team_created', t.id, \
+         jsonb_build_object('kind', 'team', 'value', jsonb_build_object(\
+         'id', t.id, 'name', t.name, 'timezone', t.timezone, 'late_after', t.late_after)) \
+         FROM t) \
+         SELECT id, name, timezone, late_after FROM t",
+    ))
     .bind(name)
     .bind(timezone)
-    .bind(late_after)
-    .fetch_one(c)
-    .await
+    .bind(late_after);
+    bind_stamp(q, stamp).fetch_one(c).await
+}
+
+/// Binds who and when (the next four parameters): `at`, the actor's kind,
+/// name and employee id.
+pub(crate) fn bind_stamp<'q, O>(
+    q: QueryAs<'q, sqlx::Postgres, O, PgArguments>,
+    stamp: &Stamp,
+) -> QueryAs<'q, sqlx::Postgres, O, PgArguments> {
+    let (kind, name, employee) = actor_columns(&stamp.actor);
+    q.bind(stamp.at).bind(kind).bind(name).bind(employee)
+}
+
+/// The audit columns of an actor: kind, admin name, employee id.
+pub(crate) fn actor_columns(actor: &Actor) -> (&'static str, Option<String>, Option<i64>) {
+    match actor {
+        Actor::System => ("system", None, None),
+        Actor::Admin { name } => ("admin", Some(name.clone()), None),
+        Actor::Employee { id } => ("employee", None, Some(id.0)),
+    }
 }
 
 /// What a failed [`insert_team`] means. Nothing else in the statement can
@@ -59,18 +96,26 @@ pub(crate) fn team_error(e: sqlx::Error, name: &str, timezone: &str) -> Error {
 
 pub(crate) async fn insert_employee(
     c: &mut PgConnection,
+    stamp: &Stamp,
     employee: &NewEmployee,
 ) -> std::result::Result<EmployeeRow, sqlx::Error> {
-    sqlx::query_as::<_, EmployeeRow>(
-        "INSERT INTO attendance.employees (team_id, name, role, is_manager) \
-         VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager",
-    )
+    let q = sqlx::query_as::<_, EmployeeRow>(concat!(
+        "WITH e AS (INSERT INTO attendance.employees (team_id, name, role, is_manager) \
+         VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager), \
+         a AS (INSERT INTO attendance.audit_log ",
+        "(at, actor_kind, actor_name, actor_employee_id, action, employee_id, team_id, after) \
+         SELECT $5, $6, $7, $8, 'employee_created', e.id, e.team_id, \
+         jsonb_build_object('kind', 'employee', 'value', jsonb_build_object(\
+         'id', e.id, 'name', e.name, 'role', e.role, 'team_id', e.team_id, \
+         'is_manager', e.is_manager)) \
+         FROM e) \
+         SELECT id, team_id, name, role, is_manager FROM e",
+    ))
     .bind(employee.team_id().0)
     .bind(employee.name())
     .bind(employee.role())
-    .bind(employee.is_manager())
-    .fetch_one(c)
-    .await
+    .bind(employee.is_manager());
+    bind_stamp(q, stamp).fetch_one(c).await
 }
 
 pub(crate) fn employee_error(e: sqlx::Error, employee: &NewEmployee) -> Error {
@@ -88,47 +133,87 @@ pub(crate) fn employee_error(e: sqlx::Error, employee: &NewEmployee) -> Error {
 /// same statement; `None` for an unknown employee. Constraint violations are
 /// returned raw so the caller can explain them
 /// ([`PgStore::session_error`]).
+/// The JSON of the session row `s` as `Written::Session`.
+macro_rules! session_json {
+    () => {
+        "jsonb_build_object('kind', 'session', 'value', jsonb_build_object(\
+         'id', s.id, 'employee_id', s.employee_id, 'work_date', s.work_date, \
+         'clock_in', s.clock_in, 'clock_out', s.clock_out, 'work_mode', s.work_mode))"
+    };
+}
+
+/// A new session: a clock-in when open (`clock_out` is `None`), else a
+/// backfill, with its reason if it has one.
+pub(crate) struct NewSession<'a> {
+    pub(crate) employee: EmployeeId,
+    pub(crate) mode: WorkMode,
+    pub(crate) clock_in: DateTime<Utc>,
+    pub(crate) clock_out: Option<DateTime<Utc>>,
+    pub(crate) reason: Option<&'a str>,
+}
+
 pub(crate) async fn insert_session(
     c: &mut PgConnection,
-    employee: EmployeeId,
-    mode: WorkMode,
-    clock_in: DateTime<Utc>,
-    clock_out: Option<DateTime<Utc>>,
+    stamp: &Stamp,
+    new: &NewSession<'_>,
 ) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
     // The work date is `domain::work_date`, computed here in the same
     // statement; the conformance kit's night-shift and DST scenarios prove
     // the two agree.
-    sqlx::query_as::<_, SessionRow>(
-        "INSERT INTO attendance.sessions \
+    let action = match new.clock_out {
+        None => AuditAction::ClockIn,
+        Some(_) => AuditAction::Backfill,
+    };
+    let q = sqlx::query_as::<_, SessionRow>(concat!(
+        "WITH s AS (INSERT INTO attendance.sessions \
          (employee_id, work_date, clock_in, clock_out, work_mode) \
          SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
          FROM attendance.employees e \
          JOIN attendance.teams t ON t.id = e.team_id \
          WHERE e.id = $1 \
-         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
-    )
-    .bind(employee.0)
-    .bind(clock_in)
-    .bind(clock_out)
-    .bind(mode.as_str())
-    .fetch_optional(c)
-    .await
+         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode), \
+         a AS (INSERT INTO attendance.audit_log \
+         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
+         after, reason) \
+         SELECT $7, $8, $9, $10, $5, s.employee_id, s.id, ",
+        session_json!(),
+        ", $6 FROM s) \
+         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode FROM s",
+    ))
+    .bind(new.employee.0)
+    .bind(new.clock_in)
+    .bind(new.clock_out)
+    .bind(new.mode.as_str())
+    .bind(action.as_str())
+    .bind(new.reason);
+    bind_stamp(q, stamp).fetch_optional(c).await
 }
 
 /// Closes the employee's open session at `at`; `None` when nothing was
 /// closed ([`PgStore::nothing_closed`] says why).
 pub(crate) async fn close_session(
     c: &mut PgConnection,
+    stamp: &Stamp,
     employee: EmployeeId,
     at: DateTime<Utc>,
 ) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as::<_, SessionRow>(
-        "UPDATE attendance.sessions SET clock_out = $2 \
+    // Before the update the session was the same, open.
+    let q = sqlx::query_as::<_, SessionRow>(concat!(
+        "WITH s AS (UPDATE attendance.sessions SET clock_out = $2 \
          WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
-         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode",
-    )
+         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode), \
+         a AS (INSERT INTO attendance.audit_log \
+         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
+         before, after) \
+         SELECT $3, $4, $5, $6, 'clock_out', s.employee_id, s.id, \
+         jsonb_set(",
+        session_json!(),
+        ", '{value,clock_out}', 'null'::jsonb), ",
+        session_json!(),
+        " FROM s) \
+         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode FROM s",
+    ))
     .bind(employee.0)
-    .bind(at)
-    .fetch_optional(c)
-    .await
+    .bind(at);
+    bind_stamp(q, stamp).fetch_optional(c).await
 }

@@ -31,6 +31,7 @@
 
 mod access;
 mod analytics;
+mod audit;
 mod clock;
 mod concurrency;
 mod directory;
@@ -48,6 +49,7 @@ use crate::store::Store;
 
 pub use access::*;
 pub use analytics::*;
+pub use audit::*;
 pub use clock::*;
 pub use concurrency::*;
 pub use directory::*;
@@ -128,6 +130,11 @@ macro_rules! __conformance_scenarios {
                 reads_out_of_scope_are_not_found,
                 writes_follow_the_matrix,
                 appointments_change_what_a_manager_manages,
+                every_write_leaves_one_audit_entry,
+                a_failed_write_leaves_no_audit_entry,
+                corrections_follow_the_clock_rules,
+                audit_is_scoped_and_filtered,
+                corrections_need_a_manager_or_an_admin,
             ],
             reference: [
                 generated_data_matches_in_memory,

@@ -11,6 +11,7 @@
 
 mod ask;
 mod attendance;
+mod audit;
 mod employees;
 mod shared;
 mod summaries;
@@ -20,6 +21,10 @@ mod trends;
 pub use ask::{Answer, AskRequest, PhrasedBy};
 pub(crate) use attendance::AttendanceQuery;
 pub use attendance::{ClockIn, ClockOut, Session, SessionPage};
+pub use audit::{
+    Actor, AuditAction, AuditEntry, AuditPage, AuditValue, CorrectSession, RecordSession,
+};
+pub(crate) use audit::{AuditQuery, day_or_instant};
 pub(crate) use employees::EmployeesQuery;
 pub use employees::{CreateEmployee, Employee, EmployeePage};
 pub use shared::{Health, PageSize, WorkMode};

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use attendance_core::access::{Principal, Scope};
-use attendance_core::idempotency::{Claim, Claimed, Write};
+use attendance_core::audit::{AuditEntry, AuditFilter, AuditStore, Stamp};
+use attendance_core::idempotency::{Claim, Claimed, Write, Written};
 use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::llm::ChatModel;
 use attendance_core::memory::InMemoryStore;
@@ -20,8 +21,8 @@ use attendance_core::store::{
 use attendance_core::summary::SummaryService;
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use attendance_core::{
-    AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, Team, TeamId,
-    WorkMode,
+    AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, SessionId, Team,
+    TeamId, WorkMode,
 };
 use attendance_http::{HttpConfig, Services};
 use axum::Router;
@@ -153,6 +154,22 @@ impl ManagerStore for FaultyStore {
 }
 
 #[async_trait]
+impl AuditStore for FaultyStore {
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>> {
+        self.check().await?;
+        self.inner.audit_entries(filter, page).await
+    }
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        self.check().await?;
+        self.inner.session(id).await
+    }
+}
+
+#[async_trait]
 impl SessionStore for FaultyStore {
     async fn clock_in(
         &self,
@@ -214,9 +231,13 @@ impl BulkSessions for FaultyStore {
 
 #[async_trait]
 impl IdempotentWrites for FaultyStore {
-    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
         self.check().await?;
-        self.inner.write_once(claim, write).await
+        self.inner.write(stamp, write).await
+    }
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
+        self.check().await?;
+        self.inner.write_once(claim, stamp, write).await
     }
     async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
         self.check().await?;

@@ -10,6 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 
 use crate::access::Scope;
+use crate::audit::{AuditEntry, Stamp};
+
+mod audit;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_clock_out, is_late, local_time, work_date,
@@ -40,6 +43,8 @@ struct State {
     keys: HashMap<(String, String), StoredKey>,
     /// Manager appointments beyond a manager's own team: (team, employee).
     appointments: BTreeSet<(TeamId, EmployeeId)>,
+    /// The audit trail, oldest first; only ever pushed to.
+    audit: Vec<AuditEntry>,
 }
 
 #[derive(Debug)]
@@ -55,11 +60,24 @@ impl InMemoryStore {
         Self::default()
     }
 
+    /// A session write of a plain store method, as the host.
+    fn perform_session(&self, write: &Write) -> Result<AttendanceSession> {
+        match self.state().perform(&Stamp::system_now(), write)? {
+            Written::Session(session) => Ok(session),
+            _ => Err(wrong_kind()),
+        }
+    }
+
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the state half-written:
         // every mutation below is a single push or assignment.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A write that produced another kind of record than its own: a bug.
+fn wrong_kind() -> Error {
+    Error::backend("a write produced a record of another kind")
 }
 
 fn index(id: i64) -> Option<usize> {
@@ -198,8 +216,8 @@ impl State {
         Ok(session.clone())
     }
 
-    /// Performs `write` as the plain store methods do.
-    fn perform(&mut self, write: &Write) -> Result<Written> {
+    /// Performs `write` without its audit entry.
+    fn apply(&mut self, write: &Write) -> Result<Written> {
         Ok(match *write {
             Write::CreateTeam(ref team) => Written::Team(self.create_team(team)?),
             Write::CreateEmployee(ref employee) => {
@@ -214,7 +232,13 @@ impl State {
                 mode,
                 clock_in,
                 clock_out,
+                ..
             } => Written::Session(self.insert(employee, mode, clock_in, Some(clock_out))?),
+            Write::CorrectSession {
+                session,
+                ref changes,
+                ..
+            } => Written::Session(self.correct(session, changes)?),
         })
     }
 
@@ -288,7 +312,11 @@ impl State {
 #[async_trait]
 impl TeamStore for InMemoryStore {
     async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        self.state().create_team(team)
+        let write = Write::CreateTeam(team.clone());
+        match self.state().perform(&Stamp::system_now(), &write)? {
+            Written::Team(team) => Ok(team),
+            _ => Err(wrong_kind()),
+        }
     }
 
     async fn team(&self, id: TeamId) -> Result<Team> {
@@ -315,7 +343,11 @@ impl TeamStore for InMemoryStore {
 #[async_trait]
 impl EmployeeStore for InMemoryStore {
     async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
-        self.state().create_employee(employee)
+        let write = Write::CreateEmployee(employee.clone());
+        match self.state().perform(&Stamp::system_now(), &write)? {
+            Written::Employee(employee) => Ok(employee),
+            _ => Err(wrong_kind()),
+        }
     }
 
     async fn employee(&self, id: EmployeeId) -> Result<Employee> {
@@ -394,7 +426,7 @@ impl SessionStore for InMemoryStore {
         mode: WorkMode,
         at: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        self.state().clock_in(employee, mode, at)
+        self.perform_session(&Write::ClockIn { employee, mode, at })
     }
 
     async fn record_session(
@@ -404,8 +436,13 @@ impl SessionStore for InMemoryStore {
         clock_in: DateTime<Utc>,
         clock_out: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        self.state()
-            .insert(employee, mode, clock_in, Some(clock_out))
+        self.perform_session(&Write::RecordSession {
+            employee,
+            mode,
+            clock_in,
+            clock_out,
+            reason: None,
+        })
     }
 
     async fn clock_out(
@@ -413,7 +450,7 @@ impl SessionStore for InMemoryStore {
         employee: EmployeeId,
         at: DateTime<Utc>,
     ) -> Result<AttendanceSession> {
-        self.state().clock_out(employee, at)
+        self.perform_session(&Write::ClockOut { employee, at })
     }
 
     async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
@@ -497,7 +534,11 @@ impl BulkSessions for InMemoryStore {
 
 #[async_trait]
 impl IdempotentWrites for InMemoryStore {
-    async fn write_once(&self, claim: &Claim<'_>, write: &Write) -> Result<Claimed> {
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
+        self.state().perform(stamp, write)
+    }
+
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
         let mut state = self.state();
         let id = (claim.key.scope().to_owned(), claim.key.key().to_owned());
         if let Some(stored) = state.keys.get(&id)
@@ -510,7 +551,7 @@ impl IdempotentWrites for InMemoryStore {
         }
         // The write and its key under one lock: atomic as the database's
         // transaction is.
-        let outcome = state.perform(write)?;
+        let outcome = state.perform(stamp, write)?;
         let stored = StoredKey {
             fingerprint: claim.fingerprint,
             outcome: outcome.clone(),

@@ -1,0 +1,432 @@
+//! The audit trail: every write appends one [`AuditEntry`] saying who did
+//! what, when, to which records, with the values before and after and, for
+//! corrections and backfills, why.
+//!
+//! Stores append the entry **atomically with the write** (PostgreSQL: in
+//! the write's own statement or transaction; the in-memory store: under its
+//! lock), so a failed write leaves no entry and no write goes unrecorded.
+//! PostgreSQL also refuses to change or remove an entry once written
+//! (migration `0008_audit.sql`).
+//!
+//! Who wrote is the [`Actor`] of the [`Stamp`] a write is performed under:
+//! [`Actor::System`] for the plain [`AttendanceService`] methods (the host's
+//! own authority) and the principal's actor for
+//! [`Acting`](crate::Acting) writes. When is the service's clock at the
+//! write, so a host's test clock governs the trail as it governs sessions.
+//!
+//! Bulk imports ([`crate::import`]) are not entered row by row: they are
+//! the host's own loading of history, through `COPY` in PostgreSQL, and one
+//! entry per imported session would double their cost.
+//!
+//! What a reader sees is scoped as the matrix in [`crate::access`] says:
+//! an employee the entries about themself, a manager those about their
+//! teams' members, an admin all. Entries about no employee (a team created)
+//! are for admins only.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{Actor, Scope};
+use crate::domain::{
+    AttendanceSession, EmployeeId, SessionId, TeamId, WorkMode, check_clock_out, check_not_future,
+    check_supported_instant, validate_text,
+};
+use crate::error::{Error, Result};
+use crate::idempotency::{Write, Written};
+use crate::service::AttendanceService;
+use crate::store::{IdCursor, Page, PageRequest};
+
+/// The longest reason a correction or backfill may carry, in characters.
+pub const MAX_REASON: usize = 500;
+
+/// Checks a correction's or backfill's reason: trimmed, 1 to
+/// [`MAX_REASON`] characters, no control characters.
+pub fn validate_reason(reason: &str) -> Result<String> {
+    validate_text("reason", reason, MAX_REASON)
+}
+
+/// Who performs a write and when, as its audit entry records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// Who.
+    pub actor: Actor,
+    /// When: the service's clock at the write.
+    pub at: DateTime<Utc>,
+}
+
+impl Stamp {
+    /// The host itself, now by the system clock: what the store's plain
+    /// per-write methods record, having no service clock to ask.
+    pub fn system_now() -> Self {
+        Self {
+            actor: Actor::System,
+            at: crate::domain::stored_precision(Utc::now()),
+        }
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// A team was created.
+    TeamCreated,
+    /// An employee was created.
+    EmployeeCreated,
+    /// An employee was appointed to manage a team.
+    ManagerAppointed,
+    /// A manager's appointment to a team ended.
+    ManagerDismissed,
+    /// A session was opened.
+    ClockIn,
+    /// A session was closed.
+    ClockOut,
+    /// A whole past session was recorded.
+    Backfill,
+    /// A session's instants or work mode were corrected.
+    Correction,
+    /// A forgotten session was closed by the team's policy.
+    AutoClose,
+    /// An API token was created.
+    TokenCreated,
+    /// An API token was revoked.
+    TokenRevoked,
+}
+
+impl AuditAction {
+    /// Every action, in the order above.
+    pub const ALL: [Self; 11] = [
+        Self::TeamCreated,
+        Self::EmployeeCreated,
+        Self::ManagerAppointed,
+        Self::ManagerDismissed,
+        Self::ClockIn,
+        Self::ClockOut,
+        Self::Backfill,
+        Self::Correction,
+        Self::AutoClose,
+        Self::TokenCreated,
+        Self::TokenRevoked,
+    ];
+
+    /// The spelling stores and the wire use (`"clock_in"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::TeamCreated => "team_created",
+            Self::EmployeeCreated => "employee_created",
+            Self::ManagerAppointed => "manager_appointed",
+            Self::ManagerDismissed => "manager_dismissed",
+            Self::ClockIn => "clock_in",
+            Self::ClockOut => "clock_out",
+            Self::Backfill => "backfill",
+            Self::Correction => "correction",
+            Self::AutoClose => "auto_close",
+            Self::TokenCreated => "token_created",
+            Self::TokenRevoked => "token_revoked",
+        }
+    }
+
+    /// Reads [`AuditAction::as_str`]'s spelling back.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// What a write records, besides who and when: the part of an
+/// [`AuditEntry`] that the write itself determines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// What was done.
+    pub action: AuditAction,
+    /// The employee it concerns, if any (scope follows it).
+    pub employee_id: Option<EmployeeId>,
+    /// The session it concerns, if any.
+    pub session_id: Option<SessionId>,
+    /// The team it concerns, if any: the team created, or the employee's.
+    pub team_id: Option<TeamId>,
+    /// The record before the write; `None` for a creation.
+    pub before: Option<Written>,
+    /// The record after the write.
+    pub after: Option<Written>,
+    /// Why, for corrections and backfills.
+    pub reason: Option<String>,
+}
+
+impl AuditRecord {
+    /// What `write` records, given what it wrote and, for a change to a
+    /// session, the session before it. Stores that compute the record in
+    /// their own language (PostgreSQL) agree with this, as the conformance
+    /// kit's audit scenarios prove.
+    pub fn of(write: &Write, before: Option<&AttendanceSession>, written: &Written) -> Self {
+        let (action, reason) = match write {
+            Write::CreateTeam(_) => (AuditAction::TeamCreated, None),
+            Write::CreateEmployee(_) => (AuditAction::EmployeeCreated, None),
+            Write::ClockIn { .. } => (AuditAction::ClockIn, None),
+            Write::ClockOut { .. } => (AuditAction::ClockOut, None),
+            Write::RecordSession { reason, .. } => (AuditAction::Backfill, reason.clone()),
+            Write::CorrectSession { reason, .. } => (AuditAction::Correction, Some(reason.clone())),
+        };
+        let (employee_id, session_id, team_id) = match written {
+            Written::Team(team) => (None, None, Some(team.id)),
+            Written::Employee(employee) => (Some(employee.id), None, Some(employee.team_id)),
+            Written::Session(session) => (Some(session.employee_id), Some(session.id), None),
+        };
+        Self {
+            action,
+            employee_id,
+            session_id,
+            team_id,
+            before: before.cloned().map(Written::Session),
+            after: Some(written.clone()),
+            reason,
+        }
+    }
+}
+
+/// One entry of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// The entry's id: entries are numbered in the order they were written.
+    pub id: i64,
+    /// When the write happened (the service's clock).
+    pub at: DateTime<Utc>,
+    /// Who wrote.
+    pub actor: Actor,
+    /// What was written.
+    #[serde(flatten)]
+    pub record: AuditRecord,
+}
+
+/// Which audit entries to list; every field narrows the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Only entries about this employee.
+    pub employee_id: Option<EmployeeId>,
+    /// Only entries about this session.
+    pub session_id: Option<SessionId>,
+    /// Only entries written at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only entries written before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Only entries the principal may read: set by
+    /// [`Acting::audit`](crate::Acting::audit), never by the caller's query.
+    #[serde(skip)]
+    pub scope: Scope,
+}
+
+impl AuditFilter {
+    /// Whether `entry` matches, its employee (if any) being a member of
+    /// `team`. Entries about no employee are outside every member's scope.
+    pub fn matches(&self, entry: &AuditEntry, team: Option<TeamId>) -> bool {
+        let record = &entry.record;
+        let in_scope = match (&self.scope, record.employee_id, team) {
+            (Scope::All, _, _) => true,
+            (scope, Some(employee), Some(team)) => scope.admits(employee, team),
+            _ => false,
+        };
+        in_scope
+            && self
+                .employee_id
+                .is_none_or(|e| record.employee_id == Some(e))
+            && self.session_id.is_none_or(|s| record.session_id == Some(s))
+            && self.from.is_none_or(|from| entry.at >= from)
+            && self.to.is_none_or(|to| entry.at < to)
+    }
+}
+
+impl Page<AuditEntry> {
+    /// A page of entries, newest first, from up to `limit + 1` rows.
+    pub fn of_audit(rows: Vec<AuditEntry>, limit: u32) -> Self {
+        Self::from_overfetch_by(rows, limit, |e| IdCursor(e.id))
+    }
+}
+
+/// What a correction changes; `None` leaves a value as it is. A session's
+/// clock-out can be set (closing an open session) or moved, never removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionChanges {
+    /// The new clock-in.
+    pub clock_in: Option<DateTime<Utc>>,
+    /// The new clock-out.
+    pub clock_out: Option<DateTime<Utc>>,
+    /// The new work mode.
+    pub work_mode: Option<WorkMode>,
+}
+
+impl SessionChanges {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.clock_in.is_none() && self.clock_out.is_none() && self.work_mode.is_none()
+    }
+
+    /// `session` with these changes applied, its rules checked: the
+    /// clock-out after the clock-in. The work date is not recomputed here
+    /// (it needs the team's timezone): the store does that.
+    pub fn apply(&self, session: &AttendanceSession) -> Result<AttendanceSession> {
+        let clock_in = self.clock_in.unwrap_or(session.clock_in);
+        let clock_out = self.clock_out.or(session.clock_out);
+        if let Some(out) = clock_out {
+            check_clock_out("clock_out", clock_in, out)?;
+        }
+        Ok(AttendanceSession {
+            clock_in,
+            clock_out,
+            work_mode: self.work_mode.unwrap_or(session.work_mode),
+            ..session.clone()
+        })
+    }
+}
+
+/// Reading the trail, and the one session read a correction needs.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Entries matching `filter`, newest first, one page at a time.
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>>;
+
+    /// One session, or [`Error::NotFound`] with [`crate::Entity::Session`].
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession>;
+}
+
+#[async_trait]
+impl<T: AuditStore + ?Sized> AuditStore for std::sync::Arc<T> {
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>> {
+        (**self).audit_entries(filter, page).await
+    }
+
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        (**self).session(id).await
+    }
+}
+
+impl AttendanceService {
+    /// One page of the audit trail, newest first (`limit` and `cursor` as
+    /// for [`AttendanceService::sessions`]); every entry, as the host's own
+    /// authority. `from` must not be after `to`.
+    pub async fn audit(
+        &self,
+        filter: &AuditFilter,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Page<AuditEntry>> {
+        let page = PageRequest::new(limit, cursor)?;
+        if let Some(from) = filter.from {
+            check_supported_instant("from", from)?;
+        }
+        if let Some(to) = filter.to {
+            check_supported_instant("to", to)?;
+        }
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && from > to
+        {
+            return Err(Error::validation(
+                "from",
+                format!(
+                    "the range starts ({}) after it ends ({})",
+                    from.to_rfc3339(),
+                    to.to_rfc3339()
+                ),
+            ));
+        }
+        self.store.audit_entries(filter, &page).await
+    }
+
+    /// One session, as the host's own authority.
+    pub async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        self.store.session(id).await
+    }
+
+    /// Checks a correction's instants against the same rules as a clock-in
+    /// (supported years, not in the future); returns them at stored
+    /// precision. Whether the clock-out follows the clock-in needs the
+    /// stored session: [`SessionChanges::apply`] checks it.
+    pub(crate) fn check_changes(&self, changes: &SessionChanges) -> Result<SessionChanges> {
+        if changes.is_empty() {
+            return Err(Error::validation(
+                "clock_in",
+                "a correction changes at least one of clock_in, clock_out and work_mode",
+            ));
+        }
+        let now = self.now();
+        let tolerance = self.config().future_tolerance;
+        let check = |field: &'static str, at: Option<DateTime<Utc>>| {
+            at.map(|at| {
+                check_supported_instant(field, at)?;
+                check_not_future(field, at, now, tolerance)
+            })
+            .transpose()
+        };
+        Ok(SessionChanges {
+            clock_in: check("clock_in", changes.clock_in)?,
+            clock_out: check("clock_out", changes.clock_out)?,
+            work_mode: changes.work_mode,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_through_their_spelling() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+            let json = serde_json::to_value(action).unwrap();
+            assert_eq!(json, action.as_str());
+        }
+        assert_eq!(AuditAction::parse("clock-in"), None);
+    }
+
+    #[test]
+    fn reasons_are_trimmed_and_bounded() {
+        assert_eq!(validate_reason("  typo  ").unwrap(), "typo");
+        assert!(validate_reason(" ").is_err());
+        assert!(validate_reason(&"x".repeat(MAX_REASON)).is_ok());
+        let err = validate_reason(&"x".repeat(MAX_REASON + 1)).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Validation {
+                field: "reason",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_correction_keeps_the_clock_out_after_the_clock_in() {
+        let session = AttendanceSession {
+            id: SessionId(1),
+            employee_id: EmployeeId(1),
+            work_date: "2026-03-02".parse().unwrap(),
+            clock_in: "2026-03-02T08:00:00Z".parse().unwrap(),
+            clock_out: None,
+            work_mode: WorkMode::Wfh,
+        };
+        let late_in = SessionChanges {
+            clock_in: Some("2026-03-02T09:00:00Z".parse().unwrap()),
+            ..SessionChanges::default()
+        };
+        assert_eq!(late_in.apply(&session).unwrap().clock_out, None);
+        let close_before = SessionChanges {
+            clock_out: Some("2026-03-02T07:00:00Z".parse().unwrap()),
+            ..SessionChanges::default()
+        };
+        let err = close_before.apply(&session).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Validation {
+                field: "clock_out",
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,100 @@
+//! The in-memory store's audit trail and corrections: each write and its
+//! entry under the one lock.
+
+use async_trait::async_trait;
+
+use super::{InMemoryStore, State, index, next_id};
+use crate::audit::{AuditEntry, AuditFilter, AuditRecord, AuditStore, SessionChanges, Stamp};
+use crate::domain::{AttendanceSession, EmployeeId, SessionId, work_date};
+use crate::error::{Conflict, Entity, Error, Result};
+use crate::idempotency::{Write, Written};
+use crate::store::{IdCursor, Page, PageRequest};
+
+impl State {
+    /// Performs `write` and appends its audit entry: both or neither, under
+    /// the one lock.
+    pub(super) fn perform(&mut self, stamp: &Stamp, write: &Write) -> Result<Written> {
+        let before = match *write {
+            Write::ClockOut { employee, .. } => self
+                .open_index(employee)
+                .and_then(|i| self.sessions.get(i))
+                .cloned(),
+            Write::CorrectSession { session, .. } => Some(self.session(session)?.clone()),
+            _ => None,
+        };
+        let written = self.apply(write)?;
+        let record = AuditRecord::of(write, before.as_ref(), &written);
+        self.audit.push(AuditEntry {
+            id: next_id(self.audit.len()),
+            at: stamp.at,
+            actor: stamp.actor.clone(),
+            record,
+        });
+        Ok(written)
+    }
+
+    fn session(&self, id: SessionId) -> Result<&AttendanceSession> {
+        index(id.0)
+            .and_then(|i| self.sessions.get(i))
+            .ok_or_else(|| Error::not_found(Entity::Session, id))
+    }
+
+    /// Applies `changes` to session `id` unless the result breaks a rule
+    /// or meets another session of the employee.
+    pub(super) fn correct(
+        &mut self,
+        id: SessionId,
+        changes: &SessionChanges,
+    ) -> Result<AttendanceSession> {
+        let stored = self.session(id)?;
+        let mut corrected = changes.apply(stored)?;
+        let team_id = self.employee(corrected.employee_id)?.team_id;
+        corrected.work_date = work_date(self.team(team_id)?.timezone, corrected.clock_in);
+        let overlapping = self
+            .sessions_of(corrected.employee_id)
+            .filter(|s| s.id != id)
+            .filter(|s| {
+                s.clock_out.is_none_or(|out| out > corrected.clock_in)
+                    && corrected.clock_out.is_none_or(|out| s.clock_in < out)
+            })
+            .min_by_key(|s| (s.clock_in, s.id));
+        if let Some(existing) = overlapping {
+            return Err(Conflict::Overlap {
+                existing: Box::new(existing.clone()),
+            }
+            .into());
+        }
+        let slot = index(id.0)
+            .and_then(|i| self.sessions.get_mut(i))
+            .ok_or_else(|| Error::not_found(Entity::Session, id))?;
+        *slot = corrected.clone();
+        Ok(corrected)
+    }
+}
+
+#[async_trait]
+impl AuditStore for InMemoryStore {
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>> {
+        let state = self.state();
+        let team_of =
+            |e: Option<EmployeeId>| e.and_then(|e| state.employee(e).ok()).map(|e| e.team_id);
+        let rows = state
+            .audit
+            .iter()
+            .rev()
+            .filter(|e| page.cursor.is_none_or(|c| e.id < c.0))
+            .filter(|e| filter.matches(e, team_of(e.record.employee_id)))
+            .take(page.limit as usize + 1)
+            .cloned()
+            .collect();
+        Ok(Page::of_audit(rows, page.limit))
+    }
+
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        self.state().session(id).cloned()
+    }
+}

@@ -1,0 +1,378 @@
+//! The audit trail over PostgreSQL (`attendance.audit_log`, migration
+//! 0008): the one dispatch of writes with who and when, corrections, and
+//! reading the trail.
+//!
+//! Most writes append their entry in their own statement (`writes.rs`); a
+//! correction locks the session, checks it in Rust (the rules are core's),
+//! updates it and appends the entry with the values before and after, in
+//! one transaction (a savepoint when it runs inside an idempotency key's).
+
+use async_trait::async_trait;
+use attendance_core::access::{Actor, Scope};
+use attendance_core::audit::{
+    AuditAction, AuditEntry, AuditFilter, AuditRecord, AuditStore, SessionChanges, Stamp,
+};
+use attendance_core::idempotency::{Write, Written};
+use attendance_core::store::{IdCursor, Page, PageRequest};
+use attendance_core::{
+    AttendanceSession, Conflict, EmployeeId, Entity, Error, Result, SessionId, TeamId,
+};
+use chrono::{DateTime, Utc};
+use sqlx::{Connection, FromRow, PgConnection, Postgres, QueryBuilder};
+
+use crate::PgStore;
+use crate::error::{map, sqlstate, violates};
+use crate::store::{SessionRow, session};
+use crate::writes::{NewSession, actor_columns, vanished_conflict};
+
+impl PgStore {
+    /// Performs `write` as `stamp` says, its audit entry with it.
+    pub(crate) async fn perform_write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
+        Ok(match write {
+            Write::CreateTeam(team) => Written::Team(
+                self.insert_team(
+                    stamp,
+                    team.name(),
+                    team.timezone().name(),
+                    team.late_after(),
+                )
+                .await?,
+            ),
+            Write::CreateEmployee(employee) => {
+                Written::Employee(self.insert_employee(stamp, employee).await?)
+            }
+            Write::ClockIn { employee, mode, at } => {
+                let new = NewSession {
+                    employee: *employee,
+                    mode: *mode,
+                    clock_in: *at,
+                    clock_out: None,
+                    reason: None,
+                };
+                Written::Session(self.open_new(stamp, &new).await?)
+            }
+            Write::ClockOut { employee, at } => {
+                Written::Session(self.close(stamp, *employee, *at).await?)
+            }
+            Write::RecordSession {
+                employee,
+                mode,
+                clock_in,
+                clock_out,
+                reason,
+            } => {
+                let new = NewSession {
+                    employee: *employee,
+                    mode: *mode,
+                    clock_in: *clock_in,
+                    clock_out: Some(*clock_out),
+                    reason: reason.as_deref(),
+                };
+                Written::Session(self.open_new(stamp, &new).await?)
+            }
+            Write::CorrectSession {
+                session,
+                changes,
+                reason,
+            } => {
+                let corrected = self
+                    .retry
+                    .write(|| {
+                        self.conns.run(async |c| {
+                            correct_session(c, stamp, *session, changes, reason).await
+                        })
+                    })
+                    .await
+                    .map_err(map)??;
+                Written::Session(corrected)
+            }
+            _ => {
+                return Err(Error::backend(
+                    "this store does not know that kind of write",
+                ));
+            }
+        })
+    }
+}
+
+/// Corrects session `id`: lock it, apply the changes (core's rules), update
+/// it (the work date follows the clock-in), append the entry. The outer
+/// error is the database's; the inner one a refusal, after which nothing
+/// was written.
+pub(crate) async fn correct_session(
+    c: &mut PgConnection,
+    stamp: &Stamp,
+    id: SessionId,
+    changes: &SessionChanges,
+    reason: &str,
+) -> std::result::Result<Result<AttendanceSession>, sqlx::Error> {
+    let mut tx = c.begin().await?;
+    let row = sqlx::query_as::<_, SessionRow>(
+        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+         FROM attendance.sessions WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Err(Error::not_found(Entity::Session, id)));
+    };
+    let (before, wanted) = match session(row).and_then(|s| changes.apply(&s).map(|w| (s, w))) {
+        Ok(pair) => pair,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let updated = sqlx::query_as::<_, SessionRow>(
+        "UPDATE attendance.sessions s SET clock_in = $2, clock_out = $3, work_mode = $4, \
+         work_date = ($2::timestamptz AT TIME ZONE t.timezone)::date \
+         FROM attendance.employees e JOIN attendance.teams t ON t.id = e.team_id \
+         WHERE s.id = $1 AND e.id = s.employee_id \
+         RETURNING s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode",
+    )
+    .bind(id.0)
+    .bind(wanted.clock_in)
+    .bind(wanted.clock_out)
+    .bind(wanted.work_mode.as_str())
+    .fetch_one(&mut *tx)
+    .await;
+    let after = match updated {
+        Ok(row) => match session(row) {
+            Ok(after) => after,
+            Err(unreadable) => return Ok(Err(unreadable)),
+        },
+        Err(e)
+            if violates(&e, sqlstate::EXCLUSION_VIOLATION, "sessions_no_overlap")
+                || violates(
+                    &e,
+                    sqlstate::UNIQUE_VIOLATION,
+                    "sessions_one_open_per_employee",
+                ) =>
+        {
+            tx.rollback().await?;
+            let existing = first_overlapping_except(c, before.employee_id, &wanted, id).await?;
+            return Ok(Err(match existing {
+                Some(existing) => Conflict::Overlap {
+                    existing: Box::new(existing),
+                }
+                .into(),
+                None => vanished_conflict(),
+            }));
+        }
+        Err(e) => return Err(e),
+    };
+    let record = AuditRecord {
+        action: AuditAction::Correction,
+        employee_id: Some(after.employee_id),
+        session_id: Some(after.id),
+        team_id: None,
+        before: Some(Written::Session(before)),
+        after: Some(Written::Session(after.clone())),
+        reason: Some(reason.to_owned()),
+    };
+    insert_audit(&mut tx, stamp, &record).await?;
+    tx.commit().await?;
+    Ok(Ok(after))
+}
+
+/// The first session of `employee` other than `except` that `wanted`'s
+/// span meets.
+async fn first_overlapping_except(
+    c: &mut PgConnection,
+    employee: EmployeeId,
+    wanted: &AttendanceSession,
+    except: SessionId,
+) -> std::result::Result<Option<AttendanceSession>, sqlx::Error> {
+    let row = sqlx::query_as::<_, SessionRow>(
+        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+         FROM attendance.sessions \
+         WHERE employee_id = $1 AND id <> $4 \
+           AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
+         ORDER BY clock_in, id LIMIT 1",
+    )
+    .bind(employee.0)
+    .bind(wanted.clock_in)
+    .bind(wanted.clock_out)
+    .bind(except.0)
+    .fetch_optional(c)
+    .await?;
+    Ok(row.and_then(|row| session(row).ok()))
+}
+
+/// Appends an entry whose values were computed in Rust.
+pub(crate) async fn insert_audit(
+    c: &mut PgConnection,
+    stamp: &Stamp,
+    record: &AuditRecord,
+) -> std::result::Result<(), sqlx::Error> {
+    let json = |w: &Option<Written>| {
+        w.as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| sqlx::Error::Encode(e.into()))
+    };
+    let (kind, name, employee) = actor_columns(&stamp.actor);
+    sqlx::query(
+        "INSERT INTO attendance.audit_log (at, actor_kind, actor_name, actor_employee_id, \
+         action, employee_id, session_id, team_id, before, after, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11)",
+    )
+    .bind(stamp.at)
+    .bind(kind)
+    .bind(name)
+    .bind(employee)
+    .bind(record.action.as_str())
+    .bind(record.employee_id.map(|e| e.0))
+    .bind(record.session_id.map(|s| s.0))
+    .bind(record.team_id.map(|t| t.0))
+    .bind(json(&record.before)?)
+    .bind(json(&record.after)?)
+    .bind(record.reason.as_deref())
+    .execute(c)
+    .await
+    .map(drop)
+}
+
+#[derive(FromRow)]
+struct AuditRow {
+    id: i64,
+    at: DateTime<Utc>,
+    actor_kind: String,
+    actor_name: Option<String>,
+    actor_employee_id: Option<i64>,
+    action: String,
+    employee_id: Option<i64>,
+    session_id: Option<i64>,
+    team_id: Option<i64>,
+    before: Option<String>,
+    after: Option<String>,
+    reason: Option<String>,
+}
+
+impl TryFrom<AuditRow> for AuditEntry {
+    type Error = Error;
+
+    fn try_from(row: AuditRow) -> Result<Self> {
+        let corrupt =
+            |what: &str| Error::backend(format!("audit entry {} has an unreadable {what}", row.id));
+        let actor = match (
+            row.actor_kind.as_str(),
+            &row.actor_name,
+            row.actor_employee_id,
+        ) {
+            ("system", _, _) => Actor::System,
+            ("admin", Some(name), _) => Actor::Admin { name: name.clone() },
+            ("employee", _, Some(id)) => Actor::Employee { id: EmployeeId(id) },
+            _ => return Err(corrupt("actor")),
+        };
+        let action = AuditAction::parse(&row.action).ok_or_else(|| corrupt("action"))?;
+        let value = |json: &Option<String>, what| {
+            json.as_deref()
+                .map(serde_json::from_str::<Written>)
+                .transpose()
+                .map_err(|_| corrupt(what))
+        };
+        Ok(AuditEntry {
+            id: row.id,
+            at: row.at,
+            actor,
+            record: AuditRecord {
+                action,
+                employee_id: row.employee_id.map(EmployeeId),
+                session_id: row.session_id.map(SessionId),
+                team_id: row.team_id.map(TeamId),
+                before: value(&row.before, "before")?,
+                after: value(&row.after, "after")?,
+                reason: row.reason,
+            },
+        })
+    }
+}
+
+#[async_trait]
+impl AuditStore for PgStore {
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>> {
+        let rows = self
+            .retry
+            .read(|| {
+                self.conns.run(async |c| {
+                    audit_query(filter, page)
+                        .build_query_as::<AuditRow>()
+                        .fetch_all(c)
+                        .await
+                })
+            })
+            .await
+            .map_err(map)?;
+        let items = rows
+            .into_iter()
+            .map(AuditEntry::try_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page::of_audit(items, page.limit))
+    }
+
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        self.retry
+            .read(|| {
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, SessionRow>(
+                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+                         FROM attendance.sessions WHERE id = $1",
+                    )
+                    .bind(id.0)
+                    .fetch_optional(c)
+                    .await
+                })
+            })
+            .await
+            .map_err(map)?
+            .map(session)
+            .transpose()?
+            .ok_or_else(|| Error::not_found(Entity::Session, id))
+    }
+}
+
+/// The listing statement, newest first: only the filters in use become
+/// predicates.
+fn audit_query(filter: &AuditFilter, page: &PageRequest<IdCursor>) -> QueryBuilder<Postgres> {
+    let mut q = QueryBuilder::new(
+        "SELECT id, at, actor_kind, actor_name, actor_employee_id, action, employee_id, \
+         session_id, team_id, before::text AS before, after::text AS after, reason \
+         FROM attendance.audit_log WHERE true",
+    );
+    if let Some(employee) = filter.employee_id {
+        q.push(" AND employee_id = ").push_bind(employee.0);
+    }
+    if let Some(session) = filter.session_id {
+        q.push(" AND session_id = ").push_bind(session.0);
+    }
+    if let Some(from) = filter.from {
+        q.push(" AND at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        q.push(" AND at < ").push_bind(to);
+    }
+    // A member's scope: entries about themself and their teams' current
+    // members (as the session listing reads it); entries about no employee
+    // are outside it.
+    if let Scope::Member { employee, teams } = &filter.scope {
+        q.push(" AND (employee_id = ").push_bind(employee.0);
+        if !teams.is_empty() {
+            q.push(
+                " OR employee_id = ANY (ARRAY(SELECT id FROM attendance.employees \
+                 WHERE team_id = ANY (",
+            )
+            .push_bind(teams.iter().map(|t| t.0).collect::<Vec<_>>())
+            .push(")))");
+        }
+        q.push(")");
+    }
+    if let Some(cursor) = page.cursor {
+        q.push(" AND id < ").push_bind(cursor.0);
+    }
+    q.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(page.limit) + 1);
+    q
+}
