@@ -17,8 +17,9 @@ use crate::domain::{
 };
 use crate::error::{Error, Result};
 use crate::idempotency::{IdempotencyKey, Once};
-use crate::service::AttendanceService;
+use crate::service::{AttendanceService, TrendService};
 use crate::store::{IdCursor, Page, PageRequest, SessionFilter};
+use crate::trends::{EmployeeTrend, TeamTrend, TrendQuery};
 
 /// [`AttendanceService`] acting as one [`Principal`]; made by
 /// [`AttendanceService::acting_as`]. Cheap: it borrows.
@@ -217,5 +218,65 @@ impl<'a> Acting<'a> {
                 self.principal.check_clock(&target, at, now, window)
             }
         }
+    }
+
+    /// Appoints `employee` a manager of `team`: admins only.
+    pub async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
+        self.principal.check_admin("appoint a manager")?;
+        self.service.store.appoint_manager(team, employee).await
+    }
+
+    /// Ends `employee`'s appointment to `team` (`false`: there was none):
+    /// admins only.
+    pub async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
+        self.principal.check_admin("dismiss a manager")?;
+        self.service.store.dismiss_manager(team, employee).await
+    }
+}
+
+/// [`TrendService`] acting as one [`Principal`]; made by
+/// [`TrendService::acting_as`].
+#[derive(Debug, Clone, Copy)]
+pub struct ActingTrends<'a> {
+    trends: &'a TrendService,
+    principal: &'a Principal,
+}
+
+impl TrendService {
+    /// These trends as `principal` reads them: an employee's own, a
+    /// manager's teams' and their members', an admin's all; the rest is not
+    /// found.
+    pub fn acting_as<'a>(&'a self, principal: &'a Principal) -> ActingTrends<'a> {
+        ActingTrends {
+            trends: self,
+            principal,
+        }
+    }
+}
+
+impl ActingTrends<'_> {
+    /// [`TrendService::employee_trend`], in scope only.
+    pub async fn employee_trend(
+        &self,
+        employee: EmployeeId,
+        query: &TrendQuery,
+    ) -> Result<EmployeeTrend> {
+        let own = self
+            .principal
+            .member()
+            .is_some_and(|m| m.employee == employee);
+        if !own && !self.principal.is_admin() {
+            let target = self.trends.store.employee(employee).await?;
+            self.principal.check_sees(&target)?;
+        }
+        self.trends.employee_trend(employee, query).await
+    }
+
+    /// [`TrendService::team_trend`], for an admin or the team's managers.
+    pub async fn team_trend(&self, team: TeamId, query: &TrendQuery) -> Result<TeamTrend> {
+        if !self.principal.sees_team_figures(team) {
+            return Err(Error::not_found(crate::Entity::Team, team));
+        }
+        self.trends.team_trend(team, query).await
     }
 }

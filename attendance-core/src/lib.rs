@@ -39,7 +39,7 @@ pub mod summary;
 pub mod testkit;
 pub mod trends;
 
-pub use acting::Acting;
+pub use acting::{Acting, ActingTrends};
 pub use domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode,

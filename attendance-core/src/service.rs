@@ -440,7 +440,7 @@ impl Idempotent<'_> {
 /// Trends by employee and by team.
 #[derive(Clone)]
 pub struct TrendService {
-    store: Arc<dyn AnalyticsStore>,
+    pub(crate) store: Arc<dyn AnalyticsStore>,
     working_days: WorkingDays,
 }
 

@@ -152,9 +152,10 @@ pub trait IdempotentWrites: Send + Sync {
     async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64>;
 }
 
-/// Aggregates over sessions, computed where the data lives.
+/// Aggregates over sessions, computed where the data lives. Employees are
+/// part of it: whose figures a principal may read depends on their team.
 #[async_trait]
-pub trait AnalyticsStore: Send + Sync {
+pub trait AnalyticsStore: EmployeeStore + Send + Sync {
     /// Figures per period with data for one employee; [`Error::NotFound`]
     /// for an unknown employee.
     async fn employee_figures(

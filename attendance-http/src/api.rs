@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use crate::HttpConfig;
 use crate::middleware::DeadlineLayer;
 use crate::routes::{self, AppState};
+use crate::routes_managers;
 
 /// Every operation of the router: one `routes!` per path, in the time budget
 /// of its kind (routes that call a language model get the longer one).
@@ -21,6 +22,10 @@ pub(crate) fn declare(config: &HttpConfig) -> OpenApiRouter<Arc<AppState>> {
         .standard(routes!(routes::health))
         .standard(routes!(routes::create_team, routes::list_teams))
         .standard(routes!(routes::get_team))
+        .standard(routes!(
+            routes_managers::appoint_manager,
+            routes_managers::dismiss_manager
+        ))
         .standard(routes!(routes::create_employee, routes::list_employees))
         .standard(routes!(routes::get_employee))
         .standard(routes!(routes::clock_in))

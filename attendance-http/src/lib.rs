@@ -139,6 +139,7 @@ mod extract;
 mod middleware;
 pub mod problem;
 mod routes;
+mod routes_managers;
 mod server;
 
 pub use api::openapi;

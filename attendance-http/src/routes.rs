@@ -101,6 +101,7 @@ pub(crate) async fn health(State(app): Shared) -> Result<Json<Health>, Problem> 
             headers(("Location" = String, description = "The team's URL"),
                 ("Idempotent-Replayed" = bool, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins create teams", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A team with this name exists", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is invalid, or the Idempotency-Key is invalid or was used for another request", body = Problem, content_type = "application/problem+json"),
@@ -108,6 +109,7 @@ pub(crate) async fn health(State(app): Shared) -> Result<Json<Health>, Problem> 
 )]
 pub(crate) async fn create_team(
     State(app): Shared,
+    Caller(principal): Caller,
     uri: OriginalUri,
     IdempotencyHeader(key): IdempotencyHeader,
     JsonBody(body): JsonBody<CreateTeam>,
@@ -122,6 +124,7 @@ pub(crate) async fn create_team(
     let once = app
         .services
         .attendance
+        .acting_as(&principal)
         .with_key(key.as_ref())
         .create_team(&team)
         .await?;
@@ -142,12 +145,14 @@ pub(crate) async fn create_team(
 )]
 pub(crate) async fn list_teams(
     State(app): Shared,
+    Caller(principal): Caller,
     QueryParams(query): QueryParams<TeamsQuery>,
 ) -> Result<Json<TeamPage>, Problem> {
     let limit = query.limit.as_deref().map(parse_page_size).transpose()?;
     let page = app
         .services
         .attendance
+        .acting_as(&principal)
         .teams(limit, query.cursor.as_deref())
         .await?;
     Ok(Json(TeamPage {
@@ -169,9 +174,15 @@ pub(crate) async fn list_teams(
 )]
 pub(crate) async fn get_team(
     State(app): Shared,
+    Caller(principal): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Team>, Problem> {
-    let team = app.services.attendance.team(team_path(&id)?).await?;
+    let team = app
+        .services
+        .attendance
+        .acting_as(&principal)
+        .team(team_path(&id)?)
+        .await?;
     Ok(Json(team.into()))
 }
 
@@ -187,6 +198,7 @@ pub(crate) async fn get_team(
             headers(("Location" = String, description = "The employee's URL"),
                 ("Idempotent-Replayed" = bool, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only admins create employees", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such team", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is invalid, or the Idempotency-Key is invalid or was used for another request", body = Problem, content_type = "application/problem+json"),
@@ -194,6 +206,7 @@ pub(crate) async fn get_team(
 )]
 pub(crate) async fn create_employee(
     State(app): Shared,
+    Caller(principal): Caller,
     uri: OriginalUri,
     IdempotencyHeader(key): IdempotencyHeader,
     JsonBody(body): JsonBody<CreateEmployee>,
@@ -203,6 +216,7 @@ pub(crate) async fn create_employee(
     let once = app
         .services
         .attendance
+        .acting_as(&principal)
         .with_key(key.as_ref())
         .create_employee(&employee)
         .await?;
@@ -224,6 +238,7 @@ pub(crate) async fn create_employee(
 )]
 pub(crate) async fn list_employees(
     State(app): Shared,
+    Caller(principal): Caller,
     QueryParams(query): QueryParams<EmployeesQuery>,
 ) -> Result<Json<EmployeePage>, Problem> {
     let team = query
@@ -235,6 +250,7 @@ pub(crate) async fn list_employees(
     let page = app
         .services
         .attendance
+        .acting_as(&principal)
         .employees(team, limit, query.cursor.as_deref())
         .await?;
     Ok(Json(EmployeePage {
@@ -256,11 +272,13 @@ pub(crate) async fn list_employees(
 )]
 pub(crate) async fn get_employee(
     State(app): Shared,
+    Caller(principal): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Employee>, Problem> {
     let employee = app
         .services
         .attendance
+        .acting_as(&principal)
         .employee(employee_path(&id)?)
         .await?;
     Ok(Json(employee.into()))
@@ -277,6 +295,7 @@ pub(crate) async fn get_employee(
         (status = 201, description = "The new open session", body = Session,
             headers(("Idempotent-Replayed" = bool, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the employee themself (within the self-service window), their manager or an admin may; also for an unknown employee, which a non-admin cannot tell from one out of scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already clocked in (`open_session` is the open one), or the session would overlap another (`existing_session`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
@@ -285,6 +304,7 @@ pub(crate) async fn get_employee(
 )]
 pub(crate) async fn clock_in(
     State(app): Shared,
+    Caller(principal): Caller,
     IdempotencyHeader(key): IdempotencyHeader,
     JsonBody(body): JsonBody<ClockIn>,
 ) -> Result<Response, Problem> {
@@ -297,6 +317,7 @@ pub(crate) async fn clock_in(
     let once = app
         .services
         .attendance
+        .acting_as(&principal)
         .with_key(key.as_ref())
         .clock_in(EmployeeId(body.employee_id), mode, at)
         .await?;
@@ -315,6 +336,7 @@ pub(crate) async fn clock_in(
         (status = 200, description = "The closed session", body = Session,
             headers(("Idempotent-Replayed" = bool, description = "`true` when this is the stored answer to an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the employee themself (within the self-service window), their manager or an admin may; also for an unknown employee, which a non-admin cannot tell from one out of scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "No session is open", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
@@ -323,6 +345,7 @@ pub(crate) async fn clock_in(
 )]
 pub(crate) async fn clock_out(
     State(app): Shared,
+    Caller(principal): Caller,
     IdempotencyHeader(key): IdempotencyHeader,
     JsonBody(body): JsonBody<ClockOut>,
 ) -> Result<Response, Problem> {
@@ -334,6 +357,7 @@ pub(crate) async fn clock_out(
     let once = app
         .services
         .attendance
+        .acting_as(&principal)
         .with_key(key.as_ref())
         .clock_out(EmployeeId(body.employee_id), at)
         .await?;
@@ -354,6 +378,7 @@ pub(crate) async fn clock_out(
 )]
 pub(crate) async fn list_attendance(
     State(app): Shared,
+    Caller(principal): Caller,
     QueryParams(query): QueryParams<AttendanceQuery>,
 ) -> Result<Json<SessionPage>, Problem> {
     let filter = SessionFilter {
@@ -382,14 +407,13 @@ pub(crate) async fn list_attendance(
             .as_deref()
             .map(parse_work_mode)
             .transpose()?,
-        // Every row, as before principals: the lead's switch of this
-        // handler to `Caller` + `acting_as` sets the caller's scope.
-        scope: attendance_core::access::Scope::All,
+        ..SessionFilter::default()
     };
     let limit = query.limit.as_deref().map(parse_page_size).transpose()?;
     let page = app
         .services
         .attendance
+        .acting_as(&principal)
         .sessions(&filter, limit, query.cursor.as_deref())
         .await?;
     Ok(Json(SessionPage {
@@ -422,12 +446,18 @@ fn trend_query(params: &TrendParams) -> Result<TrendQuery, Problem> {
 )]
 pub(crate) async fn employee_trend(
     State(app): Shared,
+    Caller(principal): Caller,
     Path(id): Path<String>,
     QueryParams(params): QueryParams<TrendParams>,
 ) -> Result<Json<EmployeeTrend>, Problem> {
     let id = employee_path(&id)?;
     let query = trend_query(&params)?;
-    let trend = app.services.trends.employee_trend(id, &query).await?;
+    let trend = app
+        .services
+        .trends
+        .acting_as(&principal)
+        .employee_trend(id, &query)
+        .await?;
     Ok(Json(trend.into()))
 }
 
@@ -445,12 +475,18 @@ pub(crate) async fn employee_trend(
 )]
 pub(crate) async fn team_trend(
     State(app): Shared,
+    Caller(principal): Caller,
     Path(id): Path<String>,
     QueryParams(params): QueryParams<TrendParams>,
 ) -> Result<Json<TeamTrend>, Problem> {
     let id = team_path(&id)?;
     let query = trend_query(&params)?;
-    let trend = app.services.trends.team_trend(id, &query).await?;
+    let trend = app
+        .services
+        .trends
+        .acting_as(&principal)
+        .team_trend(id, &query)
+        .await?;
     Ok(Json(trend.into()))
 }
 

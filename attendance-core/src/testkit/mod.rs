@@ -29,6 +29,7 @@
 // Scenarios are assertions: panicking with a message is how they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod analytics;
 mod clock;
 mod concurrency;
@@ -45,6 +46,7 @@ use std::sync::Arc;
 
 use crate::store::Store;
 
+pub use access::*;
 pub use analytics::*;
 pub use clock::*;
 pub use concurrency::*;
@@ -122,6 +124,10 @@ macro_rules! __conformance_scenarios {
                 a_failed_write_leaves_its_key_free,
                 keys_expire_after_the_window,
                 concurrent_retries_of_one_key_write_once,
+                listings_hold_only_rows_in_scope,
+                reads_out_of_scope_are_not_found,
+                writes_follow_the_matrix,
+                appointments_change_what_a_manager_manages,
             ],
             reference: [
                 generated_data_matches_in_memory,
