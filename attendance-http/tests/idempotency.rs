@@ -24,7 +24,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// Serves the router over `store` on 127.0.0.1:0 until the test ends.
 async fn serve(store: PgStore) -> SocketAddr {
-    let app = attendance_http::router(Services::from_store(Arc::new(store)));
+    let app = support::as_system(attendance_http::router(Services::from_store(Arc::new(
+        store,
+    ))));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(attendance_http::serve(

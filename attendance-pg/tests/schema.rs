@@ -237,13 +237,23 @@ async fn the_qa_view_computes_the_domain_rules() {
                 .await
                 .unwrap();
         }
+        // The Q&A views show only the rows of the scope written for the
+        // reading transaction (migration 0006): every row, here.
+        let mut tx = store.pool().begin().await.unwrap();
+        sqlx::query(
+            "INSERT INTO attendance.qa_scope (xact, all_rows) VALUES (pg_current_xact_id(), true)",
+        )
+        .execute(&mut *tx)
+        .await
+        .unwrap();
         let rows: Vec<(NaiveDate, NaiveTime, bool)> = sqlx::query_as(
             "SELECT work_date, first_clock_in_local, is_late \
              FROM attendance.qa_daily_attendance ORDER BY work_date",
         )
-        .fetch_all(store.pool())
+        .fetch_all(&mut *tx)
         .await
         .unwrap();
+        tx.rollback().await.unwrap();
         let expected: Vec<(NaiveDate, NaiveTime, bool)> = starts
             .iter()
             .map(|&at| {
