@@ -12,6 +12,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::access::{Identity, Member, Principal};
+use crate::audit::Stamp;
+use crate::domain::stored_precision;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, Team, TeamId, WorkMode,
 };
@@ -196,6 +198,14 @@ impl<'a> Acting<'a> {
         }
     }
 
+    /// Who writes now, for the audit trail.
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            actor: self.principal.actor(),
+            at: stored_precision(self.service.now()),
+        }
+    }
+
     /// The writes, as this principal, under this key.
     pub(crate) fn writes(&self) -> crate::service::Idempotent<'a> {
         self.service
@@ -223,14 +233,22 @@ impl<'a> Acting<'a> {
     /// Appoints `employee` a manager of `team`: admins only.
     pub async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
         self.principal.check_admin("appoint a manager")?;
-        self.service.store.appoint_manager(team, employee).await
+        let stamp = self.stamp();
+        self.service
+            .store
+            .appoint_manager(&stamp, team, employee)
+            .await
     }
 
     /// Ends `employee`'s appointment to `team` (`false`: there was none):
     /// admins only.
     pub async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
         self.principal.check_admin("dismiss a manager")?;
-        self.service.store.dismiss_manager(team, employee).await
+        let stamp = self.stamp();
+        self.service
+            .store
+            .dismiss_manager(&stamp, team, employee)
+            .await
     }
 }
 

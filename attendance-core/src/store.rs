@@ -71,13 +71,26 @@ pub trait ManagerStore: Send + Sync {
     /// created as a manager (`is_manager`), and the teams they were
     /// appointed to. Unknown employee: empty.
     async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>>;
-    /// Makes `employee` a manager of `team` (again: no change).
-    /// [`Error::NotFound`] for an unknown team or employee.
-    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()>;
-    /// Ends `employee`'s appointment to `team`; `false` when there was
-    /// none. The team a manager was created in is not an appointment and
-    /// stays theirs.
-    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool>;
+    /// Makes `employee` a manager of `team` (again: no change, and no
+    /// audit entry), appending the appointment to the audit trail as
+    /// `stamp`'s, atomically. [`Error::NotFound`] for an unknown team or
+    /// employee.
+    async fn appoint_manager(
+        &self,
+        stamp: &Stamp,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<()>;
+    /// Ends `employee`'s appointment to `team` (audited like
+    /// [`ManagerStore::appoint_manager`]); `false` when there was none. The
+    /// team a manager was created in is not an appointment and stays
+    /// theirs.
+    async fn dismiss_manager(
+        &self,
+        stamp: &Stamp,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<bool>;
 }
 
 /// Attendance sessions.
@@ -306,11 +319,21 @@ impl<T: ManagerStore + ?Sized> ManagerStore for Arc<T> {
     async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
         (**self).managed_teams(employee).await
     }
-    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
-        (**self).appoint_manager(team, employee).await
+    async fn appoint_manager(
+        &self,
+        stamp: &Stamp,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<()> {
+        (**self).appoint_manager(stamp, team, employee).await
     }
-    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
-        (**self).dismiss_manager(team, employee).await
+    async fn dismiss_manager(
+        &self,
+        stamp: &Stamp,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<bool> {
+        (**self).dismiss_manager(stamp, team, employee).await
     }
 }
 

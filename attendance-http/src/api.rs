@@ -13,8 +13,8 @@ use utoipa_axum::routes;
 use crate::HttpConfig;
 use crate::middleware::DeadlineLayer;
 use crate::routes::{self, AppState};
-use crate::routes_managers;
 use crate::routes_audit;
+use crate::routes_managers;
 
 /// Every operation of the router: one `routes!` per path, in the time budget
 /// of its kind (routes that call a language model get the longer one).

@@ -139,8 +139,8 @@ mod extract;
 mod middleware;
 pub mod problem;
 mod routes;
-mod routes_managers;
 mod routes_audit;
+mod routes_managers;
 mod server;
 
 pub use api::openapi;

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 
 use crate::access::Scope;
-use crate::audit::{AuditEntry, Stamp};
+use crate::audit::{AuditAction, AuditEntry, AuditRecord, Stamp};
 
 mod audit;
 use crate::domain::{
@@ -405,16 +405,54 @@ impl ManagerStore for InMemoryStore {
         Ok(teams)
     }
 
-    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
+    async fn appoint_manager(
+        &self,
+        stamp: &Stamp,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<()> {
         let mut state = self.state();
         state.team(team)?;
         state.employee(employee)?;
-        state.appointments.insert((team, employee));
+        if state.appointments.insert((team, employee)) {
+            state.append(stamp, AuditAction::ManagerAppointed, team, employee);
+        }
         Ok(())
     }
 
-    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
-        Ok(self.state().appointments.remove(&(team, employee)))
+    async fn dismiss_manager(
+        &self,
+        stamp: &Stamp,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<bool> {
+        let mut state = self.state();
+        let dismissed = state.appointments.remove(&(team, employee));
+        if dismissed {
+            state.append(stamp, AuditAction::ManagerDismissed, team, employee);
+        }
+        Ok(dismissed)
+    }
+}
+
+impl State {
+    /// Appends an appointment's audit entry.
+    fn append(&mut self, stamp: &Stamp, action: AuditAction, team: TeamId, employee: EmployeeId) {
+        let record = AuditRecord {
+            action,
+            employee_id: Some(employee),
+            session_id: None,
+            team_id: Some(team),
+            before: None,
+            after: None,
+            reason: None,
+        };
+        self.audit.push(AuditEntry {
+            id: next_id(self.audit.len()),
+            at: stamp.at,
+            actor: stamp.actor.clone(),
+            record,
+        });
     }
 }
 

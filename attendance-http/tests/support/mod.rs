@@ -143,13 +143,23 @@ impl ManagerStore for FaultyStore {
         self.check().await?;
         self.inner.managed_teams(employee).await
     }
-    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
+    async fn appoint_manager(
+        &self,
+        stamp: &Stamp,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<()> {
         self.check().await?;
-        self.inner.appoint_manager(team, employee).await
+        self.inner.appoint_manager(stamp, team, employee).await
     }
-    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
+    async fn dismiss_manager(
+        &self,
+        stamp: &Stamp,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<bool> {
         self.check().await?;
-        self.inner.dismiss_manager(team, employee).await
+        self.inner.dismiss_manager(stamp, team, employee).await
     }
 }
 
