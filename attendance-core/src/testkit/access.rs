@@ -2,7 +2,8 @@
 //! test (listings and appointments are computed there).
 
 use super::prelude::*;
-use crate::access::{Identity, Principal};
+use crate::access::{Actor, Identity, Principal};
+use crate::audit::{AuditAction, AuditFilter};
 
 /// Two teams: A (manager `boss`, created as one; member `ada`) and B
 /// (member `bo`), each with one closed session, all resolved to principals.
@@ -287,6 +288,31 @@ pub async fn appointments_change_what_a_manager_manages(store: Arc<dyn Store>) {
     assert!(!as_admin.dismiss_manager(c.b.id, c.boss_id).await.unwrap());
     assert!(!as_admin.dismiss_manager(c.a.id, c.boss_id).await.unwrap());
     assert_eq!(manages(c.svc.principal(&boss).await.unwrap()), vec![c.a.id]);
+
+    // One entry per change, none for the repeated appointment or the
+    // dismissals that changed nothing; newest first.
+    let of_boss = AuditFilter {
+        employee_id: Some(c.boss_id),
+        ..AuditFilter::default()
+    };
+    let trail = c.svc.audit(&of_boss, Some(100), None).await.unwrap().items;
+    let changes: Vec<_> = trail
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.record.action,
+                AuditAction::ManagerAppointed | AuditAction::ManagerDismissed
+            )
+        })
+        .map(|e| (e.record.action, e.record.team_id, e.actor.clone()))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            (AuditAction::ManagerDismissed, Some(c.b.id), Actor::System),
+            (AuditAction::ManagerAppointed, Some(c.b.id), Actor::System),
+        ]
+    );
 
     for result in [
         as_admin.appoint_manager(TeamId(999_999), c.boss_id).await,
