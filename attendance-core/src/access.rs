@@ -346,9 +346,15 @@ mod tests {
     fn an_employee_clocks_only_themself_within_the_window() {
         let me = member(1, 10, &[]);
         let window = DEFAULT_SELF_SERVICE_WINDOW;
-        assert!(me.check_clock(&employee(1, 10), now(), now(), window).is_ok());
+        assert!(
+            me.check_clock(&employee(1, 10), now(), now(), window)
+                .is_ok()
+        );
         let recent = now() - TimeDelta::hours(47);
-        assert!(me.check_clock(&employee(1, 10), recent, now(), window).is_ok());
+        assert!(
+            me.check_clock(&employee(1, 10), recent, now(), window)
+                .is_ok()
+        );
         let old = now() - TimeDelta::hours(49);
         let err = me.check_clock(&employee(1, 10), old, now(), window);
         assert!(matches!(err, Err(Error::Forbidden { .. })), "{err:?}");
@@ -361,8 +367,14 @@ mod tests {
         let boss = member(1, 10, &[10, 20]);
         let old = now() - TimeDelta::days(30);
         let window = DEFAULT_SELF_SERVICE_WINDOW;
-        assert!(boss.check_clock(&employee(2, 20), old, now(), window).is_ok());
-        assert!(boss.check_clock(&employee(1, 10), old, now(), window).is_ok());
+        assert!(
+            boss.check_clock(&employee(2, 20), old, now(), window)
+                .is_ok()
+        );
+        assert!(
+            boss.check_clock(&employee(1, 10), old, now(), window)
+                .is_ok()
+        );
         let outside = boss.check_clock(&employee(3, 30), now(), now(), window);
         assert!(matches!(outside, Err(Error::Forbidden { .. })));
         assert!(

@@ -118,6 +118,8 @@ pub enum Entity {
     Team,
     /// An employee.
     Employee,
+    /// An API token (see [`crate::tokens`]).
+    Token,
 }
 
 impl fmt::Display for Entity {
@@ -125,6 +127,7 @@ impl fmt::Display for Entity {
         f.write_str(match self {
             Self::Team => "team",
             Self::Employee => "employee",
+            Self::Token => "token",
         })
     }
 }

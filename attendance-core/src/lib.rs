@@ -37,11 +37,12 @@ pub mod store;
 pub mod summary;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod tokens;
 pub mod trends;
 
+pub use acting::Acting;
 pub use domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode,
 };
-pub use acting::Acting;
 pub use error::{Conflict, Entity, Error, Result};

@@ -17,12 +17,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Scope;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_supported_instant,
 };
 use crate::error::{Error, Result};
-use crate::access::Scope;
 use crate::idempotency::{Claim, Claimed, Write};
 use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
