@@ -381,6 +381,9 @@ pub(crate) async fn list_attendance(
             .as_deref()
             .map(parse_work_mode)
             .transpose()?,
+        // Every row until this handler acts as the caller (the lead's
+        // `acting_as` work replaces this); only here so the crate builds.
+        scope: attendance_core::access::Scope::All,
     };
     let limit = query.limit.as_deref().map(parse_page_size).transpose()?;
     let page = app

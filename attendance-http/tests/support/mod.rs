@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use attendance_core::access::Scope;
 use attendance_core::idempotency::{Claim, Claimed, Write};
 use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::llm::ChatModel;
@@ -13,7 +14,8 @@ use attendance_core::memory::InMemoryStore;
 use attendance_core::service::{AttendanceService, ManualClock, TrendService};
 use attendance_core::store::{
     AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
-    IdempotentWrites, Page, PageRequest, SessionFilter, SessionStore, Store, TeamStore,
+    IdempotentWrites, ManagerStore, Page, PageRequest, SessionFilter, SessionStore, Store,
+    TeamStore,
 };
 use attendance_core::summary::SummaryService;
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
@@ -21,7 +23,7 @@ use attendance_core::{
     AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, Team, TeamId,
     WorkMode,
 };
-use attendance_http::{HttpConfig, Services};
+use attendance_http::{AuthOff, HttpConfig, Services};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -126,10 +128,27 @@ impl EmployeeStore for FaultyStore {
     async fn employee_page(
         &self,
         team: Option<TeamId>,
+        scope: &Scope,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Employee>> {
         self.check().await?;
-        self.inner.employee_page(team, page).await
+        self.inner.employee_page(team, scope, page).await
+    }
+}
+
+#[async_trait]
+impl ManagerStore for FaultyStore {
+    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
+        self.check().await?;
+        self.inner.managed_teams(employee).await
+    }
+    async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
+        self.check().await?;
+        self.inner.appoint_manager(team, employee).await
+    }
+    async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
+        self.check().await?;
+        self.inner.dismiss_manager(team, employee).await
     }
 }
 
@@ -253,8 +272,11 @@ pub struct Harness {
 }
 
 impl Harness {
+    /// The default config without the rate limit, chosen here: these
+    /// tests send many summaries and questions; `tests/auth.rs` tests the
+    /// limit.
     pub fn new() -> Self {
-        Self::with_config(&HttpConfig::default())
+        Self::with_config(&HttpConfig::default().with_rate_limit(None))
     }
 
     pub fn with_config(config: &HttpConfig) -> Self {
@@ -312,6 +334,11 @@ impl Harness {
 
 /// Every service over `store`, the attendance rules on `clock`, summaries
 /// phrased by `model` when given.
+///
+/// Every request acts as an admin: [`AuthOff`], chosen here explicitly.
+/// These tests are about the routes; authentication has its own
+/// (`tests/auth.rs`), and a store made to fail here must fail the route,
+/// not the credential check.
 pub fn services_with_model(
     store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
@@ -325,6 +352,7 @@ pub fn services_with_model(
         health,
         SummaryService::new(store, model),
     )
+    .with_authenticator(Arc::new(AuthOff))
 }
 
 pub fn services(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> Services {
