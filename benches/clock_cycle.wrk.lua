@@ -1,7 +1,7 @@
 -- One clock-in + clock-out cycle over HTTP, for wrk:
---   wrk -t 2 -c 8 -d 10s -s benches/clock_cycle.wrk.lua http://127.0.0.1:18080 -- FIRST COUNT THREADS
+--   wrk -t 2 -c 8 -d 10s -s benches/clock_cycle.wrk.lua http://127.0.0.1:18080 -- FIRST COUNT THREADS [TOKEN]
 -- FIRST and COUNT describe the employees (smallest id, how many), THREADS
--- repeats -t. Use as many threads as pgbench's -j in the same comparison, so
+-- repeats -t, TOKEN (optional) is sent as `Authorization: Bearer TOKEN`. Use as many threads as pgbench's -j in the same comparison, so
 -- that the two load generators are alike.
 --
 -- Each thread owns a slice of the employees (first + thread + threads * k,
@@ -39,7 +39,11 @@ function init(args)
    k = (me * 104729) % per
    clocked_in = {}
    local host = wrk.host .. (wrk.port and (":" .. wrk.port) or "")
-   local head = " HTTP/1.1\r\nHost: " .. host ..
+   local auth = ""
+   if args[4] and args[4] ~= "" then
+      auth = "\r\nAuthorization: Bearer " .. args[4]
+   end
+   local head = " HTTP/1.1\r\nHost: " .. host .. auth ..
       "\r\nContent-Type: application/json\r\nContent-Length: "
    clock_in_head = "POST /attendance/clock-in" .. head
    clock_out_head = "POST /attendance/clock-out" .. head

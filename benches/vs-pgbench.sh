@@ -7,7 +7,10 @@
 #     clients: pgbench running the store's own statements
 #     (benches/clock_cycle.pgbench.sql), the store through the library
 #     (examples/clock_driver.rs), and the HTTP server (examples/server.rs)
-#     under wrk (benches/clock_cycle.wrk.lua); wrk runs as many threads as
+#     under wrk (benches/clock_cycle.wrk.lua), sending an admin bearer token
+#     made with the server's own CLI (`server token create --admin`); in the
+#     same rounds, a second server with ATTENDANCE_AUTH=off on
+#     HTTP_OFF_PORT, for what checking the token costs; wrk runs as many threads as
 #     pgbench (-j), and each load generator keeps one cycle in flight per
 #     client; and, when PgBouncer is installed (or can be), pgbench again
 #     through PgBouncer in session mode: what a middle tier that only
@@ -36,6 +39,7 @@
 #   EMPLOYEES, DAYS   size of the seeded company [10000, 20]; DAYS=250 gives the
 #                     full 2.5 M sessions (import runs then take a minute each)
 #   HTTP_PORT         port for the server [18080]
+#   HTTP_OFF_PORT     port for the server with authentication off [18081]
 #   PGBOUNCER_PORT    port for PgBouncer [16432]
 #   SERVER_THREADS    the server's tokio worker threads [1]: on 2 cores shared
 #                     with PostgreSQL and the load generator, a second worker
@@ -57,6 +61,7 @@ IMPORT_ROUNDS=${IMPORT_ROUNDS:-3}
 EMPLOYEES=${EMPLOYEES:-10000}
 DAYS=${DAYS:-20}
 HTTP_PORT=${HTTP_PORT:-18080}
+HTTP_OFF_PORT=${HTTP_OFF_PORT:-18081}
 SERVER_THREADS=${SERVER_THREADS:-1}
 PGBOUNCER_PORT=${PGBOUNCER_PORT:-16432}
 TARGET=${CARGO_TARGET_DIR:-target}
@@ -109,11 +114,13 @@ BIN="$TARGET/release/examples"
 
 scratch=()
 server_pid=
+off_pid=
 bouncer_pid_file=
 BOUNCER_URL=
 tmp=$(mktemp -d)
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [ -n "$off_pid" ] && kill "$off_pid" 2>/dev/null && wait "$off_pid" 2>/dev/null
     [ -n "$bouncer_pid_file" ] && [ -f "$bouncer_pid_file" ] && kill "$(cat "$bouncer_pid_file")" 2>/dev/null
     for db in "${scratch[@]}"; do
         psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
@@ -122,14 +129,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# GET /health answers 200, with curl or, without it, bash's /dev/tcp.
+# GET /health answers 200 on port $1 (default HTTP_PORT), with curl or,
+# without it, bash's /dev/tcp.
 healthy() {
+    local port=${1:-$HTTP_PORT}
     if command -v curl >/dev/null; then
-        curl -fsS "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1
+        curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1
         return
     fi
     local status
-    exec 3<>"/dev/tcp/127.0.0.1/$HTTP_PORT" 2>/dev/null || return 1
+    exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null || return 1
     printf 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
     status=$(head -n1 <&3)
     exec 3<&-
@@ -197,21 +206,36 @@ read -r first count < <(psql "$BENCH_URL" -qAtF ' ' -c \
 [ "$count" -gt 0 ] || die "no employees in $BENCH_DB"
 psql "$BENCH_URL" -qc "VACUUM ANALYZE" >/dev/null
 
-if [ "$have_server" = yes ]; then
-    say "starting the HTTP server on 127.0.0.1:$HTTP_PORT"
-    ! healthy || die "something already answers on port $HTTP_PORT; stop it or set HTTP_PORT"
-    DATABASE_URL=$BENCH_URL BIND_ADDR="127.0.0.1:$HTTP_PORT" RUST_LOG=${RUST_LOG:-warn} \
-        TOKIO_WORKER_THREADS=$SERVER_THREADS "$BIN/server" >"$tmp/server.log" 2>&1 &
-    server_pid=$!
+# start_server PORT LOG [ENV ARGS...]: the server on PORT, logging to LOG,
+# with env(1)'s ARGS first; sets started_pid.
+start_server() {
+    local port=$1 log=$2 pid
+    shift 2
+    ! healthy "$port" || die "something already answers on port $port; stop it or set HTTP_PORT / HTTP_OFF_PORT"
+    env "$@" DATABASE_URL="$BENCH_URL" BIND_ADDR="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}" \
+        TOKIO_WORKER_THREADS="$SERVER_THREADS" "$BIN/server" >"$log" 2>&1 &
+    pid=$!
     for _ in $(seq 1 100); do
-        healthy && break
-        kill -0 "$server_pid" 2>/dev/null || break
+        healthy "$port" && break
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
-    if ! healthy || ! kill -0 "$server_pid" 2>/dev/null; then
-        cat "$tmp/server.log" >&2
-        die "the HTTP server did not come up"
+    if ! healthy "$port" || ! kill -0 "$pid" 2>/dev/null; then
+        cat "$log" >&2
+        die "the HTTP server on port $port did not come up"
     fi
+    started_pid=$pid
+}
+TOKEN=
+if [ "$have_server" = yes ]; then
+    say "making an admin token with the server's CLI"
+    TOKEN=$(DATABASE_URL=$BENCH_URL "$BIN/server" token create --admin --name bench 2>"$tmp/token.log") ||
+        { cat "$tmp/token.log" >&2; die "server token create failed"; }
+    say "starting the HTTP server on 127.0.0.1:$HTTP_PORT (bearer tokens) and on 127.0.0.1:$HTTP_OFF_PORT (ATTENDANCE_AUTH=off)"
+    start_server "$HTTP_PORT" "$tmp/server.log" -u ATTENDANCE_AUTH
+    server_pid=$started_pid
+    start_server "$HTTP_OFF_PORT" "$tmp/server-off.log" ATTENDANCE_AUTH=off
+    off_pid=$started_pid
 fi
 
 # PgBouncer on 127.0.0.1:$PGBOUNCER_PORT in session mode (each client keeps
@@ -301,11 +325,24 @@ pgbench_cycles() {
     printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -n1
 }
 
+# wrk_cycles PORT TOKEN: runs the wrk script at $c clients against the
+# server on PORT (sending TOKEN, if any) and prints its cycles per second.
+wrk_cycles() {
+    local out rps bad
+    out=$(wrk -t "$threads" -c "$c" -d "${RUN_SECONDS}s" -s benches/clock_cycle.wrk.lua \
+        "http://127.0.0.1:$1" -- "$first" "$count" "$threads" "$2")
+    printf '%s\n' "$out" | grep -E 'Requests/sec|Non-2xx|Socket errors' >&2 || true
+    rps=$(printf '%s\n' "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+    bad=$(printf '%s\n' "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
+    [ -z "$bad" ] || printf 'warning: %s HTTP requests failed\n' "$bad" >&2
+    awk -v r="$rps" 'BEGIN { printf "%.1f", r / 2 }'
+}
+
 declare -A result
 for c in $CLIENTS; do
     per=$((count / c))
     threads=$((c < 2 ? 1 : 2))
-    runs_p=; runs_l=; runs_h=; runs_b=; cpu_p=; cpu_h=; cpu_s=
+    runs_p=; runs_l=; runs_h=; runs_o=; runs_b=; cpu_p=; cpu_h=; cpu_s=
     for round in $(seq 1 "$ROUNDS"); do
         say "$c clients, round $round of $ROUNDS: pgbench"
         settle
@@ -324,16 +361,14 @@ for c in $CLIENTS; do
             say "$c clients, round $round of $ROUNDS: HTTP server (wrk)"
             settle
             m0=$(machine_cpu); s0=$(process_cpu "$server_pid")
-            out=$(wrk -t "$threads" -c "$c" -d "${RUN_SECONDS}s" -s benches/clock_cycle.wrk.lua \
-                "http://127.0.0.1:$HTTP_PORT" -- "$first" "$count" "$threads")
-            printf '%s\n' "$out" | grep -E 'Requests/sec|Non-2xx|Socket errors' >&2 || true
-            rps=$(printf '%s\n' "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
-            bad=$(printf '%s\n' "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p')
-            [ -z "$bad" ] || printf 'warning: %s HTTP requests failed\n' "$bad" >&2
-            cycles=$(awk -v r="$rps" 'BEGIN { printf "%.1f", r / 2 }')
+            cycles=$(wrk_cycles "$HTTP_PORT" "$TOKEN")
             runs_h="$runs_h $cycles"
             cpu_h="$cpu_h $(per_cycle $(($(machine_cpu) - m0)) "$cycles")"
             cpu_s="$cpu_s $(per_cycle $(($(process_cpu "$server_pid") - s0)) "$cycles")"
+
+            say "$c clients, round $round of $ROUNDS: HTTP server, ATTENDANCE_AUTH=off (wrk)"
+            settle
+            runs_o="$runs_o $(wrk_cycles "$HTTP_OFF_PORT" "")"
         fi
 
         if [ -n "$BOUNCER_URL" ]; then
@@ -345,12 +380,13 @@ for c in $CLIENTS; do
     result[pgbench_$c]=$(printf '%s' "$runs_p" | median)
     result[library_$c]=$(printf '%s' "$runs_l" | median)
     result[http_$c]=$(printf '%s' "$runs_h" | median)
+    result[http_off_$c]=$(printf '%s' "$runs_o" | median)
     result[bouncer_$c]=$(printf '%s' "$runs_b" | median)
     result[cpu_pgbench_$c]=$(printf '%s' "$cpu_p" | median)
     result[cpu_http_$c]=$(printf '%s' "$cpu_h" | median)
     result[cpu_server_$c]=$(printf '%s' "$cpu_s" | median)
-    printf 'clients=%s pgbench:%s library:%s http:%s pgbouncer:%s\n' \
-        "$c" "$runs_p" "$runs_l" "$runs_h" "$runs_b" >&2
+    printf 'clients=%s pgbench:%s library:%s http:%s http-auth-off:%s pgbouncer:%s\n' \
+        "$c" "$runs_p" "$runs_l" "$runs_h" "$runs_o" "$runs_b" >&2
     printf 'clients=%s CPU µs per cycle: pgbench run:%s HTTP run:%s server:%s\n' \
         "$c" "$cpu_p" "$cpu_h" "$cpu_s" >&2
 done
@@ -360,12 +396,13 @@ settle
 cores=$(nproc)
 printf '\nClock-in + clock-out cycles per second, median of %s runs of %s s (%s cores, %s employees, %s sessions seeded)\n\n' \
     "$ROUNDS" "$RUN_SECONDS" "$cores" "$count" "$import_rows"
-printf '| clients | pgbench | library | library/pgbench | HTTP | HTTP/pgbench |\n'
-printf '|--:|--:|--:|--:|--:|--:|\n'
+printf '| clients | pgbench | library | library/pgbench | HTTP (token) | HTTP/pgbench | HTTP, auth off | token/auth off |\n'
+printf '|--:|--:|--:|--:|--:|--:|--:|--:|\n'
 for c in $CLIENTS; do
-    p=${result[pgbench_$c]}; l=${result[library_$c]}; h=${result[http_$c]}
-    printf '| %s | %.0f | %.0f | %s | %s | %s |\n' "$c" "$p" "$l" "$(ratio "$l" "$p")" \
-        "${h:-n/a}" "$([ -n "$h" ] && ratio "$h" "$p" || echo n/a)"
+    p=${result[pgbench_$c]}; l=${result[library_$c]}; h=${result[http_$c]}; o=${result[http_off_$c]}
+    printf '| %s | %.0f | %.0f | %s | %s | %s | %s | %s |\n' "$c" "$p" "$l" "$(ratio "$l" "$p")" \
+        "${h:-n/a}" "$([ -n "$h" ] && ratio "$h" "$p" || echo n/a)" \
+        "${o:-n/a}" "$([ -n "$h" ] && [ -n "$o" ] && ratio "$h" "$o" || echo n/a)"
 done
 if [ "$have_server" = yes ] && command -v wrk >/dev/null; then
     printf '\nCPU time per cycle, µs (whole machine: PostgreSQL, load generator, server; medians)\n\n'
@@ -402,6 +439,11 @@ done
 for c in $CLIENTS; do
     if [ -n "${result[http_$c]}" ]; then
         printf 'http_vs_pgbench_c%s=%s\n' "$c" "$(ratio "${result[http_$c]}" "${result[pgbench_$c]}")"
+    fi
+done
+for c in $CLIENTS; do
+    if [ -n "${result[http_$c]}" ] && [ -n "${result[http_off_$c]}" ]; then
+        printf 'http_token_vs_auth_off_c%s=%s\n' "$c" "$(ratio "${result[http_$c]}" "${result[http_off_$c]}")"
     fi
 done
 for c in $CLIENTS; do

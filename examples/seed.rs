@@ -161,8 +161,10 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
 
     if args.reset {
         sqlx::query(
+            // CASCADE: manager appointments and API tokens name employees,
+            // and a reset company has none of them left.
             "TRUNCATE attendance.sessions, attendance.employees, attendance.teams \
-             RESTART IDENTITY",
+             RESTART IDENTITY CASCADE",
         )
         .execute(store.pool())
         .await?;

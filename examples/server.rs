@@ -1,8 +1,23 @@
 //! `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo run --example server`
 //!
 //! The attendance HTTP API as a complete service: PostgreSQL (migrated on
-//! start), summaries, questions in plain language, OpenAPI at
-//! `/openapi.json`, graceful shutdown on Ctrl-C and SIGTERM.
+//! start), bearer-token authentication, summaries, questions in plain
+//! language, OpenAPI at `/openapi.json`, graceful shutdown on Ctrl-C and
+//! SIGTERM.
+//!
+//! Tokens are managed from the same binary, against `DATABASE_URL`
+//! (migrated first); `create` prints the token, and nothing else, on
+//! stdout (logs go to stderr):
+//!
+//! ```text
+//! server token create --admin [--name NAME] [--expires-days N]
+//! server token create --employee ID [--expires-days N]
+//! server token list
+//! server token revoke ID
+//! ```
+//!
+//! Every route but `/health` and `/openapi.json` then needs
+//! `Authorization: Bearer att_…`.
 //!
 //! Environment:
 //! - `DATABASE_URL` (required): the PostgreSQL database.
@@ -20,7 +35,10 @@
 //! - `HEADER_READ_TIMEOUT_SECS`, `IDLE_TIMEOUT_SECS`, `MAX_CONNECTIONS`:
 //!   connection limits (see `attendance_http::ServeConfig`); defaults 10,
 //!   60 and 1024.
-//! - `RUST_LOG`: log filter; default `info`.
+//! - `ATTENDANCE_AUTH=off`: no authentication, every request acts as an
+//!   admin; for local development only, and the server warns at start.
+//!   Nothing else turns authentication off; any other value is an error.
+//! - `RUST_LOG`: log filter; default `info`. Logs go to stderr.
 //! - `TOKIO_WORKER_THREADS` (read by tokio): worker threads, one per core by
 //!   default. On a small machine that PostgreSQL shares, one worker costs
 //!   less CPU per request: `benches/vs-pgbench.sh` runs the server that way.
@@ -31,14 +49,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use attendance::core::access::Identity;
 use attendance::core::ask::AskService;
 use attendance::core::llm::ChatModel;
 use attendance::core::service::{AttendanceService, TrendService};
 use attendance::core::store::{AnalyticsStore, HealthCheck, Store};
 use attendance::core::summary::SummaryService;
-use attendance::http::{HttpConfig, ServeConfig, Services};
+use attendance::core::tokens::{TokenInfo, TokenService};
+use attendance::core::{EmployeeId, Error as CoreError};
+use attendance::http::{
+    AuthOff, Authenticator, BearerAuthenticator, HttpConfig, ServeConfig, Services,
+};
 use attendance::llm::{ConfigError, OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgConfig, PgSqlRunner, PgStore, qa};
+use chrono::{TimeDelta, Utc};
 use tracing_subscriber::EnvFilter;
 
 const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
@@ -49,8 +73,26 @@ async fn main() -> ExitCode {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        // stdout is for what a command prints (a token), and nothing else.
+        .with_writer(std::io::stderr)
         .init();
-    match run().await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match Command::parse(&args) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = match command {
+        Command::Help => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Command::Serve => run().await,
+        Command::Token(command) => token(command).await,
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let mut message = err.to_string();
@@ -67,33 +109,216 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), Box<dyn Error>> {
-    let url = std::env::var("DATABASE_URL").map_err(|_| {
+const USAGE: &str = "usage:
+  server                                    serve the API (see the environment in the docs)
+  server token create --admin [--name NAME] [--expires-days N]
+  server token create --employee ID [--expires-days N]
+  server token list
+  server token revoke ID";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Command {
+    Serve,
+    Help,
+    Token(TokenCommand),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum TokenCommand {
+    Create {
+        identity: Identity,
+        expires_days: Option<u32>,
+    },
+    List,
+    Revoke(i64),
+}
+
+impl Command {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        match args.as_slice() {
+            [] => Ok(Self::Serve),
+            ["help" | "--help" | "-h"] => Ok(Self::Help),
+            ["token", "list"] => Ok(Self::Token(TokenCommand::List)),
+            ["token", "revoke", id] => id
+                .parse()
+                .map(|id| Self::Token(TokenCommand::Revoke(id)))
+                .map_err(|_| format!("{id:?} is not a token id")),
+            ["token", "create", rest @ ..] => parse_create(rest).map(Self::Token),
+            _ => Err(format!("unknown command: {}", args.join(" "))),
+        }
+    }
+}
+
+fn parse_create(mut rest: &[&str]) -> Result<TokenCommand, String> {
+    let (mut admin, mut employee, mut name, mut expires_days) = (false, None, None, None);
+    while let [flag, tail @ ..] = rest {
+        let value = |tail: &[&str]| {
+            tail.first()
+                .map(|v| (*v).to_owned())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match *flag {
+            "--admin" => {
+                admin = true;
+                rest = tail;
+                continue;
+            }
+            "--employee" => {
+                let id = value(tail)?;
+                employee = Some(
+                    id.parse::<i64>()
+                        .map_err(|_| format!("{id:?} is not an employee id"))?,
+                );
+            }
+            "--name" => name = Some(value(tail)?),
+            "--expires-days" => {
+                let days = value(tail)?;
+                expires_days = Some(days.parse::<u32>().ok().filter(|d| *d > 0).ok_or(format!(
+                    "--expires-days {days:?} is not a whole number above 0"
+                ))?);
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+        rest = tail.get(1..).unwrap_or_default();
+    }
+    let identity = match (admin, employee, name) {
+        (true, None, name) => Identity::Admin {
+            name: name.unwrap_or_else(|| "admin".to_owned()),
+        },
+        (false, Some(id), None) => Identity::Employee { id: EmployeeId(id) },
+        (false, Some(_), Some(_)) => return Err("--name is for --admin tokens".to_owned()),
+        _ => return Err("say whom the token is for: --admin or --employee ID".to_owned()),
+    };
+    Ok(TokenCommand::Create {
+        identity,
+        expires_days,
+    })
+}
+
+/// `server token …`: against `DATABASE_URL`, migrated first.
+async fn token(command: TokenCommand) -> Result<(), Box<dyn Error>> {
+    let store = PgStore::connect(&PgConfig::new(database_url()?)).await?;
+    store.migrate().await?;
+    let tokens = TokenService::new(Arc::new(store.tokens()));
+    match command {
+        TokenCommand::Create {
+            identity,
+            expires_days,
+        } => {
+            let expires_at = expires_days.map(|d| Utc::now() + TimeDelta::days(i64::from(d)));
+            let (info, secret) =
+                tokens
+                    .create(&identity, expires_at)
+                    .await
+                    .map_err(|err| match err {
+                        CoreError::NotFound { .. } => format!("cannot create the token: {err}"),
+                        other => other.to_string(),
+                    })?;
+            tracing::info!(token = %info.id, identity = %describe(&info), "token created");
+            // The secret is shown this once; only its hash is kept.
+            println!("{}", secret.expose());
+        }
+        TokenCommand::List => {
+            println!("id\tfor\tcreated\texpires\tlast used\trevoked");
+            let when = |t: Option<chrono::DateTime<Utc>>| {
+                t.map_or_else(
+                    || "-".to_owned(),
+                    |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                )
+            };
+            for info in tokens.list().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    info.id,
+                    describe(&info),
+                    when(Some(info.created_at)),
+                    when(info.expires_at),
+                    when(info.last_used_at),
+                    when(info.revoked_at),
+                );
+            }
+        }
+        TokenCommand::Revoke(id) => {
+            let info = tokens.revoke(attendance::core::tokens::TokenId(id)).await?;
+            tracing::info!(token = %info.id, "token revoked; servers stop accepting it within seconds");
+        }
+    }
+    Ok(())
+}
+
+fn describe(info: &TokenInfo) -> String {
+    match &info.identity {
+        Identity::Admin { name } => format!("admin {name}"),
+        Identity::Employee { id } => format!("employee {id}"),
+    }
+}
+
+fn database_url() -> Result<String, Box<dyn Error>> {
+    Ok(std::env::var("DATABASE_URL").map_err(|_| {
         "DATABASE_URL is not set; point it at PostgreSQL, for example \
          DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
-    })?;
+    })?)
+}
+
+/// The authenticator: bearer tokens from the database, unless
+/// `ATTENDANCE_AUTH=off` (and only that) turns authentication off.
+fn authenticator(
+    store: &PgStore,
+    attendance: &AttendanceService,
+) -> Result<Arc<dyn Authenticator>, Box<dyn Error>> {
+    match std::env::var("ATTENDANCE_AUTH") {
+        Err(std::env::VarError::NotPresent) => {}
+        Ok(value) if value == "off" => {
+            tracing::warn!(
+                "ATTENDANCE_AUTH=off: authentication is OFF and every request acts as an \
+                 admin. For local development only; never expose this server"
+            );
+            return Ok(Arc::new(AuthOff));
+        }
+        Ok(value) => {
+            return Err(format!(
+                "ATTENDANCE_AUTH={value:?}: the only value is `off` (for local development); \
+                 unset it to require tokens"
+            )
+            .into());
+        }
+        Err(err) => return Err(format!("ATTENDANCE_AUTH: {err}").into()),
+    }
+    let tokens = TokenService::new(Arc::new(store.tokens()));
+    Ok(Arc::new(BearerAuthenticator::new(
+        tokens,
+        attendance.clone(),
+    )))
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
+    let url = database_url()?;
     let bind = std::env::var("BIND_ADDR").unwrap_or_else(|_| DEFAULT_BIND_ADDR.to_owned());
     let addr: SocketAddr = bind
         .parse()
         .map_err(|_| format!("BIND_ADDR {bind:?} is not an address such as 127.0.0.1:8080"))?;
 
-    let store = PgStore::connect(&PgConfig::new(url)).await?;
-    store.migrate().await?;
+    let pg = PgStore::connect(&PgConfig::new(url)).await?;
+    pg.migrate().await?;
     tracing::info!("database migrated");
 
     let model = chat_model()?;
-    let pool = store.pool().clone();
-    let store: Arc<dyn Store> = Arc::new(store);
+    let pool = pg.pool().clone();
+    let store: Arc<dyn Store> = Arc::new(pg.clone());
     let analytics: Arc<dyn AnalyticsStore> = store.clone();
     let health: Arc<dyn HealthCheck> = store.clone();
     let attendance = AttendanceService::new(store.clone());
+    let authenticator = authenticator(&pg, &attendance)?;
     tokio::spawn(forget_expired_keys(attendance.clone()));
     let mut services = Services::new(
         attendance,
         TrendService::new(analytics),
         health,
         SummaryService::new(store, model.clone()),
-    );
+    )
+    .with_authenticator(authenticator);
     if let Some(model) = model {
         let mut runner = PgSqlRunner::new(pool);
         if let Ok(role) = std::env::var("ATTENDANCE_QA_ROLE") {

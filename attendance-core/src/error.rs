@@ -120,6 +120,8 @@ pub enum Entity {
     Employee,
     /// An attendance session.
     Session,
+    /// An API token (see [`crate::tokens`]).
+    Token,
 }
 
 impl fmt::Display for Entity {
@@ -128,6 +130,7 @@ impl fmt::Display for Entity {
             Self::Team => "team",
             Self::Employee => "employee",
             Self::Session => "session",
+            Self::Token => "token",
         })
     }
 }

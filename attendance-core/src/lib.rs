@@ -39,6 +39,7 @@ pub mod store;
 pub mod summary;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod tokens;
 pub mod trends;
 
 pub use acting::{Acting, ActingTrends};

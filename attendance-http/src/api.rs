@@ -3,24 +3,45 @@
 //! responses), so no route exists without its spec and no spec without its
 //! route. [`Declaration`] only accepts what `routes!` makes, so there is no
 //! way to add an undocumented route here.
+//!
+//! The kind of an entry also decides its protection, in the router and in
+//! the document alike: `open` routes need no credentials; `standard` and
+//! `ai` ones run authentication (and say so: the `bearer` security
+//! requirement and a 401 response); `ai` ones are rate limited per
+//! principal (a 429 response).
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use utoipa::OpenApi;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Content, Ref};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::HttpConfig;
+use crate::auth::{AuthLayer, Authenticator};
+use crate::limit::LimitLayer;
 use crate::middleware::DeadlineLayer;
+use crate::problem::PROBLEM_JSON;
 use crate::routes::{self, AppState};
 use crate::routes_audit;
 use crate::routes_managers;
 
+/// The name of the security scheme in the document.
+pub(crate) const BEARER: &str = "bearer";
+
 /// Every operation of the router: one `routes!` per path, in the time budget
 /// of its kind (routes that call a language model get the longer one).
-pub(crate) fn declare(config: &HttpConfig) -> OpenApiRouter<Arc<AppState>> {
-    Declaration::new(config)
-        .standard(routes!(routes::health))
+pub(crate) fn declare(
+    config: &HttpConfig,
+    authenticator: Option<Arc<dyn Authenticator>>,
+) -> OpenApiRouter<Arc<AppState>> {
+    Declaration::new(config, authenticator)
+        .open(routes!(routes::health))
         .standard(routes!(routes::create_team, routes::list_teams))
         .standard(routes!(routes::get_team))
         .standard(routes!(
@@ -40,7 +61,7 @@ pub(crate) fn declare(config: &HttpConfig) -> OpenApiRouter<Arc<AppState>> {
         .ai(routes!(routes::daily_summary))
         .ai(routes!(routes::weekly_summary))
         .ai(routes!(routes::ask))
-        .standard(routes!(routes::openapi_json))
+        .open(routes!(routes::openapi_json))
         .finish()
 }
 
@@ -49,7 +70,8 @@ pub(crate) fn declare(config: &HttpConfig) -> OpenApiRouter<Arc<AppState>> {
 /// Its paths are relative to wherever the host mounts the router; a host
 /// that nests it under a prefix can add a server entry with that prefix.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    declare(&HttpConfig::default()).into_openapi()
+    // No authenticator: this router only lends its document.
+    declare(&HttpConfig::default(), None).into_openapi()
 }
 
 /// What the document says besides its operations.
@@ -62,7 +84,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             with a stable `type`. Besides the responses listed per operation, any \
             operation may answer 405 (method not allowed, with Allow), 413 (body over \
             the limit), 500 (an internal failure, detail withheld) and 503 with \
-            Retry-After (database unreachable, or the request ran out of time)."
+            Retry-After (database unreachable, or the request ran out of time). Every \
+            operation except the health check and this document needs \
+            `Authorization: Bearer att_…` (a token from the server's command line: \
+            `server token create --admin`), and answers 401 with \
+            `WWW-Authenticate: Bearer` without a valid one."
     ),
     tags(
         (name = "teams", description = "Teams and their timezones"),
@@ -81,43 +107,143 @@ struct Declaration {
     router: OpenApiRouter<Arc<AppState>>,
     standard: DeadlineLayer,
     ai: DeadlineLayer,
+    auth: AuthLayer,
+    limit: LimitLayer,
+}
+
+/// What protects an entry; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Open,
+    Standard,
+    Ai,
 }
 
 impl Declaration {
-    fn new(config: &HttpConfig) -> Self {
+    fn new(config: &HttpConfig, authenticator: Option<Arc<dyn Authenticator>>) -> Self {
+        let mut document = ApiDoc::openapi();
+        document
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                BEARER,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("att_ followed by 64 hex digits")
+                        .description(Some(
+                            "An API token from the server's command line \
+                             (`server token create --admin | --employee ID`).",
+                        ))
+                        .build(),
+                ),
+            );
         Self {
-            router: OpenApiRouter::with_openapi(ApiDoc::openapi()),
+            router: OpenApiRouter::with_openapi(document),
             standard: DeadlineLayer::new(config.request_timeout),
             ai: DeadlineLayer::new(config.ai_request_timeout),
+            auth: AuthLayer::new(authenticator),
+            limit: LimitLayer::new(config.rate_limit),
         }
     }
 
-    /// The operations of one path, within the standard time budget.
+    /// The operations of one path, open to anyone, within the standard
+    /// time budget.
+    fn open(self, operations: UtoipaMethodRouter<Arc<AppState>>) -> Self {
+        self.add(operations, Kind::Open)
+    }
+
+    /// The operations of one path, for authenticated callers, within the
+    /// standard time budget.
     fn standard(self, operations: UtoipaMethodRouter<Arc<AppState>>) -> Self {
-        let deadline = self.standard;
-        self.add(operations, deadline)
+        self.add(operations, Kind::Standard)
     }
 
-    /// The operations of one path, within the budget of routes that call a
-    /// language model.
+    /// The operations of one path that call a language model: for
+    /// authenticated callers, rate limited, within the longer budget.
     fn ai(self, operations: UtoipaMethodRouter<Arc<AppState>>) -> Self {
-        let deadline = self.ai;
-        self.add(operations, deadline)
+        self.add(operations, Kind::Ai)
     }
 
-    fn add(
-        mut self,
-        operations: UtoipaMethodRouter<Arc<AppState>>,
-        deadline: DeadlineLayer,
-    ) -> Self {
+    fn add(mut self, mut operations: UtoipaMethodRouter<Arc<AppState>>, kind: Kind) -> Self {
         // `routes!` puts every handler it names on every path they name, so
         // handlers of two paths in one `routes!` would answer on both.
         debug_assert_eq!(operations.1.paths.len(), 1, "one path per `routes!`");
-        self.router = self.router.routes(operations.layer(deadline));
+        for item in operations.1.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                document(operation, kind);
+            }
+        }
+        let operations = match kind {
+            Kind::Open => operations.layer::<_, Infallible>(self.standard),
+            Kind::Standard => operations
+                .layer::<_, Infallible>(self.auth.clone())
+                .layer::<_, Infallible>(self.standard),
+            Kind::Ai => operations
+                .layer::<_, Infallible>(self.limit.clone())
+                .layer::<_, Infallible>(self.auth.clone())
+                .layer::<_, Infallible>(self.ai),
+        };
+        self.router = self.router.routes(operations);
         self
     }
 
     fn finish(self) -> OpenApiRouter<Arc<AppState>> {
         self.router
+    }
+}
+
+/// Writes an entry's protection into its operation's documentation.
+fn document(operation: &mut Operation, kind: Kind) {
+    if kind == Kind::Open {
+        // An empty list overrides any document-wide requirement.
+        operation.security = Some(Vec::new());
+        return;
+    }
+    operation.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+    let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
+    operation.responses.responses.insert(
+        "401".to_owned(),
+        ResponseBuilder::new()
+            .description(
+                "No credentials, or credentials that are not valid (unknown, expired or revoked)",
+            )
+            .content(PROBLEM_JSON, problem())
+            .header(
+                "WWW-Authenticate",
+                HeaderBuilder::new()
+                    .description(Some("`Bearer realm=\"attendance\"`"))
+                    .build(),
+            )
+            .build()
+            .into(),
+    );
+    if kind == Kind::Ai {
+        operation.responses.responses.insert(
+            "429".to_owned(),
+            ResponseBuilder::new()
+                .description(
+                    "The caller's limit of questions and summaries is spent (a token \
+                     bucket per principal, shared by these routes)",
+                )
+                .content(PROBLEM_JSON, problem())
+                .header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .description(Some("Seconds until a request is accepted again"))
+                        .build(),
+                )
+                .build()
+                .into(),
+        );
     }
 }

@@ -5,18 +5,22 @@
 //!
 //! The router is an ordinary `Router`: a host can serve it alone, `nest`
 //! it under a prefix, `merge` its own routes and wrap it in its own layers
-//! (authentication, CORS, …).
+//! (CORS, …).
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //!
 //! use attendance_core::memory::InMemoryStore;
-//! use attendance_http::{HttpConfig, Services};
+//! use attendance_core::tokens::{InMemoryTokens, TokenService};
+//! use attendance_http::{BearerAuthenticator, HttpConfig, Services};
 //!
 //! # async fn demo() -> std::io::Result<()> {
-//! // Any store: `attendance_pg::PgStore` in production. Add question
-//! // answering with `Services::with_ask`.
+//! // Any store: `attendance_pg::PgStore` in production (and its
+//! // `PgStore::tokens()`). Add question answering with `Services::with_ask`.
 //! let services = Services::from_store(Arc::new(InMemoryStore::new()));
+//! let tokens = TokenService::new(Arc::new(InMemoryTokens::new()));
+//! let bearer = BearerAuthenticator::new(tokens, services.attendance().clone());
+//! let services = services.with_authenticator(Arc::new(bearer));
 //! let api = attendance_http::router_with(services, &HttpConfig::default());
 //! let app = axum::Router::new().nest("/api", api);
 //!
@@ -31,17 +35,37 @@
 //! declarations (utoipa-axum's `OpenApiRouter`), so neither can list an
 //! operation the other lacks.
 //!
-//! | method | path | success |
-//! |---|---|---|
-//! | GET | `/health` | 200 `{"status":"ok"}` |
-//! | POST, GET | `/teams`, GET `/teams/{id}` | 201 / 200 |
-//! | POST, GET | `/employees` (`?team_id=`), GET `/employees/{id}` | 201 / 200 |
-//! | POST | `/attendance/clock-in`, `/attendance/clock-out` | 201 / 200 |
-//! | GET | `/attendance?employee_id=&team_id=&from=&to=&work_mode=&limit=&cursor=` | 200 `{items, next_cursor}` |
-//! | GET | `/trends/employees/{id}`, `/trends/teams/{id}` (`?from=&to=&granularity=`) | 200 |
-//! | GET | `/summaries/daily?date=&team_id=`, `/summaries/weekly?week=&team_id=` | 200 `{facts, text, generated_by}` |
-//! | POST | `/ask` `{question}` | 200 `{text, sql, columns, rows, attempts}` |
-//! | GET | `/openapi.json` | 200 |
+//! | method | path | success | credentials |
+//! |---|---|---|---|
+//! | GET | `/health` | 200 `{"status":"ok"}` | none |
+//! | POST, GET | `/teams`, GET `/teams/{id}` | 201 / 200 | bearer |
+//! | POST, GET | `/employees` (`?team_id=`), GET `/employees/{id}` | 201 / 200 | bearer |
+//! | POST | `/attendance/clock-in`, `/attendance/clock-out` | 201 / 200 | bearer |
+//! | GET | `/attendance?employee_id=&team_id=&from=&to=&work_mode=&limit=&cursor=` | 200 `{items, next_cursor}` | bearer |
+//! | GET | `/trends/employees/{id}`, `/trends/teams/{id}` (`?from=&to=&granularity=`) | 200 | bearer |
+//! | GET | `/summaries/daily?date=&team_id=`, `/summaries/weekly?week=&team_id=` | 200 `{facts, text, generated_by}` | bearer, rate limited |
+//! | POST | `/ask` `{question}` | 200 `{text, sql, columns, rows, attempts}` | bearer, rate limited |
+//! | GET | `/openapi.json` | 200 | none |
+//!
+//! # Authentication
+//! Every route but `/health` and `/openapi.json` runs the
+//! [`Authenticator`] given to [`Services::with_authenticator`] and answers
+//! 401 (problem+json, `WWW-Authenticate: Bearer`) when it finds no
+//! principal, 503 when it cannot check; the handlers read the principal
+//! with [`Caller`]. Secure by default: without an authenticator every
+//! protected route answers 401. [`BearerAuthenticator`] checks API tokens
+//! (`Authorization: Bearer att_…`, see [`attendance_core::tokens`]); a host
+//! may write its own (a session cookie, OIDC, a header its proxy sets);
+//! [`AuthOff`] serves everyone as an admin, for local development only.
+//! Paths and methods no route serves answer 404/405 without credentials
+//! (the route list is public in the document anyway).
+//!
+//! `POST /ask` and the two summaries are rate limited per principal
+//! ([`HttpConfig::rate_limit`]; default 10 a minute, bursts of 10, shared
+//! by the three routes): past it, 429 `rate-limited` with `Retry-After`.
+//! Questions are also limited in length by core
+//! ([`attendance_core::ask::AskConfig::max_question_chars`], default 500
+//! characters): longer ones are a 422.
 //!
 //! # What every route does
 //! - Reads and echoes `x-request-id` (a UUID is generated when the client
@@ -65,7 +89,8 @@
 //!   (see [`attendance_core::idempotency`]): a retry with the same key and
 //!   request within 24 hours gets the first response again, with
 //!   `Idempotent-Replayed: true`, and writes nothing; the same key with
-//!   another request is a 422. Keys are scoped per [`IdempotencyScope`].
+//!   another request is a 422. Keys are scoped per [`IdempotencyScope`],
+//!   which authentication sets from the principal.
 //!   `POST /ask` writes nothing and may simply be sent again; it ignores
 //!   the header.
 //! - `POST /ask` adds: a refused question 422 (`question-refused`), a
@@ -134,8 +159,10 @@ use axum::extract::DefaultBodyLimit;
 
 mod api;
 mod auth;
+mod bearer;
 pub mod dto;
 mod extract;
+mod limit;
 mod middleware;
 pub mod problem;
 mod routes;
@@ -144,7 +171,9 @@ mod routes_managers;
 mod server;
 
 pub use api::openapi;
-pub use auth::Caller;
+pub use auth::{AuthError, AuthOff, Authenticator, Caller};
+pub use bearer::{BearerAuthenticator, DEFAULT_TOKEN_CACHE_TTL};
+pub use limit::RateLimit;
 pub use middleware::{
     Envelope, EnvelopeFuture, EnvelopeLayer, MAX_REQUEST_ID_LEN, REQUEST_ID,
     drop_unsafe_request_id, ensure_problem, is_safe_request_id, panic_response,
@@ -153,9 +182,9 @@ pub use problem::{Extensions, FieldError, Problem};
 pub use server::{ServeConfig, serve_with};
 
 /// The scope of the `Idempotency-Key`s of a request: a stable name of its
-/// caller, so that two callers' equal keys name two writes. A host's
-/// authentication layer inserts it as a request extension (the principal's
-/// id); without one, every caller shares the empty scope.
+/// caller, so that two callers' equal keys name two writes. Authentication
+/// inserts it as a request extension (the principal's
+/// [`Actor`](attendance_core::access::Actor), as text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyScope(pub String);
 
@@ -167,6 +196,7 @@ pub struct Services {
     health: Arc<dyn HealthCheck>,
     summaries: SummaryService,
     ask: Option<AskService>,
+    authenticator: Option<Arc<dyn Authenticator>>,
 }
 
 impl std::fmt::Debug for Services {
@@ -176,6 +206,7 @@ impl std::fmt::Debug for Services {
             .field("trends", &self.trends)
             .field("summaries", &self.summaries)
             .field("ask", &self.ask)
+            .field("authenticated", &self.authenticator.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -183,7 +214,9 @@ impl std::fmt::Debug for Services {
 impl Services {
     /// The routes' services: teams, employees and attendance; trends; the
     /// health check behind `GET /health`; summaries. Without
-    /// [`Services::with_ask`], `POST /ask` answers 503 (no LLM configured).
+    /// [`Services::with_ask`], `POST /ask` answers 503 (no LLM configured);
+    /// without [`Services::with_authenticator`], every route but
+    /// `/health` and `/openapi.json` answers 401.
     pub fn new(
         attendance: AttendanceService,
         trends: TrendService,
@@ -196,7 +229,22 @@ impl Services {
             health,
             summaries,
             ask: None,
+            authenticator: None,
         }
+    }
+
+    /// Authenticates requests with `authenticator` (see "Authentication"
+    /// above): [`BearerAuthenticator`], a host's own, or, for local
+    /// development only, [`AuthOff`].
+    pub fn with_authenticator(mut self, authenticator: Arc<dyn Authenticator>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// The attendance service, for an authenticator that resolves
+    /// identities ([`BearerAuthenticator::new`]).
+    pub fn attendance(&self) -> &AttendanceService {
+        &self.attendance
     }
 
     /// Answers `POST /ask` with `ask`.
@@ -206,7 +254,7 @@ impl Services {
     }
 
     /// Every service over one store, with the system clock and defaults;
-    /// summaries by template, no question answering.
+    /// summaries by template, no question answering, no authenticator.
     pub fn from_store(store: Arc<dyn Store>) -> Self {
         let analytics: Arc<dyn AnalyticsStore> = store.clone();
         let health: Arc<dyn HealthCheck> = store.clone();
@@ -232,6 +280,10 @@ pub struct HttpConfig {
     /// The same for routes that call a language model (summaries,
     /// questions), which may make several model calls. Default: 120 s.
     pub ai_request_timeout: Duration,
+    /// The per-principal limit of `POST /ask` and the summaries (one
+    /// bucket shared by the three); `None` for no limit. Default:
+    /// [`RateLimit::default`], 10 a minute in bursts of 10.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for HttpConfig {
@@ -240,6 +292,7 @@ impl Default for HttpConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             ai_request_timeout: Duration::from_secs(120),
+            rate_limit: Some(RateLimit::default()),
         }
     }
 }
@@ -254,6 +307,12 @@ impl HttpConfig {
     /// Sets [`HttpConfig::request_timeout`].
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Sets [`HttpConfig::rate_limit`].
+    pub fn with_rate_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.rate_limit = limit;
         self
     }
 
@@ -280,7 +339,8 @@ pub fn router_with(services: Services, config: &HttpConfig) -> Router {
 /// and panic handling (see "Your own middleware" above). The per-route time
 /// budgets and the body limit stay.
 pub fn router_without_envelope(services: Services, config: &HttpConfig) -> Router {
-    let (router, document) = api::declare(config).split_for_parts();
+    let authenticator = services.authenticator.clone();
+    let (router, document) = api::declare(config, authenticator).split_for_parts();
     let openapi_json = serde_json::to_vec(&document)
         .map(Bytes::from)
         .unwrap_or_default();

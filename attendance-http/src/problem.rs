@@ -48,6 +48,9 @@ pub mod types {
     pub const UNAUTHENTICATED: &str = "https://attendance.dev/problems/unauthenticated";
     /// 403: the caller may not do this (the detail says who may).
     pub const FORBIDDEN: &str = "https://attendance.dev/problems/forbidden";
+    /// 429: the caller made too many expensive requests (questions,
+    /// summaries); retry after `Retry-After` seconds.
+    pub const RATE_LIMITED: &str = "https://attendance.dev/problems/rate-limited";
     /// 409: the request contradicts the current state, which the problem carries.
     pub const CONFLICT: &str = "https://attendance.dev/problems/conflict";
     /// 422: the question was refused (by the model or by the SQL guard).
@@ -218,6 +221,21 @@ impl Problem {
     /// 403 with `detail` (who may do this).
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, types::FORBIDDEN, "Forbidden", detail)
+    }
+
+    /// 429 with `Retry-After`: the caller's rate limit for the expensive
+    /// routes is spent; a request will be accepted in `seconds`.
+    pub fn rate_limited(seconds: u32) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            types::RATE_LIMITED,
+            "Too many requests",
+            format!(
+                "the limit of questions and summaries per minute is reached; \
+                 try again in {seconds} s"
+            ),
+        )
+        .with_retry_after(seconds)
     }
 
     /// 405: `method` is not served on this path; axum adds `Allow`.

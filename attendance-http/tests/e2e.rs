@@ -9,8 +9,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use attendance_core::access::Principal;
-use attendance_http::{HttpConfig, Services};
+use attendance_core::access::Identity;
+use attendance_core::tokens::{InMemoryTokens, TokenService, TokenStore};
+use attendance_http::{AuthOff, BearerAuthenticator, HttpConfig, Services};
 use attendance_pg::PgStore;
 use axum::Router;
 use chrono::{DurationRound, TimeDelta, Utc};
@@ -28,30 +29,54 @@ struct Server {
     task: JoinHandle<std::io::Result<()>>,
 }
 
+/// `services` authenticating bearer tokens kept in `tokens`, and a fresh
+/// admin token's secret: what the server example does, minus the CLI.
+async fn with_admin_token(services: Services, tokens: Arc<dyn TokenStore>) -> (Services, String) {
+    let tokens = TokenService::new(tokens);
+    let admin = Identity::Admin {
+        name: "e2e".to_owned(),
+    };
+    let (_, secret) = tokens.create(&admin, None).await.unwrap();
+    let bearer = BearerAuthenticator::new(tokens, services.attendance().clone());
+    let services = services.with_authenticator(Arc::new(bearer));
+    (services, secret.expose().to_owned())
+}
+
 impl Server {
-    async fn start(app: Router) -> Self {
-        // Until authentication is part of the router, every request acts
-        // as the host itself.
-        let app = app.layer(axum::Extension(Principal::system()));
+    /// Serves `app`; the client sends `token` as a bearer token, if given.
+    async fn start(app: Router, token: Option<&str>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(attendance_http::serve(listener, app, async {
             rx.await.ok();
         }));
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = token {
+            headers.insert(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {token}").parse().unwrap(),
+            );
+        }
         Self {
             base,
-            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
             shutdown: Some(tx),
             task,
         }
     }
 
+    /// The server over `store`, the client an admin with a token kept in
+    /// the same database.
     async fn over(store: PgStore) -> Self {
-        Self::start(attendance_http::router(Services::from_store(Arc::new(
-            store,
-        ))))
-        .await
+        let tokens = Arc::new(store.tokens());
+        let services = Services::from_store(Arc::new(store));
+        let (services, token) = with_admin_token(services, tokens).await;
+        Self::start(attendance_http::router(services), Some(&token)).await
     }
 
     fn url(&self, path: &str) -> String {
@@ -385,7 +410,12 @@ async fn an_unreachable_database_is_a_503_problem_with_retry_after() {
     let pool = sqlx::postgres::PgPoolOptions::new()
         .acquire_timeout(Duration::from_millis(300))
         .connect_lazy_with(options);
-    let server = Server::over(PgStore::from_pool(pool)).await;
+    // The token lives in memory, so the request gets past authentication
+    // (an admin needs no store) and meets the unreachable database in the
+    // route itself.
+    let services = Services::from_store(Arc::new(PgStore::from_pool(pool)));
+    let (services, token) = with_admin_token(services, Arc::new(InMemoryTokens::new())).await;
+    let server = Server::start(attendance_http::router(services), Some(&token)).await;
     for path in ["/health", "/teams", "/attendance"] {
         let reply = server.get(path).await;
         reply.problem(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
@@ -411,12 +441,13 @@ async fn shutdown_finishes_the_requests_in_flight() {
                 "finished"
             })
         };
+        // Auth off, chosen here: the host route is what this test is about.
         let app = attendance_http::router_with(
-            Services::from_store(Arc::new(store)),
+            Services::from_store(Arc::new(store)).with_authenticator(Arc::new(AuthOff)),
             &HttpConfig::default(),
         )
         .route("/slow", slow);
-        let server = Server::start(app).await;
+        let server = Server::start(app, None).await;
         let in_flight = tokio::spawn({
             let client = server.client.clone();
             let url = server.url("/slow");
@@ -538,6 +569,7 @@ mod played {
     /// The server over `store`, with summaries and questions by `model`.
     pub(super) async fn server(store: PgStore, model: Option<Arc<dyn ChatModel>>) -> Server {
         let pool = store.pool().clone();
+        let tokens: Arc<dyn TokenStore> = Arc::new(store.tokens());
         let store: Arc<dyn Store> = Arc::new(store);
         let analytics: Arc<dyn AnalyticsStore> = store.clone();
         let health: Arc<dyn HealthCheck> = store.clone();
@@ -554,7 +586,8 @@ mod played {
                 qa::catalog(),
             ));
         }
-        Server::start(attendance_http::router(services)).await
+        let (services, token) = super::with_admin_token(services, tokens).await;
+        Server::start(attendance_http::router(services), Some(&token)).await
     }
 
     /// Ada (WFH) and Bob (WFO) worked yesterday (UTC); returns the date.

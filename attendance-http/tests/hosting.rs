@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
-use support::{Fault, FaultyStore, as_system, get, post_json, send, services};
+use support::{Fault, FaultyStore, get, post_json, send, services};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
@@ -22,10 +22,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 fn bare(config: &HttpConfig) -> (Router, Arc<FaultyStore>) {
     let store = Arc::new(FaultyStore::new());
     let clock = Arc::new(ManualClock::new(support::now()));
-    let router = as_system(attendance_http::router_without_envelope(
-        services(store.clone(), clock),
-        config,
-    ));
+    let router =
+        attendance_http::router_without_envelope(services(store.clone(), clock), config);
     (router, store)
 }
 

@@ -13,20 +13,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use attendance_http::{IdempotencyScope, Services};
+use async_trait::async_trait;
+use attendance_core::access::Principal;
+use attendance_http::{AuthError, AuthOff, Authenticator, Services};
 use attendance_pg::PgStore;
 use axum::body::Body;
+use axum::http::request::Parts;
 use axum::http::{Method, Request};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-/// Serves the router over `store` on 127.0.0.1:0 until the test ends.
+/// Serves the router over `store` on 127.0.0.1:0 until the test ends,
+/// every request an admin ([`AuthOff`], chosen here: these tests are about
+/// retries, and their raw sockets send no credentials).
 async fn serve(store: PgStore) -> SocketAddr {
-    let app = support::as_system(attendance_http::router(Services::from_store(Arc::new(
-        store,
-    ))));
+    let services = Services::from_store(Arc::new(store)).with_authenticator(Arc::new(AuthOff));
+    let app = attendance_http::router(services);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(attendance_http::serve(
@@ -310,21 +314,46 @@ async fn a_clock_out_is_replayed_within_the_window_only() {
     late.problem(StatusCode::CONFLICT, "conflict");
 }
 
-/// Keys are scoped to the caller a host's authentication layer names: two
-/// callers sending the same key create two employees.
+/// Names an admin after the `x-user` header (as a proxy in front would).
+struct UserHeader;
+
+#[async_trait]
+impl Authenticator for UserHeader {
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError> {
+        let name = request.headers.get("x-user").ok_or(AuthError::Missing)?;
+        let name = name.to_str().map_err(|_| AuthError::invalid("not ASCII"))?;
+        Ok(Principal::Admin {
+            name: name.to_owned(),
+        })
+    }
+}
+
+/// Keys are scoped to the principal authentication finds: two callers
+/// sending the same key create two employees.
 #[tokio::test]
-async fn keys_are_scoped_to_the_caller_the_host_names() {
-    let h = support::Harness::new();
-    let team = h.team("Ops").await;
-    let ada = json!({"name": "Ada", "role": "Engineer", "team_id": team});
-    let as_caller = |name: &str| {
-        h.app
-            .clone()
-            .layer(axum::Extension(IdempotencyScope(name.to_owned())))
+async fn keys_are_scoped_to_the_principal() {
+    let h = support::Harness::custom(&attendance_http::HttpConfig::default(), |store, clock| {
+        support::services(store, clock).with_authenticator(Arc::new(UserHeader))
+    });
+    let team = h
+        .send({
+            let mut r = keyed("/teams", &[b"t"], &json!({"name": "Ops"}));
+            r.headers_mut().insert("x-user", "alice".parse().unwrap());
+            r
+        })
+        .await;
+    let ada = json!({"name": "Ada", "role": "Engineer", "team_id": team.body["id"]});
+    let as_user = |name: &str| {
+        let mut request = keyed("/employees", &[b"k"], &ada);
+        request
+            .headers_mut()
+            .insert("x-user", name.parse().unwrap());
+        request
     };
-    let alice = support::send(&as_caller("alice"), keyed("/employees", &[b"k"], &ada)).await;
-    let bob = support::send(&as_caller("bob"), keyed("/employees", &[b"k"], &ada)).await;
-    let alice_again = support::send(&as_caller("alice"), keyed("/employees", &[b"k"], &ada)).await;
+    let alice = h.send(as_user("alice")).await;
+    let bob = h.send(as_user("bob")).await;
+    let alice_again = h.send(as_user("alice")).await;
+    assert_eq!(alice.status, StatusCode::CREATED, "{alice:?}");
     assert_ne!(alice.body["id"], bob.body["id"]);
     assert_eq!(alice.body, alice_again.body);
     assert!(bob.headers.get("idempotent-replayed").is_none());

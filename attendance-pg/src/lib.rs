@@ -40,6 +40,7 @@ mod managers;
 pub mod qa;
 mod retry;
 mod store;
+mod tokens;
 mod writes;
 
 // Unit tests that need a database use the integration tests' fixture (a
@@ -60,6 +61,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 pub use error::Error;
 pub use import::{Imported, Importer, Strategy};
 pub use qa::PgSqlRunner;
+pub use tokens::PgTokenStore;
 
 /// The schema that holds every object of this library.
 pub const SCHEMA: &str = "attendance";

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use attendance_core::access::{Principal, Scope};
+use attendance_core::access::Scope;
 use attendance_core::audit::{AuditEntry, AuditFilter, AuditStore, Stamp};
 use attendance_core::idempotency::{Claim, Claimed, Write, Written};
 use attendance_core::import::{ImportBatch, ImportReport};
@@ -24,7 +24,7 @@ use attendance_core::{
     AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, SessionId, Team,
     TeamId, WorkMode,
 };
-use attendance_http::{HttpConfig, Services};
+use attendance_http::{AuthOff, HttpConfig, Services};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -307,8 +307,11 @@ pub struct Harness {
 }
 
 impl Harness {
+    /// The default config without the rate limit, chosen here: these
+    /// tests send many summaries and questions; `tests/auth.rs` tests the
+    /// limit.
     pub fn new() -> Self {
-        Self::with_config(&HttpConfig::default())
+        Self::with_config(&HttpConfig::default().with_rate_limit(None))
     }
 
     pub fn with_config(config: &HttpConfig) -> Self {
@@ -326,7 +329,7 @@ impl Harness {
         Self {
             // Until authentication is part of the router, every request
             // acts as the host itself.
-            app: as_system(attendance_http::router_with(services, config)),
+            app: attendance_http::router_with(services, config),
             store,
             clock,
         }
@@ -366,14 +369,13 @@ impl Harness {
     }
 }
 
-/// `app` with every request acting as [`Principal::system`], as handlers
-/// taking a [`attendance_http::Caller`] need a principal.
-pub fn as_system(app: Router) -> Router {
-    app.layer(axum::Extension(Principal::system()))
-}
-
 /// Every service over `store`, the attendance rules on `clock`, summaries
 /// phrased by `model` when given.
+///
+/// Every request acts as an admin: [`AuthOff`], chosen here explicitly.
+/// These tests are about the routes; authentication has its own
+/// (`tests/auth.rs`), and a store made to fail here must fail the route,
+/// not the credential check.
 pub fn services_with_model(
     store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
@@ -387,6 +389,7 @@ pub fn services_with_model(
         health,
         SummaryService::new(store, model),
     )
+    .with_authenticator(Arc::new(AuthOff))
 }
 
 pub fn services(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> Services {

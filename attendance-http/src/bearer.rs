@@ -1,0 +1,165 @@
+//! The built-in [`Authenticator`]: bearer API tokens
+//! (`Authorization: Bearer att_…`, see [`attendance_core::tokens`]).
+//!
+//! Checking a token costs a hash and a map lookup: what a token resolves to
+//! (its principal, with the teams a manager manages) is cached for
+//! [`BearerAuthenticator::with_cache_ttl`] (default
+//! [`DEFAULT_TOKEN_CACHE_TTL`]), so the store is asked once per token per
+//! TTL, not once per request. The price is that a revoked token, an
+//! appointment or an employee's removal takes effect within that TTL.
+//! An expired token is refused at once: the expiry travels with the cache
+//! entry.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use attendance_core::Error;
+use attendance_core::access::Principal;
+use attendance_core::service::AttendanceService;
+use attendance_core::tokens::{TokenHash, TokenService, is_well_formed};
+use axum::http::header;
+use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+
+use crate::auth::{AuthError, Authenticator};
+
+/// Default of [`BearerAuthenticator::with_cache_ttl`]: 5 seconds.
+pub const DEFAULT_TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Most tokens cached at once; past it, stale entries are dropped first,
+/// then everything (the next requests look their tokens up again).
+const MAX_CACHED: usize = 10_000;
+
+/// Authenticates `Authorization: Bearer att_…` against a
+/// [`TokenService`], resolving the token's identity to a principal with
+/// [`AttendanceService::principal`]. Unknown, malformed, expired and
+/// revoked tokens, and tokens of employees who no longer exist, are 401;
+/// a store that cannot be reached is 503.
+pub struct BearerAuthenticator {
+    tokens: TokenService,
+    attendance: AttendanceService,
+    ttl: Duration,
+    cache: Mutex<HashMap<TokenHash, Cached>>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    principal: Principal,
+    expires_at: Option<DateTime<Utc>>,
+    fetched: Instant,
+}
+
+impl std::fmt::Debug for BearerAuthenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The cache is keyed by hashes of live secrets: not for logs.
+        f.debug_struct("BearerAuthenticator")
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BearerAuthenticator {
+    /// Tokens from `tokens`, principals from `attendance`, cached for
+    /// [`DEFAULT_TOKEN_CACHE_TTL`].
+    pub fn new(tokens: TokenService, attendance: AttendanceService) -> Self {
+        Self {
+            tokens,
+            attendance,
+            ttl: DEFAULT_TOKEN_CACHE_TTL,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long what a token resolved to is reused before the store is
+    /// asked again: the longest a revoked token keeps working.
+    /// `Duration::ZERO` asks on every request.
+    pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    fn cached(&self, hash: &TokenHash, now: DateTime<Utc>) -> Option<Result<Principal, AuthError>> {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = cache.get(hash)?;
+        if entry.fetched.elapsed() >= self.ttl {
+            return None;
+        }
+        Some(if entry.expires_at.is_some_and(|at| now >= at) {
+            Err(AuthError::invalid("the token has expired"))
+        } else {
+            Ok(entry.principal.clone())
+        })
+    }
+
+    fn remember(&self, hash: TokenHash, entry: Cached) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.len() >= MAX_CACHED {
+            let ttl = self.ttl;
+            cache.retain(|_, e| e.fetched.elapsed() < ttl);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+        }
+        cache.insert(hash, entry);
+    }
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer(parts: &Parts) -> Result<&str, AuthError> {
+    let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next().ok_or(AuthError::Missing)?;
+    if values.next().is_some() {
+        return Err(AuthError::invalid("more than one Authorization header"));
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| AuthError::invalid("the Authorization header is not ASCII"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or(AuthError::invalid("the Authorization header has no scheme"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::invalid("the Authorization scheme is not Bearer"));
+    }
+    Ok(token.trim())
+}
+
+#[async_trait]
+impl Authenticator for BearerAuthenticator {
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError> {
+        let secret = bearer(request)?;
+        if !is_well_formed(secret) {
+            return Err(AuthError::invalid("not an attendance token"));
+        }
+        let hash = TokenHash::of(secret);
+        let now = self.attendance.now();
+        if let Some(cached) = self.cached(&hash, now) {
+            return cached;
+        }
+        let fetched = Instant::now();
+        let token = self
+            .tokens
+            .check(secret)
+            .await
+            .map_err(AuthError::unavailable)?
+            .ok_or(AuthError::invalid("unknown, expired or revoked token"))?;
+        let principal = match self.attendance.principal(&token.identity).await {
+            Ok(principal) => principal,
+            Err(Error::NotFound { .. }) => {
+                return Err(AuthError::invalid("the token's employee does not exist"));
+            }
+            Err(err) => return Err(AuthError::unavailable(err)),
+        };
+        self.remember(
+            hash,
+            Cached {
+                principal: principal.clone(),
+                expires_at: token.expires_at,
+                fetched,
+            },
+        );
+        Ok(principal)
+    }
+}

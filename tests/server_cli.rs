@@ -1,0 +1,191 @@
+//! The server example's token commands end to end: the real binary
+//! (`target/…/examples/server`, which `cargo test` builds with the tests)
+//! against a fresh PostgreSQL database: `token create --admin` prints a
+//! token that the running server accepts, `token revoke` makes the server
+//! refuse it, and only `ATTENDANCE_AUTH=off` turns authentication off.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "../attendance-pg/tests/common/mod.rs"]
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The example binary, next to this test's own directory.
+fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let binary = profile_dir.join("examples").join("server");
+    assert!(
+        binary.exists(),
+        "{} is missing: `cargo test` builds it; to run this test alone, run \
+         `cargo build --example server` first",
+        binary.display()
+    );
+    binary
+}
+
+/// Runs `server ARGS` against `url` and waits for it.
+fn run(url: &str, args: &[&str]) -> Output {
+    Command::new(server_binary())
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "info")
+        .env_remove("ATTENDANCE_AUTH")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// A free loopback port (bound, then released for the server).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The server, killed when dropped.
+struct Served {
+    child: Child,
+    port: u16,
+}
+
+impl Served {
+    /// Stops the server and returns what it logged.
+    fn stop(mut self) -> String {
+        self.child.kill().ok();
+        let mut logged = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut stderr, &mut logged).ok();
+        }
+        logged
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+async fn serve(url: &str, auth: Option<&str>) -> Served {
+    let port = free_port();
+    let mut command = Command::new(server_binary());
+    command
+        .env("DATABASE_URL", url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("ATTENDANCE_AUTH")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(auth) = auth {
+        command.env("ATTENDANCE_AUTH", auth);
+    }
+    let mut served = Served {
+        child: command.spawn().unwrap(),
+        port,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status(port, "/health", None).await != Some(200) {
+        assert!(
+            served.child.try_wait().unwrap().is_none(),
+            "the server exited"
+        );
+        assert!(Instant::now() < deadline, "the server did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    served
+}
+
+/// The status of `GET path`, or `None` when nothing answers.
+async fn status(port: u16, path: &str, token: Option<&str>) -> Option<u16> {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.ok()?;
+    response.split(' ').nth(1)?.parse().ok()
+}
+
+#[tokio::test]
+async fn a_token_from_the_command_line_opens_the_server_until_revoked() {
+    let db = common::TestDb::create().await;
+    let url = db.url.clone();
+
+    let token = stdout(&run(&url, &["token", "create", "--admin", "--name", "ci"]));
+    let token = token.trim_end().to_owned();
+    assert!(
+        token.starts_with("att_"),
+        "stdout is the token alone: {token:?}"
+    );
+    assert_eq!(token.len(), 68, "{token:?}");
+    let listed = stdout(&run(&url, &["token", "list"]));
+    assert!(listed.contains("admin ci"), "{listed}");
+    assert!(!listed.contains(&token[4..]), "list never shows a secret");
+    let id = listed
+        .lines()
+        .find(|line| line.contains("admin ci"))
+        .and_then(|line| line.split('\t').next())
+        .unwrap()
+        .to_owned();
+
+    let server = serve(&url, None).await;
+    assert_eq!(status(server.port, "/teams", Some(&token)).await, Some(200));
+    assert_eq!(status(server.port, "/teams", None).await, Some(401));
+    assert_eq!(status(server.port, "/openapi.json", None).await, Some(200));
+
+    stdout(&run(&url, &["token", "revoke", &id]));
+    // The server caches what a token resolved to for a few seconds.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status(server.port, "/teams", Some(&token)).await != Some(401) {
+        assert!(Instant::now() < deadline, "the revoked token kept working");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(server);
+
+    // An employee that does not exist gets no token.
+    let refused = run(&url, &["token", "create", "--employee", "4242"]);
+    assert!(!refused.status.success());
+    assert!(refused.stdout.is_empty());
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn only_attendance_auth_off_turns_authentication_off() {
+    let db = common::TestDb::create().await;
+    let url = db.url.clone();
+    let off = serve(&url, Some("off")).await;
+    assert_eq!(status(off.port, "/teams", None).await, Some(200));
+    let logged = off.stop();
+    assert!(logged.contains("authentication is OFF"), "{logged}");
+
+    let typo = Command::new(server_binary())
+        .env("DATABASE_URL", &url)
+        .env("BIND_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("ATTENDANCE_AUTH", "false")
+        .output()
+        .unwrap();
+    assert!(!typo.status.success(), "an unknown value stops the start");
+    let stderr = String::from_utf8_lossy(&typo.stderr);
+    assert!(stderr.contains("ATTENDANCE_AUTH"), "{stderr}");
+    db.drop_db().await;
+}
