@@ -202,7 +202,11 @@ fn dev_examples() -> Vec<(&'static str, &'static str)> {
 /// GRANT SELECT ON attendance.qa_teams, attendance.qa_employees,
 ///                 attendance.qa_sessions, attendance.qa_daily_attendance TO attendance_qa;
 /// GRANT attendance_qa TO <the application's login role>;
+/// ALTER FUNCTION attendance.qa_execute(text) OWNER TO attendance_qa;
+/// ALTER FUNCTION attendance.qa_execute(text) SECURITY DEFINER;
 /// ```
+///
+/// (The last two: see [`PgSqlRunner`] on `attendance.qa_execute`.)
 pub const QA_ROLE: &str = "attendance_qa";
 
 /// Runs guarded queries in a read-only transaction with a statement
@@ -212,6 +216,12 @@ pub const QA_ROLE: &str = "attendance_qa";
 /// the role also stops a login role's other rights (a superuser's above
 /// all) from reaching the model's query. Check it at start-up with
 /// [`check_role`](Self::check_role).
+///
+/// As a role, the query runs in `attendance.qa_execute` (migration 0009), a
+/// `SECURITY DEFINER` function owned by that role: elsewhere a query may
+/// reset its role to the login role (`set_config('role', 'none', true)`) and
+/// read the base tables through `query_to_xml`; in it PostgreSQL refuses
+/// any change of role.
 ///
 /// The timezone a query runs in is not configured here: it comes with each
 /// query ([`QueryContext::timezone`]), from the service that wrote the
@@ -299,8 +309,9 @@ impl PgSqlRunner {
         self
     }
 
-    /// Whether the login role can switch to the configured role, so that
-    /// queries will not fail one by one; call it at start-up.
+    /// Whether the login role can switch to the configured role, which owns
+    /// the security-definer `attendance.qa_execute`, so that queries will
+    /// not fail one by one (or run as another role); call it at start-up.
     ///
     /// # Errors
     /// [`Error::Config`] saying what is missing and how to grant it, or
@@ -309,9 +320,11 @@ impl PgSqlRunner {
         let Some(role) = &self.role else {
             return Ok(());
         };
-        let (exists, member): (bool, bool) = sqlx::query_as(
+        let (exists, member, runs_as_role): (bool, bool, bool) = sqlx::query_as(
             "SELECT r.oid IS NOT NULL, \
-                    coalesce(pg_has_role(current_user, r.oid, 'MEMBER'), false) \
+                    coalesce(pg_has_role(current_user, r.oid, 'MEMBER'), false), \
+                    coalesce((SELECT p.prosecdef AND p.proowner = r.oid FROM pg_catalog.pg_proc p \
+                    WHERE p.oid = to_regprocedure('attendance.qa_execute(text)')), false) \
              FROM (SELECT 1) AS one \
              LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $1",
         )
@@ -329,6 +342,14 @@ impl PgSqlRunner {
             return Err(Error::Config(format!(
                 "the login role is not a member of the Q&A role {role}: \
                  GRANT {role} TO <the login role>"
+            )));
+        }
+        // Owned by another role, it would run the query with that role's rights.
+        if !runs_as_role {
+            return Err(Error::Config(format!(
+                "attendance.qa_execute(text) is not a security-definer function owned by the \
+                 Q&A role {role}: ALTER FUNCTION attendance.qa_execute(text) OWNER TO {role}; \
+                 ALTER FUNCTION attendance.qa_execute(text) SECURITY DEFINER"
             )));
         }
         Ok(())
@@ -349,7 +370,9 @@ impl PgSqlRunner {
 
     /// Runs queries as `role` (`SET LOCAL ROLE`) instead of [`QA_ROLE`]; it
     /// should only be allowed to read the Q&A views (see [`QA_ROLE`] for the
-    /// grants). The login role must be a member of it.
+    /// grants). The login role must be a member of it, and it must own
+    /// `attendance.qa_execute(text)`, which the query runs in with its
+    /// owner's rights ([`check_role`](Self::check_role) says so).
     pub fn with_role(mut self, role: &str) -> Result<Self, Error> {
         let valid = !role.is_empty()
             && role.len() <= 63
@@ -440,11 +463,21 @@ impl PgSqlRunner {
             cap + 1,
             self.row_cap + 1
         );
-        let texts: Vec<String> = sqlx::query_scalar(AssertSqlSafe(wrapped))
-            .persistent(false)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(classify)?;
+        // As a role, inside `attendance.qa_execute`, which it cannot leave
+        // (see the type's docs); the text is a parameter. As the login role
+        // there is no role to leave, so the query runs as it is.
+        let texts: Vec<String> = match self.role {
+            Some(_) => sqlx::query_scalar("SELECT t FROM attendance.qa_execute($1) AS t")
+                .bind(wrapped)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(classify)?,
+            None => sqlx::query_scalar(AssertSqlSafe(wrapped))
+                .persistent(false)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(classify)?,
+        };
         if texts.iter().map(String::len).sum::<usize>() > cap {
             tx.rollback().await.ok();
             return Err(QueryError::TooLarge { limit_bytes: cap });

@@ -240,6 +240,8 @@ async fn a_configured_role_reads_the_views_and_nothing_else() {
             "GRANT SELECT ON attendance.qa_teams, attendance.qa_employees, \
              attendance.qa_sessions, attendance.qa_daily_attendance TO {role}"
         ),
+        // The query runs inside this function, as its owner (migration 0009).
+        format!("ALTER FUNCTION attendance.qa_execute(text) OWNER TO {role}"),
     ] {
         sqlx::query(sqlx::AssertSqlSafe(statement))
             .execute(store.pool())
@@ -253,7 +255,7 @@ async fn a_configured_role_reads_the_views_and_nothing_else() {
         let ok = run_guarded(&runner, "SELECT count(*) AS n FROM qa_sessions").await;
         // The guard refuses this relation; the role must refuse it too.
         let denied = run_unguarded(&runner, "SELECT count(*) FROM attendance.sessions").await;
-        (ok, denied)
+        (ok, denied, runner.check_role().await)
     }
     .await;
     for statement in [format!("DROP OWNED BY {role}"), format!("DROP ROLE {role}")] {
@@ -264,6 +266,7 @@ async fn a_configured_role_reads_the_views_and_nothing_else() {
     }
     store.pool().close().await;
     db.drop_db().await;
+    outcome.2.unwrap();
     assert_eq!(outcome.0.unwrap().rows, vec![vec![Value::from(6)]]);
     match outcome.1 {
         Err(QueryError::Rejected { message }) => {
@@ -459,6 +462,51 @@ async fn a_result_larger_than_its_byte_budget_is_refused_before_it_is_read() {
             .await
             .unwrap();
         assert_eq!(ok.rows, vec![vec![Value::from(60)]]);
+    })
+    .await;
+}
+
+/// The query runs inside `attendance.qa_execute` (migration 0009): its
+/// errors still come back as the query's own, with nothing of the wrapper
+/// or the function in the message, and the start-up check refuses a
+/// function that would run it as another role than the Q&A role.
+#[tokio::test]
+async fn errors_inside_the_definer_function_read_as_the_querys_own() {
+    common::with_store(|store| async move {
+        seed(&store, 1).await;
+        let runner = PgSqlRunner::new(store.pool().clone());
+        for (sql, expected) in [
+            (
+                "SELECT 1 / (count(*) - count(*)) AS n FROM qa_sessions",
+                "division by zero",
+            ),
+            (
+                "SELECT nope FROM qa_sessions",
+                "column \"nope\" does not exist",
+            ),
+            ("SELECT FROM FROM qa_sessions", "syntax error"),
+        ] {
+            match run_unguarded(&runner, sql).await {
+                Err(QueryError::Rejected { message }) => {
+                    assert!(message.contains(expected), "{sql}: {message}");
+                    for wrapper in ["qa_execute", "row_to_json", "octet_length", "PL/pgSQL"] {
+                        assert!(!message.contains(wrapper), "{sql}: {message}");
+                    }
+                }
+                other => panic!("{sql}: expected a rejection, got {other:?}"),
+            }
+        }
+        runner.check_role().await.unwrap();
+        sqlx::query("ALTER FUNCTION attendance.qa_execute(text) OWNER TO CURRENT_USER")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        match runner.check_role().await {
+            Err(attendance_pg::Error::Config(message)) => {
+                assert!(message.contains("qa_execute"), "{message}")
+            }
+            other => panic!("expected the owner refused, got {other:?}"),
+        }
     })
     .await;
 }

@@ -480,3 +480,78 @@ async fn only_the_queries_own_uncommitted_scope_counts() {
     })
     .await;
 }
+
+/// Statements that try to leave the Q&A role inside the model's own query
+/// (PostgreSQL always lets a session reset its role to the login role) and
+/// then read the base tables through a function that runs SQL.
+const ROLE_ESCAPES: &[&str] = &[
+    "SELECT set_config('role', 'none', true) AS r, \
+     query_to_xml('SELECT * FROM attendance.sessions', true, false, '')::text AS x",
+    "SELECT set_config('role', 'none', true) AS r, \
+     query_to_xml('SELECT * FROM attendance.employees', true, false, '')::text AS x",
+    "SELECT set_config('role', current_setting('is_superuser'), true) AS r, \
+     query_to_xml('SELECT * FROM attendance.sessions', true, false, '')::text AS x",
+    "SELECT set_config('session_authorization', 'postgres', true) AS r, \
+     query_to_xml('SELECT * FROM attendance.sessions', true, false, '')::text AS x",
+    "SELECT x FROM (SELECT set_config('role', 'none', true)) AS first, \
+     LATERAL (SELECT query_to_xml('SELECT * FROM attendance.employees', true, false, '')::text \
+     AS x) AS then_read",
+    "SELECT * FROM attendance.sessions",
+    "SELECT * FROM attendance.employees",
+];
+
+/// Whether `text` (a value of a result) shows an employee of `hidden_ids`
+/// by id, as a row of `attendance.sessions` or `attendance.employees`
+/// would in `query_to_xml`.
+fn shows_hidden_id(text: &str, hidden_ids: &[i64]) -> Option<i64> {
+    hidden_ids.iter().copied().find(|id| {
+        text.contains(&format!("<employee_id>{id}</employee_id>"))
+            || text.contains(&format!("<id>{id}</id>"))
+    })
+}
+
+/// The model's query cannot switch back to the login role and read the
+/// base tables with its rights: the runner runs it inside a
+/// security-definer function (migration `0009_qa_definer.sql`), where
+/// PostgreSQL refuses any change of role, so the scope holds even with the
+/// guard out of the way.
+#[tokio::test]
+async fn the_query_cannot_leave_the_qa_role_to_read_the_base_tables() {
+    common::with_store(|store| async move {
+        let company = seed(&store).await;
+        let runner = PgSqlRunner::new(store.pool().clone());
+        for principal in [company.manager(), company.employee()] {
+            let hidden = hidden_from(&company, &principal);
+            let hidden_ids: Vec<i64> = hidden.iter().map(|n| company.id(n).0).collect();
+            assert!(!hidden.is_empty());
+            for sql in ROLE_ESCAPES {
+                let Ok(rows) = run(&runner, &principal, sql).await else {
+                    continue;
+                };
+                assert_eq!(names_any(&rows, &hidden), None, "{sql}");
+                for value in rows.rows.iter().flatten() {
+                    let text = value.to_string();
+                    assert_eq!(
+                        shows_hidden_id(&text, &hidden_ids),
+                        None,
+                        "{sql}: {text:.300}"
+                    );
+                }
+            }
+        }
+        // The refusal is PostgreSQL's own, inside the query.
+        match run(
+            &runner,
+            &company.employee(),
+            "SELECT set_config('role', 'none', true) AS r, current_user::text AS u",
+        )
+        .await
+        {
+            Err(QueryError::Rejected { message }) => {
+                assert!(message.contains("security-definer"), "{message}")
+            }
+            other => panic!("expected the role change refused, got {other:?}"),
+        }
+    })
+    .await;
+}
