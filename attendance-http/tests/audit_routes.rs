@@ -3,6 +3,8 @@
 //! request extension).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use std::sync::Arc;
 
 use attendance_core::access::{Identity, Principal};
@@ -49,6 +51,7 @@ impl World {
             health,
             SummaryService::new(store, None),
         );
+        let services = services.with_authenticator(Arc::new(support::FromExtension));
         let app = attendance_http::router_with(services, &HttpConfig::default());
         let ops = service
             .create_team(&NewTeam::new("Ops").unwrap())

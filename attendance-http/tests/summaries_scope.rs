@@ -12,15 +12,14 @@ use attendance_http::HttpConfig;
 use axum::Router;
 use axum::http::StatusCode;
 use serde_json::json;
-use support::{Harness, get, post_json, send, services};
+use support::{FromExtension, Harness, get, post_json, send, services};
 
 /// A router over `h`'s store whose requests act as `principal` (as no one
 /// with `None`).
 fn router_as(h: &Harness, principal: Option<Principal>) -> Router {
-    let app = attendance_http::router_with(
-        services(h.store.clone(), h.clock.clone()),
-        &HttpConfig::default(),
-    );
+    let services = services(h.store.clone(), h.clock.clone())
+        .with_authenticator(std::sync::Arc::new(FromExtension));
+    let app = attendance_http::router_with(services, &HttpConfig::default());
     match principal {
         Some(principal) => app.layer(axum::Extension(principal)),
         None => app,

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use attendance_core::access::Scope;
+use attendance_core::access::{Principal, Scope};
 use attendance_core::audit::{AuditEntry, AuditFilter, AuditStore, Stamp};
 use attendance_core::idempotency::{Claim, Claimed, Write, Written};
 use attendance_core::import::{ImportBatch, ImportReport};
@@ -24,7 +24,8 @@ use attendance_core::{
     AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, SessionId, Team,
     TeamId, WorkMode,
 };
-use attendance_http::{AuthOff, HttpConfig, Services};
+use attendance_http::{AuthError, AuthOff, Authenticator, HttpConfig, Services};
+use axum::http::request::Parts;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -376,6 +377,21 @@ impl Harness {
 /// These tests are about the routes; authentication has its own
 /// (`tests/auth.rs`), and a store made to fail here must fail the route,
 /// not the credential check.
+/// A host's authenticator that trusts what its outer layer found: here,
+/// the `Principal` each test request carries (none: 401).
+pub struct FromExtension;
+
+#[async_trait]
+impl Authenticator for FromExtension {
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError> {
+        request
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or(AuthError::Missing)
+    }
+}
+
 pub fn services_with_model(
     store: Arc<dyn Store>,
     clock: Arc<ManualClock>,
