@@ -212,6 +212,14 @@ async fn every_role_does_what_the_matrix_allows_and_nothing_else() {
         };
         let clock_out = |who: i64, at: String| json!({"employee_id": who, "at": at});
         let h = TimeDelta::hours;
+        // A manager: their teams' members at any instant (first, so the
+        // later sessions do not overlap), no one else.
+        let r = boss.post("/attendance/clock-in", clock_in(ada_id, Some(instant(-h(72))))).await;
+        boss.expect(r, StatusCode::CREATED, "boss clocks Ada in 72 h back").await;
+        let r = boss.post("/attendance/clock-out", clock_out(ada_id, instant(-h(70)))).await;
+        boss.expect(r, StatusCode::OK, "boss clocks Ada out").await;
+        let r = boss.post("/attendance/clock-in", clock_in(bo_id, None)).await;
+        boss.expect(r, StatusCode::FORBIDDEN, "boss clocks Bo of team B").await;
         for (who, me) in [(&ada, ada_id), (&boss, boss_id)] {
             let r = who.post("/attendance/clock-in", clock_in(me, Some(instant(-h(47))))).await;
             who.expect(r, StatusCode::CREATED, "self clock-in within the window").await;
@@ -227,13 +235,6 @@ async fn every_role_does_what_the_matrix_allows_and_nothing_else() {
         ] {
             ada.expect(ada.post("/attendance/clock-in", body).await, StatusCode::FORBIDDEN, what).await;
         }
-        // A manager: their teams' members at any instant, no one else.
-        let r = boss.post("/attendance/clock-in", clock_in(ada_id, Some(instant(-h(72))))).await;
-        boss.expect(r, StatusCode::CREATED, "boss clocks Ada in 72 h back").await;
-        let r = boss.post("/attendance/clock-out", clock_out(ada_id, instant(-h(70)))).await;
-        boss.expect(r, StatusCode::OK, "boss clocks Ada out").await;
-        let r = boss.post("/attendance/clock-in", clock_in(bo_id, None)).await;
-        boss.expect(r, StatusCode::FORBIDDEN, "boss clocks Bo of team B").await;
         // An admin: anyone, any instant.
         let r = admin.post("/attendance/clock-in", clock_in(bo_id, Some(instant(-h(100))))).await;
         admin.expect(r, StatusCode::CREATED, "admin clocks Bo in").await;
