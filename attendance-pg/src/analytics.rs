@@ -527,7 +527,7 @@ impl AnalyticsStore for PgStore {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, OpenSessionRow>(
                         "SELECT s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, \
-                                s.work_mode, e.team_id \
+                                s.work_mode, s.auto_closed, e.team_id \
                          FROM attendance.sessions s \
                          JOIN attendance.employees e ON e.id = s.employee_id \
                          WHERE s.clock_out IS NULL AND s.work_date < $1 \

@@ -18,8 +18,9 @@ mod week;
 
 pub use rules::{
     DEFAULT_FUTURE_TOLERANCE, DEFAULT_LATE_AFTER, MAX_AUTO_CLOSE_HOURS, MAX_SUPPORTED_YEAR,
-    MIN_AUTO_CLOSE_HOURS, MIN_SUPPORTED_YEAR, check_auto_close_hours, check_clock_out, check_not_future, check_supported_date, check_supported_instant, is_late,
-    local_time, stored_precision, work_date,
+    MIN_AUTO_CLOSE_HOURS, MIN_SUPPORTED_YEAR, check_auto_close_hours, check_clock_out,
+    check_not_future, check_supported_date, check_supported_instant, is_late, local_time,
+    stored_precision, work_date,
 };
 pub use week::IsoWeek;
 
