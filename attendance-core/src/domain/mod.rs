@@ -155,7 +155,7 @@ pub struct Team {
     pub late_after: NaiveTime,
     /// The forgotten clock-out policy: a session left open this many hours
     /// is closed at its clock-in plus this many hours
-    /// ([`crate::AttendanceService::close_forgotten_sessions`]); `None`
+    /// ([`crate::service::AttendanceService::close_forgotten_sessions`]); `None`
     /// (the default) leaves open sessions alone.
     #[serde(default)]
     pub auto_close_after_hours: Option<u32>,
