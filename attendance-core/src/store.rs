@@ -242,6 +242,8 @@ pub struct DayRecord {
     pub late: bool,
     /// A session of that day is still open.
     pub open: bool,
+    /// Sessions of that day closed by the team's forgotten clock-out policy.
+    pub auto_closed: i64,
 }
 
 impl DayRecord {

@@ -685,6 +685,7 @@ impl AnalyticsStore for InMemoryStore {
                 wfo: sessions.iter().any(|s| s.work_mode == WorkMode::Wfo),
                 late: first.is_some_and(|f| is_late(f, t.late_after)),
                 open: sessions.iter().any(|s| s.is_open()),
+                auto_closed: sessions.iter().filter(|s| s.auto_closed).count() as i64,
             });
         }
         records.sort_by_key(|r| (r.employee.team_id, r.employee.id));

@@ -138,6 +138,26 @@ pub async fn forgotten_sessions_are_closed_by_the_team_policy(store: Arc<dyn Sto
     assert_eq!(auto_close_entries(&svc).await.len(), 3);
     assert_eq!(svc.open_session(eve.id).await.unwrap(), Some(eve_open));
 
+    // The day records (what daily summaries count) see them on their work
+    // dates: Ada's began on 1 November in Berlin, Bob's and Cy's on the 2nd.
+    let auto_closed = async |day: &str| {
+        let mut counted: Vec<(String, i64)> = store
+            .day_records(date(day), None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.auto_closed > 0)
+            .map(|r| (r.employee.name, r.auto_closed))
+            .collect();
+        counted.sort();
+        counted
+    };
+    assert_eq!(auto_closed("2026-11-01").await, vec![("Ada".into(), 1)]);
+    assert_eq!(
+        auto_closed("2026-11-02").await,
+        vec![("Bob".into(), 1), ("Cy".into(), 1)]
+    );
+
     // The auto-closed session ends where the next one may begin.
     let again = svc
         .clock_in(ada.id, WorkMode::Wfo, Some(ts("2026-11-02T06:00:00Z")))
