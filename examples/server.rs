@@ -312,6 +312,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     let attendance = AttendanceService::new(store.clone());
     let authenticator = authenticator(&pg, &attendance)?;
     tokio::spawn(forget_expired_keys(attendance.clone()));
+    tokio::spawn(close_forgotten_sessions(attendance.clone()));
     let mut services = Services::new(
         attendance,
         TrendService::new(analytics),
@@ -373,6 +374,20 @@ async fn forget_expired_keys(attendance: AttendanceService) {
             Ok(0) => {}
             Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
             Err(err) => tracing::warn!(%err, "could not forget expired idempotency keys"),
+        }
+    }
+}
+
+/// Applies the teams' forgotten clock-out policies once a minute, so a
+/// session left open past its team's maximum is closed within a minute of it.
+async fn close_forgotten_sessions(attendance: AttendanceService) {
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        match attendance.close_forgotten_sessions().await {
+            Ok(closed) if closed.is_empty() => {}
+            Ok(closed) => tracing::info!(sessions = closed.len(), "closed forgotten sessions"),
+            Err(err) => tracing::warn!(%err, "could not close forgotten sessions"),
         }
     }
 }

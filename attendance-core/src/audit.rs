@@ -184,6 +184,22 @@ impl AuditRecord {
     }
 }
 
+impl AuditRecord {
+    /// What closing a forgotten session records: the open session before,
+    /// the closed one after, no reason (the action says why).
+    pub fn auto_close(before: &AttendanceSession, after: &AttendanceSession) -> Self {
+        Self {
+            action: AuditAction::AutoClose,
+            employee_id: Some(after.employee_id),
+            session_id: Some(after.id),
+            team_id: None,
+            before: Some(Written::Session(before.clone())),
+            after: Some(Written::Session(after.clone())),
+            reason: None,
+        }
+    }
+}
+
 /// One entry of the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -410,6 +426,7 @@ mod tests {
             clock_in: "2026-03-02T08:00:00Z".parse().unwrap(),
             clock_out: None,
             work_mode: WorkMode::Wfh,
+            auto_closed: false,
         };
         let late_in = SessionChanges {
             clock_in: Some("2026-03-02T09:00:00Z".parse().unwrap()),

@@ -491,6 +491,7 @@ mod tests {
             name: "Ops".into(),
             timezone: chrono_tz::Tz::Europe__Berlin,
             late_after: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            auto_close_after_hours: None,
         };
         let written = Written::Team(team);
         let json = serde_json::to_value(&written).unwrap();

@@ -289,6 +289,21 @@ impl AttendanceService {
         }
     }
 
+    /// Applies every team's forgotten clock-out policy at the service's
+    /// clock: closes each session left open longer than its team's maximum
+    /// at clock-in plus the maximum, marked `auto_closed`, with an
+    /// `auto_close` audit entry by [`Actor::System`]. Teams without a
+    /// policy are left alone. A host schedules it (the server example runs
+    /// it every minute); running it again closes nothing new. Returns the
+    /// sessions closed.
+    pub async fn close_forgotten_sessions(&self) -> Result<Vec<AttendanceSession>> {
+        let stamp = Stamp {
+            actor: Actor::System,
+            at: stored_precision(self.clock.now()),
+        };
+        self.store.close_forgotten_sessions(&stamp, stamp.at).await
+    }
+
     /// Drops the idempotency keys older than the configured window; a host
     /// calls it now and then (the server example does, hourly). Returns how
     /// many were dropped.

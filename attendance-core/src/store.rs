@@ -132,6 +132,17 @@ pub trait SessionStore: Send + Sync {
         filter: &SessionFilter,
         page: &PageRequest,
     ) -> Result<Page<AttendanceSession>>;
+    /// The forgotten clock-out policy: closes every open session of a team
+    /// with a policy whose clock-in plus the team's maximum is at or before
+    /// `now`, at that instant, marked `auto_closed`, each with an
+    /// [`AuditAction::AutoClose`](crate::audit::AuditAction::AutoClose)
+    /// entry as `stamp` says. A session clocked out concurrently keeps its
+    /// clock-out. Returns the sessions closed, by id.
+    async fn close_forgotten_sessions(
+        &self,
+        stamp: &Stamp,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AttendanceSession>>;
 }
 
 /// Bulk import of sessions; see [`crate::import`] for the checks and their
@@ -231,6 +242,8 @@ pub struct DayRecord {
     pub late: bool,
     /// A session of that day is still open.
     pub open: bool,
+    /// Sessions of that day closed by the team's forgotten clock-out policy.
+    pub auto_closed: i64,
 }
 
 impl DayRecord {
@@ -374,6 +387,13 @@ impl<T: SessionStore + ?Sized> SessionStore for Arc<T> {
         page: &PageRequest,
     ) -> Result<Page<AttendanceSession>> {
         (**self).sessions(filter, page).await
+    }
+    async fn close_forgotten_sessions(
+        &self,
+        stamp: &Stamp,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AttendanceSession>> {
+        (**self).close_forgotten_sessions(stamp, now).await
     }
 }
 

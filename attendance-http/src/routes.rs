@@ -130,6 +130,11 @@ pub(crate) async fn create_team(
     if let Some(late_after) = &body.late_after {
         team = team.with_late_after(parse_time("late_after", late_after)?);
     }
+    if let Some(hours) = body.auto_close_after_hours {
+        // Out of u32's range is out of the policy's range too: let core's
+        // rule word the error.
+        team = team.with_auto_close_after_hours(u32::try_from(hours).unwrap_or(0))?;
+    }
     let once = app
         .services
         .attendance

@@ -153,6 +153,7 @@ fn wire_types_match_their_schemas() {
         clock_in: "2026-03-02T08:00:00Z".parse().unwrap(),
         clock_out: None,
         work_mode: attendance_http::dto::WorkMode::Wfh,
+        auto_closed: false,
     };
     let json = serde_json::to_value(&session).unwrap();
     let keys: BTreeSet<&String> = json.as_object().unwrap().keys().collect();
@@ -162,7 +163,28 @@ fn wire_types_match_their_schemas() {
         .keys()
         .collect();
     assert_eq!(keys, documented);
+    assert!(documented.iter().any(|k| *k == "auto_closed"));
     assert_eq!(json["work_mode"], "WFH");
+    let team = attendance_http::dto::Team {
+        id: 1,
+        name: "Ops".into(),
+        timezone: "UTC".into(),
+        late_after: "09:30".into(),
+        auto_close_after_hours: None,
+    };
+    let json = serde_json::to_value(&team).unwrap();
+    assert_eq!(json["auto_close_after_hours"], serde_json::Value::Null);
+    let keys: BTreeSet<&String> = json.as_object().unwrap().keys().collect();
+    let documented: BTreeSet<&String> = schemas["Team"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, documented);
+    assert!(
+        schemas["CreateTeam"]["properties"]["auto_close_after_hours"].is_object(),
+        "POST /teams documents the policy"
+    );
     assert_eq!(
         schemas["WorkMode"]["enum"],
         serde_json::json!(["WFH", "WFO"])

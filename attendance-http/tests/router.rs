@@ -47,7 +47,10 @@ async fn creating_a_team_answers_201_with_the_team_and_its_location() {
     let id = reply.body["id"].as_i64().unwrap();
     assert_eq!(
         reply.body,
-        json!({ "id": id, "name": "Platform", "timezone": "UTC", "late_after": "09:30" })
+        json!({
+            "id": id, "name": "Platform", "timezone": "UTC", "late_after": "09:30",
+            "auto_close_after_hours": null
+        })
     );
     assert_eq!(reply.headers[header::LOCATION], format!("/teams/{id}"));
 
@@ -130,6 +133,55 @@ async fn invalid_team_fields_are_422_problems_naming_the_field() {
         let reply = h.post("/teams", body.clone()).await;
         assert_eq!(reply.invalid_field(), field, "{body}");
     }
+}
+
+#[tokio::test]
+async fn a_team_s_forgotten_clock_out_policy_is_set_shown_and_bounded() {
+    let h = Harness::new();
+    let reply = h
+        .post(
+            "/teams",
+            json!({ "name": "Night", "auto_close_after_hours": 12 }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    assert_eq!(reply.body["auto_close_after_hours"], 12);
+    let id = reply.body["id"].as_i64().unwrap();
+    let reply = h.get(&format!("/teams/{id}")).await;
+    assert_eq!(reply.body["auto_close_after_hours"], 12);
+    for hours in [
+        json!(0),
+        json!(73),
+        json!(-1),
+        json!(1_u64 << 40),
+        json!("12"),
+    ] {
+        let reply = h
+            .post(
+                "/teams",
+                json!({ "name": "Late", "auto_close_after_hours": hours }),
+            )
+            .await;
+        assert_eq!(reply.invalid_field(), "auto_close_after_hours", "{hours}");
+    }
+
+    // A session the policy closed says so in the listing.
+    let ada = h.employee(id, "Ada").await;
+    let reply = h
+        .post(
+            "/attendance/clock-in",
+            json!({ "employee_id": ada, "work_mode": "WFO", "at": "2026-03-03T20:00:00Z" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    let svc = attendance_core::service::AttendanceService::new(h.store.clone())
+        .with_clock(h.clock.clone());
+    assert_eq!(svc.close_forgotten_sessions().await.unwrap().len(), 1);
+    let reply = h.get(&format!("/attendance?employee_id={ada}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let session = &reply.body["items"][0];
+    assert_eq!(session["auto_closed"], true);
+    assert_eq!(session["clock_out"], "2026-03-04T08:00:00Z");
 }
 
 // ---- employees --------------------------------------------------------------
@@ -297,7 +349,8 @@ async fn clock_in_answers_201_with_the_open_session_and_clock_out_200_with_it_cl
         reply.body,
         json!({
             "id": id, "employee_id": ada, "work_date": "2026-03-04",
-            "clock_in": "2026-03-04T08:55:00Z", "clock_out": null, "work_mode": "WFO"
+            "clock_in": "2026-03-04T08:55:00Z", "clock_out": null, "work_mode": "WFO",
+            "auto_closed": false
         })
     );
 

@@ -301,7 +301,7 @@ macro_rules! day_records_select {
     () => {
         "SELECT e.id, e.team_id, e.name, e.role, e.is_manager, t.name AS team_name, t.late_after,
        (d.first_in AT TIME ZONE t.timezone)::time AS first_clock_in,
-       d.sessions, d.worked_seconds, d.wfh, d.wfo, d.open
+       d.sessions, d.worked_seconds, d.wfh, d.wfo, d.open, d.auto_closed
 FROM attendance.employees e
 JOIN attendance.teams t ON t.id = e.team_id
 "
@@ -315,7 +315,8 @@ macro_rules! day_aggregates {
            sum(floor(date_part('epoch', s.clock_out - s.clock_in)))::bigint AS worked_seconds,
            bool_or(s.work_mode = 'WFH') AS wfh,
            bool_or(s.work_mode = 'WFO') AS wfo,
-           bool_or(s.clock_out IS NULL) AS open"
+           bool_or(s.clock_out IS NULL) AS open,
+           count(*) FILTER (WHERE s.auto_closed) AS auto_closed"
     };
 }
 
@@ -366,6 +367,7 @@ struct DayRecordRow {
     wfh: Option<bool>,
     wfo: Option<bool>,
     open: Option<bool>,
+    auto_closed: Option<i64>,
 }
 
 impl From<DayRecordRow> for DayRecord {
@@ -388,6 +390,7 @@ impl From<DayRecordRow> for DayRecord {
             wfh: row.wfh.unwrap_or_default(),
             wfo: row.wfo.unwrap_or_default(),
             open: row.open.unwrap_or_default(),
+            auto_closed: row.auto_closed.unwrap_or_default(),
         }
     }
 }
@@ -527,7 +530,7 @@ impl AnalyticsStore for PgStore {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, OpenSessionRow>(
                         "SELECT s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, \
-                                s.work_mode, e.team_id \
+                                s.work_mode, s.auto_closed, e.team_id \
                          FROM attendance.sessions s \
                          JOIN attendance.employees e ON e.id = s.employee_id \
                          WHERE s.clock_out IS NULL AND s.work_date < $1 \

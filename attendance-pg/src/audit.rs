@@ -29,15 +29,7 @@ impl PgStore {
     /// Performs `write` as `stamp` says, its audit entry with it.
     pub(crate) async fn perform_write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
         Ok(match write {
-            Write::CreateTeam(team) => Written::Team(
-                self.insert_team(
-                    stamp,
-                    team.name(),
-                    team.timezone().name(),
-                    team.late_after(),
-                )
-                .await?,
-            ),
+            Write::CreateTeam(team) => Written::Team(self.insert_new_team(stamp, team).await?),
             Write::CreateEmployee(employee) => {
                 Written::Employee(self.insert_employee(stamp, employee).await?)
             }
@@ -108,7 +100,7 @@ pub(crate) async fn correct_session(
 ) -> std::result::Result<Result<AttendanceSession>, sqlx::Error> {
     let mut tx = c.begin().await?;
     let row = sqlx::query_as::<_, SessionRow>(
-        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
          FROM attendance.sessions WHERE id = $1 FOR UPDATE",
     )
     .bind(id.0)
@@ -126,7 +118,7 @@ pub(crate) async fn correct_session(
          work_date = ($2::timestamptz AT TIME ZONE t.timezone)::date \
          FROM attendance.employees e JOIN attendance.teams t ON t.id = e.team_id \
          WHERE s.id = $1 AND e.id = s.employee_id \
-         RETURNING s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode",
+         RETURNING s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode, s.auto_closed",
     )
     .bind(id.0)
     .bind(wanted.clock_in)
@@ -182,7 +174,7 @@ async fn first_overlapping_except(
     except: SessionId,
 ) -> std::result::Result<Option<AttendanceSession>, sqlx::Error> {
     let row = sqlx::query_as::<_, SessionRow>(
-        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
          FROM attendance.sessions \
          WHERE employee_id = $1 AND id <> $4 \
            AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
@@ -318,7 +310,7 @@ impl AuditStore for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, SessionRow>(
-                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
                          FROM attendance.sessions WHERE id = $1",
                     )
                     .bind(id.0)

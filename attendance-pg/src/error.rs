@@ -126,6 +126,13 @@ const CHECK_FIELDS: &[(&str, &str)] = &[
     ("audit_log_reason_valid", "reason"),
     ("audit_log_action_valid", "action"),
     ("audit_log_actor_valid", "actor"),
+    // The policy is checked by `domain::check_auto_close_hours`; only the
+    // sweep sets the mark, and only as it closes a session.
+    (
+        "teams_auto_close_after_hours_range",
+        "auto_close_after_hours",
+    ),
+    ("sessions_auto_closed_is_closed", "auto_closed"),
 ];
 
 /// The input field guarded by the CHECK constraint `constraint`.

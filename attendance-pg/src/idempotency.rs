@@ -20,8 +20,8 @@ use crate::audit::correct_session;
 use crate::error::map;
 use crate::store::session;
 use crate::writes::{
-    NewSession, close_session, employee_error, insert_employee, insert_session, insert_team,
-    team_error, vanished_conflict,
+    NewSession, TeamInsert, close_session, employee_error, insert_employee, insert_session,
+    insert_team, team_error, vanished_conflict,
 };
 
 /// How one transaction went.
@@ -227,8 +227,7 @@ async fn perform(
 ) -> std::result::Result<Option<Result<Written>>, sqlx::Error> {
     Ok(match *write {
         Write::CreateTeam(ref team) => {
-            let (name, zone) = (team.name(), team.timezone().name());
-            let row = insert_team(c, stamp, name, zone, team.late_after()).await?;
+            let row = insert_team(c, stamp, &TeamInsert::of(team)).await?;
             Some(row.try_into().map(Written::Team))
         }
         Write::CreateEmployee(ref employee) => {

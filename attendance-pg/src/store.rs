@@ -27,12 +27,13 @@ use sqlx::{FromRow, Postgres, QueryBuilder};
 use crate::PgStore;
 use crate::error::{has_code, map, sqlstate, violates};
 use crate::writes::{
-    NewSession, close_session, employee_error, insert_employee, insert_session, insert_team,
-    team_error, vanished_conflict,
+    NewSession, TeamInsert, close_forgotten, close_session, employee_error, insert_employee,
+    insert_session, insert_team, team_error, vanished_conflict,
 };
 use attendance_core::audit::Stamp;
 
-const SESSION_COLUMNS: &str = "id, employee_id, work_date, clock_in, clock_out, work_mode";
+const SESSION_COLUMNS: &str =
+    "id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed";
 
 #[derive(FromRow)]
 pub(crate) struct TeamRow {
@@ -40,6 +41,7 @@ pub(crate) struct TeamRow {
     name: String,
     timezone: String,
     late_after: NaiveTime,
+    auto_close_after_hours: Option<i32>,
 }
 
 impl TryFrom<TeamRow> for Team {
@@ -57,6 +59,9 @@ impl TryFrom<TeamRow> for Team {
             name: row.name,
             timezone,
             late_after: row.late_after,
+            auto_close_after_hours: row
+                .auto_close_after_hours
+                .and_then(|h| u32::try_from(h).ok()),
         })
     }
 }
@@ -90,6 +95,7 @@ pub(crate) struct SessionRow {
     clock_in: DateTime<Utc>,
     clock_out: Option<DateTime<Utc>>,
     work_mode: String,
+    auto_closed: bool,
 }
 
 impl TryFrom<SessionRow> for AttendanceSession {
@@ -103,6 +109,7 @@ impl TryFrom<SessionRow> for AttendanceSession {
             clock_in: row.clock_in,
             clock_out: row.clock_out,
             work_mode: WorkMode::from_str(&row.work_mode).map_err(Error::backend)?,
+            auto_closed: row.auto_closed,
         })
     }
 }
@@ -114,14 +121,7 @@ pub(crate) fn session(row: SessionRow) -> Result<AttendanceSession> {
 #[async_trait]
 impl TeamStore for PgStore {
     async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        let stamp = Stamp::system_now();
-        self.insert_team(
-            &stamp,
-            team.name(),
-            team.timezone().name(),
-            team.late_after(),
-        )
-        .await
+        self.insert_new_team(&Stamp::system_now(), team).await
     }
 
     async fn team(&self, id: TeamId) -> Result<Team> {
@@ -129,7 +129,7 @@ impl TeamStore for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, TeamRow>(
-                        "SELECT id, name, timezone, late_after FROM attendance.teams WHERE id = $1",
+                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM attendance.teams WHERE id = $1",
                     )
                     .bind(id.0)
                     .fetch_optional(c)
@@ -147,7 +147,7 @@ impl TeamStore for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, TeamRow>(
-                        "SELECT id, name, timezone, late_after FROM attendance.teams ORDER BY id",
+                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM attendance.teams ORDER BY id",
                     )
                     .fetch_all(c)
                     .await
@@ -166,7 +166,7 @@ impl TeamStore for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, TeamRow>(
-                        "SELECT id, name, timezone, late_after FROM attendance.teams \
+                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM attendance.teams \
                          WHERE $1::bigint IS NULL OR id > $1 ORDER BY id LIMIT $2",
                     )
                     .bind(page.cursor.map(|c| c.0))
@@ -302,15 +302,31 @@ impl PgStore {
         name: &str,
         timezone: &str,
         late_after: NaiveTime,
+        auto_close_after_hours: Option<u32>,
     ) -> Result<Team> {
+        let team = TeamInsert {
+            name,
+            timezone,
+            late_after,
+            auto_close_after_hours,
+        };
         self.retry
-            .write(|| {
-                self.conns
-                    .run(async |c| insert_team(c, stamp, name, timezone, late_after).await)
-            })
+            .write(|| self.conns.run(async |c| insert_team(c, stamp, &team).await))
             .await
             .map_err(|e| team_error(e, name, timezone))?
             .try_into()
+    }
+
+    /// [`PgStore::insert_team`] of a validated team.
+    pub(crate) async fn insert_new_team(&self, stamp: &Stamp, team: &NewTeam) -> Result<Team> {
+        self.insert_team(
+            stamp,
+            team.name(),
+            team.timezone().name(),
+            team.late_after(),
+            team.auto_close_after_hours(),
+        )
+        .await
     }
 
     pub(crate) async fn insert_employee(
@@ -354,7 +370,7 @@ impl PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, SessionRow>(
-                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
                          FROM attendance.sessions \
                          WHERE employee_id = $1 \
                            AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
@@ -545,12 +561,29 @@ impl SessionStore for PgStore {
         self.close(&Stamp::system_now(), employee, at).await
     }
 
+    async fn close_forgotten_sessions(
+        &self,
+        stamp: &Stamp,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AttendanceSession>> {
+        self.retry
+            .write(|| {
+                self.conns
+                    .run(async |c| close_forgotten(c, stamp, now).await)
+            })
+            .await
+            .map_err(map)?
+            .into_iter()
+            .map(session)
+            .collect()
+    }
+
     async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
         self.retry
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, SessionRow>(
-                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode \
+                        "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
                          FROM attendance.sessions WHERE employee_id = $1 AND clock_out IS NULL",
                     )
                     .bind(employee.0)
@@ -705,7 +738,7 @@ mod tests {
         crate::test_db::with_store(|store| async move {
             let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
             let err = store
-                .insert_team(&Stamp::system_now(), "Ops", "Mars/Olympus", nine)
+                .insert_team(&Stamp::system_now(), "Ops", "Mars/Olympus", nine, None)
                 .await
                 .unwrap_err();
             match err {
@@ -723,7 +756,7 @@ mod tests {
             // A zone both know is stored as before.
             let stamp = Stamp::system_now();
             let team = store
-                .insert_team(&stamp, "Ops", "Europe/Kyiv", nine)
+                .insert_team(&stamp, "Ops", "Europe/Kyiv", nine, None)
                 .await
                 .unwrap();
             assert_eq!(team.timezone.name(), "Europe/Kyiv");

@@ -12,7 +12,7 @@
 
 use attendance_core::access::Actor;
 use attendance_core::audit::{AuditAction, Stamp};
-use attendance_core::{Conflict, EmployeeId, Entity, Error, NewEmployee, WorkMode};
+use attendance_core::{Conflict, EmployeeId, Entity, Error, NewEmployee, NewTeam, WorkMode};
 use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::PgConnection;
 use sqlx::postgres::PgArguments;
@@ -26,32 +26,57 @@ pub(crate) fn vanished_conflict() -> Error {
     Error::unavailable("the session conflicted with a concurrent change; try again")
 }
 
+/// The columns of a team to insert: a [`NewTeam`]'s, or (in tests) a
+/// timezone name chrono-tz would not have accepted.
+pub(crate) struct TeamInsert<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) timezone: &'a str,
+    pub(crate) late_after: NaiveTime,
+    pub(crate) auto_close_after_hours: Option<u32>,
+}
+
+impl<'a> TeamInsert<'a> {
+    pub(crate) fn of(team: &'a NewTeam) -> Self {
+        Self {
+            name: team.name(),
+            timezone: team.timezone().name(),
+            late_after: team.late_after(),
+            auto_close_after_hours: team.auto_close_after_hours(),
+        }
+    }
+}
+
 /// Inserts a team whose zone the server must know: the statement evaluates
 /// `AT TIME ZONE` once, which fails with SQLSTATE 22023 for a zone the
 /// server lacks (see [`team_error`]).
 pub(crate) async fn insert_team(
     c: &mut PgConnection,
     stamp: &Stamp,
-    name: &str,
-    timezone: &str,
-    late_after: NaiveTime,
+    team: &TeamInsert<'_>,
 ) -> std::result::Result<TeamRow, sqlx::Error> {
+    // Out of i32's range is out of the column's check too: NULL would turn
+    // the policy off silently, so hand the check a value it refuses.
+    let hours = team
+        .auto_close_after_hours
+        .map(|h| i32::try_from(h).unwrap_or(i32::MAX));
     let q = sqlx::query_as::<_, TeamRow>(concat!(
-        "WITH t AS (INSERT INTO attendance.teams (name, timezone, late_after) \
-         SELECT $1, $2, $3 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
-         RETURNING id, name, timezone, late_after), \
+        "WITH t AS (INSERT INTO attendance.teams \
+         (name, timezone, late_after, auto_close_after_hours) \
+         SELECT $1, $2, $3, $8 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
+         RETURNING id, name, timezone, late_after, auto_close_after_hours), \
          a AS (INSERT INTO attendance.audit_log ",
         "(at, actor_kind, actor_name, actor_employee_id, action, team_id, after) \
          SELECT $4, $5, $6, $7, 'team_created', t.id, \
          jsonb_build_object('kind', 'team', 'value', jsonb_build_object(\
-         'id', t.id, 'name', t.name, 'timezone', t.timezone, 'late_after', t.late_after)) \
+         'id', t.id, 'name', t.name, 'timezone', t.timezone, 'late_after', t.late_after, \
+         'auto_close_after_hours', t.auto_close_after_hours)) \
          FROM t) \
-         SELECT id, name, timezone, late_after FROM t",
+         SELECT id, name, timezone, late_after, auto_close_after_hours FROM t",
     ))
-    .bind(name)
-    .bind(timezone)
-    .bind(late_after);
-    bind_stamp(q, stamp).fetch_one(c).await
+    .bind(team.name)
+    .bind(team.timezone)
+    .bind(team.late_after);
+    bind_stamp(q, stamp).bind(hours).fetch_one(c).await
 }
 
 /// Binds who and when (the next four parameters): `at`, the actor's kind,
@@ -138,7 +163,8 @@ macro_rules! session_json {
     () => {
         "jsonb_build_object('kind', 'session', 'value', jsonb_build_object(\
          'id', s.id, 'employee_id', s.employee_id, 'work_date', s.work_date, \
-         'clock_in', s.clock_in, 'clock_out', s.clock_out, 'work_mode', s.work_mode))"
+         'clock_in', s.clock_in, 'clock_out', s.clock_out, 'work_mode', s.work_mode, \
+         'auto_closed', s.auto_closed))"
     };
 }
 
@@ -171,14 +197,14 @@ pub(crate) async fn insert_session(
          FROM attendance.employees e \
          JOIN attendance.teams t ON t.id = e.team_id \
          WHERE e.id = $1 \
-         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode), \
+         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed), \
          a AS (INSERT INTO attendance.audit_log \
          (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
          after, reason) \
          SELECT $7, $8, $9, $10, $5, s.employee_id, s.id, ",
         session_json!(),
         ", $6 FROM s) \
-         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode FROM s",
+         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed FROM s",
     ))
     .bind(new.employee.0)
     .bind(new.clock_in)
@@ -201,7 +227,7 @@ pub(crate) async fn close_session(
     let q = sqlx::query_as::<_, SessionRow>(concat!(
         "WITH s AS (UPDATE attendance.sessions SET clock_out = $2 \
          WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
-         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode), \
+         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed), \
          a AS (INSERT INTO attendance.audit_log \
          (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
          before, after) \
@@ -211,9 +237,56 @@ pub(crate) async fn close_session(
         ", '{value,clock_out}', 'null'::jsonb), ",
         session_json!(),
         " FROM s) \
-         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode FROM s",
+         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed FROM s",
     ))
     .bind(employee.0)
     .bind(at);
     bind_stamp(q, stamp).fetch_optional(c).await
+}
+
+/// Closes every open session past its team's forgotten clock-out policy at
+/// clock-in plus the maximum, marked `auto_closed`, one `auto_close` entry
+/// each, in one statement.
+///
+/// Safe under concurrency: the rows are locked `SKIP LOCKED` (a session
+/// being clocked out right now is left to that clock-out, or to the next
+/// sweep), and the update re-checks `clock_out IS NULL` on the row it
+/// writes, so a clock-out committed meanwhile is never overwritten and two
+/// sweeps never close a session twice.
+pub(crate) async fn close_forgotten(
+    c: &mut PgConnection,
+    stamp: &Stamp,
+    now: DateTime<Utc>,
+) -> std::result::Result<Vec<SessionRow>, sqlx::Error> {
+    // `make_interval(hours => …)` is an absolute duration, so a policy of
+    // 12 hours is 12 hours across a DST change, as in core's
+    // `Team::auto_close_at`. The open sessions come from the partial index
+    // `sessions_one_open_per_employee`.
+    let q = sqlx::query_as::<_, SessionRow>(concat!(
+        "WITH due AS (SELECT s.id, \
+         s.clock_in + make_interval(hours => t.auto_close_after_hours) AS close_at \
+         FROM attendance.sessions s \
+         JOIN attendance.employees e ON e.id = s.employee_id \
+         JOIN attendance.teams t ON t.id = e.team_id \
+         WHERE s.clock_out IS NULL AND t.auto_close_after_hours IS NOT NULL \
+           AND s.clock_in + make_interval(hours => t.auto_close_after_hours) <= $1 \
+         FOR UPDATE OF s SKIP LOCKED), \
+         s AS (UPDATE attendance.sessions s SET clock_out = due.close_at, auto_closed = true \
+         FROM due WHERE s.id = due.id AND s.clock_out IS NULL \
+         RETURNING s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode, \
+         s.auto_closed), \
+         a AS (INSERT INTO attendance.audit_log \
+         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
+         before, after) \
+         SELECT $2, $3, $4, $5, 'auto_close', s.employee_id, s.id, \
+         jsonb_set(jsonb_set(",
+        session_json!(),
+        ", '{value,clock_out}', 'null'::jsonb), '{value,auto_closed}', 'false'::jsonb), ",
+        session_json!(),
+        " FROM s ORDER BY s.id) \
+         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
+         FROM s ORDER BY id",
+    ))
+    .bind(now);
+    bind_stamp(q, stamp).fetch_all(c).await
 }

@@ -17,9 +17,10 @@ mod rules;
 mod week;
 
 pub use rules::{
-    DEFAULT_FUTURE_TOLERANCE, DEFAULT_LATE_AFTER, MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR,
-    check_clock_out, check_not_future, check_supported_date, check_supported_instant, is_late,
-    local_time, stored_precision, work_date,
+    DEFAULT_FUTURE_TOLERANCE, DEFAULT_LATE_AFTER, MAX_AUTO_CLOSE_HOURS, MAX_SUPPORTED_YEAR,
+    MIN_AUTO_CLOSE_HOURS, MIN_SUPPORTED_YEAR, check_auto_close_hours, check_clock_out,
+    check_not_future, check_supported_date, check_supported_instant, is_late, local_time,
+    stored_precision, work_date,
 };
 pub use week::IsoWeek;
 
@@ -152,6 +153,12 @@ pub struct Team {
     pub timezone: Tz,
     /// A first clock-in after this local time counts as a late arrival.
     pub late_after: NaiveTime,
+    /// The forgotten clock-out policy: a session left open this many hours
+    /// is closed at its clock-in plus this many hours
+    /// ([`crate::service::AttendanceService::close_forgotten_sessions`]); `None`
+    /// (the default) leaves open sessions alone.
+    #[serde(default)]
+    pub auto_close_after_hours: Option<u32>,
 }
 
 /// A validated request to create a [`Team`].
@@ -160,6 +167,7 @@ pub struct NewTeam {
     name: String,
     timezone: Tz,
     late_after: NaiveTime,
+    auto_close_after_hours: Option<u32>,
 }
 
 impl NewTeam {
@@ -169,7 +177,21 @@ impl NewTeam {
             name: validate_text("name", name, MAX_TEAM_NAME)?,
             timezone: Tz::UTC,
             late_after: DEFAULT_LATE_AFTER,
+            auto_close_after_hours: None,
         })
+    }
+
+    /// Turns the forgotten clock-out policy on: sessions left open `hours`
+    /// hours are closed at clock-in plus `hours`. Fails unless `hours` is
+    /// within [`MIN_AUTO_CLOSE_HOURS`]..=[`MAX_AUTO_CLOSE_HOURS`].
+    pub fn with_auto_close_after_hours(mut self, hours: u32) -> Result<Self> {
+        self.auto_close_after_hours = Some(check_auto_close_hours(hours)?);
+        Ok(self)
+    }
+
+    /// The forgotten clock-out policy, in hours; `None` when off.
+    pub fn auto_close_after_hours(&self) -> Option<u32> {
+        self.auto_close_after_hours
     }
 
     /// Sets the timezone from an IANA name.
@@ -211,6 +233,13 @@ impl Team {
     /// arrival for this team (see [`is_late`]).
     pub fn arrived_late(&self, first_clock_in: DateTime<Utc>) -> bool {
         is_late(local_time(self.timezone, first_clock_in), self.late_after)
+    }
+
+    /// The instant at which this team's policy closes a session clocked in
+    /// at `clock_in`, if the team has one.
+    pub fn auto_close_at(&self, clock_in: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.auto_close_after_hours
+            .map(|hours| clock_in + TimeDelta::hours(i64::from(hours)))
     }
 }
 
@@ -292,6 +321,10 @@ pub struct AttendanceSession {
     pub clock_out: Option<DateTime<Utc>>,
     /// Where the work was done.
     pub work_mode: WorkMode,
+    /// Whether the clock-out was set by the team's forgotten clock-out
+    /// policy rather than by anyone clocking out.
+    #[serde(default)]
+    pub auto_closed: bool,
 }
 
 impl AttendanceSession {
@@ -357,6 +390,31 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn the_auto_close_policy_is_bounded() {
+        for hours in [MIN_AUTO_CLOSE_HOURS, 12, MAX_AUTO_CLOSE_HOURS] {
+            let team = NewTeam::new("Ops")
+                .unwrap()
+                .with_auto_close_after_hours(hours)
+                .unwrap();
+            assert_eq!(team.auto_close_after_hours(), Some(hours));
+        }
+        assert_eq!(NewTeam::new("Ops").unwrap().auto_close_after_hours(), None);
+        for hours in [0, MAX_AUTO_CLOSE_HOURS + 1] {
+            let err = NewTeam::new("Ops")
+                .unwrap()
+                .with_auto_close_after_hours(hours)
+                .unwrap_err();
+            assert!(matches!(
+                err,
+                Error::Validation {
+                    field: "auto_close_after_hours",
+                    ..
+                }
+            ));
+        }
     }
 
     #[test]

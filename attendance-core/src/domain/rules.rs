@@ -20,6 +20,28 @@ pub const DEFAULT_LATE_AFTER: NaiveTime = match NaiveTime::from_hms_opt(9, 30, 0
     None => NaiveTime::MIN,
 };
 
+/// The shortest forgotten clock-out policy a team may have, in hours.
+pub const MIN_AUTO_CLOSE_HOURS: u32 = 1;
+/// The longest forgotten clock-out policy a team may have, in hours: three
+/// days, past which an open session is no longer "forgotten" but a choice.
+pub const MAX_AUTO_CLOSE_HOURS: u32 = 72;
+
+/// Checks a team's forgotten clock-out policy: `hours` within
+/// [`MIN_AUTO_CLOSE_HOURS`]..=[`MAX_AUTO_CLOSE_HOURS`]. PostgreSQL checks
+/// the same (`teams_auto_close_after_hours_range`).
+pub fn check_auto_close_hours(hours: u32) -> Result<u32> {
+    if (MIN_AUTO_CLOSE_HOURS..=MAX_AUTO_CLOSE_HOURS).contains(&hours) {
+        Ok(hours)
+    } else {
+        Err(Error::validation(
+            "auto_close_after_hours",
+            format!(
+                "must be between {MIN_AUTO_CLOSE_HOURS} and {MAX_AUTO_CLOSE_HOURS} hours, got {hours}"
+            ),
+        ))
+    }
+}
+
 /// `at` truncated to microseconds, the precision PostgreSQL keeps, so every
 /// store sees, compares and returns the same instant.
 pub fn stored_precision(at: DateTime<Utc>) -> DateTime<Utc> {

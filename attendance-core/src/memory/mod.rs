@@ -13,6 +13,7 @@ use crate::access::Scope;
 use crate::audit::{AuditAction, AuditEntry, AuditRecord, Stamp};
 
 mod audit;
+mod auto_close;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_clock_out, is_late, local_time, work_date,
@@ -148,6 +149,7 @@ impl State {
             clock_in,
             clock_out,
             work_mode: mode,
+            auto_closed: false,
         };
         let position = self.sessions.len();
         self.sessions.push(session.clone());
@@ -171,6 +173,7 @@ impl State {
             name: team.name().to_owned(),
             timezone: team.timezone(),
             late_after: team.late_after(),
+            auto_close_after_hours: team.auto_close_after_hours(),
         };
         self.teams.push(created.clone());
         Ok(created)
@@ -491,6 +494,14 @@ impl SessionStore for InMemoryStore {
         self.perform_session(&Write::ClockOut { employee, at })
     }
 
+    async fn close_forgotten_sessions(
+        &self,
+        stamp: &Stamp,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AttendanceSession>> {
+        Ok(self.state().close_forgotten(stamp, now))
+    }
+
     async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
         let state = self.state();
         Ok(state
@@ -674,6 +685,7 @@ impl AnalyticsStore for InMemoryStore {
                 wfo: sessions.iter().any(|s| s.work_mode == WorkMode::Wfo),
                 late: first.is_some_and(|f| is_late(f, t.late_after)),
                 open: sessions.iter().any(|s| s.is_open()),
+                auto_closed: sessions.iter().filter(|s| s.auto_closed).count() as i64,
             });
         }
         records.sort_by_key(|r| (r.employee.team_id, r.employee.id));

@@ -83,6 +83,11 @@ pub struct DailyFacts {
     pub still_clocked_in: Vec<String>,
     /// Sessions left open on earlier days.
     pub forgotten_clock_outs: Vec<ForgottenClockOut>,
+    /// Names of those with a session of that day closed by their team's
+    /// forgotten clock-out policy (at clock-in plus the team's maximum).
+    pub auto_closed: Vec<String>,
+    /// Sessions of that day closed by the policy.
+    pub auto_closed_sessions: i64,
     /// One line per team (summaries asked for without a team only).
     pub teams: Vec<TeamDay>,
 }
@@ -251,6 +256,12 @@ impl DailyFacts {
                     work_date: s.work_date,
                 })
                 .collect(),
+            auto_closed: records
+                .iter()
+                .filter(|r| r.auto_closed > 0)
+                .map(|r| r.employee.name.clone())
+                .collect(),
+            auto_closed_sessions: records.iter().map(|r| r.auto_closed).sum(),
             teams,
         }
     }

@@ -210,6 +210,8 @@ mod tests {
             hours_worked: 16.0,
             still_clocked_in: vec![],
             forgotten_clock_outs: vec![],
+            auto_closed: vec![],
+            auto_closed_sessions: 0,
             teams: vec![],
         }
     }

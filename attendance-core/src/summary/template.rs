@@ -148,6 +148,17 @@ pub fn daily_template(f: &DailyFacts) -> String {
             forgotten,
         ));
     }
+    if f.auto_closed_sessions > 0 {
+        let label = format!(
+            "{} closed automatically after the team's maximum",
+            plural(f.auto_closed_sessions, "session", "sessions")
+        );
+        out.push_str(&capped(
+            &label,
+            len(&f.auto_closed),
+            f.auto_closed.iter().cloned(),
+        ));
+    }
     for t in &f.teams {
         out.push_str(&format!(
             "\n{}: {} of {} present, {} WFH, {} WFO, {} late.",
@@ -329,6 +340,8 @@ mod tests {
                     work_date: date.pred_opt().unwrap(),
                 })
                 .collect(),
+            auto_closed: (0..12).map(|i| name(i + 7_000)).collect(),
+            auto_closed_sessions: 13,
             teams: (0..50)
                 .map(|i| TeamDay {
                     team: format!("Team {}", letters(i)),
@@ -361,6 +374,7 @@ mod tests {
             "73,512.5 hours",
             "Still clocked in: 1,105, among them",
             "Forgotten clock-outs from earlier days: 37, among them",
+            "13 sessions closed automatically after the team's maximum: 12, among them",
         ] {
             assert!(text.contains(said), "{said:?} missing from:\n{text}");
         }
@@ -457,6 +471,8 @@ mod tests {
                         .collect(),
                     average_clock_in: avg,
                     hours_worked: f64::from(hours) / 10.0,
+                    auto_closed: open.iter().take(2).cloned().collect(),
+                    auto_closed_sessions: open.len().min(2) as i64,
                     still_clocked_in: open,
                     forgotten_clock_outs: stale
                         .into_iter()

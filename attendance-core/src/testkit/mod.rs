@@ -32,6 +32,7 @@
 mod access;
 mod analytics;
 mod audit;
+mod auto_close;
 mod clock;
 mod concurrency;
 mod directory;
@@ -50,6 +51,7 @@ use crate::store::Store;
 pub use access::*;
 pub use analytics::*;
 pub use audit::*;
+pub use auto_close::*;
 pub use clock::*;
 pub use concurrency::*;
 pub use directory::*;
@@ -135,6 +137,7 @@ macro_rules! __conformance_scenarios {
                 corrections_follow_the_clock_rules,
                 audit_is_scoped_and_filtered,
                 corrections_need_a_manager_or_an_admin,
+                forgotten_sessions_are_closed_by_the_team_policy,
             ],
             reference: [
                 generated_data_matches_in_memory,

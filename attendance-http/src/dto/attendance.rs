@@ -25,6 +25,10 @@ pub struct Session {
     pub clock_out: Option<DateTime<Utc>>,
     /// Where the work was done.
     pub work_mode: WorkMode,
+    /// Whether the clock-out was set by the team's forgotten clock-out
+    /// policy (closed at clock-in plus the team's maximum) rather than by
+    /// anyone clocking out.
+    pub auto_closed: bool,
 }
 
 impl From<AttendanceSession> for Session {
@@ -36,6 +40,7 @@ impl From<AttendanceSession> for Session {
             clock_in: s.clock_in,
             clock_out: s.clock_out,
             work_mode: s.work_mode.into(),
+            auto_closed: s.auto_closed,
         }
     }
 }

@@ -182,6 +182,11 @@ pub struct DailyFacts {
     pub still_clocked_in: Vec<String>,
     /// Sessions left open on earlier days.
     pub forgotten_clock_outs: Vec<ForgottenClockOut>,
+    /// Names of those with a session of that day closed by their team's
+    /// forgotten clock-out policy.
+    pub auto_closed: Vec<String>,
+    /// Sessions of that day closed by the forgotten clock-out policy.
+    pub auto_closed_sessions: i64,
     /// One line per team (company-wide summaries only).
     pub teams: Vec<TeamDay>,
 }
@@ -204,6 +209,8 @@ impl From<summary::DailyFacts> for DailyFacts {
             hours_worked,
             still_clocked_in,
             forgotten_clock_outs,
+            auto_closed,
+            auto_closed_sessions,
             teams,
         } = f;
         Self {
@@ -222,6 +229,8 @@ impl From<summary::DailyFacts> for DailyFacts {
             hours_worked,
             still_clocked_in,
             forgotten_clock_outs: forgotten_clock_outs.into_iter().map(Into::into).collect(),
+            auto_closed,
+            auto_closed_sessions,
             teams: teams.into_iter().map(Into::into).collect(),
         }
     }

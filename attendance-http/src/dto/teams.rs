@@ -22,6 +22,11 @@ pub struct Team {
     /// A first clock-in after this local time (`HH:MM`) counts as late.
     #[schema(example = "09:30")]
     pub late_after: String,
+    /// The forgotten clock-out policy: a session left open this many hours
+    /// is closed at its clock-in plus this many hours and marked
+    /// `auto_closed`; `null` when off.
+    #[schema(example = 12, minimum = 1, maximum = 72)]
+    pub auto_close_after_hours: Option<u32>,
 }
 
 impl From<CoreTeam> for Team {
@@ -31,6 +36,7 @@ impl From<CoreTeam> for Team {
             name: team.name,
             timezone: team.timezone.name().to_owned(),
             late_after: format_time(team.late_after),
+            auto_close_after_hours: team.auto_close_after_hours,
         }
     }
 }
@@ -50,6 +56,11 @@ pub struct CreateTeam {
     /// [`DEFAULT_LATE_AFTER`].
     #[schema(schema_with = late_after_schema)]
     pub late_after: Option<String>,
+    /// Turns the forgotten clock-out policy on: sessions left open this
+    /// many hours (1 to 72) are closed at clock-in plus this many hours.
+    /// Default: off.
+    #[schema(example = 12, minimum = 1, maximum = 72)]
+    pub auto_close_after_hours: Option<i64>,
 }
 
 fn team_name_schema() -> ObjectBuilder {

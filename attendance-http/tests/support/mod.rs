@@ -223,6 +223,14 @@ impl SessionStore for FaultyStore {
         self.check().await?;
         self.inner.sessions(filter, page).await
     }
+    async fn close_forgotten_sessions(
+        &self,
+        stamp: &Stamp,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AttendanceSession>> {
+        self.check().await?;
+        self.inner.close_forgotten_sessions(stamp, now).await
+    }
 }
 
 #[async_trait]
