@@ -35,6 +35,7 @@ mod audit;
 mod conns;
 mod error;
 mod idempotency;
+mod listing;
 pub mod import;
 mod managers;
 pub mod qa;

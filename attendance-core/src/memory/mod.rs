@@ -10,10 +10,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 
 use crate::access::Scope;
-use crate::audit::{AuditAction, AuditEntry, AuditRecord, Stamp};
+use crate::audit::{AuditEntry, Stamp};
 
 mod audit;
 mod auto_close;
+mod managers;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_clock_out, is_late, local_time, work_date,
@@ -23,7 +24,7 @@ use crate::idempotency::{Claim, Claimed, Fingerprint, Write, Written};
 use crate::import::{ImportBatch, ImportReport, StoredSpan, sweep_stored};
 use crate::store::{
     AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
-    IdempotentWrites, ManagerStore, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+    IdempotentWrites, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
 };
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 
@@ -384,78 +385,6 @@ impl EmployeeStore for InMemoryStore {
             .cloned()
             .collect();
         Ok(Page::of_employees(rows, page.limit))
-    }
-}
-
-#[async_trait]
-impl ManagerStore for InMemoryStore {
-    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
-        let state = self.state();
-        let own = state
-            .employee(employee)
-            .ok()
-            .filter(|e| e.is_manager)
-            .map(|e| e.team_id);
-        let mut teams: Vec<TeamId> = state
-            .appointments
-            .iter()
-            .filter(|(_, e)| *e == employee)
-            .map(|(t, _)| *t)
-            .chain(own)
-            .collect();
-        teams.sort_unstable();
-        teams.dedup();
-        Ok(teams)
-    }
-
-    async fn appoint_manager(
-        &self,
-        stamp: &Stamp,
-        team: TeamId,
-        employee: EmployeeId,
-    ) -> Result<()> {
-        let mut state = self.state();
-        state.team(team)?;
-        state.employee(employee)?;
-        if state.appointments.insert((team, employee)) {
-            state.append(stamp, AuditAction::ManagerAppointed, team, employee);
-        }
-        Ok(())
-    }
-
-    async fn dismiss_manager(
-        &self,
-        stamp: &Stamp,
-        team: TeamId,
-        employee: EmployeeId,
-    ) -> Result<bool> {
-        let mut state = self.state();
-        let dismissed = state.appointments.remove(&(team, employee));
-        if dismissed {
-            state.append(stamp, AuditAction::ManagerDismissed, team, employee);
-        }
-        Ok(dismissed)
-    }
-}
-
-impl State {
-    /// Appends an appointment's audit entry.
-    fn append(&mut self, stamp: &Stamp, action: AuditAction, team: TeamId, employee: EmployeeId) {
-        let record = AuditRecord {
-            action,
-            employee_id: Some(employee),
-            session_id: None,
-            team_id: Some(team),
-            before: None,
-            after: None,
-            reason: None,
-        };
-        self.audit.push(AuditEntry {
-            id: next_id(self.audit.len()),
-            at: stamp.at,
-            actor: stamp.actor.clone(),
-            record,
-        });
     }
 }
 
