@@ -8,9 +8,7 @@
 //! session per employee, no overlapping sessions, unique team names)
 //! atomically; the services check everything that needs no shared state.
 
-// Over 600 lines only with its unit tests: the traits and listing types are
-// about 560, kept together because every store implements them as one set.
-
+// The `Arc` forwarding impls are in `forward.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
