@@ -36,6 +36,7 @@ use crate::error::{Error, Result};
 use crate::idempotency::{Write, Written};
 use crate::service::AttendanceService;
 use crate::store::{IdCursor, Page, PageRequest};
+use crate::tokens::TokenId;
 
 /// The longest reason a correction or backfill may carry, in characters.
 pub const MAX_REASON: usize = 500;
@@ -151,6 +152,9 @@ pub struct AuditRecord {
     pub after: Option<Written>,
     /// Why, for corrections and backfills.
     pub reason: Option<String>,
+    /// The API token it concerns, for token creation and revocation.
+    #[serde(default)]
+    pub token_id: Option<TokenId>,
 }
 
 impl AuditRecord {
@@ -180,6 +184,7 @@ impl AuditRecord {
             before: before.cloned().map(Written::Session),
             after: Some(written.clone()),
             reason,
+            token_id: None,
         }
     }
 }
@@ -196,6 +201,7 @@ impl AuditRecord {
             before: Some(Written::Session(before.clone())),
             after: Some(Written::Session(after.clone())),
             reason: None,
+            token_id: None,
         }
     }
 }

@@ -187,7 +187,11 @@ pub struct NewToken {
 }
 
 /// Where tokens are kept. Rules live in [`TokenService`]; a store keeps
-/// rows and answers by hash.
+/// rows and answers by hash. A store that keeps an audit trail appends
+/// each creation and each revocation that takes effect to it, as the
+/// host's own (`Actor::System`) and atomically with the change: the
+/// PostgreSQL store does; [`InMemoryTokens`], for tests and development,
+/// keeps no trail.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     /// Stores `token`. An employee identity naming no employee is
@@ -297,7 +301,6 @@ impl TokenService {
                 expires_at,
             })
             .await?;
-        // audit: token created (info.id, info.identity), by the caller.
         Ok((info, secret))
     }
 
@@ -317,7 +320,6 @@ impl TokenService {
                     entity: crate::Entity::Token,
                     id: id.0,
                 })?;
-        // audit: token revoked (revoked.id), by the caller.
         Ok(revoked)
     }
 

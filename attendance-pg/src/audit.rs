@@ -14,6 +14,7 @@ use attendance_core::audit::{
 };
 use attendance_core::idempotency::{Write, Written};
 use attendance_core::store::{IdCursor, Page, PageRequest};
+use attendance_core::tokens::TokenId;
 use attendance_core::{
     AttendanceSession, Conflict, EmployeeId, Entity, Error, Result, SessionId, TeamId,
 };
@@ -159,6 +160,7 @@ pub(crate) async fn correct_session(
         before: Some(Written::Session(before)),
         after: Some(Written::Session(after.clone())),
         reason: Some(reason.to_owned()),
+        token_id: None,
     };
     insert_audit(&mut tx, stamp, &record).await?;
     tx.commit().await?;
@@ -204,8 +206,8 @@ pub(crate) async fn insert_audit(
     let (kind, name, employee) = actor_columns(&stamp.actor);
     sqlx::query(
         "INSERT INTO attendance.audit_log (at, actor_kind, actor_name, actor_employee_id, \
-         action, employee_id, session_id, team_id, before, after, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11)",
+         action, employee_id, session_id, team_id, before, after, reason, token_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)",
     )
     .bind(stamp.at)
     .bind(kind)
@@ -218,6 +220,7 @@ pub(crate) async fn insert_audit(
     .bind(json(&record.before)?)
     .bind(json(&record.after)?)
     .bind(record.reason.as_deref())
+    .bind(record.token_id.map(|t| t.0))
     .execute(c)
     .await
     .map(drop)
@@ -237,6 +240,7 @@ struct AuditRow {
     before: Option<String>,
     after: Option<String>,
     reason: Option<String>,
+    token_id: Option<i64>,
 }
 
 impl TryFrom<AuditRow> for AuditEntry {
@@ -274,6 +278,7 @@ impl TryFrom<AuditRow> for AuditEntry {
                 before: value(&row.before, "before")?,
                 after: value(&row.after, "after")?,
                 reason: row.reason,
+                token_id: row.token_id.map(TokenId),
             },
         })
     }
@@ -331,7 +336,7 @@ impl AuditStore for PgStore {
 fn audit_query(filter: &AuditFilter, page: &PageRequest<IdCursor>) -> QueryBuilder<Postgres> {
     let mut q = QueryBuilder::new(
         "SELECT id, at, actor_kind, actor_name, actor_employee_id, action, employee_id, \
-         session_id, team_id, before::text AS before, after::text AS after, reason \
+         session_id, team_id, before::text AS before, after::text AS after, reason, token_id \
          FROM attendance.audit_log WHERE true",
     );
     if let Some(employee) = filter.employee_id {

@@ -126,6 +126,7 @@ const CHECK_FIELDS: &[(&str, &str)] = &[
     ("audit_log_reason_valid", "reason"),
     ("audit_log_action_valid", "action"),
     ("audit_log_actor_valid", "actor"),
+    ("audit_log_token_valid", "token_id"),
     // The policy is checked by `domain::check_auto_close_hours`; only the
     // sweep sets the mark, and only as it closes a session.
     (

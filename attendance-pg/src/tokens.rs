@@ -66,11 +66,19 @@ async fn insert(
         Identity::Admin { name } => (Some(name.as_str()), None),
         Identity::Employee { id } => (None, Some(id.0)),
     };
+    // The token and its audit entry in one statement (the host's own
+    // authority, at the token's creation instant).
     let row = sqlx::query(concat!(
-        "INSERT INTO attendance.api_tokens \
+        "WITH t AS (INSERT INTO attendance.api_tokens \
          (hash, admin_name, employee_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING ",
-        columns!()
+        columns!(),
+        "), a AS (INSERT INTO attendance.audit_log \
+         (at, actor_kind, action, employee_id, token_id) \
+         SELECT t.created_at, 'system', 'token_created', t.employee_id, t.id FROM t) \
+         SELECT ",
+        columns!(),
+        " FROM t"
     ))
     .bind(token.hash.0.as_slice())
     .bind(admin_name)
@@ -151,11 +159,20 @@ impl TokenStore for PgTokenStore {
             .retry
             .write(|| {
                 s.conns.run(async |c| {
+                    // An entry only for the revocation that took effect:
+                    // revoking again keeps the first instant and adds none.
                     sqlx::query(concat!(
-                        "UPDATE attendance.api_tokens \
+                        "WITH t AS (UPDATE attendance.api_tokens \
                          SET revoked_at = COALESCE(revoked_at, greatest($2, created_at)) \
                          WHERE id = $1 RETURNING ",
-                        columns!()
+                        columns!(),
+                        "), a AS (INSERT INTO attendance.audit_log \
+                         (at, actor_kind, action, employee_id, token_id) \
+                         SELECT t.revoked_at, 'system', 'token_revoked', t.employee_id, t.id \
+                         FROM t WHERE t.revoked_at = greatest($2, t.created_at)) \
+                         SELECT ",
+                        columns!(),
+                        " FROM t"
                     ))
                     .bind(id.0)
                     .bind(at)

@@ -143,3 +143,46 @@ async fn the_table_refuses_rows_the_library_would_not_write() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn creating_and_revoking_a_token_is_in_the_audit_trail() {
+    use attendance_core::access::Actor;
+    use attendance_core::audit::{AuditAction, AuditFilter};
+    use attendance_core::service::AttendanceService;
+
+    common::with_store(|store| async move {
+        let team = store.create_team(&NewTeam::new("Ops").unwrap()).await.unwrap();
+        let ada = store
+            .create_employee(&NewEmployee::new("Ada", "Engineer", team.id).unwrap())
+            .await
+            .unwrap();
+        let tokens = TokenService::new(Arc::new(store.tokens()));
+        let (token, _) = tokens
+            .create(&Identity::Employee { id: ada.id }, None)
+            .await
+            .unwrap();
+        tokens.revoke(token.id).await.unwrap();
+        tokens.revoke(token.id).await.unwrap();
+
+        let service = AttendanceService::new(Arc::new(store.clone()));
+        let of_ada = AuditFilter {
+            employee_id: Some(ada.id),
+            ..AuditFilter::default()
+        };
+        let trail = service.audit(&of_ada, Some(100), None).await.unwrap().items;
+        let about_tokens: Vec<_> = trail
+            .iter()
+            .filter(|e| e.record.token_id.is_some())
+            .map(|e| (e.record.action, e.record.token_id, e.actor.clone()))
+            .collect();
+        assert_eq!(
+            about_tokens,
+            vec![
+                (AuditAction::TokenRevoked, Some(token.id), Actor::System),
+                (AuditAction::TokenCreated, Some(token.id), Actor::System),
+            ],
+            "one entry per change, the repeated revocation none"
+        );
+    })
+    .await;
+}

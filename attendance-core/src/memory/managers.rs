@@ -71,6 +71,7 @@ impl State {
             before: None,
             after: None,
             reason: None,
+            token_id: None,
         };
         self.audit.push(AuditEntry {
             id: next_id(self.audit.len()),

@@ -180,6 +180,8 @@ pub struct AuditEntry {
     pub after: Option<AuditValue>,
     /// Why, for backfills and corrections.
     pub reason: Option<String>,
+    /// The API token concerned, for token creation and revocation.
+    pub token_id: Option<i64>,
 }
 
 impl From<CoreEntry> for AuditEntry {
@@ -196,6 +198,7 @@ impl From<CoreEntry> for AuditEntry {
             before: record.before.and_then(AuditValue::of),
             after: record.after.and_then(AuditValue::of),
             reason: record.reason,
+            token_id: record.token_id.map(|t| t.0),
         }
     }
 }
