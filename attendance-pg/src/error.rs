@@ -127,6 +127,14 @@ const CHECK_FIELDS: &[(&str, &str)] = &[
     ("audit_log_action_valid", "action"),
     ("audit_log_actor_valid", "actor"),
     ("audit_log_token_valid", "token_id"),
+    // Token rows are written by `TokenService` from checked values: the
+    // name by `validate_text`, the expiry after creation, the hash from a
+    // generated secret; the identity and revocation by the store itself.
+    ("api_tokens_admin_name_valid", "name"),
+    ("api_tokens_expires_after_creation", "expires_at"),
+    ("api_tokens_hash_valid", "token"),
+    ("api_tokens_one_identity", "identity"),
+    ("api_tokens_revoked_after_creation", "revoked_at"),
     // The policy is checked by `domain::check_auto_close_hours`; only the
     // sweep sets the mark, and only as it closes a session.
     (
