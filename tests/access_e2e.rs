@@ -77,7 +77,10 @@ impl As {
     async fn expect(&self, reply: Reply, expected: StatusCode, what: &str) -> Reply {
         assert_eq!(reply.status, expected, "{what}: {reply:?}");
         if expected == StatusCode::FORBIDDEN {
-            assert_eq!(reply.body["type"], "https://attendance.dev/problems/forbidden");
+            assert_eq!(
+                reply.body["type"],
+                "https://attendance.dev/problems/forbidden"
+            );
         }
         reply
     }
@@ -138,8 +141,8 @@ async fn serve(store: PgStore, model: &MockServer) -> (String, TokenService) {
     let shared = Arc::new(store.clone());
     let attendance = AttendanceService::new(shared.clone());
     let tokens = TokenService::new(Arc::new(store.tokens()));
-    let bearer = BearerAuthenticator::new(tokens.clone(), attendance)
-        .with_cache_ttl(Duration::ZERO);
+    let bearer =
+        BearerAuthenticator::new(tokens.clone(), attendance).with_cache_ttl(Duration::ZERO);
     let config = OpenAiConfig::new()
         .with_base_url(&model.uri())
         .without_api_key()

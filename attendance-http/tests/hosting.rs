@@ -22,8 +22,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 fn bare(config: &HttpConfig) -> (Router, Arc<FaultyStore>) {
     let store = Arc::new(FaultyStore::new());
     let clock = Arc::new(ManualClock::new(support::now()));
-    let router =
-        attendance_http::router_without_envelope(services(store.clone(), clock), config);
+    let router = attendance_http::router_without_envelope(services(store.clone(), clock), config);
     (router, store)
 }
 

@@ -106,4 +106,3 @@ fn utc_midnight(date: NaiveDate, days: i64) -> Option<DateTime<Utc>> {
         .map(|d| d.and_time(NaiveTime::MIN).and_utc())
         .filter(|at| check_supported_instant("clock_in", *at).is_ok())
 }
-

@@ -151,7 +151,10 @@ async fn creating_and_revoking_a_token_is_in_the_audit_trail() {
     use attendance_core::service::AttendanceService;
 
     common::with_store(|store| async move {
-        let team = store.create_team(&NewTeam::new("Ops").unwrap()).await.unwrap();
+        let team = store
+            .create_team(&NewTeam::new("Ops").unwrap())
+            .await
+            .unwrap();
         let ada = store
             .create_employee(&NewEmployee::new("Ada", "Engineer", team.id).unwrap())
             .await

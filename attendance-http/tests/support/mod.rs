@@ -25,9 +25,9 @@ use attendance_core::{
     TeamId, WorkMode,
 };
 use attendance_http::{AuthError, AuthOff, Authenticator, HttpConfig, Services};
-use axum::http::request::Parts;
 use axum::Router;
 use axum::body::Body;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde_json::Value;
