@@ -144,7 +144,7 @@ async fn serve(store: PgStore, model: &MockServer) -> (String, TokenService) {
     let bearer =
         BearerAuthenticator::new(tokens.clone(), attendance).with_cache_ttl(Duration::ZERO);
     let config = OpenAiConfig::new()
-        .with_base_url(&model.uri())
+        .with_base_url(model.uri())
         .without_api_key()
         .with_max_retries(0);
     let ask = AskService::new(
