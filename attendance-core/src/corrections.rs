@@ -34,8 +34,12 @@ use crate::service::{AttendanceService, Idempotent};
 use crate::store::Page;
 
 impl AttendanceService {
-    /// Corrects a stored session (see the [module rules](self)), as the
-    /// host's own authority.
+    /// Corrects a stored session, as the host's own authority: at least one
+    /// of clock-in, clock-out and work mode changes, with a reason; new
+    /// instants obey the clock-in rules (supported years, not in the
+    /// future, clock-out after clock-in, no overlap: a conflict); an open
+    /// session stays open unless given a clock-out; the work date follows
+    /// the clock-in; the values before stay in the audit trail.
     pub async fn correct_session(
         &self,
         session: SessionId,
