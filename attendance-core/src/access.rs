@@ -34,6 +34,10 @@ use crate::error::{Entity, Error, Result};
 /// 48 hours (see [`ServiceConfig::self_service_window`](crate::service::ServiceConfig::self_service_window)).
 pub const DEFAULT_SELF_SERVICE_WINDOW: TimeDelta = TimeDelta::hours(48);
 
+/// The admin name of the host itself ([`Principal::system`]), which the
+/// audit trail records as [`Actor::System`]; tokens may not take it.
+pub const SYSTEM_NAME: &str = "system";
+
 /// Who a credential names, before the store says what they may do: what an
 /// authenticator finds (a token is bound to one) and
 /// [`AttendanceService::principal`](crate::service::AttendanceService::principal)
@@ -136,14 +140,14 @@ impl Principal {
     /// act on no one's behalf.
     pub fn system() -> Self {
         Self::Admin {
-            name: "system".to_owned(),
+            name: SYSTEM_NAME.to_owned(),
         }
     }
 
     /// How the audit trail names this principal.
     pub fn actor(&self) -> Actor {
         match self {
-            Self::Admin { name } if name == "system" => Actor::System,
+            Self::Admin { name } if name == SYSTEM_NAME => Actor::System,
             Self::Admin { name } => Actor::Admin { name: name.clone() },
             Self::Member(member) => Actor::Employee {
                 id: member.employee,

@@ -38,7 +38,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::access::Identity;
+use crate::access::{Identity, SYSTEM_NAME};
 use crate::domain::validate_text;
 use crate::error::{Error, Result};
 use crate::service::{Clock, SystemClock};
@@ -282,9 +282,18 @@ impl TokenService {
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<(TokenInfo, TokenSecret)> {
         let identity = match identity {
-            Identity::Admin { name } => Identity::Admin {
-                name: validate_text("name", name, MAX_ADMIN_NAME_CHARS)?,
-            },
+            Identity::Admin { name } => {
+                let name = validate_text("name", name, MAX_ADMIN_NAME_CHARS)?;
+                // The audit trail names the host itself "system"
+                // (`Principal::actor`); no token may pass for it.
+                if name.eq_ignore_ascii_case(SYSTEM_NAME) {
+                    return Err(Error::validation(
+                        "name",
+                        "\"system\" names the host itself in the audit trail; choose another",
+                    ));
+                }
+                Identity::Admin { name }
+            }
             Identity::Employee { id } => Identity::Employee { id: *id },
         };
         let now = self.clock.now();
@@ -506,6 +515,13 @@ mod tests {
         };
         assert!(matches!(
             tokens.create(&blank, None).await,
+            Err(Error::Validation { field: "name", .. })
+        ));
+        let impostor = Identity::Admin {
+            name: " System ".to_owned(),
+        };
+        assert!(matches!(
+            tokens.create(&impostor, None).await,
             Err(Error::Validation { field: "name", .. })
         ));
         let admin = Identity::Admin {
