@@ -336,8 +336,8 @@ impl Harness {
         let clock = Arc::new(ManualClock::new(now()));
         let services = make(store.clone(), clock.clone());
         Self {
-            // Until authentication is part of the router, every request
-            // acts as the host itself.
+            // Who requests act as is the services' choice: `services()`
+            // picks `AuthOff` explicitly, scope tests `FromExtension`.
             app: attendance_http::router_with(services, config),
             store,
             clock,
