@@ -87,7 +87,7 @@ const REPLAYED: &str = "idempotent-replayed";
     )
 )]
 pub(crate) async fn health(State(app): Shared) -> Result<Json<Health>, Problem> {
-    match app.services.health.ping().await {
+    match app.services.attendance.ping().await {
         Ok(()) => Ok(Json(Health {
             status: String::from("ok"),
         })),

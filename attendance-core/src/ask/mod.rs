@@ -35,11 +35,11 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::clock::{Clock, SystemClock};
 use crate::domain::validate_text;
 use crate::error::{BoxError, Error};
 use crate::guard::{GuardedSql, Refusal, SqlGuard};
 use crate::llm::{ChatMessage, ChatModel, LlmError, TokenUsage, extract_json_object};
-use crate::service::{Clock, SystemClock};
 use crate::summary::{ungrounded_names, ungrounded_numbers};
 
 /// Rows returned by a [`SqlRunner`].

@@ -3,8 +3,8 @@
 use std::sync::Mutex;
 
 use super::*;
+use crate::clock::ManualClock;
 use crate::llm::{ChatRequest, ChatResponse, MockChatModel};
-use crate::service::ManualClock;
 
 fn catalog() -> Catalog {
     Catalog {

@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::Error;
+use crate::clock::ManualClock;
 use crate::domain::IsoWeek;
 use crate::llm::{ChatResponse, LlmError, MockChatModel};
 use crate::memory::InMemoryStore;
-use crate::service::{AttendanceService, ManualClock};
+use crate::service::AttendanceService;
 use crate::summary::{FallbackReason, GeneratedBy, ungrounded_numbers};
 use crate::{NewEmployee, NewTeam, WorkMode};
 
