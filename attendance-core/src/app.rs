@@ -93,7 +93,7 @@ impl App {
                     }
                     Err(err) => tracing::warn!(%err, "could not close forgotten sessions"),
                 }
-                if turn % every.max(1) == 0 {
+                if turn.is_multiple_of(every.max(1)) {
                     match attendance.forget_expired_keys().await {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
