@@ -52,14 +52,14 @@ pub enum Write {
     /// [`crate::Conflict::DuplicateTeamName`] when the name is taken
     /// (case-insensitively).
     CreateTeam(NewTeam),
-    /// Creates an employee ([`Written::Employee`]); [`Error::NotFound`]
+    /// Creates an employee ([`Written::Employee`]); [`Error::NotFound`](crate::Error::NotFound)
     /// when the team does not exist.
     CreateEmployee(NewEmployee),
     /// Opens a session at `at`, dated in the team's timezone
     /// ([`Written::Session`]). Fails with
     /// [`crate::Conflict::AlreadyClockedIn`] when one is open,
     /// [`crate::Conflict::Overlap`] when `[at, ∞)` meets an existing
-    /// session, [`Error::NotFound`] for an unknown employee.
+    /// session, [`Error::NotFound`](crate::Error::NotFound) for an unknown employee.
     ClockIn {
         /// Who.
         employee: EmployeeId,
@@ -71,7 +71,7 @@ pub enum Write {
     /// Closes the open session at `at` ([`Written::Session`]). Fails with
     /// [`crate::Conflict::NotClockedIn`] when none is open, with a
     /// validation error on `at` when it is not after the clock-in, and with
-    /// [`Error::NotFound`] for an unknown employee.
+    /// [`Error::NotFound`](crate::Error::NotFound) for an unknown employee.
     ClockOut {
         /// Who.
         employee: EmployeeId,
@@ -83,7 +83,7 @@ pub enum Write {
     /// The service guarantees `clock_in < clock_out`. Fails with
     /// [`crate::Conflict::Overlap`] when it meets an existing session (an
     /// open one counts as reaching to the end of time) and
-    /// [`Error::NotFound`] for an unknown employee.
+    /// [`Error::NotFound`](crate::Error::NotFound) for an unknown employee.
     RecordSession {
         /// Who.
         employee: EmployeeId,
@@ -109,7 +109,7 @@ pub enum Write {
         reason: String,
     },
     /// Makes `employee` a manager of `team` ([`Written::Appointment`]);
-    /// again is no change and no audit entry. [`Error::NotFound`] for an
+    /// again is no change and no audit entry. [`Error::NotFound`](crate::Error::NotFound) for an
     /// unknown team or employee.
     AppointManager {
         /// Which team.
