@@ -333,7 +333,8 @@ fn trends(c: &mut Criterion) {
         assert_eq!(lib_sessions, rows.iter().map(|r| r.3).sum::<i64>());
 
         let facts = summaries
-            .daily_facts(&Principal::system(), s.day, None)
+            .acting_as(&Principal::system())
+            .daily_facts(s.day, None)
             .await
             .unwrap();
         let rows: Vec<CompanyDay> = sqlx::query_as(COMPANY_DAY_SQL)
@@ -348,7 +349,8 @@ fn trends(c: &mut Criterion) {
         );
 
         let facts = summaries
-            .weekly_facts(&Principal::system(), s.week, None)
+            .acting_as(&Principal::system())
+            .weekly_facts(s.week, None)
             .await
             .unwrap();
         let rows: Vec<CompanyWeek> = sqlx::query_as(COMPANY_WEEK_SQL)
@@ -412,7 +414,8 @@ fn trends(c: &mut Criterion) {
         || async {
             black_box(
                 summaries
-                    .daily_facts(&Principal::system(), s.day, None)
+                    .acting_as(&Principal::system())
+                    .daily_facts(s.day, None)
                     .await
                     .unwrap(),
             );
@@ -434,7 +437,8 @@ fn trends(c: &mut Criterion) {
         || async {
             black_box(
                 summaries
-                    .weekly_facts(&Principal::system(), s.week, None)
+                    .acting_as(&Principal::system())
+                    .weekly_facts(s.week, None)
                     .await
                     .unwrap(),
             );

@@ -72,7 +72,7 @@ async fn run(
     }
     let model = OpenAiClient::new(config)?;
     let ask = AskService::new(Arc::new(model), Arc::new(runner), qa::catalog());
-    let answer = ask.ask(&Principal::system(), question).await?;
+    let answer = ask.acting_as(&Principal::system()).ask(question).await?;
 
     println!("SQL ({} attempt(s)):\n  {}\n", answer.attempts, answer.sql);
     let cells: Vec<Vec<String>> = answer

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use attendance::core::service::AttendanceService;
-use attendance::core::store::EmployeeStore;
+use attendance::core::store::Directory;
 use attendance::core::{EmployeeId, WorkMode};
 use attendance::pg::{PgConfig, PgStore};
 

@@ -95,13 +95,17 @@ async fn main() -> Result<(), Box<dyn Error>> {
     print_team_table(&trends, &teams, &weekly).await?;
 
     let friday = to - Days::new(2);
-    let daily = summaries.daily(&Principal::system(), friday, None).await?;
+    let daily = summaries
+        .acting_as(&Principal::system())
+        .daily(friday, None)
+        .await?;
     println!(
         "\nDaily summary ({:?}):\n{}",
         daily.generated_by, daily.text
     );
     let weekly = summaries
-        .weekly(&Principal::system(), IsoWeek::containing(friday), None)
+        .acting_as(&Principal::system())
+        .weekly(IsoWeek::containing(friday), None)
         .await?;
     println!(
         "\nWeekly summary ({:?}):\n{}",

@@ -119,7 +119,7 @@ async fn a_question_is_answered_through_a_played_model_and_real_postgres() {
             qa::catalog(),
         )
         .with_clock(Arc::new(ManualClock::new(now())));
-        let answer = ask.ask(&Principal::system(), "Who worked from home most last week?").await.unwrap();
+        let answer = ask.acting_as(&Principal::system()).ask("Who worked from home most last week?").await.unwrap();
         assert_eq!(answer.columns, vec!["employee_name", "wfh_days"]);
         assert_eq!(
             answer.rows,
@@ -173,7 +173,8 @@ async fn a_query_the_database_rejects_is_repaired_by_the_model() {
             qa::catalog(),
         );
         let answer = ask
-            .ask(&Principal::system(), "How many sessions are there?")
+            .acting_as(&Principal::system())
+            .ask("How many sessions are there?")
             .await
             .unwrap();
         assert_eq!(answer.attempts, 2);
@@ -202,7 +203,8 @@ async fn a_failing_or_unreachable_model_fails_ask_but_never_summaries() {
                 qa::catalog(),
             );
             let err = ask
-                .ask(&Principal::system(), "Who was late?")
+                .acting_as(&Principal::system())
+                .ask("Who was late?")
                 .await
                 .unwrap_err();
             match (&err, label) {
@@ -219,14 +221,16 @@ async fn a_failing_or_unreachable_model_fails_ask_but_never_summaries() {
             let summaries = SummaryService::new(Arc::new(store.clone()), Some(model));
             let day: NaiveDate = "2026-11-26".parse().unwrap();
             let daily = summaries
-                .daily(&Principal::system(), day, None)
+                .acting_as(&Principal::system())
+                .daily(day, None)
                 .await
                 .unwrap();
             assert_eq!(daily.generated_by, GeneratedBy::Template, "{label}");
             assert_eq!(daily.fallback_reason, Some(FallbackReason::LlmUnavailable));
             assert_eq!((daily.facts.present, daily.facts.headcount), (2, 2));
             let weekly = summaries
-                .weekly(&Principal::system(), "2026-W48".parse().unwrap(), None)
+                .acting_as(&Principal::system())
+                .weekly("2026-W48".parse().unwrap(), None)
                 .await
                 .unwrap();
             assert_eq!(weekly.generated_by, GeneratedBy::Template, "{label}");
@@ -241,7 +245,8 @@ async fn summaries_through_a_played_model_are_grounded() {
         seed(&store).await;
         let day: NaiveDate = "2026-11-26".parse().unwrap();
         let template = SummaryService::new(Arc::new(store.clone()), None)
-            .daily(&Principal::system(), day, None)
+            .acting_as(&Principal::system())
+            .daily(day, None)
             .await
             .unwrap();
         assert_eq!(template.generated_by, GeneratedBy::Template);
@@ -271,7 +276,8 @@ async fn summaries_through_a_played_model_are_grounded() {
             .await;
         let summaries = SummaryService::new(Arc::new(store.clone()), Some(client(&server.uri())));
         let by_model = summaries
-            .daily(&Principal::system(), day, None)
+            .acting_as(&Principal::system())
+            .daily(day, None)
             .await
             .unwrap();
         assert_eq!(
@@ -282,7 +288,8 @@ async fn summaries_through_a_played_model_are_grounded() {
         );
         assert_eq!(by_model.text, grounded);
         let invented = summaries
-            .daily(&Principal::system(), day, None)
+            .acting_as(&Principal::system())
+            .daily(day, None)
             .await
             .unwrap();
         assert_eq!(invented.generated_by, GeneratedBy::Template);
@@ -350,7 +357,8 @@ async fn a_server_without_json_schema_still_answers_and_is_asked_in_json_object_
         .with_clock(Arc::new(ManualClock::new(now())));
         for _ in 0..2 {
             let answer = ask
-                .ask(&Principal::system(), "How many days were worked?")
+                .acting_as(&Principal::system())
+                .ask("How many days were worked?")
                 .await
                 .unwrap();
             assert_eq!(answer.rows, vec![vec![Value::from(14)]]);

@@ -12,13 +12,11 @@
 use chrono::{DateTime, Utc};
 
 use crate::access::{Identity, Member, Principal};
-use crate::audit::Stamp;
-use crate::domain::stored_precision;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, Team, TeamId, WorkMode,
 };
 use crate::error::{Error, Result};
-use crate::idempotency::{IdempotencyKey, Once};
+use crate::idempotency::{IdempotencyKey, Once, Write, request};
 use crate::service::{AttendanceService, TrendService};
 use crate::store::{IdCursor, Page, PageRequest, SessionFilter};
 use crate::trends::{EmployeeTrend, TeamTrend, TrendQuery};
@@ -198,14 +196,6 @@ impl<'a> Acting<'a> {
         }
     }
 
-    /// Who writes now, for the audit trail.
-    fn stamp(&self) -> Stamp {
-        Stamp {
-            actor: self.principal.actor(),
-            at: stored_precision(self.service.now()),
-        }
-    }
-
     /// The writes, as this principal, under this key.
     pub(crate) fn writes(&self) -> crate::service::Idempotent<'a> {
         self.service
@@ -233,22 +223,27 @@ impl<'a> Acting<'a> {
     /// Appoints `employee` a manager of `team`: admins only.
     pub async fn appoint_manager(&self, team: TeamId, employee: EmployeeId) -> Result<()> {
         self.principal.check_admin("appoint a manager")?;
-        let stamp = self.stamp();
-        self.service
-            .store
-            .appoint_manager(&stamp, team, employee)
-            .await
+        let write = Write::AppointManager { team, employee };
+        let fingerprint = request::appoint_manager(team, employee);
+        self.writes()
+            .write(fingerprint, write)
+            .await?
+            .appointment()?;
+        Ok(())
     }
 
     /// Ends `employee`'s appointment to `team` (`false`: there was none):
     /// admins only.
     pub async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
         self.principal.check_admin("dismiss a manager")?;
-        let stamp = self.stamp();
-        self.service
-            .store
-            .dismiss_manager(&stamp, team, employee)
-            .await
+        let write = Write::DismissManager { team, employee };
+        let fingerprint = request::dismiss_manager(team, employee);
+        let once = self
+            .writes()
+            .write(fingerprint, write)
+            .await?
+            .appointment()?;
+        Ok(once.value)
     }
 }
 

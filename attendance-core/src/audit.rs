@@ -23,20 +23,20 @@
 //! teams' members, an admin all. Entries about no employee (a team created)
 //! are for admins only.
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Actor, Scope};
 use crate::domain::{
-    AttendanceSession, EmployeeId, SessionId, TeamId, WorkMode, check_clock_out, check_not_future,
-    check_supported_instant, validate_text,
+    AttendanceSession, EmployeeId, SessionId, TeamId, check_not_future, check_supported_instant,
+    validate_text,
 };
 use crate::error::{Error, Result};
-use crate::idempotency::{Write, Written};
 use crate::service::AttendanceService;
 use crate::store::{IdCursor, Page, PageRequest};
 use crate::tokens::TokenId;
+pub use crate::write::{SessionChanges, Stamp};
+use crate::write::{Write, Written};
 
 /// The longest reason a correction or backfill may carry, in characters.
 pub const MAX_REASON: usize = 500;
@@ -45,26 +45,6 @@ pub const MAX_REASON: usize = 500;
 /// [`MAX_REASON`] characters, no control characters.
 pub fn validate_reason(reason: &str) -> Result<String> {
     validate_text("reason", reason, MAX_REASON)
-}
-
-/// Who performs a write and when, as its audit entry records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
-    /// Who.
-    pub actor: Actor,
-    /// When: the service's clock at the write.
-    pub at: DateTime<Utc>,
-}
-
-impl Stamp {
-    /// The host itself, now by the system clock: what the store's plain
-    /// per-write methods record, having no service clock to ask.
-    pub fn system_now() -> Self {
-        Self {
-            actor: Actor::System,
-            at: crate::domain::stored_precision(Utc::now()),
-        }
-    }
 }
 
 /// What a write did.
@@ -159,10 +139,15 @@ pub struct AuditRecord {
 
 impl AuditRecord {
     /// What `write` records, given what it wrote and, for a change to a
-    /// session, the session before it. Stores that compute the record in
-    /// their own language (PostgreSQL) agree with this, as the conformance
-    /// kit's audit scenarios prove.
-    pub fn of(write: &Write, before: Option<&AttendanceSession>, written: &Written) -> Self {
+    /// session, the session before it; `None` for a write that changed
+    /// nothing (an appointment already in place). Stores that compute the
+    /// record in their own language (PostgreSQL) agree with this, as the
+    /// conformance kit's audit scenarios prove.
+    pub fn of(
+        write: &Write,
+        before: Option<&AttendanceSession>,
+        written: &Written,
+    ) -> Option<Self> {
         let (action, reason) = match write {
             Write::CreateTeam(_) => (AuditAction::TeamCreated, None),
             Write::CreateEmployee(_) => (AuditAction::EmployeeCreated, None),
@@ -170,13 +155,20 @@ impl AuditRecord {
             Write::ClockOut { .. } => (AuditAction::ClockOut, None),
             Write::RecordSession { reason, .. } => (AuditAction::Backfill, reason.clone()),
             Write::CorrectSession { reason, .. } => (AuditAction::Correction, Some(reason.clone())),
+            Write::AppointManager { team, employee } => {
+                return Self::appointment(AuditAction::ManagerAppointed, *team, *employee, written);
+            }
+            Write::DismissManager { team, employee } => {
+                return Self::appointment(AuditAction::ManagerDismissed, *team, *employee, written);
+            }
         };
         let (employee_id, session_id, team_id) = match written {
             Written::Team(team) => (None, None, Some(team.id)),
             Written::Employee(employee) => (Some(employee.id), None, Some(employee.team_id)),
             Written::Session(session) => (Some(session.employee_id), Some(session.id), None),
+            Written::Appointment { .. } => (None, None, None),
         };
-        Self {
+        Some(Self {
             action,
             employee_id,
             session_id,
@@ -185,7 +177,27 @@ impl AuditRecord {
             after: Some(written.clone()),
             reason,
             token_id: None,
-        }
+        })
+    }
+
+    /// An appointment's entry names the pair and carries no values; none
+    /// when nothing changed.
+    fn appointment(
+        action: AuditAction,
+        team: TeamId,
+        employee: EmployeeId,
+        written: &Written,
+    ) -> Option<Self> {
+        matches!(written, Written::Appointment { changed: true }).then_some(Self {
+            action,
+            employee_id: Some(employee),
+            session_id: None,
+            team_id: Some(team),
+            before: None,
+            after: None,
+            reason: None,
+            token_id: None,
+        })
     }
 }
 
@@ -264,71 +276,6 @@ impl Page<AuditEntry> {
     }
 }
 
-/// What a correction changes; `None` leaves a value as it is. A session's
-/// clock-out can be set (closing an open session) or moved, never removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionChanges {
-    /// The new clock-in.
-    pub clock_in: Option<DateTime<Utc>>,
-    /// The new clock-out.
-    pub clock_out: Option<DateTime<Utc>>,
-    /// The new work mode.
-    pub work_mode: Option<WorkMode>,
-}
-
-impl SessionChanges {
-    /// Whether nothing would change.
-    pub fn is_empty(&self) -> bool {
-        self.clock_in.is_none() && self.clock_out.is_none() && self.work_mode.is_none()
-    }
-
-    /// `session` with these changes applied, its rules checked: the
-    /// clock-out after the clock-in. The work date is not recomputed here
-    /// (it needs the team's timezone): the store does that.
-    pub fn apply(&self, session: &AttendanceSession) -> Result<AttendanceSession> {
-        let clock_in = self.clock_in.unwrap_or(session.clock_in);
-        let clock_out = self.clock_out.or(session.clock_out);
-        if let Some(out) = clock_out {
-            check_clock_out("clock_out", clock_in, out)?;
-        }
-        Ok(AttendanceSession {
-            clock_in,
-            clock_out,
-            work_mode: self.work_mode.unwrap_or(session.work_mode),
-            ..session.clone()
-        })
-    }
-}
-
-/// Reading the trail, and the one session read a correction needs.
-#[async_trait]
-pub trait AuditStore: Send + Sync {
-    /// Entries matching `filter`, newest first, one page at a time.
-    async fn audit_entries(
-        &self,
-        filter: &AuditFilter,
-        page: &PageRequest<IdCursor>,
-    ) -> Result<Page<AuditEntry>>;
-
-    /// One session, or [`Error::NotFound`] with [`crate::Entity::Session`].
-    async fn session(&self, id: SessionId) -> Result<AttendanceSession>;
-}
-
-#[async_trait]
-impl<T: AuditStore + ?Sized> AuditStore for std::sync::Arc<T> {
-    async fn audit_entries(
-        &self,
-        filter: &AuditFilter,
-        page: &PageRequest<IdCursor>,
-    ) -> Result<Page<AuditEntry>> {
-        (**self).audit_entries(filter, page).await
-    }
-
-    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
-        (**self).session(id).await
-    }
-}
-
 impl AttendanceService {
     /// One page of the audit trail, newest first (`limit` and `cursor` as
     /// for [`AttendanceService::sessions`]); every entry, as the host's own
@@ -397,6 +344,7 @@ impl AttendanceService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::WorkMode;
 
     #[test]
     fn actions_round_trip_through_their_spelling() {

@@ -40,14 +40,14 @@
 use std::fmt;
 
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::audit::SessionChanges;
 use crate::domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, WorkMode,
+    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
+    WorkMode,
 };
 use crate::error::{Error, Result};
+pub use crate::write::{SessionChanges, Write, Written};
 
 /// How long a key keeps its outcome: 24 hours.
 pub const DEFAULT_IDEMPOTENCY_WINDOW: TimeDelta = TimeDelta::hours(24);
@@ -142,69 +142,6 @@ impl Fingerprint {
         }
         Self(hash.finalize().into())
     }
-}
-
-/// A write a store can perform once per key, every instant resolved.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Write {
-    /// [`TeamStore::create_team`](crate::store::TeamStore::create_team).
-    CreateTeam(NewTeam),
-    /// [`EmployeeStore::create_employee`](crate::store::EmployeeStore::create_employee).
-    CreateEmployee(NewEmployee),
-    /// [`SessionStore::clock_in`](crate::store::SessionStore::clock_in).
-    ClockIn {
-        /// Who.
-        employee: EmployeeId,
-        /// Where.
-        mode: WorkMode,
-        /// When.
-        at: DateTime<Utc>,
-    },
-    /// [`SessionStore::clock_out`](crate::store::SessionStore::clock_out).
-    ClockOut {
-        /// Who.
-        employee: EmployeeId,
-        /// When.
-        at: DateTime<Utc>,
-    },
-    /// [`SessionStore::record_session`](crate::store::SessionStore::record_session).
-    RecordSession {
-        /// Who.
-        employee: EmployeeId,
-        /// Where.
-        mode: WorkMode,
-        /// From.
-        clock_in: DateTime<Utc>,
-        /// Until.
-        clock_out: DateTime<Utc>,
-        /// Why, for the audit trail (a backfill through
-        /// [`Acting::record_session`](crate::Acting::record_session) must
-        /// give one).
-        reason: Option<String>,
-    },
-    /// A correction of a stored session (see [`crate::audit`]).
-    CorrectSession {
-        /// Which.
-        session: SessionId,
-        /// What changes.
-        changes: SessionChanges,
-        /// Why, for the audit trail.
-        reason: String,
-    },
-}
-
-/// The outcome of a [`Write`], as a store keeps it for replays.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Written {
-    /// A team was created.
-    Team(Team),
-    /// An employee was created.
-    Employee(Employee),
-    /// A session was opened, closed or recorded.
-    Session(AttendanceSession),
 }
 
 /// A key's claim on a write, as the service hands it to the store.
@@ -351,6 +288,20 @@ pub(crate) mod request {
         )
     }
 
+    pub(crate) fn appoint_manager(team: TeamId, employee: EmployeeId) -> Fingerprint {
+        Fingerprint::of(
+            "appoint_manager",
+            &[&team.0.to_string(), &employee.0.to_string()],
+        )
+    }
+
+    pub(crate) fn dismiss_manager(team: TeamId, employee: EmployeeId) -> Fingerprint {
+        Fingerprint::of(
+            "dismiss_manager",
+            &[&team.0.to_string(), &employee.0.to_string()],
+        )
+    }
+
     pub(crate) fn correct_session(
         session: SessionId,
         changes: &SessionChanges,
@@ -370,23 +321,34 @@ pub(crate) mod request {
 }
 
 impl Written {
-    pub(crate) fn team(self) -> Option<Team> {
+    /// The team created, if this is one.
+    pub fn team(self) -> Option<Team> {
         match self {
             Self::Team(team) => Some(team),
             _ => None,
         }
     }
 
-    pub(crate) fn employee(self) -> Option<Employee> {
+    /// The employee created, if this is one.
+    pub fn employee(self) -> Option<Employee> {
         match self {
             Self::Employee(employee) => Some(employee),
             _ => None,
         }
     }
 
-    pub(crate) fn session(self) -> Option<AttendanceSession> {
+    /// The session opened, closed, recorded or corrected, if this is one.
+    pub fn session(self) -> Option<AttendanceSession> {
         match self {
             Self::Session(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// Whether an appointment or dismissal changed anything, if this is one.
+    pub fn appointment(self) -> Option<bool> {
+        match self {
+            Self::Appointment { changed } => Some(changed),
             _ => None,
         }
     }
@@ -403,6 +365,10 @@ impl Once<Written> {
 
     pub(crate) fn session(self) -> Result<Once<AttendanceSession>> {
         self.into_kind(Written::session)
+    }
+
+    pub(crate) fn appointment(self) -> Result<Once<bool>> {
+        self.into_kind(Written::appointment)
     }
 }
 

@@ -24,8 +24,10 @@
 
 pub mod access;
 mod acting;
+pub mod app;
 pub mod ask;
 pub mod audit;
+pub mod clock;
 mod corrections;
 pub mod domain;
 pub mod error;
@@ -41,8 +43,10 @@ pub mod summary;
 pub mod testkit;
 pub mod tokens;
 pub mod trends;
+pub mod write;
 
 pub use acting::{Acting, ActingTrends};
+pub use app::{App, AppBuilder};
 pub use domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode,

@@ -1,16 +1,17 @@
 //! Services: the business rules, written once over any [`Store`](crate::store::Store).
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::access::{Actor, DEFAULT_SELF_SERVICE_WINDOW, Scope};
 use crate::audit::Stamp;
+pub use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::domain::{
     AttendanceSession, DEFAULT_FUTURE_TOLERANCE, Employee, EmployeeId, NewEmployee, NewTeam, Team,
     TeamId, WorkMode, check_clock_out, check_not_future, check_supported_date,
-    check_supported_instant, stored_precision,
+    check_supported_instant,
 };
 use crate::error::{Error, Result};
 use crate::idempotency::{
@@ -20,44 +21,6 @@ use crate::idempotency::{
 use crate::import::{ImportBatch, ImportReport};
 use crate::store::{AnalyticsStore, AttendanceStore, Page, PageRequest, SessionFilter};
 use crate::trends::{self, EmployeeTrend, TeamTrend, TrendQuery, WorkingDays};
-
-/// The source of "now", replaceable in tests.
-pub trait Clock: Send + Sync + fmt::Debug {
-    /// The current instant.
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// A clock that stands still until moved; for tests and simulations.
-#[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
-
-impl ManualClock {
-    /// A clock showing `now`.
-    pub fn new(now: DateTime<Utc>) -> Self {
-        Self(Mutex::new(now))
-    }
-
-    /// Moves the clock to `now`.
-    pub fn set(&self, now: DateTime<Utc>) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = now;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 /// Tunables of [`AttendanceService`]; the defaults are documented per field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +97,12 @@ impl AttendanceService {
     /// The config in force.
     pub fn config(&self) -> &ServiceConfig {
         &self.config
+    }
+
+    /// Succeeds when the store answers; [`Error::Unavailable`] otherwise:
+    /// for health endpoints.
+    pub async fn ping(&self) -> Result<()> {
+        self.store.ping().await
     }
 
     /// Creates a team.
@@ -297,10 +266,7 @@ impl AttendanceService {
     /// it every minute); running it again closes nothing new. Returns the
     /// sessions closed.
     pub async fn close_forgotten_sessions(&self) -> Result<Vec<AttendanceSession>> {
-        let stamp = Stamp {
-            actor: Actor::System,
-            at: stored_precision(self.clock.now()),
-        };
+        let stamp = Stamp::new(Actor::System, self.clock.now());
         self.store.close_forgotten_sessions(&stamp, stamp.at).await
     }
 
@@ -426,10 +392,7 @@ impl Idempotent<'_> {
     ) -> Result<Once<Written>> {
         let store = &self.service.store;
         let now = self.service.clock.now();
-        let stamp = Stamp {
-            actor: self.actor.clone(),
-            at: stored_precision(now),
-        };
+        let stamp = Stamp::new(self.actor.clone(), now);
         let Some(key) = self.key else {
             let value = store.write(&stamp, &write).await?;
             return Ok(Once {

@@ -39,9 +39,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::access::{Identity, SYSTEM_NAME};
+use crate::clock::{Clock, SystemClock};
 use crate::domain::validate_text;
 use crate::error::{Error, Result};
-use crate::service::{Clock, SystemClock};
 
 /// What every secret starts with, so that secret scanners recognise one.
 pub const TOKEN_PREFIX: &str = "att_";
@@ -437,7 +437,7 @@ impl TokenStore for InMemoryTokens {
 #[cfg(test)]
 mod tests {
     use crate::EmployeeId;
-    use crate::service::ManualClock;
+    use crate::clock::ManualClock;
 
     use super::*;
 

@@ -149,9 +149,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use attendance_core::App;
 use attendance_core::ask::AskService;
 use attendance_core::service::{AttendanceService, TrendService};
-use attendance_core::store::{AnalyticsStore, HealthCheck, Store};
+use attendance_core::store::Store;
 use attendance_core::summary::SummaryService;
 use axum::Router;
 use axum::body::Bytes;
@@ -193,7 +194,6 @@ pub struct IdempotencyScope(pub String);
 pub struct Services {
     attendance: AttendanceService,
     trends: TrendService,
-    health: Arc<dyn HealthCheck>,
     summaries: SummaryService,
     ask: Option<AskService>,
     authenticator: Option<Arc<dyn Authenticator>>,
@@ -212,21 +212,19 @@ impl std::fmt::Debug for Services {
 }
 
 impl Services {
-    /// The routes' services: teams, employees and attendance; trends; the
-    /// health check behind `GET /health`; summaries. Without
+    /// The routes' services: teams, employees and attendance (whose store
+    /// answers `GET /health`); trends; summaries. Without
     /// [`Services::with_ask`], `POST /ask` answers 503 (no LLM configured);
     /// without [`Services::with_authenticator`], every route but
     /// `/health` and `/openapi.json` answers 401.
     pub fn new(
         attendance: AttendanceService,
         trends: TrendService,
-        health: Arc<dyn HealthCheck>,
         summaries: SummaryService,
     ) -> Self {
         Self {
             attendance,
             trends,
-            health,
             summaries,
             ask: None,
             authenticator: None,
@@ -256,14 +254,21 @@ impl Services {
     /// Every service over one store, with the system clock and defaults;
     /// summaries by template, no question answering, no authenticator.
     pub fn from_store(store: Arc<dyn Store>) -> Self {
-        let analytics: Arc<dyn AnalyticsStore> = store.clone();
-        let health: Arc<dyn HealthCheck> = store.clone();
-        Self::new(
-            AttendanceService::new(store.clone()),
-            TrendService::new(analytics),
-            health,
-            SummaryService::new(store, None),
-        )
+        App::builder(store).build().into()
+    }
+}
+
+/// The routes' services from the library's one way in (see
+/// [`App::builder`]); `POST /ask` answers when the app has an
+/// [`AskService`]. Add an authenticator with
+/// [`Services::with_authenticator`].
+impl From<App> for Services {
+    fn from(app: App) -> Self {
+        let services = Self::new(app.attendance, app.trends, app.summaries);
+        match app.ask {
+            Some(ask) => services.with_ask(ask),
+            None => services,
+        }
     }
 }
 

@@ -87,7 +87,7 @@ const REPLAYED: &str = "idempotent-replayed";
     )
 )]
 pub(crate) async fn health(State(app): Shared) -> Result<Json<Health>, Problem> {
-    match app.services.health.ping().await {
+    match app.services.attendance.ping().await {
         Ok(()) => Ok(Json(Health {
             status: String::from("ok"),
         })),
@@ -536,7 +536,12 @@ pub(crate) async fn daily_summary(
 ) -> Result<Json<DailySummary>, Problem> {
     let date = parse_date("date", required("date", query.date.as_deref())?)?;
     let team = team_filter(query.team_id.as_deref())?;
-    let summary = app.services.summaries.daily(&caller.0, date, team).await?;
+    let summary = app
+        .services
+        .summaries
+        .acting_as(&caller.0)
+        .daily(date, team)
+        .await?;
     Ok(Json(summary.into()))
 }
 
@@ -561,7 +566,12 @@ pub(crate) async fn weekly_summary(
 ) -> Result<Json<WeeklySummary>, Problem> {
     let week = parse_week("week", required("week", query.week.as_deref())?)?;
     let team = team_filter(query.team_id.as_deref())?;
-    let summary = app.services.summaries.weekly(&caller.0, week, team).await?;
+    let summary = app
+        .services
+        .summaries
+        .acting_as(&caller.0)
+        .weekly(week, team)
+        .await?;
     Ok(Json(summary.into()))
 }
 
@@ -595,7 +605,7 @@ pub(crate) async fn ask(
     let Some(service) = &app.services.ask else {
         return Err(Problem::llm_not_configured());
     };
-    let answer = service.ask(&caller.0, &body.question).await?;
+    let answer = service.acting_as(&caller.0).ask(&body.question).await?;
     tracing::info!(
         attempts = answer.attempts,
         rows = answer.rows.len(),

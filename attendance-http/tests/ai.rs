@@ -628,11 +628,13 @@ async fn wire_facts_serialize_like_the_core_facts() {
     }
     let summaries = SummaryService::new(store, None);
     let daily = summaries
-        .daily(&Principal::system(), support::date("2026-03-04"), None)
+        .acting_as(&Principal::system())
+        .daily(support::date("2026-03-04"), None)
         .await
         .unwrap();
     let weekly = summaries
-        .weekly(&Principal::system(), "2026-W10".parse().unwrap(), None)
+        .acting_as(&Principal::system())
+        .weekly("2026-W10".parse().unwrap(), None)
         .await
         .unwrap();
     assert!(!daily.facts.late_arrivals.is_empty());

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use attendance_core::access::{Identity, Principal};
 use attendance_core::memory::InMemoryStore;
 use attendance_core::service::{AttendanceService, ManualClock, TrendService};
-use attendance_core::store::{AnalyticsStore, HealthCheck, Store};
+use attendance_core::store::{AnalyticsStore, Store};
 use attendance_core::summary::SummaryService;
 use attendance_core::{EmployeeId, NewEmployee, NewTeam, WorkMode};
 use attendance_http::{HttpConfig, Services};
@@ -44,11 +44,9 @@ impl World {
         let clock = Arc::new(ManualClock::new(now()));
         let service = AttendanceService::new(store.clone()).with_clock(clock);
         let analytics: Arc<dyn AnalyticsStore> = store.clone();
-        let health: Arc<dyn HealthCheck> = store.clone();
         let services = Services::new(
             service.clone(),
             TrendService::new(analytics),
-            health,
             SummaryService::new(store, None),
         );
         let services = services.with_authenticator(Arc::new(support::FromExtension));

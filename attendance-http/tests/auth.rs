@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use attendance_core::access::{Identity, Principal};
-use attendance_core::store::{EmployeeStore, TeamStore};
 use attendance_core::tokens::{InMemoryTokens, TokenId, TokenService, TokenStore};
 use attendance_core::{EmployeeId, Error, NewEmployee, NewTeam};
 use attendance_http::{
@@ -200,14 +199,14 @@ async fn a_valid_token_is_served_and_bad_ones_are_not() {
 #[tokio::test]
 async fn an_employee_token_resolves_to_the_employee_and_their_teams() {
     let (h, tokens, _) = bearer(&HttpConfig::default(), Duration::from_secs(5));
-    // Made in the store: this router serves token holders only.
-    let team = h
-        .store
+    // Made by the host: this router serves token holders only.
+    let store: Arc<dyn attendance_core::store::Store> = h.store.clone();
+    let attendance = attendance_core::service::AttendanceService::new(store);
+    let team = attendance
         .create_team(&NewTeam::new("Ops").unwrap())
         .await
         .unwrap();
-    let boss = h
-        .store
+    let boss = attendance
         .create_employee(
             &NewEmployee::new("Boss", "Lead", team.id)
                 .unwrap()
@@ -226,8 +225,6 @@ async fn an_employee_token_resolves_to_the_employee_and_their_teams() {
         )
         .await
         .unwrap();
-    let store: Arc<dyn attendance_core::store::Store> = h.store.clone();
-    let attendance = attendance_core::service::AttendanceService::new(store);
     let authenticator = BearerAuthenticator::new(tokens, attendance);
     let (parts, ()) = Request::builder()
         .header(header::AUTHORIZATION, format!("Bearer {}", secret.expose()))

@@ -491,11 +491,8 @@ async fn shutdown_finishes_the_requests_in_flight() {
 
 mod played {
     use super::*;
-    use attendance_core::ask::AskService;
+    use attendance_core::App;
     use attendance_core::llm::ChatModel;
-    use attendance_core::service::{AttendanceService, TrendService};
-    use attendance_core::store::{AnalyticsStore, HealthCheck, Store};
-    use attendance_core::summary::SummaryService;
     use attendance_llm::{OpenAiClient, OpenAiConfig};
     use attendance_pg::{PgSqlRunner, qa};
     use chrono::Datelike;
@@ -570,22 +567,12 @@ mod played {
     pub(super) async fn server(store: PgStore, model: Option<Arc<dyn ChatModel>>) -> Server {
         let pool = store.pool().clone();
         let tokens: Arc<dyn TokenStore> = Arc::new(store.tokens());
-        let store: Arc<dyn Store> = Arc::new(store);
-        let analytics: Arc<dyn AnalyticsStore> = store.clone();
-        let health: Arc<dyn HealthCheck> = store.clone();
-        let mut services = Services::new(
-            AttendanceService::new(store.clone()),
-            TrendService::new(analytics),
-            health,
-            SummaryService::new(store, model.clone()),
-        );
+        let mut app = App::builder(Arc::new(store));
         if let Some(model) = model {
-            services = services.with_ask(AskService::new(
-                model,
-                Arc::new(PgSqlRunner::new(pool)),
-                qa::catalog(),
-            ));
+            let runner = Arc::new(PgSqlRunner::new(pool));
+            app = app.chat_model(model).sql_runner(runner, qa::catalog());
         }
+        let services = Services::from(app.build());
         let (services, token) = super::with_admin_token(services, tokens).await;
         Server::start(attendance_http::router(services), Some(&token)).await
     }

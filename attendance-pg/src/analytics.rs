@@ -37,8 +37,9 @@
 //!   in Rust, the same as the in-memory store's;
 //! - each day's local first clock-in is converted once, in the per-day
 //!   aggregate, and compared with the late-after time there;
-//! - an employee's trend has its own, shorter statement: one employee's
-//!   (employee, day) rows are its days, and it needs no per-weekday counts.
+//! - the per-day and per-period steps are one macro (`days_to_periods!`)
+//!   that the employee, team and all-teams statements share, so a figure
+//!   is defined once; an employee's trend skips the per-weekday counts.
 //!
 //! The definitions of the figures are those of [`attendance_core::trends`],
 //! and lateness is [`attendance_core::domain::is_late`] (`first_local >
@@ -47,55 +48,22 @@
 
 use async_trait::async_trait;
 use attendance_core::domain::is_late;
-use attendance_core::store::{AnalyticsStore, DayRecord, HealthCheck, TeamStore};
+use attendance_core::store::{AnalyticsStore, DayRecord, Directory};
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use attendance_core::{AttendanceSession, Employee, EmployeeId, Entity, Error, Result, TeamId};
 use chrono::{NaiveDate, NaiveTime};
-use sqlx::{Connection, FromRow};
+use sqlx::FromRow;
 
 use crate::PgStore;
 use crate::error::map;
 use crate::store::SessionRow;
-
-/// The last step of both figures statements: from a CTE `per_day` (one row
-/// per work date with data) to one row per period (`$4`: day, week or
-/// month), joined to the one-row `scope` so that a scope without data still
-/// yields one row, with NULL figures, and an empty answer means "no such
-/// employee or team". The argument says what goes into the two weekday
-/// columns.
-macro_rules! periods_of_days {
-    ($weekdays:literal) => {
-        concat!(
-            "
-, periods AS (
-    SELECT date_trunc($4, work_date::timestamp)::date AS period,
-           sum(days_present)::bigint AS days_present,
-           sum(sessions)::bigint AS sessions,
-           sum(worked_seconds)::bigint AS worked_seconds,
-           sum(clock_in_seconds)::bigint AS clock_in_seconds,
-           sum(wfh_days)::bigint AS wfh_days,
-           sum(wfo_days)::bigint AS wfo_days,
-           sum(late_arrivals)::bigint AS late_arrivals,
-           sum(open_sessions)::bigint AS open_sessions,
-           ",
-            $weekdays,
-            "
-    FROM per_day
-    GROUP BY 1
-)
-SELECT cardinality(scope.members)::bigint AS headcount, p.*
-FROM scope LEFT JOIN periods p ON true"
-        )
-    };
-}
 
 /// The days of one employee `e` in the range (`$from`, `$to`: the range's
 /// parameters), as a lateral subquery `d`: per work date, the first
 /// clock-in's local time in the zone `$tz` (an SQL expression), sessions,
 /// seconds worked in closed sessions, whether any session was WFH or WFO,
 /// and open sessions. Read per employee through the (employee_id,
-/// work_date) index. Shared by the team and all-teams statements, so the
-/// per-day rules are written once.
+/// work_date) index.
 macro_rules! employee_days {
     ($tz:literal, $from:literal, $to:literal) => {
         concat!(
@@ -122,31 +90,98 @@ macro_rules! employee_days {
     };
 }
 
+/// The per-day and per-period steps of every figures statement, written
+/// once: from a CTE `days` (one row per (employee, work date), each with
+/// its team's `late_after`, as [`employee_days!`] gives them) to a CTE
+/// `periods`, one row per period (`$granularity`: day, week or month) of
+/// each group `$key` (an SQL column list ending in a comma, or nothing for
+/// one scope). `$weekdays` says what goes into the two weekday columns.
+macro_rules! days_to_periods {
+    ($key:literal, $granularity:literal, $($weekdays:tt)+) => {
+        concat!(
+            "
+, per_day AS (
+    SELECT ",
+            $key,
+            " work_date,
+           count(*) AS days_present,
+           sum(sessions) AS sessions,
+           sum(worked) AS worked_seconds,
+           sum(floor(date_part('epoch', first_local))) AS clock_in_seconds,
+           count(*) FILTER (WHERE wfh) AS wfh_days,
+           count(*) FILTER (WHERE wfo) AS wfo_days,
+           count(*) FILTER (WHERE first_local > late_after) AS late_arrivals,
+           sum(open) AS open_sessions
+    FROM days
+    GROUP BY ",
+            $key,
+            " work_date
+), periods AS (
+    SELECT ",
+            $key,
+            " date_trunc(",
+            $granularity,
+            ", work_date::timestamp)::date AS period,
+           sum(days_present)::bigint AS days_present,
+           sum(sessions)::bigint AS sessions,
+           sum(worked_seconds)::bigint AS worked_seconds,
+           sum(clock_in_seconds)::bigint AS clock_in_seconds,
+           sum(wfh_days)::bigint AS wfh_days,
+           sum(wfo_days)::bigint AS wfo_days,
+           sum(late_arrivals)::bigint AS late_arrivals,
+           sum(open_sessions)::bigint AS open_sessions,
+           ",
+            $($weekdays)+,
+            "
+    FROM per_day
+    GROUP BY ",
+            $key,
+            " period
+)"
+        )
+    };
+}
+
+/// What goes into the weekday columns of a team's periods: the ISO weekday
+/// of each day with data, and the days present on it.
+macro_rules! weekday_columns {
+    () => {
+        "array_agg(extract(isodow FROM work_date)::int) AS weekdays,
+           array_agg(days_present) AS weekday_days"
+    };
+}
+
+/// The end of the one-scope statements: the one-row `scope` joined to its
+/// periods, so that a scope without data still yields one row, with NULL
+/// figures, and an empty answer means "no such employee or team".
+macro_rules! scope_periods {
+    () => {
+        "
+SELECT cardinality(scope.members)::bigint AS headcount, p.*
+FROM scope LEFT JOIN periods p ON true"
+    };
+}
+
 /// One employee's figures per period; no row when the employee does not
-/// exist. One employee's (employee, day) rows are its days, so sessions are
-/// aggregated per day directly; employee trends need no per-weekday counts.
+/// exist. Employee trends need no per-weekday counts.
 const EMPLOYEE_FIGURES_SQL: &str = concat!(
     "WITH scope AS (
     SELECT t.timezone, t.late_after, ARRAY[e.id] AS members
     FROM attendance.employees e JOIN attendance.teams t ON t.id = e.team_id
     WHERE e.id = $1
-), per_day AS (
-    SELECT s.work_date,
-           1 AS days_present,
-           count(*) AS sessions,
-           coalesce(sum(floor(date_part('epoch', s.clock_out - s.clock_in))), 0) AS worked_seconds,
-           floor(date_part('epoch', (min(s.clock_in) AT TIME ZONE min(scope.timezone))::time))
-               AS clock_in_seconds,
-           bool_or(s.work_mode = 'WFH')::int AS wfh_days,
-           bool_or(s.work_mode = 'WFO')::int AS wfo_days,
-           ((min(s.clock_in) AT TIME ZONE min(scope.timezone))::time > min(scope.late_after))::int
-               AS late_arrivals,
-           count(*) FILTER (WHERE s.clock_out IS NULL) AS open_sessions
-    FROM scope, attendance.sessions s
-    WHERE s.employee_id = $1 AND s.work_date BETWEEN $2 AND $3
-    GROUP BY s.work_date
-)",
-    periods_of_days!("NULL::int[] AS weekdays, NULL::bigint[] AS weekday_days")
+), days AS (
+    SELECT scope.late_after, d.*
+    FROM scope
+    JOIN attendance.employees e ON e.id = $1
+",
+    employee_days!("scope.timezone", "$2", "$3"),
+    ")",
+    days_to_periods!(
+        "",
+        "$4",
+        "NULL::int[] AS weekdays, NULL::bigint[] AS weekday_days"
+    ),
+    scope_periods!()
 );
 
 /// One team's figures per period; no row when the team does not exist.
@@ -157,28 +192,14 @@ const TEAM_FIGURES_SQL: &str = concat!(
     FROM attendance.teams t
     WHERE t.id = $1
 ), days AS (
-    SELECT d.*
+    SELECT scope.late_after, d.*
     FROM scope
     JOIN attendance.employees e ON e.team_id = $1
 ",
     employee_days!("scope.timezone", "$2", "$3"),
-    "), per_day AS (
-    SELECT d.work_date,
-           count(*) AS days_present,
-           sum(d.sessions) AS sessions,
-           sum(d.worked) AS worked_seconds,
-           sum(floor(date_part('epoch', d.first_local))) AS clock_in_seconds,
-           count(*) FILTER (WHERE d.wfh) AS wfh_days,
-           count(*) FILTER (WHERE d.wfo) AS wfo_days,
-           count(*) FILTER (WHERE d.first_local > scope.late_after) AS late_arrivals,
-           sum(d.open) AS open_sessions
-    FROM days d, scope
-    GROUP BY d.work_date
-)",
-    periods_of_days!(
-        "array_agg(extract(isodow FROM work_date)::int) AS weekdays,
-           array_agg(days_present) AS weekday_days"
-    )
+    ")",
+    days_to_periods!("", "$4", weekday_columns!()),
+    scope_periods!()
 );
 
 /// [`TEAM_FIGURES_SQL`] for every team in one statement (`$1`, `$2`: the
@@ -196,34 +217,9 @@ WITH days AS (
     JOIN attendance.employees e ON e.team_id = t.id
 ",
     employee_days!("t.timezone", "$1", "$2"),
-    "), per_day AS (
-    SELECT team_id, work_date,
-           count(*) AS days_present,
-           sum(sessions) AS sessions,
-           sum(worked) AS worked_seconds,
-           sum(floor(date_part('epoch', first_local))) AS clock_in_seconds,
-           count(*) FILTER (WHERE wfh) AS wfh_days,
-           count(*) FILTER (WHERE wfo) AS wfo_days,
-           count(*) FILTER (WHERE first_local > late_after) AS late_arrivals,
-           sum(open) AS open_sessions
-    FROM days
-    GROUP BY team_id, work_date
-), periods AS (
-    SELECT team_id,
-           date_trunc($3, work_date::timestamp)::date AS period,
-           sum(days_present)::bigint AS days_present,
-           sum(sessions)::bigint AS sessions,
-           sum(worked_seconds)::bigint AS worked_seconds,
-           sum(clock_in_seconds)::bigint AS clock_in_seconds,
-           sum(wfh_days)::bigint AS wfh_days,
-           sum(wfo_days)::bigint AS wfo_days,
-           sum(late_arrivals)::bigint AS late_arrivals,
-           sum(open_sessions)::bigint AS open_sessions,
-           array_agg(extract(isodow FROM work_date)::int) AS weekdays,
-           array_agg(days_present) AS weekday_days
-    FROM per_day
-    GROUP BY team_id, 2
-)
+    ")",
+    days_to_periods!("team_id,", "$3", weekday_columns!()),
+    "
 SELECT t.id AS team_id,
        (SELECT count(*) FROM attendance.employees e WHERE e.team_id = t.id) AS headcount,
        p.period, p.days_present, p.sessions, p.worked_seconds, p.clock_in_seconds,
@@ -582,15 +578,5 @@ impl PgStore {
             self.team(*team).await?;
         }
         Ok(())
-    }
-}
-
-#[async_trait]
-impl HealthCheck for PgStore {
-    async fn ping(&self) -> Result<()> {
-        self.conns
-            .run(async |c| c.ping().await)
-            .await
-            .map_err(Error::unavailable)
     }
 }

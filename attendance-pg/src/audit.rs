@@ -1,18 +1,16 @@
 //! The audit trail over PostgreSQL (`attendance.audit_log`, migration
-//! 0008): the one dispatch of writes with who and when, corrections, and
-//! reading the trail.
+//! 0008): corrections, and reading the trail.
 //!
 //! Most writes append their entry in their own statement (`writes.rs`); a
 //! correction locks the session, checks it in Rust (the rules are core's),
 //! updates it and appends the entry with the values before and after, in
 //! one transaction (a savepoint when it runs inside an idempotency key's).
 
-use async_trait::async_trait;
 use attendance_core::access::{Actor, Scope};
 use attendance_core::audit::{
-    AuditAction, AuditEntry, AuditFilter, AuditRecord, AuditStore, SessionChanges, Stamp,
+    AuditAction, AuditEntry, AuditFilter, AuditRecord, SessionChanges, Stamp,
 };
-use attendance_core::idempotency::{Write, Written};
+use attendance_core::idempotency::Written;
 use attendance_core::store::{IdCursor, Page, PageRequest};
 use attendance_core::tokens::TokenId;
 use attendance_core::{
@@ -24,69 +22,7 @@ use sqlx::{Connection, FromRow, PgConnection, Postgres, QueryBuilder};
 use crate::PgStore;
 use crate::error::{map, sqlstate, violates};
 use crate::store::{SessionRow, session};
-use crate::writes::{NewSession, actor_columns, vanished_conflict};
-
-impl PgStore {
-    /// Performs `write` as `stamp` says, its audit entry with it.
-    pub(crate) async fn perform_write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
-        Ok(match write {
-            Write::CreateTeam(team) => Written::Team(self.insert_new_team(stamp, team).await?),
-            Write::CreateEmployee(employee) => {
-                Written::Employee(self.insert_employee(stamp, employee).await?)
-            }
-            Write::ClockIn { employee, mode, at } => {
-                let new = NewSession {
-                    employee: *employee,
-                    mode: *mode,
-                    clock_in: *at,
-                    clock_out: None,
-                    reason: None,
-                };
-                Written::Session(self.open_new(stamp, &new).await?)
-            }
-            Write::ClockOut { employee, at } => {
-                Written::Session(self.close(stamp, *employee, *at).await?)
-            }
-            Write::RecordSession {
-                employee,
-                mode,
-                clock_in,
-                clock_out,
-                reason,
-            } => {
-                let new = NewSession {
-                    employee: *employee,
-                    mode: *mode,
-                    clock_in: *clock_in,
-                    clock_out: Some(*clock_out),
-                    reason: reason.as_deref(),
-                };
-                Written::Session(self.open_new(stamp, &new).await?)
-            }
-            Write::CorrectSession {
-                session,
-                changes,
-                reason,
-            } => {
-                let corrected = self
-                    .retry
-                    .write(|| {
-                        self.conns.run(async |c| {
-                            correct_session(c, stamp, *session, changes, reason).await
-                        })
-                    })
-                    .await
-                    .map_err(map)??;
-                Written::Session(corrected)
-            }
-            _ => {
-                return Err(Error::backend(
-                    "this store does not know that kind of write",
-                ));
-            }
-        })
-    }
-}
+use crate::writes::{actor_columns, vanished_conflict};
 
 /// Corrects session `id`: lock it, apply the changes (core's rules), update
 /// it (the work date follows the clock-in), append the entry. The outer
@@ -284,9 +220,9 @@ impl TryFrom<AuditRow> for AuditEntry {
     }
 }
 
-#[async_trait]
-impl AuditStore for PgStore {
-    async fn audit_entries(
+impl PgStore {
+    /// [`AttendanceStore::audit_entries`](attendance_core::store::AttendanceStore::audit_entries).
+    pub(crate) async fn audit_page(
         &self,
         filter: &AuditFilter,
         page: &PageRequest<IdCursor>,
@@ -310,7 +246,8 @@ impl AuditStore for PgStore {
         Ok(Page::of_audit(items, page.limit))
     }
 
-    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+    /// [`AttendanceStore::session`](attendance_core::store::AttendanceStore::session).
+    pub(crate) async fn session_by_id(&self, id: SessionId) -> Result<AttendanceSession> {
         self.retry
             .read(|| {
                 self.conns.run(async |c| {

@@ -1,4 +1,4 @@
-//! [`IdempotentWrites`] over PostgreSQL: the key is claimed, the write done
+//! Writes once per key over PostgreSQL: the key is claimed, the write done
 //! and its outcome stored in one transaction (`attendance.idempotency_keys`,
 //! migration 0004).
 //!
@@ -7,22 +7,15 @@
 //! the retry finds its outcome; when it rolls back (the write failed), the
 //! retry claims the key and writes itself.
 
-use async_trait::async_trait;
 use attendance_core::audit::Stamp;
 use attendance_core::idempotency::{Claim, Claimed, Fingerprint, Write, Written};
-use attendance_core::store::IdempotentWrites;
-use attendance_core::{Employee, Entity, Error, Result};
+use attendance_core::{Error, Result};
 use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
 
 use crate::PgStore;
-use crate::audit::correct_session;
 use crate::error::map;
-use crate::store::session;
-use crate::writes::{
-    NewSession, TeamInsert, close_session, employee_error, insert_employee, insert_session,
-    insert_team, team_error, vanished_conflict,
-};
+use crate::writes::{perform_in, vanished_conflict};
 
 /// How one transaction went.
 enum Attempt {
@@ -44,13 +37,14 @@ enum Attempt {
     Vanished,
 }
 
-#[async_trait]
-impl IdempotentWrites for PgStore {
-    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
-        self.perform_write(stamp, write).await
-    }
-
-    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
+impl PgStore {
+    /// [`AttendanceStore::write_once`](attendance_core::store::AttendanceStore::write_once).
+    pub(crate) async fn perform_once(
+        &self,
+        claim: &Claim<'_>,
+        stamp: &Stamp,
+        write: &Write,
+    ) -> Result<Claimed> {
         // As for a plain insert: a conflict whose cause vanished before it
         // could be explained (or a key forgotten while it blocked the claim)
         // is tried once more.
@@ -81,7 +75,8 @@ impl IdempotentWrites for PgStore {
         Err(vanished_conflict())
     }
 
-    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+    /// [`AttendanceStore::forget_keys`](attendance_core::store::AttendanceStore::forget_keys).
+    pub(crate) async fn forget_keys_before(&self, before: DateTime<Utc>) -> Result<u64> {
         self.retry
             .write(|| {
                 self.conns.run(async |c| {
@@ -94,44 +89,6 @@ impl IdempotentWrites for PgStore {
             .await
             .map(|done| done.rows_affected())
             .map_err(map)
-    }
-}
-
-impl PgStore {
-    /// What a failed write's error means, as the plain store methods say
-    /// it; `None` when a session conflict vanished and a retry may succeed.
-    async fn write_error(&self, e: sqlx::Error, write: &Write) -> Result<Option<Error>> {
-        Ok(Some(match write {
-            Write::CreateTeam(team) => team_error(e, team.name(), team.timezone().name()),
-            Write::CreateEmployee(employee) => employee_error(e, employee),
-            Write::ClockIn { employee, at, .. } => {
-                return self.session_error(e, *employee, *at, None).await;
-            }
-            Write::RecordSession {
-                employee,
-                clock_in,
-                clock_out,
-                ..
-            } => {
-                return self
-                    .session_error(e, *employee, *clock_in, Some(*clock_out))
-                    .await;
-            }
-            // A clock-out's UPDATE violates nothing a caller could cause:
-            // it only ever closes the open session after its clock-in.
-            _ => map(e),
-        }))
-    }
-
-    /// Why a write's statement returned no row.
-    async fn no_row(&self, write: &Write) -> Error {
-        match write {
-            Write::ClockOut { employee, at } => self.nothing_closed(*employee, *at).await,
-            Write::ClockIn { employee, .. } | Write::RecordSession { employee, .. } => {
-                Error::not_found(Entity::Employee, *employee)
-            }
-            _ => Error::backend("an insert returned no row"),
-        }
     }
 }
 
@@ -193,7 +150,7 @@ async fn attempt(
             None => Attempt::Vanished,
         });
     }
-    let written = match perform(&mut tx, stamp, write).await? {
+    let written = match perform_in(&mut tx, stamp, write).await? {
         Some(Ok(written)) => written,
         unusable => {
             tx.rollback().await?;
@@ -215,69 +172,4 @@ async fn attempt(
     .await?;
     tx.commit().await?;
     Ok(Attempt::Performed(written))
-}
-
-/// Runs `write`'s statement: `None` when it returned no row, `Some(Err)`
-/// when the row could not be read or the write was refused (nothing was
-/// written either way).
-async fn perform(
-    c: &mut PgConnection,
-    stamp: &Stamp,
-    write: &Write,
-) -> std::result::Result<Option<Result<Written>>, sqlx::Error> {
-    Ok(match *write {
-        Write::CreateTeam(ref team) => {
-            let row = insert_team(c, stamp, &TeamInsert::of(team)).await?;
-            Some(row.try_into().map(Written::Team))
-        }
-        Write::CreateEmployee(ref employee) => {
-            let row = insert_employee(c, stamp, employee).await?;
-            Some(Ok(Written::Employee(Employee::from(row))))
-        }
-        Write::ClockIn { employee, mode, at } => {
-            let new = NewSession {
-                employee,
-                mode,
-                clock_in: at,
-                clock_out: None,
-                reason: None,
-            };
-            insert_session(c, stamp, &new)
-                .await?
-                .map(|row| session(row).map(Written::Session))
-        }
-        Write::ClockOut { employee, at } => close_session(c, stamp, employee, at)
-            .await?
-            .map(|row| session(row).map(Written::Session)),
-        Write::RecordSession {
-            employee,
-            mode,
-            clock_in,
-            clock_out,
-            ref reason,
-        } => {
-            let new = NewSession {
-                employee,
-                mode,
-                clock_in,
-                clock_out: Some(clock_out),
-                reason: reason.as_deref(),
-            };
-            insert_session(c, stamp, &new)
-                .await?
-                .map(|row| session(row).map(Written::Session))
-        }
-        Write::CorrectSession {
-            session: id,
-            ref changes,
-            ref reason,
-        } => Some(
-            correct_session(c, stamp, id, changes, reason)
-                .await?
-                .map(Written::Session),
-        ),
-        _ => Some(Err(Error::backend(
-            "this store does not know that kind of write",
-        ))),
-    })
 }

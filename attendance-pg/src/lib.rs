@@ -37,7 +37,6 @@ mod error;
 mod idempotency;
 pub mod import;
 mod listing;
-mod managers;
 pub mod qa;
 mod retry;
 mod store;

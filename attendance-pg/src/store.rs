@@ -1,29 +1,33 @@
-//! The store traits over PostgreSQL.
+//! The store traits over PostgreSQL: [`Directory`] and [`AttendanceStore`]
+//! (the analytics in `analytics.rs`).
 //!
 //! Every statement is a static string or built by `QueryBuilder` from fixed
 //! fragments; caller input only ever travels as bind parameters.
 
-// The reads of the directory and session stores, the plain writes with
-// their retries and explanations, and the row types; the write statements
-// themselves (shared with the idempotent path) are in `writes.rs`, the
-// listing statement in `listing.rs`, the analytics, import and Q&A
+// The reads of the directory and sessions, the plain writes' retries and
+// explanations, and the row types; the write statements and their
+// dispatch are in `writes/`, keys in `idempotency.rs`, the listing
+// statement in `listing.rs`, the audit trail, analytics, import and Q&A
 // statements in their own modules.
 
 use std::str::FromStr;
 
 use async_trait::async_trait;
 use attendance_core::access::Scope;
+use attendance_core::audit::{AuditEntry, AuditFilter};
 use attendance_core::domain::check_clock_out;
+use attendance_core::idempotency::{Claim, Claimed, Write, Written};
+use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::store::{
-    EmployeeStore, IdCursor, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+    AttendanceStore, Directory, IdCursor, Page, PageRequest, SessionFilter,
 };
 use attendance_core::{
     AttendanceSession, Conflict, Employee, EmployeeId, Entity, Error, NewEmployee, NewTeam, Result,
     SessionId, Team, TeamId, WorkMode,
 };
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
-use sqlx::FromRow;
+use sqlx::{Connection, FromRow};
 
 use crate::PgStore;
 use crate::error::{has_code, map, sqlstate, violates};
@@ -120,11 +124,7 @@ pub(crate) fn session(row: SessionRow) -> Result<AttendanceSession> {
 }
 
 #[async_trait]
-impl TeamStore for PgStore {
-    async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        self.insert_new_team(&Stamp::system_now(), team).await
-    }
-
+impl Directory for PgStore {
     async fn team(&self, id: TeamId) -> Result<Team> {
         self.retry
             .read(|| {
@@ -182,13 +182,6 @@ impl TeamStore for PgStore {
             .map(Team::try_from)
             .collect::<Result<Vec<_>>>()?;
         Ok(Page::of_teams(rows, page.limit))
-    }
-}
-
-#[async_trait]
-impl EmployeeStore for PgStore {
-    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
-        self.insert_employee(&Stamp::system_now(), employee).await
     }
 
     async fn employee(&self, id: EmployeeId) -> Result<Employee> {
@@ -266,6 +259,27 @@ impl EmployeeStore for PgStore {
             .await
             .map_err(map)?;
         Ok(rows.into_iter().map(Employee::from).collect())
+    }
+
+    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
+        let teams: Vec<i64> = self
+            .retry
+            .read(|| {
+                self.conns.run(async |c| {
+                    sqlx::query_scalar(
+                        "SELECT team_id FROM attendance.employees WHERE id = $1 AND is_manager \
+                         UNION \
+                         SELECT team_id FROM attendance.team_managers WHERE employee_id = $1 \
+                         ORDER BY 1",
+                    )
+                    .bind(employee.0)
+                    .fetch_all(c)
+                    .await
+                })
+            })
+            .await
+            .map_err(map)?;
+        Ok(teams.into_iter().map(TeamId).collect())
     }
 }
 
@@ -520,46 +534,46 @@ impl PgStore {
 }
 
 #[async_trait]
-impl SessionStore for PgStore {
-    async fn clock_in(
-        &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        at: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        let new = NewSession {
-            employee,
-            mode,
-            clock_in: at,
-            clock_out: None,
-            reason: None,
-        };
-        self.open_new(&Stamp::system_now(), &new).await
+impl AttendanceStore for PgStore {
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
+        self.perform_write(stamp, write).await
     }
 
-    async fn record_session(
-        &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        clock_in: DateTime<Utc>,
-        clock_out: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        let new = NewSession {
-            employee,
-            mode,
-            clock_in,
-            clock_out: Some(clock_out),
-            reason: None,
-        };
-        self.open_new(&Stamp::system_now(), &new).await
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
+        self.perform_once(claim, stamp, write).await
     }
 
-    async fn clock_out(
+    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.forget_keys_before(before).await
+    }
+
+    async fn import_sessions(
         &self,
-        employee: EmployeeId,
-        at: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        self.close(&Stamp::system_now(), employee, at).await
+        batch: ImportBatch,
+        now: DateTime<Utc>,
+        future_tolerance: TimeDelta,
+    ) -> Result<ImportReport> {
+        let imported = self.importer().import(batch, now, future_tolerance).await?;
+        Ok(imported.report)
+    }
+
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        self.session_by_id(id).await
+    }
+
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>> {
+        self.audit_page(filter, page).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.conns
+            .run(async |c| c.ping().await)
+            .await
+            .map_err(Error::unavailable)
     }
 
     async fn close_forgotten_sessions(

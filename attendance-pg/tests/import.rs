@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use attendance_core::domain::DEFAULT_FUTURE_TOLERANCE;
 use attendance_core::import::{ImportBatch, ImportProgress, ImportRow, RejectReason, RejectedRow};
-use attendance_core::store::{EmployeeStore, SessionFilter, SessionStore, TeamStore};
+use attendance_core::service::AttendanceService;
+use attendance_core::store::{AttendanceStore, SessionFilter};
 use attendance_core::{EmployeeId, NewEmployee, NewTeam, SessionId, WorkMode};
 use attendance_pg::{Imported, PgStore, Strategy};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -23,9 +24,14 @@ fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
+/// The host's own service over `store`: how these tests write.
+fn service(store: &PgStore) -> AttendanceService {
+    AttendanceService::new(std::sync::Arc::new(store.clone()))
+}
+
 /// Two employees in Berlin, one in New York.
 async fn company(store: &PgStore) -> (EmployeeId, EmployeeId, EmployeeId) {
-    let berlin = store
+    let berlin = service(store)
         .create_team(
             &NewTeam::new("Berlin")
                 .unwrap()
@@ -34,7 +40,7 @@ async fn company(store: &PgStore) -> (EmployeeId, EmployeeId, EmployeeId) {
         )
         .await
         .unwrap();
-    let ny = store
+    let ny = service(store)
         .create_team(
             &NewTeam::new("New York")
                 .unwrap()
@@ -45,7 +51,7 @@ async fn company(store: &PgStore) -> (EmployeeId, EmployeeId, EmployeeId) {
         .unwrap();
     let mut ids = Vec::new();
     for (name, team) in [("Ada", berlin.id), ("Grace", berlin.id), ("Linus", ny.id)] {
-        let e = store
+        let e = service(store)
             .create_employee(&NewEmployee::new(name, "Engineer", team).unwrap())
             .await
             .unwrap();

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use attendance_core::store::TeamStore;
+use attendance_core::store::Directory;
 use attendance_pg::PgStore;
 use sqlx::postgres::PgPoolOptions;
 
@@ -203,13 +203,14 @@ async fn an_unreachable_database_is_unavailable_not_a_crash() {
 #[tokio::test]
 async fn the_qa_view_computes_the_domain_rules() {
     use attendance_core::domain::{DEFAULT_LATE_AFTER, is_late, local_time, work_date};
-    use attendance_core::store::{EmployeeStore, SessionStore};
+    use attendance_core::service::AttendanceService;
     use attendance_core::{NewEmployee, NewTeam, WorkMode};
     use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 
     common::with_store(|store| async move {
         let tz = chrono_tz::Asia::Tokyo;
-        let team = store
+        let service = AttendanceService::new(std::sync::Arc::new(store.clone()));
+        let team = service
             .create_team(
                 &NewTeam::new("Tokyo")
                     .unwrap()
@@ -218,7 +219,7 @@ async fn the_qa_view_computes_the_domain_rules() {
             )
             .await
             .unwrap();
-        let ada = store
+        let ada = service
             .create_employee(&NewEmployee::new("Ada", "Engineer", team.id).unwrap())
             .await
             .unwrap();
@@ -232,7 +233,7 @@ async fn the_qa_view_computes_the_domain_rules() {
             "2026-03-04T23:30:00Z".parse().unwrap(),
         ];
         for start in starts {
-            store
+            service
                 .record_session(ada.id, WorkMode::Wfo, start, start + TimeDelta::hours(1))
                 .await
                 .unwrap();

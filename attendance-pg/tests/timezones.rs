@@ -9,7 +9,9 @@ mod common;
 
 use std::collections::HashSet;
 
-use attendance_core::store::{SessionStore, TeamStore};
+use attendance_core::audit::Stamp;
+use attendance_core::idempotency::Write;
+use attendance_core::store::AttendanceStore;
 use attendance_core::{EmployeeId, Error, NewTeam, WorkMode};
 use chrono::{DateTime, Utc};
 
@@ -43,8 +45,10 @@ async fn every_zone_chrono_accepts_is_one_postgresql_knows_or_refused() {
                 .unwrap()
                 .with_timezone(tz.name())
                 .unwrap();
-            match store.create_team(&new).await {
-                Ok(team) => {
+            let stamp = Stamp::system_now();
+            match store.write(&stamp, &Write::CreateTeam(new)).await {
+                Ok(written) => {
+                    let team = written.team().unwrap();
                     assert!(!lacking.contains(&tz.name()), "{} was stored", tz.name());
                     let employee: i64 = sqlx::query_scalar(
                         "INSERT INTO attendance.employees (team_id, name, role) \
@@ -54,12 +58,13 @@ async fn every_zone_chrono_accepts_is_one_postgresql_knows_or_refused() {
                     .fetch_one(store.pool())
                     .await
                     .unwrap();
+                    let clock_in = Write::ClockIn {
+                        employee: EmployeeId(employee),
+                        mode: WorkMode::Wfo,
+                        at: at("2026-03-10T08:00:00Z"),
+                    };
                     store
-                        .clock_in(
-                            EmployeeId(employee),
-                            WorkMode::Wfo,
-                            at("2026-03-10T08:00:00Z"),
-                        )
+                        .write(&stamp, &clock_in)
                         .await
                         .unwrap_or_else(|e| panic!("clock-in in {}: {e:?}", tz.name()));
                 }
@@ -96,19 +101,21 @@ async fn a_stored_zone_postgresql_does_not_know_makes_clock_in_a_clear_error() {
         .await
         .unwrap();
         let id = EmployeeId(employee);
-        let clock_in = store
-            .clock_in(id, WorkMode::Wfo, at("2026-03-10T08:00:00Z"))
-            .await
-            .unwrap_err();
-        let recorded = store
-            .record_session(
-                id,
-                WorkMode::Wfh,
-                at("2026-03-09T08:00:00Z"),
-                at("2026-03-09T16:00:00Z"),
-            )
-            .await
-            .unwrap_err();
+        let stamp = Stamp::system_now();
+        let clock_in = Write::ClockIn {
+            employee: id,
+            mode: WorkMode::Wfo,
+            at: at("2026-03-10T08:00:00Z"),
+        };
+        let clock_in = store.write(&stamp, &clock_in).await.unwrap_err();
+        let recorded = Write::RecordSession {
+            employee: id,
+            mode: WorkMode::Wfh,
+            clock_in: at("2026-03-09T08:00:00Z"),
+            clock_out: at("2026-03-09T16:00:00Z"),
+            reason: None,
+        };
+        let recorded = store.write(&stamp, &recorded).await.unwrap_err();
         for err in [clock_in, recorded] {
             match err {
                 Error::Validation { field, reason } => {

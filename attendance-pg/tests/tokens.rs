@@ -7,9 +7,10 @@ mod common;
 use std::sync::Arc;
 
 use attendance_core::access::Identity;
-use attendance_core::store::{EmployeeStore, TeamStore};
+use attendance_core::service::AttendanceService;
 use attendance_core::tokens::{TokenId, TokenService, TokenStore};
 use attendance_core::{EmployeeId, Error, NewEmployee, NewTeam};
+use attendance_pg::PgStore;
 use chrono::{TimeDelta, Utc};
 
 fn admin() -> Identity {
@@ -18,11 +19,16 @@ fn admin() -> Identity {
     }
 }
 
+/// The host's own service over `store`: how these tests write.
+fn service(store: &PgStore) -> AttendanceService {
+    AttendanceService::new(std::sync::Arc::new(store.clone()))
+}
+
 #[tokio::test]
 async fn tokens_are_created_found_listed_and_revoked() {
     common::with_store(|store| async move {
-        let team = store.create_team(&NewTeam::new("Ops").unwrap()).await.unwrap();
-        let ada = store
+        let team = service(&store).create_team(&NewTeam::new("Ops").unwrap()).await.unwrap();
+        let ada = service(&store)
             .create_employee(&NewEmployee::new("Ada", "Engineer", team.id).unwrap())
             .await
             .unwrap();
@@ -148,14 +154,13 @@ async fn the_table_refuses_rows_the_library_would_not_write() {
 async fn creating_and_revoking_a_token_is_in_the_audit_trail() {
     use attendance_core::access::Actor;
     use attendance_core::audit::{AuditAction, AuditFilter};
-    use attendance_core::service::AttendanceService;
 
     common::with_store(|store| async move {
-        let team = store
+        let team = service(&store)
             .create_team(&NewTeam::new("Ops").unwrap())
             .await
             .unwrap();
-        let ada = store
+        let ada = service(&store)
             .create_employee(&NewEmployee::new("Ada", "Engineer", team.id).unwrap())
             .await
             .unwrap();

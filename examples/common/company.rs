@@ -166,7 +166,9 @@ pub(crate) async fn create_company(
         if night {
             new = new.with_late_after(NaiveTime::from_hms_opt(22, 15, 0).unwrap_or_default());
         }
-        let team = attendance::core::store::TeamStore::create_team(store, &new).await?;
+        let team = attendance::AttendanceService::new(std::sync::Arc::new(store.clone()))
+            .create_team(&new)
+            .await?;
         team_ids.push(team.id.0);
         team_info.push((team.timezone, roles, night));
     }

@@ -153,7 +153,10 @@ impl Harness {
             .with_clock(Arc::new(ManualClock::new(now())));
         let context = QueryContext::default();
         let started = Instant::now();
-        let result = service.ask(&Principal::system(), &q.question).await;
+        let result = service
+            .acting_as(&Principal::system())
+            .ask(&q.question)
+            .await;
         let latency = started.elapsed();
         let (attempts, usage) = metered.seen();
         let (outcome, correct) = match result {

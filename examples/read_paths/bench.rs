@@ -261,7 +261,8 @@ impl Bench {
             Kind::Daily(team) => {
                 let s = self
                     .summaries
-                    .daily(&Principal::system(), self.s.day, *team)
+                    .acting_as(&Principal::system())
+                    .daily(self.s.day, *team)
                     .await
                     .unwrap();
                 let took = start.elapsed();
@@ -283,7 +284,8 @@ impl Bench {
             Kind::Weekly(team) => {
                 let s = self
                     .summaries
-                    .weekly(&Principal::system(), self.s.week, *team)
+                    .acting_as(&Principal::system())
+                    .weekly(self.s.week, *team)
                     .await
                     .unwrap();
                 let took = start.elapsed();

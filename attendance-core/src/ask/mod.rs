@@ -35,11 +35,11 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::clock::{Clock, SystemClock};
 use crate::domain::validate_text;
 use crate::error::{BoxError, Error};
 use crate::guard::{GuardedSql, Refusal, SqlGuard};
 use crate::llm::{ChatMessage, ChatModel, LlmError, TokenUsage, extract_json_object};
-use crate::service::{Clock, SystemClock};
 use crate::summary::{ungrounded_names, ungrounded_numbers};
 
 /// Rows returned by a [`SqlRunner`].
@@ -341,6 +341,21 @@ impl fmt::Debug for AskService {
     }
 }
 
+/// [`AskService`] as one [`Principal`] asks; made by
+/// [`AskService::acting_as`]. Cheap: it borrows.
+#[derive(Debug, Clone, Copy)]
+pub struct ActingAsk<'a> {
+    service: &'a AskService,
+    principal: &'a Principal,
+}
+
+impl ActingAsk<'_> {
+    /// Answers `question` over the principal's rows.
+    pub async fn ask(&self, question: &str) -> Result<Answer, AskError> {
+        self.service.ask(self.principal, question).await
+    }
+}
+
 impl AskService {
     /// A service asking `model`, running queries with `runner`, over the
     /// relations of `catalog` (which the guard allows, and nothing else).
@@ -378,12 +393,18 @@ impl AskService {
         self
     }
 
-    /// Answers `question` as `principal` asks it: the query runs over the
-    /// rows of [`Principal::scope`] only (an employee's own, a manager's
-    /// and their teams', every row for an admin), which the runner has the
-    /// database enforce. A host asking for itself passes
-    /// [`Principal::system`].
-    pub async fn ask(&self, principal: &Principal, question: &str) -> Result<Answer, AskError> {
+    /// This service as `principal` asks: each query runs over the rows of
+    /// [`Principal::scope`] only (an employee's own, a manager's and their
+    /// teams', every row for an admin), which the runner has the database
+    /// enforce. A host asking for itself passes [`Principal::system`].
+    pub fn acting_as<'a>(&'a self, principal: &'a Principal) -> ActingAsk<'a> {
+        ActingAsk {
+            service: self,
+            principal,
+        }
+    }
+
+    async fn ask(&self, principal: &Principal, question: &str) -> Result<Answer, AskError> {
         let question = self.validate(question)?;
         let mut usage = TokenUsage::default();
         let now = self.clock.now().with_timezone(&self.config.timezone);

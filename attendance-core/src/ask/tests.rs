@@ -3,8 +3,8 @@
 use std::sync::Mutex;
 
 use super::*;
+use crate::clock::ManualClock;
 use crate::llm::{ChatRequest, ChatResponse, MockChatModel};
-use crate::service::ManualClock;
 
 fn catalog() -> Catalog {
     Catalog {
@@ -77,7 +77,8 @@ async fn a_question_becomes_a_guarded_query_and_a_phrased_answer() {
         .withf(|sql, context| !sql.as_str().contains(';') && context.timezone == Tz::UTC)
         .returning(|_, _| Ok(rows()));
     let answer = service(model, runner)
-        .ask(&Principal::system(), "  Who worked from home most? ")
+        .acting_as(&Principal::system())
+        .ask("  Who worked from home most? ")
         .await
         .unwrap();
     assert_eq!(answer.text, "Ada worked from home most: 4 days.");
@@ -110,7 +111,8 @@ async fn a_refused_query_is_repaired() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     let answer = service(model, runner)
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap();
     assert_eq!(answer.attempts, 2);
@@ -136,7 +138,8 @@ async fn database_errors_go_back_to_the_model_then_give_up() {
         })
     });
     let err = service(model, runner)
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap_err();
     assert!(
@@ -176,7 +179,8 @@ async fn a_query_refused_every_time_is_a_refusal() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().never();
     let err = service(model, runner)
-        .ask(&Principal::system(), "Show me the passwords")
+        .acting_as(&Principal::system())
+        .ask("Show me the passwords")
         .await
         .unwrap_err();
     assert!(!err.to_string().contains("pg_user"), "{err}");
@@ -191,7 +195,8 @@ async fn the_model_may_decline() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().never();
     let err = service(model, runner)
-        .ask(&Principal::system(), "What does Ada earn?")
+        .acting_as(&Principal::system())
+        .ask("What does Ada earn?")
         .await
         .unwrap_err();
     // The model's own words are not passed on: they may quote anything
@@ -213,7 +218,8 @@ async fn a_result_too_large_every_time_is_a_refusal_by_category() {
         .times(3)
         .returning(|_, _| Err(QueryError::TooLarge { limit_bytes: 1024 }));
     let err = service(model, runner)
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap_err();
     assert!(
@@ -231,7 +237,8 @@ async fn a_result_too_large_every_time_is_a_refusal_by_category() {
 async fn model_failures_are_typed() {
     let (model, _) = scripted(vec![Err(LlmError::Timeout { attempts: 4 })]);
     let err = service(model, MockSqlRunner::new())
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap_err();
     assert!(
@@ -250,7 +257,8 @@ async fn an_unreachable_database_stops_at_once() {
         })
     });
     let err = service(model, runner)
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap_err();
     assert!(matches!(err, AskError::Unavailable { .. }));
@@ -268,7 +276,8 @@ async fn when_phrasing_fails_the_rows_still_come_back() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     let answer = service(model, runner)
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap();
     assert_eq!(answer.text, "1 row matched (employee_name, days): Ada, 4.");
@@ -293,7 +302,8 @@ async fn a_phrasing_that_states_what_the_rows_lack_is_replaced_by_the_rows() {
         let mut runner = MockSqlRunner::new();
         runner.expect_run().times(1).returning(|_, _| Ok(rows()));
         let answer = service(model, runner)
-            .ask(&Principal::system(), "Who?")
+            .acting_as(&Principal::system())
+            .ask("Who?")
             .await
             .unwrap();
         assert_eq!(answer.phrased_by, PhrasedBy::Template, "{lie}");
@@ -315,10 +325,8 @@ async fn a_phrasing_may_use_the_rows_their_count_and_the_question() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     let answer = service(model, runner)
-        .ask(
-            &Principal::system(),
-            "Who worked from home most since 2026-11-02?",
-        )
+        .acting_as(&Principal::system())
+        .ask("Who worked from home most since 2026-11-02?")
         .await
         .unwrap();
     assert_eq!(answer.phrased_by, PhrasedBy::Llm);
@@ -341,7 +349,8 @@ async fn an_empty_result_is_said_plainly_without_asking_the_model() {
         })
     });
     let answer = service(model, runner)
-        .ask(&Principal::system(), "List the teams")
+        .acting_as(&Principal::system())
+        .ask("List the teams")
         .await
         .unwrap();
     assert_eq!(answer.text, "No rows matched the question.");
@@ -374,7 +383,8 @@ async fn sql_that_does_not_parse_is_an_invalid_query_without_the_parsers_words()
     let mut runner = MockSqlRunner::new();
     runner.expect_run().never();
     let err = service(model, runner)
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap_err();
     assert!(
@@ -398,7 +408,11 @@ async fn bad_questions_are_rejected_before_the_model() {
     let (model, seen) = scripted(vec![]);
     let svc = service(model, MockSqlRunner::new());
     for q in ["", "   ", &"x".repeat(501), "who\u{0}", "who\rwhat"] {
-        let err = svc.ask(&Principal::system(), q).await.unwrap_err();
+        let err = svc
+            .acting_as(&Principal::system())
+            .ask(q)
+            .await
+            .unwrap_err();
         assert!(matches!(err, AskError::InvalidQuestion { .. }), "{q:?}");
     }
     assert!(seen.lock().unwrap().is_empty());
@@ -422,7 +436,8 @@ async fn the_configured_timezone_is_the_prompts_and_the_querys() {
     };
     service(model, runner)
         .with_config(config)
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap();
     // 10:00 UTC on 27 November is 23:00 on the same day in Auckland.
@@ -442,7 +457,8 @@ async fn a_question_may_span_lines() {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     service(model, runner)
-        .ask(&Principal::system(), "\nWho was in\non Monday?\n")
+        .acting_as(&Principal::system())
+        .ask("\nWho was in\non Monday?\n")
         .await
         .unwrap();
     assert_eq!(
@@ -461,7 +477,8 @@ async fn extra_functions_may_be_allowed() {
     runner.expect_run().times(1).returning(|_, _| Ok(rows()));
     let answer = service(model, runner)
         .allow_functions(["md5"])
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap();
     assert_eq!(answer.attempts, 1);
@@ -471,7 +488,8 @@ async fn extra_functions_may_be_allowed() {
         Ok(r#"{"sql": "SELECT md5(employee_name) FROM qa_sessions"}"#),
     ]);
     let err = service(model, MockSqlRunner::new())
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "the question was refused (unsafe_query)");
@@ -481,7 +499,8 @@ async fn extra_functions_may_be_allowed() {
 async fn garbage_from_the_model_is_retried_then_fails() {
     let (model, _) = scripted(vec![Ok("I think Ada"), Ok("{}"), Ok("still no JSON")]);
     let err = service(model, MockSqlRunner::new())
-        .ask(&Principal::system(), "Who?")
+        .acting_as(&Principal::system())
+        .ask("Who?")
         .await
         .unwrap_err();
     assert!(
@@ -518,7 +537,8 @@ async fn the_query_runs_in_the_scope_of_whoever_asks() {
             .withf(move |_, context| context.scope == expected)
             .returning(|_, _| Ok(rows()));
         service(model, runner)
-            .ask(&principal, "Who?")
+            .acting_as(&principal)
+            .ask("Who?")
             .await
             .unwrap_or_else(|e| panic!("{scope:?}: {e}"));
     }

@@ -3,8 +3,8 @@
 //!
 //! A batch ([`ImportBatch`]) is read from typed [`ImportRow`]s or CSV text.
 //! [`AttendanceService::import`](crate::service::AttendanceService::import)
-//! hands it to the store's [`BulkSessions`](crate::store::BulkSessions)
-//! implementation with the latest instant a row may hold (the service's
+//! hands it to the store's [`AttendanceStore::import_sessions`](crate::store::AttendanceStore::import_sessions)
+//! with the latest instant a row may hold (the service's
 //! clock plus its future tolerance). The store looks up what only it knows
 //! (each employee's team timezone, the sessions already stored) and calls
 //! the checks here, so every store refuses the same rows for the same

@@ -1,10 +1,8 @@
 //! The in-memory store's audit trail and corrections: each write and its
 //! entry under the one lock.
 
-use async_trait::async_trait;
-
-use super::{InMemoryStore, State, index, next_id};
-use crate::audit::{AuditEntry, AuditFilter, AuditRecord, AuditStore, SessionChanges, Stamp};
+use super::{State, index, next_id};
+use crate::audit::{AuditEntry, AuditFilter, AuditRecord, SessionChanges, Stamp};
 use crate::domain::{AttendanceSession, EmployeeId, SessionId, work_date};
 use crate::error::{Conflict, Entity, Error, Result};
 use crate::idempotency::{Write, Written};
@@ -23,17 +21,18 @@ impl State {
             _ => None,
         };
         let written = self.apply(write)?;
-        let record = AuditRecord::of(write, before.as_ref(), &written);
-        self.audit.push(AuditEntry {
-            id: next_id(self.audit.len()),
-            at: stamp.at,
-            actor: stamp.actor.clone(),
-            record,
-        });
+        if let Some(record) = AuditRecord::of(write, before.as_ref(), &written) {
+            self.audit.push(AuditEntry {
+                id: next_id(self.audit.len()),
+                at: stamp.at,
+                actor: stamp.actor.clone(),
+                record,
+            });
+        }
         Ok(written)
     }
 
-    fn session(&self, id: SessionId) -> Result<&AttendanceSession> {
+    pub(super) fn session(&self, id: SessionId) -> Result<&AttendanceSession> {
         index(id.0)
             .and_then(|i| self.sessions.get(i))
             .ok_or_else(|| Error::not_found(Entity::Session, id))
@@ -70,19 +69,16 @@ impl State {
         *slot = corrected.clone();
         Ok(corrected)
     }
-}
 
-#[async_trait]
-impl AuditStore for InMemoryStore {
-    async fn audit_entries(
+    /// The trail's entries matching `filter`, newest first, one page.
+    pub(super) fn audit_page(
         &self,
         filter: &AuditFilter,
         page: &PageRequest<IdCursor>,
-    ) -> Result<Page<AuditEntry>> {
-        let state = self.state();
+    ) -> Page<AuditEntry> {
         let team_of =
-            |e: Option<EmployeeId>| e.and_then(|e| state.employee(e).ok()).map(|e| e.team_id);
-        let rows = state
+            |e: Option<EmployeeId>| e.and_then(|e| self.employee(e).ok()).map(|e| e.team_id);
+        let rows = self
             .audit
             .iter()
             .rev()
@@ -91,10 +87,6 @@ impl AuditStore for InMemoryStore {
             .take(page.limit as usize + 1)
             .cloned()
             .collect();
-        Ok(Page::of_audit(rows, page.limit))
-    }
-
-    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
-        self.state().session(id).cloned()
+        Page::of_audit(rows, page.limit)
     }
 }

@@ -1,24 +1,19 @@
-//! Manager appointments in memory, each with its audit entry under the
-//! one lock.
+//! Manager appointments in memory.
 
-use async_trait::async_trait;
-
-use super::{InMemoryStore, State, next_id};
-use crate::audit::{AuditAction, AuditEntry, AuditRecord, Stamp};
+use super::State;
 use crate::domain::{EmployeeId, TeamId};
 use crate::error::Result;
-use crate::store::ManagerStore;
 
-#[async_trait]
-impl ManagerStore for InMemoryStore {
-    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
-        let state = self.state();
-        let own = state
+impl State {
+    /// The teams `employee` manages: their own as a manager, and those
+    /// they were appointed to.
+    pub(super) fn managed_teams(&self, employee: EmployeeId) -> Vec<TeamId> {
+        let own = self
             .employee(employee)
             .ok()
             .filter(|e| e.is_manager)
             .map(|e| e.team_id);
-        let mut teams: Vec<TeamId> = state
+        let mut teams: Vec<TeamId> = self
             .appointments
             .iter()
             .filter(|(_, e)| *e == employee)
@@ -27,57 +22,18 @@ impl ManagerStore for InMemoryStore {
             .collect();
         teams.sort_unstable();
         teams.dedup();
-        Ok(teams)
+        teams
     }
 
-    async fn appoint_manager(
-        &self,
-        stamp: &Stamp,
-        team: TeamId,
-        employee: EmployeeId,
-    ) -> Result<()> {
-        let mut state = self.state();
-        state.team(team)?;
-        state.employee(employee)?;
-        if state.appointments.insert((team, employee)) {
-            state.append(stamp, AuditAction::ManagerAppointed, team, employee);
-        }
-        Ok(())
+    /// Appoints `employee` to `team`; whether that is new.
+    pub(super) fn appoint(&mut self, team: TeamId, employee: EmployeeId) -> Result<bool> {
+        self.team(team)?;
+        self.employee(employee)?;
+        Ok(self.appointments.insert((team, employee)))
     }
 
-    async fn dismiss_manager(
-        &self,
-        stamp: &Stamp,
-        team: TeamId,
-        employee: EmployeeId,
-    ) -> Result<bool> {
-        let mut state = self.state();
-        let dismissed = state.appointments.remove(&(team, employee));
-        if dismissed {
-            state.append(stamp, AuditAction::ManagerDismissed, team, employee);
-        }
-        Ok(dismissed)
-    }
-}
-
-impl State {
-    /// Appends an appointment's audit entry.
-    fn append(&mut self, stamp: &Stamp, action: AuditAction, team: TeamId, employee: EmployeeId) {
-        let record = AuditRecord {
-            action,
-            employee_id: Some(employee),
-            session_id: None,
-            team_id: Some(team),
-            before: None,
-            after: None,
-            reason: None,
-            token_id: None,
-        };
-        self.audit.push(AuditEntry {
-            id: next_id(self.audit.len()),
-            at: stamp.at,
-            actor: stamp.actor.clone(),
-            record,
-        });
+    /// Ends `employee`'s appointment to `team`; whether there was one.
+    pub(super) fn dismiss(&mut self, team: TeamId, employee: EmployeeId) -> bool {
+        self.appointments.remove(&(team, employee))
     }
 }

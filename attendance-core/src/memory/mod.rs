@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 
 use crate::access::Scope;
-use crate::audit::{AuditEntry, Stamp};
+use crate::audit::{AuditEntry, AuditFilter, Stamp};
 
 mod audit;
 mod auto_close;
@@ -23,8 +23,8 @@ use crate::error::{Conflict, Entity, Error, Result};
 use crate::idempotency::{Claim, Claimed, Fingerprint, Write, Written};
 use crate::import::{ImportBatch, ImportReport, StoredSpan, sweep_stored};
 use crate::store::{
-    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
-    IdempotentWrites, Page, PageRequest, SessionFilter, SessionStore, TeamStore,
+    AnalyticsStore, AttendanceStore, DayRecord, Directory, IdCursor, Page, PageRequest,
+    SessionFilter,
 };
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 
@@ -62,24 +62,11 @@ impl InMemoryStore {
         Self::default()
     }
 
-    /// A session write of a plain store method, as the host.
-    fn perform_session(&self, write: &Write) -> Result<AttendanceSession> {
-        match self.state().perform(&Stamp::system_now(), write)? {
-            Written::Session(session) => Ok(session),
-            _ => Err(wrong_kind()),
-        }
-    }
-
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the state half-written:
         // every mutation below is a single push or assignment.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-/// A write that produced another kind of record than its own: a bug.
-fn wrong_kind() -> Error {
-    Error::backend("a write produced a record of another kind")
 }
 
 fn index(id: i64) -> Option<usize> {
@@ -243,6 +230,12 @@ impl State {
                 ref changes,
                 ..
             } => Written::Session(self.correct(session, changes)?),
+            Write::AppointManager { team, employee } => Written::Appointment {
+                changed: self.appoint(team, employee)?,
+            },
+            Write::DismissManager { team, employee } => Written::Appointment {
+                changed: self.dismiss(team, employee),
+            },
         })
     }
 
@@ -314,15 +307,7 @@ impl State {
 }
 
 #[async_trait]
-impl TeamStore for InMemoryStore {
-    async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        let write = Write::CreateTeam(team.clone());
-        match self.state().perform(&Stamp::system_now(), &write)? {
-            Written::Team(team) => Ok(team),
-            _ => Err(wrong_kind()),
-        }
-    }
-
+impl Directory for InMemoryStore {
     async fn team(&self, id: TeamId) -> Result<Team> {
         self.state().team(id).cloned()
     }
@@ -341,17 +326,6 @@ impl TeamStore for InMemoryStore {
             .cloned()
             .collect();
         Ok(Page::of_teams(rows, page.limit))
-    }
-}
-
-#[async_trait]
-impl EmployeeStore for InMemoryStore {
-    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
-        let write = Write::CreateEmployee(employee.clone());
-        match self.state().perform(&Stamp::system_now(), &write)? {
-            Written::Employee(employee) => Ok(employee),
-            _ => Err(wrong_kind()),
-        }
     }
 
     async fn employee(&self, id: EmployeeId) -> Result<Employee> {
@@ -386,41 +360,46 @@ impl EmployeeStore for InMemoryStore {
             .collect();
         Ok(Page::of_employees(rows, page.limit))
     }
+
+    async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
+        Ok(self.state().managed_teams(employee))
+    }
 }
 
 #[async_trait]
-impl SessionStore for InMemoryStore {
-    async fn clock_in(
-        &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        at: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        self.perform_session(&Write::ClockIn { employee, mode, at })
+impl AttendanceStore for InMemoryStore {
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
+        self.state().perform(stamp, write)
     }
 
-    async fn record_session(
-        &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        clock_in: DateTime<Utc>,
-        clock_out: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        self.perform_session(&Write::RecordSession {
-            employee,
-            mode,
-            clock_in,
-            clock_out,
-            reason: None,
-        })
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
+        let mut state = self.state();
+        let id = (claim.key.scope().to_owned(), claim.key.key().to_owned());
+        if let Some(stored) = state.keys.get(&id)
+            && stored.created_at > claim.expired_at_or_before
+        {
+            return Ok(Claimed::Existing {
+                fingerprint: stored.fingerprint,
+                outcome: stored.outcome.clone(),
+            });
+        }
+        // The write and its key under one lock: atomic as the database's
+        // transaction is.
+        let outcome = state.perform(stamp, write)?;
+        let stored = StoredKey {
+            fingerprint: claim.fingerprint,
+            outcome: outcome.clone(),
+            created_at: claim.now,
+        };
+        state.keys.insert(id, stored);
+        Ok(Claimed::Performed(outcome))
     }
 
-    async fn clock_out(
-        &self,
-        employee: EmployeeId,
-        at: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        self.perform_session(&Write::ClockOut { employee, at })
+    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut state = self.state();
+        let count = state.keys.len();
+        state.keys.retain(|_, stored| stored.created_at > before);
+        Ok((count - state.keys.len()) as u64)
     }
 
     async fn close_forgotten_sessions(
@@ -462,10 +441,7 @@ impl SessionStore for InMemoryStore {
         rows.truncate(page.limit as usize + 1);
         Ok(Page::from_overfetch(rows, page.limit))
     }
-}
 
-#[async_trait]
-impl BulkSessions for InMemoryStore {
     async fn import_sessions(
         &self,
         batch: ImportBatch,
@@ -508,42 +484,21 @@ impl BulkSessions for InMemoryStore {
         checked.report_progress(total, total);
         Ok(checked.finish(total, refused))
     }
-}
 
-#[async_trait]
-impl IdempotentWrites for InMemoryStore {
-    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
-        self.state().perform(stamp, write)
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        self.state().session(id).cloned()
     }
 
-    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed> {
-        let mut state = self.state();
-        let id = (claim.key.scope().to_owned(), claim.key.key().to_owned());
-        if let Some(stored) = state.keys.get(&id)
-            && stored.created_at > claim.expired_at_or_before
-        {
-            return Ok(Claimed::Existing {
-                fingerprint: stored.fingerprint,
-                outcome: stored.outcome.clone(),
-            });
-        }
-        // The write and its key under one lock: atomic as the database's
-        // transaction is.
-        let outcome = state.perform(stamp, write)?;
-        let stored = StoredKey {
-            fingerprint: claim.fingerprint,
-            outcome: outcome.clone(),
-            created_at: claim.now,
-        };
-        state.keys.insert(id, stored);
-        Ok(Claimed::Performed(outcome))
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>> {
+        Ok(self.state().audit_page(filter, page))
     }
 
-    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
-        let mut state = self.state();
-        let count = state.keys.len();
-        state.keys.retain(|_, stored| stored.created_at > before);
-        Ok((count - state.keys.len()) as u64)
+    async fn ping(&self) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -645,12 +600,5 @@ impl AnalyticsStore for InMemoryStore {
             .collect();
         open.sort_by_key(|s| (s.clock_in, s.id));
         Ok(open)
-    }
-}
-
-#[async_trait]
-impl HealthCheck for InMemoryStore {
-    async fn ping(&self) -> Result<()> {
-        Ok(())
     }
 }

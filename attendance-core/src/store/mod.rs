@@ -1,24 +1,36 @@
 //! The store traits every backend implements, and the listing types.
 //!
-//! The traits are small capabilities (teams, employees, sessions, analytics)
-//! joined by [`Store`], which every type implementing all four gets for free,
-//! so a host can hold one `Arc<dyn Store>`.
+//! A backend implements three traits, each for a reason:
+//! - [`Directory`]: teams, employees and who manages which team. Every
+//!   service reads it (access checks need a principal's team), so it is the
+//!   one trait the other two build on.
+//! - [`AttendanceStore`]: everything the attendance service writes and
+//!   reads back. Writes come in through one door, [`AttendanceStore::write`]
+//!   (and its keyed twin [`AttendanceStore::write_once`]), as [`Write`]
+//!   values the backend matches exhaustively, so a new kind of write that a
+//!   backend forgets does not compile. The audit trail and the idempotency
+//!   keys live here because each write appends its entry and stores its key
+//!   atomically with itself.
+//! - [`AnalyticsStore`]: aggregates, computed where the data lives; a host
+//!   may serve them from elsewhere (a replica) than the writes.
+//!
+//! [`Store`] joins them for a host that holds one `Arc<dyn Store>`. Tokens
+//! are a separate trait ([`crate::tokens::TokenStore`]): authentication may
+//! live in another place than attendance.
 //!
 //! Stores enforce the invariants that must hold under concurrency (one open
 //! session per employee, no overlapping sessions, unique team names)
 //! atomically; the services check everything that needs no shared state.
-
-// The `Arc` forwarding impls are in `forward.rs`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Scope;
-use crate::audit::{AuditStore, Stamp};
+use crate::audit::{AuditEntry, AuditFilter, Stamp};
 use crate::domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
-    WorkMode, check_supported_instant,
+    AttendanceSession, Employee, EmployeeId, SessionId, Team, TeamId, WorkMode,
+    check_supported_instant,
 };
 use crate::error::{Error, Result};
 use crate::idempotency::{Claim, Claimed, Write, Written};
@@ -26,30 +38,20 @@ use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use chrono::NaiveTime;
 
-/// Teams.
+/// Teams, employees, and who manages which team.
 #[async_trait]
-pub trait TeamStore: Send + Sync {
-    /// Creates a team. Fails with [`crate::Conflict::DuplicateTeamName`] when
-    /// the name is taken (case-insensitively).
-    async fn create_team(&self, team: &NewTeam) -> Result<Team>;
+pub trait Directory: Send + Sync {
     /// One team, or [`Error::NotFound`].
     async fn team(&self, id: TeamId) -> Result<Team>;
     /// All teams, by id: for summaries that cover every team. Listings for
-    /// a client use [`TeamStore::team_page`].
+    /// a client use [`Directory::team_page`].
     async fn teams(&self) -> Result<Vec<Team>>;
     /// Teams by id, one page at a time.
     async fn team_page(&self, page: &PageRequest<IdCursor>) -> Result<Page<Team>>;
-}
-
-/// Employees.
-#[async_trait]
-pub trait EmployeeStore: Send + Sync {
-    /// Creates an employee; [`Error::NotFound`] when the team does not exist.
-    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee>;
     /// One employee, or [`Error::NotFound`].
     async fn employee(&self, id: EmployeeId) -> Result<Employee>;
     /// Employees by id, all or those of one team (unknown team: empty list).
-    /// Listings for a client use [`EmployeeStore::employee_page`].
+    /// Listings for a client use [`Directory::employee_page`].
     async fn employees(&self, team: Option<TeamId>) -> Result<Vec<Employee>>;
     /// Employees by id, all or those of one team (unknown team: empty
     /// page), within `scope`, one page at a time.
@@ -59,133 +61,90 @@ pub trait EmployeeStore: Send + Sync {
         scope: &Scope,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Employee>>;
-}
-
-/// Who manages which team, beyond the team a manager was created in.
-#[async_trait]
-pub trait ManagerStore: Send + Sync {
     /// The teams `employee` manages, ascending: their own team if they were
     /// created as a manager (`is_manager`), and the teams they were
-    /// appointed to. Unknown employee: empty.
+    /// appointed to ([`Write::AppointManager`]). Unknown employee: empty.
     async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>>;
-    /// Makes `employee` a manager of `team` (again: no change, and no
-    /// audit entry), appending the appointment to the audit trail as
-    /// `stamp`'s, atomically. [`Error::NotFound`] for an unknown team or
-    /// employee.
-    async fn appoint_manager(
-        &self,
-        stamp: &Stamp,
-        team: TeamId,
-        employee: EmployeeId,
-    ) -> Result<()>;
-    /// Ends `employee`'s appointment to `team` (audited like
-    /// [`ManagerStore::appoint_manager`]); `false` when there was none. The
-    /// team a manager was created in is not an appointment and stays
-    /// theirs.
-    async fn dismiss_manager(
-        &self,
-        stamp: &Stamp,
-        team: TeamId,
-        employee: EmployeeId,
-    ) -> Result<bool>;
 }
 
-/// Attendance sessions.
+/// What [`AttendanceService`](crate::service::AttendanceService) writes and
+/// reads: the write door, sessions, the audit trail and idempotency keys.
 #[async_trait]
-pub trait SessionStore: Send + Sync {
-    /// Opens a session at `at`, dated in the team's timezone. Fails with
-    /// [`crate::Conflict::AlreadyClockedIn`] when one is open,
-    /// [`crate::Conflict::Overlap`] when `[at, ∞)` meets an existing session,
-    /// [`Error::NotFound`] for an unknown employee.
-    async fn clock_in(
-        &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        at: DateTime<Utc>,
-    ) -> Result<AttendanceSession>;
-    /// Closes the open session at `at`. Fails with
-    /// [`crate::Conflict::NotClockedIn`] when none is open, with a validation
-    /// error on `at` when it is not after the clock-in, and with
-    /// [`Error::NotFound`] for an unknown employee.
-    async fn clock_out(&self, employee: EmployeeId, at: DateTime<Utc>)
-    -> Result<AttendanceSession>;
-    /// Records a complete past session `[clock_in, clock_out)` in one step,
-    /// for backfilling between existing sessions. The caller guarantees
-    /// `clock_in < clock_out`. Fails with [`crate::Conflict::Overlap`] when it
-    /// meets an existing session (an open one counts as reaching to the end
-    /// of time) and [`Error::NotFound`] for an unknown employee.
-    async fn record_session(
-        &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        clock_in: DateTime<Utc>,
-        clock_out: DateTime<Utc>,
-    ) -> Result<AttendanceSession>;
-    /// The employee's open session, if any (unknown employee: `None`).
-    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>>;
-    /// Sessions matching `filter`, newest clock-in first, one page at a time.
-    async fn sessions(
-        &self,
-        filter: &SessionFilter,
-        page: &PageRequest,
-    ) -> Result<Page<AttendanceSession>>;
+pub trait AttendanceStore: Directory {
+    /// Performs `write` as `stamp` says who and when, appending its
+    /// [`AuditEntry`] atomically with it (see [`crate::audit`]): the one
+    /// door every write goes through. What each write may fail with is
+    /// documented on its [`Write`] variant.
+    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written>;
+
+    /// Claims `claim.key` and performs `write` (as [`AttendanceStore::write`]
+    /// does), storing its outcome with the key atomically, unless the key
+    /// holds an earlier, unexpired write: then nothing is done and that
+    /// write is returned. A failed write leaves the key free. Two claims of
+    /// one key at once: one performs, the other waits for it and finds its
+    /// outcome. See [`crate::idempotency`].
+    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed>;
+
+    /// Drops the idempotency keys stored at or before `before`; returns how
+    /// many.
+    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64>;
+
     /// The forgotten clock-out policy: closes every open session of a team
     /// with a policy whose clock-in plus the team's maximum is at or before
     /// `now`, at that instant, marked `auto_closed`, each with an
     /// [`AuditAction::AutoClose`](crate::audit::AuditAction::AutoClose)
     /// entry as `stamp` says. A session clocked out concurrently keeps its
-    /// clock-out. Returns the sessions closed, by id.
+    /// clock-out. Returns the sessions closed, by id. A sweep rather than a
+    /// [`Write`]: it writes as many sessions as are due, none named by a
+    /// caller.
     async fn close_forgotten_sessions(
         &self,
         stamp: &Stamp,
         now: DateTime<Utc>,
     ) -> Result<Vec<AttendanceSession>>;
-}
 
-/// Bulk import of sessions; see [`crate::import`] for the checks and their
-/// order.
-#[async_trait]
-pub trait BulkSessions: Send + Sync {
-    /// Checks `batch` with [`ImportBatch::check`] (instants at most
-    /// `future_tolerance` after `now`), then against the stored sessions
-    /// with [`sweep_stored`](crate::import::sweep_stored), and writes the
-    /// accepted rows in one transaction. A refused row is reported, never an
-    /// error; an error means nothing was written.
+    /// Bulk import of sessions (see [`crate::import`] for the checks and
+    /// their order): checks `batch` with [`ImportBatch::check`] (instants
+    /// at most `future_tolerance` after `now`), then against the stored
+    /// sessions with [`sweep_stored`](crate::import::sweep_stored), and
+    /// writes the accepted rows in one transaction. A refused row is
+    /// reported, never an error; an error means nothing was written.
     async fn import_sessions(
         &self,
         batch: ImportBatch,
         now: DateTime<Utc>,
         future_tolerance: TimeDelta,
     ) -> Result<ImportReport>;
+
+    /// The employee's open session, if any (unknown employee: `None`).
+    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>>;
+
+    /// One session, or [`Error::NotFound`] with [`crate::Entity::Session`].
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession>;
+
+    /// Sessions matching `filter`, newest clock-in first, one page at a time.
+    async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AttendanceSession>>;
+
+    /// Audit entries matching `filter`, newest first, one page at a time.
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>>;
+
+    /// Succeeds when the backend answers; [`Error::Unavailable`] otherwise.
+    /// For health endpoints.
+    async fn ping(&self) -> Result<()>;
 }
 
-/// Writes performed at most once per idempotency key; see
-/// [`crate::idempotency`] for the rule.
+/// Aggregates over sessions, computed where the data lives. The directory
+/// is part of it: whose figures a principal may read depends on their team.
 #[async_trait]
-pub trait IdempotentWrites: Send + Sync {
-    /// Performs `write` as `stamp` says who and when, appending its
-    /// [`AuditEntry`](crate::audit::AuditEntry) atomically with it (see
-    /// [`crate::audit`]): the one door every write of the services goes
-    /// through. The per-write methods of the other traits do the same as
-    /// [`Stamp::system_now`].
-    async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written>;
-
-    /// Claims `claim.key` and performs `write` (as [`IdempotentWrites::write`]
-    /// does), storing its outcome with the key atomically, unless the key
-    /// holds an earlier, unexpired write: then nothing is done and that
-    /// write is returned. A failed write leaves the key free. Two claims of
-    /// one key at once: one performs, the other waits for it and finds its
-    /// outcome.
-    async fn write_once(&self, claim: &Claim<'_>, stamp: &Stamp, write: &Write) -> Result<Claimed>;
-
-    /// Drops the keys stored at or before `before`; returns how many.
-    async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64>;
-}
-
-/// Aggregates over sessions, computed where the data lives. Employees are
-/// part of it: whose figures a principal may read depends on their team.
-#[async_trait]
-pub trait AnalyticsStore: EmployeeStore + Send + Sync {
+pub trait AnalyticsStore: Directory {
     /// Figures per period with data for one employee; [`Error::NotFound`]
     /// for an unknown employee.
     async fn employee_figures(
@@ -250,44 +209,11 @@ impl DayRecord {
     }
 }
 
-/// Liveness of a backend, for health endpoints.
-#[async_trait]
-pub trait HealthCheck: Send + Sync {
-    /// Succeeds when the backend answers; [`Error::Unavailable`] otherwise.
-    async fn ping(&self) -> Result<()>;
-}
+/// Everything a complete backend provides, for a host that holds one
+/// `Arc<dyn Store>` (it upcasts to each trait a service takes).
+pub trait Store: AttendanceStore + AnalyticsStore {}
 
-/// What [`AttendanceService`](crate::service::AttendanceService) writes and
-/// reads: teams, employees and sessions, without analytics.
-pub trait AttendanceStore:
-    TeamStore
-    + EmployeeStore
-    + ManagerStore
-    + SessionStore
-    + BulkSessions
-    + IdempotentWrites
-    + AuditStore
-{
-}
-
-impl<T> AttendanceStore for T where
-    T: TeamStore
-        + EmployeeStore
-        + ManagerStore
-        + SessionStore
-        + BulkSessions
-        + IdempotentWrites
-        + AuditStore
-        + ?Sized
-{
-}
-
-/// Everything a complete backend provides.
-pub trait Store: AttendanceStore + AnalyticsStore + HealthCheck {}
-
-impl<T: AttendanceStore + AnalyticsStore + HealthCheck + ?Sized> Store for T {}
-
-mod forward;
+impl<T: AttendanceStore + AnalyticsStore + ?Sized> Store for T {}
 
 /// Which sessions to list. Every field narrows the result; none set lists all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,20 +275,12 @@ impl Cursor {
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&self.clock_in.timestamp_micros().to_be_bytes());
         bytes[8..].copy_from_slice(&self.id.0.to_be_bytes());
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        to_hex(&bytes)
     }
 
     /// Reads a token made by [`Cursor::encode`].
     pub fn decode(token: &str) -> Result<Self> {
-        let invalid = || Error::validation("cursor", "is not a cursor returned by this API");
-        let token = token.trim();
-        if token.len() != 32 || !token.is_ascii() {
-            return Err(invalid());
-        }
-        let mut bytes = [0u8; 16];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&token[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
-        }
+        let bytes: [u8; 16] = from_hex(token)?;
         let mut micros = [0u8; 8];
         micros.copy_from_slice(&bytes[..8]);
         let mut id = [0u8; 8];
@@ -370,7 +288,7 @@ impl Cursor {
         // A forged cursor must not carry an instant a store cannot compare.
         let clock_in = DateTime::from_timestamp_micros(i64::from_be_bytes(micros))
             .filter(|at| check_supported_instant("cursor", *at).is_ok())
-            .ok_or_else(invalid)?;
+            .ok_or_else(invalid_cursor)?;
         Ok(Self {
             clock_in,
             id: SessionId(i64::from_be_bytes(id)),
@@ -403,25 +321,36 @@ pub struct IdCursor(pub i64);
 
 impl PageCursor for IdCursor {
     fn encode(&self) -> String {
-        self.0
-            .to_be_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        to_hex(&self.0.to_be_bytes())
     }
 
     fn decode(token: &str) -> Result<Self> {
-        let invalid = || Error::validation("cursor", "is not a cursor returned by this API");
-        let token = token.trim();
-        if token.len() != 16 || !token.is_ascii() {
-            return Err(invalid());
-        }
-        let mut bytes = [0u8; 8];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&token[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
-        }
-        Ok(Self(i64::from_be_bytes(bytes)))
+        from_hex(token).map(|bytes| Self(i64::from_be_bytes(bytes)))
     }
+}
+
+/// The error of every token that is not a cursor.
+fn invalid_cursor() -> Error {
+    Error::validation("cursor", "is not a cursor returned by this API")
+}
+
+/// A cursor's bytes as the token a client sees: lowercase hex.
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `N` bytes of a token made by [`to_hex`] (surrounding whitespace
+/// ignored); a validation error on `cursor` for anything else.
+fn from_hex<const N: usize>(token: &str) -> Result<[u8; N]> {
+    let token = token.trim();
+    if token.len() != 2 * N || !token.is_ascii() {
+        return Err(invalid_cursor());
+    }
+    let mut bytes = [0u8; N];
+    for (i, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&token[2 * i..2 * i + 2], 16).map_err(|_| invalid_cursor())?;
+    }
+    Ok(bytes)
 }
 
 /// Page size of a listing when the caller gives none.

@@ -33,7 +33,7 @@ pub use facts::{
     WeeklyFacts,
 };
 pub use grounding::{ungrounded_names, ungrounded_numbers};
-pub use service::{SummaryService, YOUR_TEAMS};
+pub use service::{ActingSummaries, SummaryService, YOUR_TEAMS};
 pub use template::{daily_template, weekly_template};
 
 /// Who wrote a summary's text.

@@ -34,7 +34,8 @@ fn unnamed_scope(teams: Option<&[TeamId]>) -> String {
     }
 }
 
-/// Builds summaries; holds an optional chat model.
+/// Builds summaries; holds an optional chat model. Summaries are read as
+/// one principal: [`SummaryService::acting_as`].
 #[derive(Clone)]
 pub struct SummaryService {
     store: Arc<dyn Store>,
@@ -79,6 +80,59 @@ fn facts_message(json: &serde_json::Value) -> String {
     format!("<facts>{data}</facts>")
 }
 
+/// [`SummaryService`] as one [`Principal`] reads it; made by
+/// [`SummaryService::acting_as`]. Cheap: it borrows.
+#[derive(Debug, Clone, Copy)]
+pub struct ActingSummaries<'a> {
+    service: &'a SummaryService,
+    principal: &'a Principal,
+}
+
+impl SummaryService {
+    /// These summaries as `principal` may read them (see
+    /// [`Principal::summary_teams`]): for one team, or without a team over
+    /// every team (an admin's company summary) or over the teams a manager
+    /// manages. Employees who manage nobody are [`Error::Forbidden`]; a
+    /// team out of scope is [`Error::NotFound`], as an unknown one. A host
+    /// reading for itself passes [`Principal::system`].
+    pub fn acting_as<'a>(&'a self, principal: &'a Principal) -> ActingSummaries<'a> {
+        ActingSummaries {
+            service: self,
+            principal,
+        }
+    }
+}
+
+impl ActingSummaries<'_> {
+    /// The summary of one day.
+    pub async fn daily(
+        &self,
+        date: NaiveDate,
+        team: Option<TeamId>,
+    ) -> Result<Summary<DailyFacts>> {
+        self.service.daily(self.principal, date, team).await
+    }
+
+    /// The summary of one ISO week, with the change from the week before.
+    pub async fn weekly(
+        &self,
+        week: IsoWeek,
+        team: Option<TeamId>,
+    ) -> Result<Summary<WeeklyFacts>> {
+        self.service.weekly(self.principal, week, team).await
+    }
+
+    /// The facts of one day, unphrased.
+    pub async fn daily_facts(&self, date: NaiveDate, team: Option<TeamId>) -> Result<DailyFacts> {
+        self.service.daily_facts(self.principal, date, team).await
+    }
+
+    /// The facts of one ISO week and the week before, unphrased.
+    pub async fn weekly_facts(&self, week: IsoWeek, team: Option<TeamId>) -> Result<WeeklyFacts> {
+        self.service.weekly_facts(self.principal, week, team).await
+    }
+}
+
 impl SummaryService {
     /// Summaries over `store`, phrased by `model` when one is given.
     pub fn new(store: Arc<dyn Store>, model: Option<Arc<dyn ChatModel>>) -> Self {
@@ -103,7 +157,7 @@ impl SummaryService {
     /// every team (an admin's company summary) or over the teams a manager
     /// manages. Employees who manage nobody are [`Error::Forbidden`]; a team
     /// out of scope is [`Error::NotFound`], as an unknown one.
-    pub async fn daily(
+    async fn daily(
         &self,
         principal: &Principal,
         date: NaiveDate,
@@ -116,7 +170,7 @@ impl SummaryService {
 
     /// The summary of one ISO week as `principal` may read it (as
     /// [`SummaryService::daily`]), with the change from the week before.
-    pub async fn weekly(
+    async fn weekly(
         &self,
         principal: &Principal,
         week: IsoWeek,
@@ -129,7 +183,7 @@ impl SummaryService {
 
     /// The facts of one day, as `principal` may read them (see
     /// [`SummaryService::daily`]).
-    pub async fn daily_facts(
+    async fn daily_facts(
         &self,
         principal: &Principal,
         date: NaiveDate,
@@ -156,7 +210,7 @@ impl SummaryService {
 
     /// The facts of one ISO week and the week before, as `principal` may
     /// read them (see [`SummaryService::daily`]).
-    pub async fn weekly_facts(
+    async fn weekly_facts(
         &self,
         principal: &Principal,
         week: IsoWeek,

@@ -5,9 +5,9 @@
 use super::prelude::*;
 use crate::access::{Actor, Identity, Principal};
 use crate::audit::{AuditAction, AuditEntry, AuditFilter, SessionChanges};
+use crate::clock::ManualClock;
 use crate::domain::SessionId;
 use crate::idempotency::{IdempotencyKey, Written};
-use crate::service::ManualClock;
 
 /// Every entry of the trail as the host reads it, oldest first.
 async fn trail(svc: &AttendanceService) -> Vec<AuditEntry> {

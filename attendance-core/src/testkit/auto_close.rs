@@ -5,8 +5,8 @@
 use super::prelude::*;
 use crate::access::Actor;
 use crate::audit::{AuditAction, AuditEntry, AuditFilter};
+use crate::clock::ManualClock;
 use crate::idempotency::Written;
-use crate::service::ManualClock;
 
 /// The `auto_close` entries of the trail, oldest first.
 async fn auto_close_entries(svc: &AttendanceService) -> Vec<AuditEntry> {

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
+use crate::clock::ManualClock;
 use crate::domain::WorkMode;
 use crate::domain::{AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, Team, TeamId};
-use crate::service::{AttendanceService, ManualClock};
+use crate::service::AttendanceService;
 use crate::store::{SessionFilter, Store};
 
 /// The instant every scenario treats as "now".

@@ -1,8 +1,8 @@
 //! Writes under an idempotency key: performed once, replayed after.
 
 use super::prelude::*;
+use crate::clock::ManualClock;
 use crate::idempotency::{DEFAULT_IDEMPOTENCY_WINDOW, IdempotencyKey, KEY_FIELD};
-use crate::service::ManualClock;
 
 fn key(scope: &str, key: &str) -> IdempotencyKey {
     IdempotencyKey::new(scope, key).unwrap()

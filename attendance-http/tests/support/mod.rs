@@ -7,22 +7,20 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use attendance_core::access::{Principal, Scope};
-use attendance_core::audit::{AuditEntry, AuditFilter, AuditStore, Stamp};
+use attendance_core::audit::{AuditEntry, AuditFilter, Stamp};
 use attendance_core::idempotency::{Claim, Claimed, Write, Written};
 use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::llm::ChatModel;
 use attendance_core::memory::InMemoryStore;
 use attendance_core::service::{AttendanceService, ManualClock, TrendService};
 use attendance_core::store::{
-    AnalyticsStore, BulkSessions, DayRecord, EmployeeStore, HealthCheck, IdCursor,
-    IdempotentWrites, ManagerStore, Page, PageRequest, SessionFilter, SessionStore, Store,
-    TeamStore,
+    AnalyticsStore, AttendanceStore, DayRecord, Directory, IdCursor, Page, PageRequest,
+    SessionFilter, Store,
 };
 use attendance_core::summary::SummaryService;
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
 use attendance_core::{
-    AttendanceSession, Employee, EmployeeId, Error, NewEmployee, NewTeam, Result, SessionId, Team,
-    TeamId, WorkMode,
+    AttendanceSession, Employee, EmployeeId, Error, Result, SessionId, Team, TeamId,
 };
 use attendance_http::{AuthError, AuthOff, Authenticator, HttpConfig, Services};
 use axum::Router;
@@ -94,11 +92,7 @@ impl FaultyStore {
 }
 
 #[async_trait]
-impl TeamStore for FaultyStore {
-    async fn create_team(&self, team: &NewTeam) -> Result<Team> {
-        self.check().await?;
-        self.inner.create_team(team).await
-    }
+impl Directory for FaultyStore {
     async fn team(&self, id: TeamId) -> Result<Team> {
         self.check().await?;
         self.inner.team(id).await
@@ -110,14 +104,6 @@ impl TeamStore for FaultyStore {
     async fn team_page(&self, page: &PageRequest<IdCursor>) -> Result<Page<Team>> {
         self.check().await?;
         self.inner.team_page(page).await
-    }
-}
-
-#[async_trait]
-impl EmployeeStore for FaultyStore {
-    async fn create_employee(&self, employee: &NewEmployee) -> Result<Employee> {
-        self.check().await?;
-        self.inner.create_employee(employee).await
     }
     async fn employee(&self, id: EmployeeId) -> Result<Employee> {
         self.check().await?;
@@ -136,120 +122,14 @@ impl EmployeeStore for FaultyStore {
         self.check().await?;
         self.inner.employee_page(team, scope, page).await
     }
-}
-
-#[async_trait]
-impl ManagerStore for FaultyStore {
     async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
         self.check().await?;
         self.inner.managed_teams(employee).await
     }
-    async fn appoint_manager(
-        &self,
-        stamp: &Stamp,
-        team: TeamId,
-        employee: EmployeeId,
-    ) -> Result<()> {
-        self.check().await?;
-        self.inner.appoint_manager(stamp, team, employee).await
-    }
-    async fn dismiss_manager(
-        &self,
-        stamp: &Stamp,
-        team: TeamId,
-        employee: EmployeeId,
-    ) -> Result<bool> {
-        self.check().await?;
-        self.inner.dismiss_manager(stamp, team, employee).await
-    }
 }
 
 #[async_trait]
-impl AuditStore for FaultyStore {
-    async fn audit_entries(
-        &self,
-        filter: &AuditFilter,
-        page: &PageRequest<IdCursor>,
-    ) -> Result<Page<AuditEntry>> {
-        self.check().await?;
-        self.inner.audit_entries(filter, page).await
-    }
-    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
-        self.check().await?;
-        self.inner.session(id).await
-    }
-}
-
-#[async_trait]
-impl SessionStore for FaultyStore {
-    async fn clock_in(
-        &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        at: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        self.check().await?;
-        self.inner.clock_in(employee, mode, at).await
-    }
-    async fn clock_out(
-        &self,
-        employee: EmployeeId,
-        at: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        self.check().await?;
-        self.inner.clock_out(employee, at).await
-    }
-    async fn record_session(
-        &self,
-        employee: EmployeeId,
-        mode: WorkMode,
-        clock_in: DateTime<Utc>,
-        clock_out: DateTime<Utc>,
-    ) -> Result<AttendanceSession> {
-        self.check().await?;
-        self.inner
-            .record_session(employee, mode, clock_in, clock_out)
-            .await
-    }
-    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
-        self.check().await?;
-        self.inner.open_session(employee).await
-    }
-    async fn sessions(
-        &self,
-        filter: &SessionFilter,
-        page: &PageRequest,
-    ) -> Result<Page<AttendanceSession>> {
-        self.check().await?;
-        self.inner.sessions(filter, page).await
-    }
-    async fn close_forgotten_sessions(
-        &self,
-        stamp: &Stamp,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<AttendanceSession>> {
-        self.check().await?;
-        self.inner.close_forgotten_sessions(stamp, now).await
-    }
-}
-
-#[async_trait]
-impl BulkSessions for FaultyStore {
-    async fn import_sessions(
-        &self,
-        batch: ImportBatch,
-        now: DateTime<Utc>,
-        future_tolerance: TimeDelta,
-    ) -> Result<ImportReport> {
-        self.check().await?;
-        self.inner
-            .import_sessions(batch, now, future_tolerance)
-            .await
-    }
-}
-
-#[async_trait]
-impl IdempotentWrites for FaultyStore {
+impl AttendanceStore for FaultyStore {
     async fn write(&self, stamp: &Stamp, write: &Write) -> Result<Written> {
         self.check().await?;
         self.inner.write(stamp, write).await
@@ -261,6 +141,53 @@ impl IdempotentWrites for FaultyStore {
     async fn forget_keys(&self, before: DateTime<Utc>) -> Result<u64> {
         self.check().await?;
         self.inner.forget_keys(before).await
+    }
+    async fn close_forgotten_sessions(
+        &self,
+        stamp: &Stamp,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AttendanceSession>> {
+        self.check().await?;
+        self.inner.close_forgotten_sessions(stamp, now).await
+    }
+    async fn import_sessions(
+        &self,
+        batch: ImportBatch,
+        now: DateTime<Utc>,
+        future_tolerance: TimeDelta,
+    ) -> Result<ImportReport> {
+        self.check().await?;
+        self.inner
+            .import_sessions(batch, now, future_tolerance)
+            .await
+    }
+    async fn open_session(&self, employee: EmployeeId) -> Result<Option<AttendanceSession>> {
+        self.check().await?;
+        self.inner.open_session(employee).await
+    }
+    async fn session(&self, id: SessionId) -> Result<AttendanceSession> {
+        self.check().await?;
+        self.inner.session(id).await
+    }
+    async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AttendanceSession>> {
+        self.check().await?;
+        self.inner.sessions(filter, page).await
+    }
+    async fn audit_entries(
+        &self,
+        filter: &AuditFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<AuditEntry>> {
+        self.check().await?;
+        self.inner.audit_entries(filter, page).await
+    }
+    async fn ping(&self) -> Result<()> {
+        self.check().await?;
+        self.inner.ping().await
     }
 }
 
@@ -297,14 +224,6 @@ impl AnalyticsStore for FaultyStore {
     ) -> Result<Vec<AttendanceSession>> {
         self.check().await?;
         self.inner.open_sessions_before(date, teams).await
-    }
-}
-
-#[async_trait]
-impl HealthCheck for FaultyStore {
-    async fn ping(&self) -> Result<()> {
-        self.check().await?;
-        self.inner.ping().await
     }
 }
 
@@ -406,11 +325,9 @@ pub fn services_with_model(
     model: Option<Arc<dyn ChatModel>>,
 ) -> Services {
     let analytics: Arc<dyn AnalyticsStore> = store.clone();
-    let health: Arc<dyn HealthCheck> = store.clone();
     Services::new(
         AttendanceService::new(store.clone()).with_clock(clock),
         TrendService::new(analytics),
-        health,
         SummaryService::new(store, model),
     )
     .with_authenticator(Arc::new(AuthOff))

@@ -4,7 +4,7 @@
 //! [`attendance_core::import`], shared with every store; this module looks
 //! up what only the database knows (each employee's team timezone, the
 //! stored sessions the batch may meet) and writes the accepted rows.
-//! [`PgStore`] implements [`BulkSessions`] with the default [`Importer`];
+//! [`PgStore`] implements [`AttendanceStore::import_sessions`](attendance_core::store::AttendanceStore::import_sessions) with the default [`Importer`];
 //! [`PgStore::importer`] chooses a [`Strategy`].
 //!
 //! ```no_run
@@ -62,12 +62,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use async_trait::async_trait;
 use attendance_core::import::{
     Candidate, CheckedBatch, ImportBatch, ImportReport, RejectReason, RejectedRow, StoredSpan,
     sweep_stored,
 };
-use attendance_core::store::BulkSessions;
 use attendance_core::{EmployeeId, Error, Result, SessionId};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -129,24 +127,11 @@ impl PgStore {
         }
     }
 
-    /// The strategy of this store's [`BulkSessions`] implementation (and of
+    /// The strategy of this store's [`AttendanceStore::import_sessions`](attendance_core::store::AttendanceStore::import_sessions) implementation (and of
     /// its [`PgStore::importer`]). Default: [`Strategy::Direct`].
     pub fn with_import_strategy(mut self, strategy: Strategy) -> Self {
         self.import_strategy = strategy;
         self
-    }
-}
-
-#[async_trait]
-impl BulkSessions for PgStore {
-    async fn import_sessions(
-        &self,
-        batch: ImportBatch,
-        now: DateTime<Utc>,
-        future_tolerance: TimeDelta,
-    ) -> Result<ImportReport> {
-        let imported = self.importer().import(batch, now, future_tolerance).await?;
-        Ok(imported.report)
     }
 }
 
@@ -173,7 +158,7 @@ impl Importer {
         self
     }
 
-    /// Imports `batch` as [`BulkSessions::import_sessions`] does, with this
+    /// Imports `batch` as [`AttendanceStore::import_sessions`](attendance_core::store::AttendanceStore::import_sessions) does, with this
     /// importer's strategy. Prefer
     /// [`AttendanceService::import`](attendance_core::service::AttendanceService::import),
     /// which takes `now` from the service's clock, unless the strategy

@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::Error;
+use crate::clock::ManualClock;
 use crate::domain::IsoWeek;
 use crate::llm::{ChatResponse, LlmError, MockChatModel};
 use crate::memory::InMemoryStore;
-use crate::service::{AttendanceService, ManualClock};
+use crate::service::AttendanceService;
 use crate::summary::{FallbackReason, GeneratedBy, ungrounded_numbers};
 use crate::{NewEmployee, NewTeam, WorkMode};
 
@@ -98,7 +99,8 @@ fn date(s: &str) -> NaiveDate {
 async fn without_a_model_the_template_writes_the_daily_summary() {
     let svc = SummaryService::new(company().await, None);
     let s = svc
-        .daily(&Principal::system(), date("2026-03-10"), None)
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
         .await
         .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Template);
@@ -136,7 +138,11 @@ async fn without_a_model_the_template_writes_the_daily_summary() {
 async fn weekly_facts_compare_with_the_week_before() {
     let svc = SummaryService::new(company().await, None);
     let week: IsoWeek = "2026-W11".parse().unwrap();
-    let s = svc.weekly(&Principal::system(), week, None).await.unwrap();
+    let s = svc
+        .acting_as(&Principal::system())
+        .weekly(week, None)
+        .await
+        .unwrap();
     let f = &s.facts;
     assert_eq!((f.from, f.to), (date("2026-03-09"), date("2026-03-15")));
     assert_eq!(f.working_days, 5);
@@ -159,7 +165,8 @@ async fn weekly_facts_compare_with_the_week_before() {
     let facts = serde_json::to_value(&s.facts).unwrap();
     assert_eq!(ungrounded_numbers(&s.text, &facts), Vec::<String>::new());
     let team = svc
-        .weekly(&Principal::system(), week, Some(TeamId(1)))
+        .acting_as(&Principal::system())
+        .weekly(week, Some(TeamId(1)))
         .await
         .unwrap();
     assert_eq!(team.facts.scope, "Ops");
@@ -189,7 +196,8 @@ async fn a_grounded_model_text_is_used() {
     );
     let svc = SummaryService::new(company().await, Some(model));
     let s = svc
-        .daily(&Principal::system(), date("2026-03-10"), None)
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
         .await
         .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Llm, "{:?}", s.fallback_detail);
@@ -202,7 +210,8 @@ async fn an_invented_number_is_caught_and_the_template_used() {
     let model = model_saying("3 of 4 people came in, and 17 of them worked from home.");
     let svc = SummaryService::new(company().await, Some(model));
     let s = svc
-        .daily(&Principal::system(), date("2026-03-10"), None)
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
         .await
         .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Template);
@@ -228,7 +237,8 @@ impl ChatModel for FailingModel {
 async fn a_failing_model_falls_back_to_the_template() {
     let svc = SummaryService::new(company().await, Some(Arc::new(FailingModel)));
     let s = svc
-        .weekly(&Principal::system(), "2026-W11".parse().unwrap(), None)
+        .acting_as(&Principal::system())
+        .weekly("2026-W11".parse().unwrap(), None)
         .await
         .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Template);
@@ -241,7 +251,8 @@ async fn a_failing_model_falls_back_to_the_template() {
 async fn an_empty_model_answer_falls_back() {
     let svc = SummaryService::new(company().await, Some(model_saying("   ")));
     let s = svc
-        .daily(&Principal::system(), date("2026-03-10"), None)
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
         .await
         .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Template);
@@ -257,7 +268,8 @@ async fn a_text_that_states_no_headline_is_rejected() {
     );
     let svc = SummaryService::new(company().await, Some(model));
     let s = svc
-        .daily(&Principal::system(), date("2026-03-10"), None)
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
         .await
         .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Template);
@@ -272,7 +284,8 @@ async fn a_text_that_states_no_headline_is_rejected() {
     let model = model_saying("On Tuesday 2026-03-10, 3 of 4 people came in (75%).");
     let svc = SummaryService::new(company().await, Some(model));
     let s = svc
-        .daily(&Principal::system(), date("2026-03-10"), None)
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
         .await
         .unwrap();
     assert_eq!(s.fallback_reason, Some(FallbackReason::MissingHeadline));
@@ -296,7 +309,11 @@ async fn a_weekly_text_must_state_the_week_and_its_rate() {
         company().await,
         Some(weekly_model("Attendance was 20%, down 5 points.")),
     );
-    let s = svc.weekly(&Principal::system(), week, None).await.unwrap();
+    let s = svc
+        .acting_as(&Principal::system())
+        .weekly(week, None)
+        .await
+        .unwrap();
     assert_eq!(s.fallback_reason, Some(FallbackReason::MissingHeadline));
     assert!(s.text.starts_with("Week 2026-W11"), "{}", s.text);
     let svc = SummaryService::new(
@@ -306,7 +323,11 @@ async fn a_weekly_text_must_state_the_week_and_its_rate() {
              employee-days present, 1 from home and 3 at the office.",
         )),
     );
-    let s = svc.weekly(&Principal::system(), week, None).await.unwrap();
+    let s = svc
+        .acting_as(&Principal::system())
+        .weekly(week, None)
+        .await
+        .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Llm, "{:?}", s.fallback_detail);
 }
 
@@ -318,7 +339,8 @@ async fn a_summary_naming_someone_not_in_the_facts_is_rejected() {
     );
     let svc = SummaryService::new(company().await, Some(model));
     let s = svc
-        .daily(&Principal::system(), date("2026-03-10"), None)
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
         .await
         .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Template);
@@ -387,7 +409,8 @@ async fn hostile_names_travel_as_data_and_a_faithful_text_is_kept() {
     );
     let svc = SummaryService::new(company_with_hostile_names().await, Some(model));
     let s = svc
-        .daily(&Principal::system(), date("2026-03-10"), None)
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
         .await
         .unwrap();
     assert_eq!(s.generated_by, GeneratedBy::Llm, "{:?}", s.fallback_detail);
@@ -403,7 +426,8 @@ async fn a_text_that_obeys_a_hostile_name_gets_the_template() {
         let model = model_reading_data(obedient);
         let svc = SummaryService::new(company_with_hostile_names().await, Some(model));
         let s = svc
-            .daily(&Principal::system(), date("2026-03-10"), None)
+            .acting_as(&Principal::system())
+            .daily(date("2026-03-10"), None)
             .await
             .unwrap();
         assert_eq!(s.generated_by, GeneratedBy::Template, "{obedient}");
@@ -416,16 +440,14 @@ async fn a_text_that_obeys_a_hostile_name_gets_the_template() {
 async fn unknown_teams_are_not_found() {
     let svc = SummaryService::new(company().await, None);
     let err = svc
-        .daily(&Principal::system(), date("2026-03-10"), Some(TeamId(9)))
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), Some(TeamId(9)))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }));
     let err = svc
-        .weekly(
-            &Principal::system(),
-            "2026-W11".parse().unwrap(),
-            Some(TeamId(9)),
-        )
+        .acting_as(&Principal::system())
+        .weekly("2026-W11".parse().unwrap(), Some(TeamId(9)))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }));
@@ -447,9 +469,9 @@ async fn employees_who_manage_nobody_read_no_summary() {
     let bob = member(2, 1, &[]);
     let week: IsoWeek = "2026-W11".parse().unwrap();
     for team in [None, Some(TeamId(1)), Some(TeamId(9))] {
-        let daily = svc.daily(&bob, date("2026-03-10"), team).await;
+        let daily = svc.acting_as(&bob).daily(date("2026-03-10"), team).await;
         assert!(matches!(daily, Err(Error::Forbidden { .. })), "{daily:?}");
-        let weekly = svc.weekly(&bob, week, team).await;
+        let weekly = svc.acting_as(&bob).weekly(week, team).await;
         assert!(matches!(weekly, Err(Error::Forbidden { .. })), "{weekly:?}");
     }
 }
@@ -461,20 +483,28 @@ async fn a_manager_reads_their_teams_and_no_other() {
     let ada = member(1, 1, &[2]);
     let week: IsoWeek = "2026-W11".parse().unwrap();
     let dev = svc
-        .daily(&ada, date("2026-03-10"), Some(TeamId(2)))
+        .acting_as(&ada)
+        .daily(date("2026-03-10"), Some(TeamId(2)))
         .await
         .unwrap();
     assert_eq!(dev.facts.scope, "Dev");
     assert_eq!((dev.facts.headcount, dev.facts.present), (2, 1));
     // Her own team is not one she manages; an unknown team looks the same.
     for team in [TeamId(1), TeamId(9)] {
-        let err = svc.daily(&ada, date("2026-03-10"), Some(team)).await;
+        let err = svc
+            .acting_as(&ada)
+            .daily(date("2026-03-10"), Some(team))
+            .await;
         assert!(matches!(err, Err(Error::NotFound { .. })), "{err:?}");
-        let err = svc.weekly(&ada, week, Some(team)).await;
+        let err = svc.acting_as(&ada).weekly(week, Some(team)).await;
         assert!(matches!(err, Err(Error::NotFound { .. })), "{err:?}");
     }
     // Without a team: her teams, not the company.
-    let mine = svc.daily(&ada, date("2026-03-10"), None).await.unwrap();
+    let mine = svc
+        .acting_as(&ada)
+        .daily(date("2026-03-10"), None)
+        .await
+        .unwrap();
     let f = &mine.facts;
     assert_eq!(f.scope, YOUR_TEAMS);
     assert_eq!((f.headcount, f.present, f.absent), (2, 1, 1));
@@ -485,7 +515,7 @@ async fn a_manager_reads_their_teams_and_no_other() {
     assert_eq!(f.teams.len(), 1);
     assert!(mine.text.contains("your teams: 1 of 2"), "{}", mine.text);
     assert!(!mine.text.contains("company"), "{}", mine.text);
-    let weekly = svc.weekly(&ada, week, None).await.unwrap();
+    let weekly = svc.acting_as(&ada).weekly(week, None).await.unwrap();
     let w = &weekly.facts;
     assert_eq!(w.scope, YOUR_TEAMS);
     assert_eq!(w.headcount, 2);
@@ -502,8 +532,8 @@ async fn a_manager_of_every_team_reads_what_an_admin_does_under_another_name() {
     let both = member(1, 1, &[1, 2]);
     let admin = Principal::system();
     let day = date("2026-03-10");
-    let mine = svc.daily(&both, day, None).await.unwrap().facts;
-    let all = svc.daily(&admin, day, None).await.unwrap().facts;
+    let mine = svc.acting_as(&both).daily(day, None).await.unwrap().facts;
+    let all = svc.acting_as(&admin).daily(day, None).await.unwrap().facts;
     assert_eq!(
         (mine.scope.as_str(), all.scope.as_str()),
         (YOUR_TEAMS, "company")
@@ -525,12 +555,21 @@ async fn a_manager_of_every_team_reads_what_an_admin_does_under_another_name() {
         )
     );
     let week: IsoWeek = "2026-W11".parse().unwrap();
-    let mine = svc.weekly(&both, week, None).await.unwrap().facts;
-    let all = svc.weekly(&admin, week, None).await.unwrap().facts;
+    let mine = svc.acting_as(&both).weekly(week, None).await.unwrap().facts;
+    let all = svc
+        .acting_as(&admin)
+        .weekly(week, None)
+        .await
+        .unwrap()
+        .facts;
     assert_eq!(mine.this_week, all.this_week);
     assert_eq!(mine.previous_week, all.previous_week);
     assert_eq!(mine.scope, YOUR_TEAMS);
     // An admin's one-team summary is named for the team, as before.
-    let ops = svc.weekly(&admin, week, Some(TeamId(1))).await.unwrap();
+    let ops = svc
+        .acting_as(&admin)
+        .weekly(week, Some(TeamId(1)))
+        .await
+        .unwrap();
     assert_eq!(ops.facts.scope, "Ops");
 }

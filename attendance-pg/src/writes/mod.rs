@@ -1,7 +1,8 @@
-//! The write statements of the directory and session stores, each over a
-//! connection, and what their failures mean. The plain writes
-//! (`store.rs`, one statement with retries) and the idempotent ones
-//! (`idempotency.rs`, inside the key's transaction) run the same ones.
+//! The write statements, each over a connection, and what their failures
+//! mean; `dispatch.rs` maps each [`Write`](attendance_core::idempotency::Write)
+//! to them. The plain writes (one statement with retries) and the keyed
+//! ones (inside the key's transaction, `idempotency.rs`) run the same
+//! statements.
 //!
 //! Each statement appends its audit entry itself, in a data-modifying CTE
 //! that reads the written row's `RETURNING`: the write and its entry are
@@ -12,7 +13,9 @@
 
 use attendance_core::access::Actor;
 use attendance_core::audit::{AuditAction, Stamp};
-use attendance_core::{Conflict, EmployeeId, Entity, Error, NewEmployee, NewTeam, WorkMode};
+use attendance_core::{
+    Conflict, EmployeeId, Entity, Error, NewEmployee, NewTeam, TeamId, WorkMode,
+};
 use chrono::{DateTime, NaiveTime, Utc};
 use sqlx::PgConnection;
 use sqlx::postgres::PgArguments;
@@ -20,6 +23,10 @@ use sqlx::query::QueryAs;
 
 use crate::error::{has_code, map, sqlstate, violates};
 use crate::store::{EmployeeRow, SessionRow, TeamRow};
+
+mod dispatch;
+
+pub(crate) use dispatch::perform_in;
 
 /// A session conflict that vanished twice while being explained.
 pub(crate) fn vanished_conflict() -> Error {
@@ -289,4 +296,63 @@ pub(crate) async fn close_forgotten(
     ))
     .bind(now);
     bind_stamp(q, stamp).fetch_all(c).await
+}
+
+/// The audit entry of the pair the CTE `m` changed, if it changed one.
+macro_rules! with_entry {
+    ($change:literal, $action:literal) => {
+        concat!(
+            "WITH m AS (",
+            $change,
+            " RETURNING team_id, employee_id) \
+             INSERT INTO attendance.audit_log (at, actor_kind, actor_name, actor_employee_id, \
+             action, employee_id, team_id) \
+             SELECT $1, $2, $3, $4, '",
+            $action,
+            "', m.employee_id, m.team_id FROM m"
+        )
+    };
+}
+
+/// A new appointment and its entry: one statement, so the entry exists
+/// exactly when the appointment is new.
+pub(crate) const APPOINT: &str = with_entry!(
+    "INSERT INTO attendance.team_managers (team_id, employee_id) VALUES ($5, $6) \
+     ON CONFLICT DO NOTHING",
+    "manager_appointed"
+);
+
+/// An appointment's end and its entry.
+pub(crate) const DISMISS: &str = with_entry!(
+    "DELETE FROM attendance.team_managers WHERE team_id = $5 AND employee_id = $6",
+    "manager_dismissed"
+);
+
+/// `sql` (one of the above) with the stamp and the pair bound.
+pub(crate) fn appointment<'q>(
+    sql: &'static str,
+    stamp: &Stamp,
+    team: TeamId,
+    employee: EmployeeId,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let (kind, name, actor_employee) = actor_columns(&stamp.actor);
+    sqlx::query(sql)
+        .bind(stamp.at)
+        .bind(kind)
+        .bind(name)
+        .bind(actor_employee)
+        .bind(team.0)
+        .bind(employee.0)
+}
+
+/// What a failed appointment means: an unknown team or employee.
+pub(crate) fn appointment_error(e: sqlx::Error, team: TeamId, employee: EmployeeId) -> Error {
+    let fk = sqlstate::FOREIGN_KEY_VIOLATION;
+    if violates(&e, fk, "team_managers_team_id_fkey") {
+        Error::not_found(Entity::Team, team)
+    } else if violates(&e, fk, "team_managers_employee_id_fkey") {
+        Error::not_found(Entity::Employee, employee)
+    } else {
+        map(e)
+    }
 }

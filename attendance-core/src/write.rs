@@ -1,0 +1,183 @@
+//! What a store is asked to write ([`Write`]), who asks and when
+//! ([`Stamp`]), and what it wrote ([`Written`]): the vocabulary of the one
+//! write door, [`AttendanceStore::write`](crate::store::AttendanceStore::write),
+//! shared by the services, the audit trail and idempotency keys.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access::Actor;
+use crate::domain::{
+    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
+    WorkMode, check_clock_out,
+};
+use crate::error::Result;
+
+/// Who performs a write and when, as its audit entry records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// Who.
+    pub actor: Actor,
+    /// When: the service's clock at the write.
+    pub at: DateTime<Utc>,
+}
+
+impl Stamp {
+    /// `actor` at `now`, truncated to the precision every store keeps: the
+    /// one place a stamp is made.
+    pub fn new(actor: Actor, now: DateTime<Utc>) -> Self {
+        Self {
+            actor,
+            at: crate::domain::stored_precision(now),
+        }
+    }
+
+    /// The host itself, now by the system clock: for a host (or a test)
+    /// that writes to a store directly, having no service clock to ask.
+    pub fn system_now() -> Self {
+        Self::new(Actor::System, Utc::now())
+    }
+}
+
+/// A write, every instant resolved: what the services hand a store's one
+/// door, [`AttendanceStore::write`](crate::store::AttendanceStore::write)
+/// (or, once per key, [`write_once`](crate::store::AttendanceStore::write_once)).
+///
+/// Not `#[non_exhaustive]` on purpose: every store matches it without a
+/// wildcard arm, so a new kind of write that a store forgets is a compile
+/// error rather than a refusal at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// Creates a team ([`Written::Team`]). Fails with
+    /// [`crate::Conflict::DuplicateTeamName`] when the name is taken
+    /// (case-insensitively).
+    CreateTeam(NewTeam),
+    /// Creates an employee ([`Written::Employee`]); [`Error::NotFound`](crate::Error::NotFound)
+    /// when the team does not exist.
+    CreateEmployee(NewEmployee),
+    /// Opens a session at `at`, dated in the team's timezone
+    /// ([`Written::Session`]). Fails with
+    /// [`crate::Conflict::AlreadyClockedIn`] when one is open,
+    /// [`crate::Conflict::Overlap`] when `[at, ∞)` meets an existing
+    /// session, [`Error::NotFound`](crate::Error::NotFound) for an unknown employee.
+    ClockIn {
+        /// Who.
+        employee: EmployeeId,
+        /// Where.
+        mode: WorkMode,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Closes the open session at `at` ([`Written::Session`]). Fails with
+    /// [`crate::Conflict::NotClockedIn`] when none is open, with a
+    /// validation error on `at` when it is not after the clock-in, and with
+    /// [`Error::NotFound`](crate::Error::NotFound) for an unknown employee.
+    ClockOut {
+        /// Who.
+        employee: EmployeeId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Records a complete past session `[clock_in, clock_out)` in one step,
+    /// for backfilling between existing sessions ([`Written::Session`]).
+    /// The service guarantees `clock_in < clock_out`. Fails with
+    /// [`crate::Conflict::Overlap`] when it meets an existing session (an
+    /// open one counts as reaching to the end of time) and
+    /// [`Error::NotFound`](crate::Error::NotFound) for an unknown employee.
+    RecordSession {
+        /// Who.
+        employee: EmployeeId,
+        /// Where.
+        mode: WorkMode,
+        /// From.
+        clock_in: DateTime<Utc>,
+        /// Until.
+        clock_out: DateTime<Utc>,
+        /// Why, for the audit trail (a backfill through
+        /// [`Acting::record_session`](crate::Acting::record_session) must
+        /// give one).
+        reason: Option<String>,
+    },
+    /// A correction of a stored session (see [`crate::audit`];
+    /// [`Written::Session`]).
+    CorrectSession {
+        /// Which.
+        session: SessionId,
+        /// What changes.
+        changes: SessionChanges,
+        /// Why, for the audit trail.
+        reason: String,
+    },
+    /// Makes `employee` a manager of `team` ([`Written::Appointment`]);
+    /// again is no change and no audit entry. [`Error::NotFound`](crate::Error::NotFound) for an
+    /// unknown team or employee.
+    AppointManager {
+        /// Which team.
+        team: TeamId,
+        /// Who.
+        employee: EmployeeId,
+    },
+    /// Ends `employee`'s appointment to `team` ([`Written::Appointment`],
+    /// unchanged when there was none; no audit entry then). The team a
+    /// manager was created in is not an appointment and stays theirs.
+    DismissManager {
+        /// Which team.
+        team: TeamId,
+        /// Who.
+        employee: EmployeeId,
+    },
+}
+
+/// The outcome of a [`Write`], as a store keeps it for replays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Written {
+    /// A team was created.
+    Team(Team),
+    /// An employee was created.
+    Employee(Employee),
+    /// A session was opened, closed or recorded.
+    Session(AttendanceSession),
+    /// A manager was appointed or dismissed: whether that changed anything.
+    Appointment {
+        /// `false` when the appointment already was (or was not) in place.
+        changed: bool,
+    },
+}
+
+/// What a correction changes; `None` leaves a value as it is. A session's
+/// clock-out can be set (closing an open session) or moved, never removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionChanges {
+    /// The new clock-in.
+    pub clock_in: Option<DateTime<Utc>>,
+    /// The new clock-out.
+    pub clock_out: Option<DateTime<Utc>>,
+    /// The new work mode.
+    pub work_mode: Option<WorkMode>,
+}
+
+impl SessionChanges {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.clock_in.is_none() && self.clock_out.is_none() && self.work_mode.is_none()
+    }
+
+    /// `session` with these changes applied, its rules checked: the
+    /// clock-out after the clock-in. The work date is not recomputed here
+    /// (it needs the team's timezone): the store does that.
+    pub fn apply(&self, session: &AttendanceSession) -> Result<AttendanceSession> {
+        let clock_in = self.clock_in.unwrap_or(session.clock_in);
+        let clock_out = self.clock_out.or(session.clock_out);
+        if let Some(out) = clock_out {
+            check_clock_out("clock_out", clock_in, out)?;
+        }
+        Ok(AttendanceSession {
+            clock_in,
+            clock_out,
+            work_mode: self.work_mode.unwrap_or(session.work_mode),
+            ..session.clone()
+        })
+    }
+}
