@@ -32,6 +32,8 @@
 
 mod analytics;
 mod audit;
+#[cfg(test)]
+mod bench_sql;
 mod conns;
 mod error;
 mod idempotency;
