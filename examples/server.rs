@@ -305,7 +305,6 @@ async fn run() -> Result<(), Box<dyn Error>> {
     tracing::info!("database migrated");
 
     let model = chat_model()?;
-    let pool = pg.pool().clone();
     let store: Arc<dyn Store> = Arc::new(pg.clone());
     let analytics: Arc<dyn AnalyticsStore> = store.clone();
     let health: Arc<dyn HealthCheck> = store.clone();
@@ -321,7 +320,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     )
     .with_authenticator(authenticator);
     if let Some(model) = model {
-        let mut runner = PgSqlRunner::new(pool);
+        let mut runner = PgSqlRunner::for_store(&pg);
         if let Ok(role) = std::env::var("ATTENDANCE_QA_ROLE") {
             runner = runner.with_role(&role)?;
         }
