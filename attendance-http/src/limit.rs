@@ -107,7 +107,8 @@ impl Clock for TokioClock {
     }
 }
 
-type Limiter = RateLimiter<Actor, HashMapStateStore<Actor>, TokioClock, NoOpMiddleware<TokioInstant>>;
+type Limiter =
+    RateLimiter<Actor, HashMapStateStore<Actor>, TokioClock, NoOpMiddleware<TokioInstant>>;
 
 /// Sweep refilled states when the map reaches this many, or twice what the
 /// last sweep left, whichever is more: amortised O(1) per request.

@@ -118,7 +118,10 @@ fn the_pgbench_files_are_the_stores_statements() {
 #[test]
 fn parameters_are_substituted_by_number() {
     assert_eq!(
-        substitute("$1, $10, $2::x", &["a", "b", "", "", "", "", "", "", "", "j"]),
+        substitute(
+            "$1, $10, $2::x",
+            &["a", "b", "", "", "", "", "", "", "", "j"]
+        ),
         "a, j, b::x"
     );
 }

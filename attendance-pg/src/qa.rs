@@ -32,8 +32,8 @@ use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Column, Connection, Executor, PgPool, SqlSafeStr};
 
 use crate::conns::Source;
-use crate::{Error, PgStore};
 use crate::error::{db_code, sqlstate};
+use crate::{Error, PgStore};
 
 const fn col(name: &'static str, sql_type: &'static str, meaning: &'static str) -> ColumnDoc {
     ColumnDoc {

@@ -50,7 +50,10 @@ async fn load_and_count(url: String, name: String) {
     let runner = PgSqlRunner::for_store(&store);
     runner.check_role().await.unwrap();
     let svc = AttendanceService::new(Arc::new(store.clone()));
-    let team = svc.create_team(&NewTeam::new("Ops").unwrap()).await.unwrap();
+    let team = svc
+        .create_team(&NewTeam::new("Ops").unwrap())
+        .await
+        .unwrap();
     let mut employees = Vec::new();
     for i in 0..=WORKERS {
         let new = NewEmployee::new(&format!("E{i}"), "Operator", team.id).unwrap();
@@ -91,16 +94,16 @@ async fn load_and_count(url: String, name: String) {
             let clock_out = Some(clock_in + TimeDelta::hours(2));
             ImportRow::new(imported, WorkMode::Wfh, clock_in, clock_out)
         });
-        let report = importer
-            .import(ImportBatch::from_rows(rows))
-            .await
-            .unwrap();
+        let report = importer.import(ImportBatch::from_rows(rows)).await.unwrap();
         assert_eq!(report.inserted, 200, "{report:?}");
     });
     work.spawn(async move {
         for _ in 0..5 {
             let rows = runner
-                .run_unguarded("SELECT count(*) AS n FROM attendance.qa_sessions", &QueryContext::default())
+                .run_unguarded(
+                    "SELECT count(*) AS n FROM attendance.qa_sessions",
+                    &QueryContext::default(),
+                )
                 .await
                 .unwrap();
             assert_eq!(rows.columns, ["n"]);

@@ -363,7 +363,10 @@ mod tests {
         assert_eq!(rows[0].0, 2);
         assert_eq!(rejected.len(), 1);
         let reason = rejected[0].reason.to_string();
-        assert!(reason.contains("field 1 is 10485760 bytes long"), "{reason}");
+        assert!(
+            reason.contains("field 1 is 10485760 bytes long"),
+            "{reason}"
+        );
         assert!(reason.len() < 200, "the report stays small: {reason}");
     }
 
@@ -373,7 +376,10 @@ mod tests {
         let reason = parse_one(&format!("{long},2026-03-02T07:55:00Z,,WFH"))
             .unwrap_err()
             .to_string();
-        assert!(reason.contains(&format!("{:?}…", "x".repeat(64))), "{reason}");
+        assert!(
+            reason.contains(&format!("{:?}…", "x".repeat(64))),
+            "{reason}"
+        );
         assert!(!reason.contains(&"x".repeat(65)), "{reason}");
     }
 
@@ -387,7 +393,10 @@ mod tests {
         assert_eq!(rejected.len(), 1);
         assert_eq!(rejected[0].line, 1);
         assert!(
-            rejected[0].reason.to_string().contains("field 4 is not UTF-8"),
+            rejected[0]
+                .reason
+                .to_string()
+                .contains("field 4 is not UTF-8"),
             "{}",
             rejected[0].reason
         );
