@@ -13,8 +13,8 @@
 //! bound too: in sqlx 0.9 every connection handed back to a `PgPool` is
 //! pinged (a `Sync` message and its `ReadyForQuery` answer) before another
 //! task may take it, whatever the pool's options, which doubles the
-//! messages of the store's one-statement operations and cost about a fifth
-//! of the clock cycle's throughput. This stack hands a connection back
+//! messages of the store's one-statement operations (what that costs is
+//! measured in `docs/PERFORMANCE.md`). This stack hands a connection back
 //! without a round trip and pings only one that has been idle for
 //! [`crate::PgConfig::ping_after_idle`].
 //!
