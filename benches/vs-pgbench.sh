@@ -4,8 +4,12 @@
 #   - bulk import: the seed example's COPY import vs `psql \copy` of the same
 #     rows (CSV) into the same schema, each into a fresh database;
 #   - a clock-in + clock-out cycle over random employees at 1, 8 and 16
-#     clients: pgbench running the store's own statements
-#     (benches/clock_cycle.pgbench.sql), the store through the library
+#     clients: pgbench running the store's own statements, audit entries
+#     included (benches/clock_cycle.pgbench.sql, rendered from the store's
+#     SQL by attendance-pg/src/bench_sql.rs, whose test holds them equal),
+#     pgbench running them without their audit entries
+#     (benches/clock_cycle_no_audit.pgbench.sql: what the entry costs the
+#     cycle), the store through the library
 #     (examples/clock_driver.rs), and the HTTP server (examples/server.rs)
 #     under wrk (benches/clock_cycle.wrk.lua), sending an admin bearer token
 #     made with the server's own CLI (`server token create --admin`); in the
@@ -35,7 +39,9 @@
 #                     from other processes falls on all of them alike
 #   IMPORT_ROUNDS     rounds of the import comparison [3]; each round imports
 #                     with the library, then psql \copy, then the library from
-#                     the CSV file, and the table shows each one's median
+#                     the CSV file, and the table shows each one's median;
+#                     0 seeds the bench database once, untimed, and skips the
+#                     comparison
 #   EMPLOYEES, DAYS   size of the seeded company [10000, 20]; DAYS=250 gives the
 #                     full 2.5 M sessions (import runs then take a minute each)
 #   HTTP_PORT         port for the server [18080]
@@ -173,6 +179,13 @@ fresh_copy_db() {
     psql "$COPY_URL" -qc CHECKPOINT >/dev/null 2>&1 || true
 }
 runs_li=; runs_pi=; runs_ci=
+if [ "$IMPORT_ROUNDS" -lt 1 ]; then
+    say "seeding $BENCH_DB, $EMPLOYEES employees, $DAYS working days (no import comparison)"
+    fresh_db "$BENCH_DB"
+    seed_out=$(DATABASE_URL=$BENCH_URL "$BIN/seed" "${SEED_ARGS[@]}")
+    printf '%s\n' "$seed_out" >&2
+    import_rows=$(printf '%s\n' "$seed_out" | field import_rows)
+fi
 for round in $(seq 1 "$IMPORT_ROUNDS"); do
     say "import round $round of $IMPORT_ROUNDS: seeding $BENCH_DB, $EMPLOYEES employees, $DAYS working days (COPY import)"
     fresh_db "$BENCH_DB"
@@ -313,11 +326,12 @@ settle() {
     psql "$BENCH_URL" -qc CHECKPOINT >/dev/null 2>&1 || true
 }
 
-# pgbench_cycles URL: runs the pgbench script at $c clients against URL and
-# prints its transactions (cycles) per second.
+# pgbench_cycles URL [FILE]: runs the pgbench script FILE (the store's
+# statements by default) at $c clients against URL and prints its
+# transactions (cycles) per second.
 pgbench_cycles() {
     local out
-    out=$(pgbench -n -M prepared -f benches/clock_cycle.pgbench.sql \
+    out=$(pgbench -n -M prepared -f "${2:-benches/clock_cycle.pgbench.sql}" \
         -D first="$first" -D clients="$c" -D per="$per" \
         -c "$c" -j "$threads" -T "$RUN_SECONDS" "$1" 2>&1) ||
         { printf '%s\n' "$out" >&2; die "pgbench failed"; }
@@ -342,7 +356,7 @@ declare -A result
 for c in $CLIENTS; do
     per=$((count / c))
     threads=$((c < 2 ? 1 : 2))
-    runs_p=; runs_l=; runs_h=; runs_o=; runs_b=; cpu_p=; cpu_h=; cpu_s=
+    runs_p=; runs_n=; runs_l=; runs_h=; runs_o=; runs_b=; cpu_p=; cpu_h=; cpu_s=
     for round in $(seq 1 "$ROUNDS"); do
         say "$c clients, round $round of $ROUNDS: pgbench"
         settle
@@ -350,6 +364,10 @@ for c in $CLIENTS; do
         tps=$(pgbench_cycles "$BENCH_URL")
         runs_p="$runs_p $tps"
         cpu_p="$cpu_p $(per_cycle $(($(machine_cpu) - m0)) "$tps")"
+
+        say "$c clients, round $round of $ROUNDS: pgbench without the audit entries"
+        settle
+        runs_n="$runs_n $(pgbench_cycles "$BENCH_URL" benches/clock_cycle_no_audit.pgbench.sql)"
 
         say "$c clients, round $round of $ROUNDS: library (clock_driver)"
         settle
@@ -378,6 +396,7 @@ for c in $CLIENTS; do
         fi
     done
     result[pgbench_$c]=$(printf '%s' "$runs_p" | median)
+    result[no_audit_$c]=$(printf '%s' "$runs_n" | median)
     result[library_$c]=$(printf '%s' "$runs_l" | median)
     result[http_$c]=$(printf '%s' "$runs_h" | median)
     result[http_off_$c]=$(printf '%s' "$runs_o" | median)
@@ -385,8 +404,8 @@ for c in $CLIENTS; do
     result[cpu_pgbench_$c]=$(printf '%s' "$cpu_p" | median)
     result[cpu_http_$c]=$(printf '%s' "$cpu_h" | median)
     result[cpu_server_$c]=$(printf '%s' "$cpu_s" | median)
-    printf 'clients=%s pgbench:%s library:%s http:%s http-auth-off:%s pgbouncer:%s\n' \
-        "$c" "$runs_p" "$runs_l" "$runs_h" "$runs_o" "$runs_b" >&2
+    printf 'clients=%s pgbench:%s pgbench-no-audit:%s library:%s http:%s http-auth-off:%s pgbouncer:%s\n' \
+        "$c" "$runs_p" "$runs_n" "$runs_l" "$runs_h" "$runs_o" "$runs_b" >&2
     printf 'clients=%s CPU µs per cycle: pgbench run:%s HTTP run:%s server:%s\n' \
         "$c" "$cpu_p" "$cpu_h" "$cpu_s" >&2
 done
@@ -412,6 +431,12 @@ if [ "$have_server" = yes ] && command -v wrk >/dev/null; then
             "${result[cpu_http_$c]}" "${result[cpu_server_$c]}"
     done
 fi
+printf '\nWhat the audit entry costs the cycle: pgbench with the statements as the store sends them vs without their audit CTE\n\n'
+printf '| clients | pgbench, audited | pgbench, no audit | audited/no audit |\n|--:|--:|--:|--:|\n'
+for c in $CLIENTS; do
+    p=${result[pgbench_$c]}; n=${result[no_audit_$c]}
+    printf '| %s | %.0f | %.0f | %s |\n' "$c" "$p" "$n" "$(ratio "$p" "$n")"
+done
 if [ -n "$BOUNCER_URL" ]; then
     printf '\nThe same pgbench through PgBouncer (session mode): the cost of a middle tier that only forwards bytes\n\n'
     printf '| clients | pgbench | through PgBouncer | PgBouncer/pgbench | HTTP/pgbench |\n|--:|--:|--:|--:|--:|\n'
@@ -423,10 +448,14 @@ if [ -n "$BOUNCER_URL" ]; then
 else
     printf '\nPgBouncer column skipped: pgbouncer is not installed or did not start.\n'
 fi
-printf '\nBulk import of %s sessions, median of %s rounds (seconds, lower is better)\n\n' \
-    "$import_rows" "$IMPORT_ROUNDS"
-printf '| psql \\copy (CSV) | library, generated rows | library, same CSV file |\n|--:|--:|--:|\n'
-printf '| %s | %s | %s |\n\n' "$psql_import" "$lib_import" "$csv_import"
+if [ "$IMPORT_ROUNDS" -ge 1 ]; then
+    printf '\nBulk import of %s sessions, median of %s rounds (seconds, lower is better)\n\n' \
+        "$import_rows" "$IMPORT_ROUNDS"
+    printf '| psql \\copy (CSV) | library, generated rows | library, same CSV file |\n|--:|--:|--:|\n'
+    printf '| %s | %s | %s |\n\n' "$psql_import" "$lib_import" "$csv_import"
+else
+    printf '\nBulk import comparison skipped: IMPORT_ROUNDS=0.\n\n'
+fi
 if [ "$have_server" != yes ]; then
     printf 'HTTP column skipped: examples/server.rs does not exist yet.\n\n'
 elif ! command -v wrk >/dev/null; then
@@ -435,6 +464,9 @@ fi
 
 for c in $CLIENTS; do
     printf 'library_vs_pgbench_c%s=%s\n' "$c" "$(ratio "${result[library_$c]}" "${result[pgbench_$c]}")"
+done
+for c in $CLIENTS; do
+    printf 'pgbench_audit_vs_no_audit_c%s=%s\n' "$c" "$(ratio "${result[pgbench_$c]}" "${result[no_audit_$c]}")"
 done
 for c in $CLIENTS; do
     if [ -n "${result[http_$c]}" ]; then
@@ -451,5 +483,7 @@ for c in $CLIENTS; do
         printf 'pgbouncer_vs_pgbench_c%s=%s\n' "$c" "$(ratio "${result[bouncer_$c]}" "${result[pgbench_$c]}")"
     fi
 done
-printf 'import_vs_psql_copy=%s\n' "$(ratio "$psql_import" "$lib_import")"
-printf 'import_csv_vs_psql_copy=%s\n' "$(ratio "$psql_import" "$csv_import")"
+if [ "$IMPORT_ROUNDS" -ge 1 ]; then
+    printf 'import_vs_psql_copy=%s\n' "$(ratio "$psql_import" "$lib_import")"
+    printf 'import_csv_vs_psql_copy=%s\n' "$(ratio "$psql_import" "$csv_import")"
+fi

@@ -66,7 +66,7 @@ async fn run(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = PgStore::connect(&PgConfig::new(url)).await?;
     store.migrate().await?;
-    let mut runner = PgSqlRunner::new(store.pool().clone());
+    let mut runner = PgSqlRunner::for_store(&store);
     if let Ok(role) = std::env::var("ATTENDANCE_QA_ROLE") {
         runner = runner.with_role(&role)?;
     }

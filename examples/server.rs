@@ -290,7 +290,7 @@ fn chat_model() -> Result<Option<Arc<dyn ChatModel>>, Failure> {
 /// (and `POST /ask` off) when the login role cannot switch to it, unless
 /// `ATTENDANCE_QA_ACCEPT_LOGIN_ROLE=1` accepts the risk.
 async fn sql_runner(pg: &PgStore) -> Result<Option<Arc<dyn SqlRunner>>, Failure> {
-    let mut runner = PgSqlRunner::new(pg.pool().clone());
+    let mut runner = PgSqlRunner::for_store(pg);
     if let Ok(role) = std::env::var("ATTENDANCE_QA_ROLE") {
         runner = runner.with_role(&role)?;
     }

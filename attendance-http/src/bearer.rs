@@ -9,9 +9,14 @@
 //! appointment or an employee's removal takes effect within that TTL.
 //! An expired token is refused at once: the expiry travels with the cache
 //! entry.
+//!
+//! The cache is moka's, bounded to [`MAX_CACHED`] entries (least recently
+//! used go first) with the TTL as its time to live, so memory stays bounded
+//! by the tokens used lately. Each entry also carries the tokio instant it
+//! was fetched at and is checked against it: the TTL a caller sees follows
+//! tokio's clock, which tests pause and advance, while moka's own clock
+//! only frees memory.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -22,6 +27,7 @@ use attendance_core::tokens::{TokenHash, TokenService, is_well_formed};
 use axum::http::header;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
+use moka::sync::Cache;
 use tokio::time::Instant;
 
 use crate::auth::{AuthError, Authenticator};
@@ -29,9 +35,9 @@ use crate::auth::{AuthError, Authenticator};
 /// Default of [`BearerAuthenticator::with_cache_ttl`]: 5 seconds.
 pub const DEFAULT_TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
 
-/// Most tokens cached at once; past it, stale entries are dropped first,
-/// then everything (the next requests look their tokens up again).
-const MAX_CACHED: usize = 10_000;
+/// Most tokens cached at once; past it, the least recently used go first
+/// (the next requests for them look their tokens up again).
+const MAX_CACHED: u64 = 10_000;
 
 /// Authenticates `Authorization: Bearer att_…` against a
 /// [`TokenService`], resolving the token's identity to a principal with
@@ -42,7 +48,8 @@ pub struct BearerAuthenticator {
     tokens: TokenService,
     attendance: AttendanceService,
     ttl: Duration,
-    cache: Mutex<HashMap<TokenHash, Cached>>,
+    /// `None` when the TTL is zero: nothing is reused, so nothing is kept.
+    cache: Option<Cache<TokenHash, Cached>>,
 }
 
 #[derive(Clone)]
@@ -69,7 +76,7 @@ impl BearerAuthenticator {
             tokens,
             attendance,
             ttl: DEFAULT_TOKEN_CACHE_TTL,
-            cache: Mutex::new(HashMap::new()),
+            cache: cache(DEFAULT_TOKEN_CACHE_TTL),
         }
     }
 
@@ -78,12 +85,12 @@ impl BearerAuthenticator {
     /// `Duration::ZERO` asks on every request.
     pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
+        self.cache = cache(ttl);
         self
     }
 
     fn cached(&self, hash: &TokenHash, now: DateTime<Utc>) -> Option<Result<Principal, AuthError>> {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        let entry = cache.get(hash)?;
+        let entry = self.cache.as_ref()?.get(hash)?;
         if entry.fetched.elapsed() >= self.ttl {
             return None;
         }
@@ -95,16 +102,20 @@ impl BearerAuthenticator {
     }
 
     fn remember(&self, hash: TokenHash, entry: Cached) {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.len() >= MAX_CACHED {
-            let ttl = self.ttl;
-            cache.retain(|_, e| e.fetched.elapsed() < ttl);
-            if cache.len() >= MAX_CACHED {
-                cache.clear();
-            }
+        if let Some(cache) = &self.cache {
+            cache.insert(hash, entry);
         }
-        cache.insert(hash, entry);
     }
+}
+
+/// A cache whose entries live `ttl`, or none for a zero TTL.
+fn cache(ttl: Duration) -> Option<Cache<TokenHash, Cached>> {
+    (!ttl.is_zero()).then(|| {
+        Cache::builder()
+            .max_capacity(MAX_CACHED)
+            .time_to_live(ttl)
+            .build()
+    })
 }
 
 /// The token of an `Authorization: Bearer …` header.

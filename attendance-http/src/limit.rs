@@ -1,31 +1,44 @@
 //! The rate limit of the expensive routes (`POST /ask` and the two
-//! summaries, which may each call a language model): one token bucket per
-//! principal, shared by those routes. Past it, a 429 problem with
+//! summaries, which may each call a language model): one limit per
+//! principal, shared by those routes, kept by governor's keyed GCRA limiter
+//! (a token bucket by another name). Past it, a 429 problem with
 //! `Retry-After`.
 //!
-//! Memory stays bounded by the principals active lately: a bucket that has
-//! filled up again is the same as no bucket, so buckets of principals idle
-//! that long are dropped whenever the map has grown (see
-//! [`Buckets::take`]).
+//! Memory stays bounded by the principals active lately: governor keeps a
+//! state per key and never drops one by itself, but a state whose bucket
+//! has filled up again is the same as no state, so
+//! [`RateLimiter::retain_recent`] drops those (one refill period after they
+//! filled up) whenever the map has grown past twice what the last sweep
+//! left (see [`Buckets::take`]).
+//!
+//! The limiter reads tokio's clock ([`TokioClock`]), as the rest of the
+//! server does, so a test that pauses and advances time sees the limit
+//! refill.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::num::NonZeroU32;
+use std::ops::Add;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use attendance_core::access::{Actor, Principal};
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use tokio::time::Instant;
+use governor::clock::{Clock, Reference};
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::keyed::HashMapStateStore;
+use governor::{Quota, RateLimiter};
 use tower::{Layer, Service};
 
 use crate::problem::Problem;
 
-/// A token bucket's size and refill rate, per principal. Default: 10 a
-/// minute, in bursts of up to 10.
+/// A principal's burst and refill rate. Default: 10 a minute, in bursts of
+/// up to 10.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RateLimit {
@@ -53,93 +66,86 @@ impl RateLimit {
             burst: burst.max(1),
         }
     }
+
+    fn quota(self) -> Quota {
+        let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+        Quota::per_minute(at_least_one(self.per_minute)).allow_burst(at_least_one(self.burst))
+    }
 }
 
-/// Sweep idle buckets when the map reaches this many, or twice what the
+/// An instant of tokio's clock, as governor reads time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TokioInstant(tokio::time::Instant);
+
+impl Add<Nanos> for TokioInstant {
+    type Output = Self;
+
+    fn add(self, other: Nanos) -> Self {
+        Self(self.0 + Duration::from(other))
+    }
+}
+
+impl Reference for TokioInstant {
+    fn duration_since(&self, earlier: Self) -> Nanos {
+        Nanos::from(self.0.saturating_duration_since(earlier.0))
+    }
+
+    fn saturating_sub(&self, duration: Nanos) -> Self {
+        Self(self.0.checked_sub(duration.into()).unwrap_or(self.0))
+    }
+}
+
+/// tokio's clock for governor: paused and advanced with it in tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TokioClock;
+
+impl Clock for TokioClock {
+    type Instant = TokioInstant;
+
+    fn now(&self) -> TokioInstant {
+        TokioInstant(tokio::time::Instant::now())
+    }
+}
+
+type Limiter =
+    RateLimiter<Actor, HashMapStateStore<Actor>, TokioClock, NoOpMiddleware<TokioInstant>>;
+
+/// Sweep refilled states when the map reaches this many, or twice what the
 /// last sweep left, whichever is more: amortised O(1) per request.
 const SWEEP_AT: usize = 1024;
 
-/// The buckets of every principal, shared by the limited routes.
+/// The limits of every principal, shared by the limited routes.
 #[derive(Debug)]
 pub(crate) struct Buckets {
-    limit: RateLimit,
-    state: Mutex<State>,
-}
-
-#[derive(Debug)]
-struct State {
-    buckets: HashMap<Actor, Bucket>,
-    sweep_at: usize,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+    limiter: Limiter,
+    sweep_at: AtomicUsize,
 }
 
 impl Buckets {
     pub(crate) fn new(limit: RateLimit) -> Self {
         Self {
-            limit,
-            state: Mutex::new(State {
-                buckets: HashMap::new(),
-                sweep_at: SWEEP_AT,
-            }),
+            limiter: RateLimiter::new(limit.quota(), HashMapStateStore::default(), TokioClock),
+            sweep_at: AtomicUsize::new(SWEEP_AT),
         }
     }
 
-    fn per_second(&self) -> f64 {
-        f64::from(self.limit.per_minute.max(1)) / 60.0
-    }
-
-    fn refilled(&self, bucket: Bucket, now: Instant) -> f64 {
-        let burst = f64::from(self.limit.burst.max(1));
-        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-        (bucket.tokens + elapsed * self.per_second()).min(burst)
-    }
-
-    /// Takes one token of `who`'s bucket, or says how long until one is
-    /// there.
+    /// Takes one request of `who`'s allowance, or says how long until one
+    /// is there.
     pub(crate) fn take(&self, who: &Actor) -> Result<(), Duration> {
-        let now = Instant::now();
-        let burst = f64::from(self.limit.burst.max(1));
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let bucket = match state.buckets.get(who) {
-            Some(bucket) => Bucket {
-                tokens: self.refilled(*bucket, now),
-                at: now,
-            },
-            None => {
-                if state.buckets.len() >= state.sweep_at {
-                    state.buckets.retain(|_, b| self.refilled(*b, now) < burst);
-                    state.sweep_at = (2 * state.buckets.len()).max(SWEEP_AT);
-                }
-                Bucket {
-                    tokens: burst,
-                    at: now,
-                }
-            }
-        };
-        let (result, tokens) = if bucket.tokens >= 1.0 {
-            (Ok(()), bucket.tokens - 1.0)
-        } else {
-            let wait = (1.0 - bucket.tokens) / self.per_second();
-            (Err(Duration::from_secs_f64(wait)), bucket.tokens)
-        };
-        state
-            .buckets
-            .insert(who.clone(), Bucket { tokens, at: now });
-        result
+        if self.limiter.len() >= self.sweep_at.load(Ordering::Relaxed) {
+            self.limiter.retain_recent();
+            let left = self.limiter.len();
+            self.sweep_at
+                .store((2 * left).max(SWEEP_AT), Ordering::Relaxed);
+        }
+        self.limiter
+            .check_key(who)
+            .map_err(|not_until| not_until.wait_time_from(TokioClock.now()))
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .buckets
-            .len()
+        self.limiter.len()
     }
 }
 
@@ -244,8 +250,9 @@ mod tests {
             assert!(buckets.take(&admin(&i.to_string())).is_ok());
         }
         assert_eq!(buckets.len(), SWEEP_AT);
-        // One second later every one of those buckets is full again.
-        tokio::time::advance(Duration::from_secs(1)).await;
+        // One second later every one of those buckets is full again, and
+        // governor drops a state one refill period after that.
+        tokio::time::advance(Duration::from_secs(2)).await;
         assert!(buckets.take(&admin("new")).is_ok());
         assert_eq!(buckets.len(), 1, "the idle ones were swept");
     }

@@ -1,12 +1,22 @@
 //! The store's own connections: a last-in-first-out stack of open
-//! connections, used for every statement the store sends.
+//! connections, used for everything the store does: its statements, the
+//! bulk importer, the migrations and the Q&A runner made with
+//! [`PgSqlRunner::for_store`](crate::PgSqlRunner::for_store). One stack,
+//! one bound: a store never has more than
+//! [`PgConfig::max_connections`](crate::PgConfig::max_connections) backend
+//! connections open (`tests/connections.rs` counts them in
+//! `pg_stat_activity` under load). The sqlx pool behind
+//! [`PgStore::pool`](crate::PgStore::pool) is the host's: the store never
+//! uses it, so it opens nothing unless the host does.
 //!
-//! Why not sqlx's pool: in sqlx 0.9 every connection handed back to a
-//! `PgPool` is pinged (a `Sync` message and its `ReadyForQuery` answer)
-//! before another task may take it, and by default pinged again when taken,
-//! which doubles the messages of the store's one-statement operations. This
-//! stack hands a connection back without a round trip and pings only one
-//! that has been idle for [`crate::PgConfig::ping_after_idle`].
+//! Why the stack and not sqlx's pool for everything, which would make one
+//! bound too: in sqlx 0.9 every connection handed back to a `PgPool` is
+//! pinged (a `Sync` message and its `ReadyForQuery` answer) before another
+//! task may take it, whatever the pool's options, which doubles the
+//! messages of the store's one-statement operations (what that costs is
+//! measured in `docs/PERFORMANCE.md`). This stack hands a connection back
+//! without a round trip and pings only one that has been idle for
+//! [`crate::PgConfig::ping_after_idle`].
 //!
 //! Why not a maintained pool: deadpool's managed pool with a `recycle` that
 //! pings only after idle was tried in its place and was slower at 8 clients
@@ -27,11 +37,12 @@
 //! warm (caches, prepared statements) and the rest age out.
 
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool};
+use sqlx::{ConnectOptions, Connection, Postgres};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::is_connection_error;
@@ -69,7 +80,7 @@ impl fmt::Debug for Connections {
 
 /// A connection taken from the stack. Handed back by [`Lease::release`];
 /// dropped otherwise, which closes it.
-struct Lease<'a> {
+pub(crate) struct Lease<'a> {
     conn: PgConnection,
     born: Instant,
     owner: &'a Connections,
@@ -172,6 +183,62 @@ impl Connections {
             lease.release();
         }
         result
+    }
+}
+
+impl Connections {
+    /// A connection from the stack for the importer, the migrations and the
+    /// Q&A runner, which hand it back with [`Held::finish`].
+    pub(crate) async fn hold(&self) -> Result<Held<'_>, sqlx::Error> {
+        Ok(Held::Stack(self.acquire().await?))
+    }
+}
+
+/// Where a component that is not the store itself gets its connections:
+/// the store's stack, or a pool its host handed it.
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// The store's stack, within the store's bound.
+    Stack(Arc<Connections>),
+    /// A pool of the host's.
+    Pool(PgPool),
+}
+
+impl Source {
+    /// A connection from this source.
+    pub(crate) async fn hold(&self) -> Result<Held<'_>, sqlx::Error> {
+        match self {
+            Self::Stack(conns) => conns.hold().await,
+            Self::Pool(pool) => Ok(Held::Pool(pool.acquire().await?)),
+        }
+    }
+}
+
+/// A connection held by the importer, the migrations or the Q&A runner.
+pub(crate) enum Held<'a> {
+    /// From the store's stack.
+    Stack(Lease<'a>),
+    /// From a host's pool.
+    Pool(PoolConnection<Postgres>),
+}
+
+impl Held<'_> {
+    /// The connection.
+    pub(crate) fn conn(&mut self) -> &mut PgConnection {
+        match self {
+            Self::Stack(lease) => &mut lease.conn,
+            Self::Pool(conn) => conn,
+        }
+    }
+
+    /// Hands the connection back when the work on it succeeded. After an
+    /// error, which for these callers comes in their own types and may
+    /// leave a transaction or a `COPY` behind, a stack connection is closed
+    /// rather than guessed about (a pool's is pinged by sqlx as always).
+    pub(crate) fn finish(self, succeeded: bool) {
+        if let (Self::Stack(lease), true) = (self, succeeded) {
+            lease.release();
+        }
     }
 }
 

@@ -32,6 +32,8 @@
 
 mod analytics;
 mod audit;
+#[cfg(test)]
+mod bench_sql;
 mod conns;
 mod error;
 mod idempotency;
@@ -74,13 +76,18 @@ pub static MIGRATIONS: Migrator = sqlx::migrate!();
 /// `attendance._sqlx_migrations`. Safe to call from several processes at
 /// once (sqlx takes an advisory lock).
 pub async fn migrate(pool: &PgPool) -> Result<(), Error> {
+    migrator().run(pool).await.map_err(Error::Migrate)
+}
+
+/// [`MIGRATIONS`] with the tracking table in [`SCHEMA`].
+fn migrator() -> Migrator {
     let mut migrator = Migrator {
         migrations: MIGRATIONS.migrations.clone(),
         ..Migrator::DEFAULT
     };
     migrator.create_schema(SCHEMA);
     migrator.dangerous_set_table_name("attendance._sqlx_migrations");
-    migrator.run(pool).await.map_err(Error::Migrate)
+    migrator
 }
 
 /// See [`PgConfig::ping_after_idle`].
@@ -127,9 +134,11 @@ impl PgConfig {
         }
     }
 
-    /// Connections the store keeps open for its statements at most; the
-    /// pool behind [`PgStore::pool`] (the host's queries, migrations, bulk
-    /// imports) may open as many again, on demand. Default: 16.
+    /// Connections the store opens at most, for everything it does: its
+    /// statements, bulk imports, migrations and the Q&A runner of
+    /// [`PgSqlRunner::for_store`]. The pool behind [`PgStore::pool`] is
+    /// the host's, opened only when the host uses it, with the same
+    /// maximum. Default: 16.
     pub fn max_connections(mut self, n: u32) -> Self {
         self.max_connections = n;
         self
@@ -176,11 +185,12 @@ impl PgConfig {
     }
 }
 
-/// The PostgreSQL store. Cheap to clone (it holds a pool).
+/// The PostgreSQL store. Cheap to clone.
 ///
-/// The store's own statements run on a stack of connections it keeps itself
-/// (see `conns.rs` for why not on sqlx's pool); [`PgStore::pool`] is a sqlx
-/// pool to the same database for everything else.
+/// Everything the store does runs on one stack of connections it keeps
+/// itself, at most [`PgConfig::max_connections`] (see `conns.rs` for why
+/// not on sqlx's pool); [`PgStore::pool`] is a sqlx pool to the same
+/// database for the host's own queries, which the store never uses.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -235,8 +245,9 @@ impl PgStore {
     }
 
     /// A store over an existing pool (the host's own), with default retries.
-    /// The store's statements run on connections it opens with the pool's
-    /// connect options, as many as the pool's maximum.
+    /// The store runs on connections it opens with the pool's connect
+    /// options, as many as the pool's maximum, and leaves the pool to the
+    /// host.
     pub fn from_pool(pool: PgPool) -> Self {
         let options = pool.options();
         let conns = conns::Connections::new(
@@ -253,12 +264,22 @@ impl PgStore {
         }
     }
 
-    /// Applies the embedded migrations (see [`migrate`]).
+    /// Applies the embedded migrations (see [`migrate`]) on one of the
+    /// store's connections.
     pub async fn migrate(&self) -> Result<(), Error> {
-        migrate(&self.pool).await
+        let mut held = self.conns.hold().await.map_err(Error::Connect)?;
+        // `run_direct` is what `run` calls once it has a connection; over
+        // `&mut PgConnection`, `run`'s future is not `Send` for every
+        // lifetime (its `Acquire` bound), and a host could not spawn a
+        // task that migrates.
+        let result = migrator().run_direct(None, held.conn(), false).await;
+        held.finish(result.is_ok());
+        result.map_err(Error::Migrate)
     }
 
-    /// The pool, for health checks or the host's own queries.
+    /// A pool to the store's database for the host's own queries and
+    /// health checks, opened lazily; the store never uses it, so its
+    /// connections are the host's and not within the store's bound.
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

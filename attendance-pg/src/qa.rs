@@ -28,10 +28,12 @@ use attendance_core::guard::GuardedSql;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
-use sqlx::{AssertSqlSafe, Column, Executor, PgPool, SqlSafeStr};
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Column, Connection, Executor, PgPool, SqlSafeStr};
 
-use crate::Error;
+use crate::conns::Source;
 use crate::error::{db_code, sqlstate};
+use crate::{Error, PgStore};
 
 const fn col(name: &'static str, sql_type: &'static str, meaning: &'static str) -> ColumnDoc {
     ColumnDoc {
@@ -233,7 +235,7 @@ pub const QA_ROLE: &str = "attendance_qa";
 /// which it can when it ran the migrations (it owns the table).
 #[derive(Clone)]
 pub struct PgSqlRunner {
-    pool: PgPool,
+    conns: Source,
     statement_timeout: Duration,
     row_cap: usize,
     max_result_bytes: usize,
@@ -270,8 +272,18 @@ impl fmt::Debug for PgSqlRunner {
 impl PgSqlRunner {
     /// A runner over `pool`: 2 s timeout, 200 rows, as [`QA_ROLE`].
     pub fn new(pool: PgPool) -> Self {
+        Self::over(Source::Pool(pool))
+    }
+
+    /// [`new`](Self::new) on `store`'s own connections, so the runner opens
+    /// none beyond the store's [`PgConfig::max_connections`](crate::PgConfig::max_connections).
+    pub fn for_store(store: &PgStore) -> Self {
+        Self::over(Source::Stack(store.conns.clone()))
+    }
+
+    fn over(conns: Source) -> Self {
         Self {
-            pool,
+            conns,
             statement_timeout: Duration::from_secs(2),
             row_cap: 200,
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
@@ -320,7 +332,7 @@ impl PgSqlRunner {
         let Some(role) = &self.role else {
             return Ok(());
         };
-        let (exists, member, runs_as_role): (bool, bool, bool) = sqlx::query_as(
+        let query = sqlx::query_as(
             "SELECT r.oid IS NOT NULL, \
                     coalesce(pg_has_role(current_user, r.oid, 'MEMBER'), false), \
                     coalesce((SELECT p.prosecdef AND p.proowner = r.oid FROM pg_catalog.pg_proc p \
@@ -328,10 +340,11 @@ impl PgSqlRunner {
              FROM (SELECT 1) AS one \
              LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $1",
         )
-        .bind(role)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(Error::Connect)?;
+        .bind(role);
+        let mut held = self.conns.hold().await.map_err(Error::Connect)?;
+        let found = query.fetch_one(held.conn()).await;
+        held.finish(found.is_ok());
+        let (exists, member, runs_as_role): (bool, bool, bool) = found.map_err(Error::Connect)?;
         if !exists {
             return Err(Error::Config(format!(
                 "the Q&A role {role} does not exist: the migrations could not create it \
@@ -405,11 +418,23 @@ impl PgSqlRunner {
     /// Runs `sql` under every protection of this runner. `sql` is guarded,
     /// or a test's own through [`run_unguarded`](Self::run_unguarded).
     async fn execute(&self, sql: &str, context: &QueryContext) -> Result<QueryRows, QueryError> {
+        let mut held = self.conns.hold().await.map_err(classify)?;
+        let result = self.execute_on(held.conn(), sql, context).await;
+        held.finish(result.is_ok());
+        result
+    }
+
+    async fn execute_on(
+        &self,
+        conn: &mut PgConnection,
+        sql: &str,
+        context: &QueryContext,
+    ) -> Result<QueryRows, QueryError> {
         // Read-write only long enough to write the scope (see
         // `scope_statement`); the next statement makes it read only, and
         // PostgreSQL refuses to make it read-write again once it has run a
         // query, so nothing the model writes can.
-        let mut tx = self.pool.begin().await.map_err(classify)?;
+        let mut tx = conn.begin().await.map_err(classify)?;
         scope_statement(&context.scope)
             .execute(&mut *tx)
             .await
@@ -635,65 +660,4 @@ impl<'de> Deserialize<'de> for OrderedRow {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_values_are_cut_and_marked() {
-        let long = Value::String("é".repeat(12));
-        assert_eq!(
-            cap_value(long, 10),
-            Value::String(format!("{}…", "é".repeat(10)))
-        );
-        let exact = Value::String("x".repeat(10));
-        assert_eq!(cap_value(exact.clone(), 10), exact);
-        let array = serde_json::json!(["aaaa", "bbbb", "cccc"]);
-        assert_eq!(
-            cap_value(array.clone(), 10),
-            Value::String("[\"aaaa\",\"b…".to_owned())
-        );
-        assert_eq!(cap_value(array.clone(), 100), array);
-        assert_eq!(cap_value(Value::from(12345), 2), Value::from(12345));
-    }
-
-    #[test]
-    fn rows_keep_column_order_and_duplicates() {
-        let OrderedRow(pairs) = serde_json::from_str(r#"{"z": 1, "a": "x", "z": null}"#).unwrap();
-        let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, vec!["z", "a", "z"]);
-        assert_eq!(pairs[2].1, Value::Null);
-    }
-
-    #[tokio::test]
-    async fn only_plain_role_names_are_accepted() {
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .connect_lazy("postgres://localhost/x")
-            .unwrap();
-        let runner = PgSqlRunner::new(pool);
-        assert!(runner.clone().with_role("attendance_qa").is_ok());
-        for bad in ["", "Admin", "qa; DROP ROLE x", "1qa", "a-b"] {
-            assert!(runner.clone().with_role(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn the_catalog_names_four_views() {
-        let names: Vec<&str> = catalog().relations.iter().map(|r| r.name).collect();
-        assert_eq!(
-            names,
-            vec![
-                "qa_teams",
-                "qa_employees",
-                "qa_sessions",
-                "qa_daily_attendance"
-            ]
-        );
-        // Every dev question with a query, and none of the test split.
-        let dev = QUESTIONS_JSONL
-            .lines()
-            .filter(|l| l.contains(r#""split": "dev""#) && !l.contains(r#""sql": null"#))
-            .count();
-        assert!(dev >= 30, "{dev}");
-        assert_eq!(catalog().examples.len(), dev);
-    }
-}
+mod tests;

@@ -134,18 +134,29 @@ impl ImportBatch {
     /// - An empty `clock_out` is an open session.
     /// - `work_mode` is `WFH` or `WFO` (any case); `work_date`, when given
     ///   and not empty, is `YYYY-MM-DD` and must be the computed one.
-    /// - A field may be enclosed in double quotes and padded with blanks.
-    ///   Quotes do not protect commas (no field here holds one).
+    /// - Quoting is RFC 4180's: a field in double quotes may hold commas,
+    ///   line breaks and doubled quotes (`""` for one). Blanks around a
+    ///   field are dropped, also outside its quotes.
     /// - A first line starting with a letter (quoted or not) is a header and
     ///   skipped, as are blank lines; `\r\n` line ends and a byte order mark
-    ///   are fine. Lines in the report count from 1, header included.
+    ///   are fine. Lines in the report count from 1, header included; a
+    ///   record is reported on the line it starts on.
+    /// - A record that cannot be read (a field past 256 bytes, more or
+    ///   fewer than 4 or 5 fields) is refused with its line, never the batch.
     ///
     /// That is what `psql` writes for
     /// `\copy (SELECT employee_id, clock_in, clock_out, work_mode, work_date
     /// FROM attendance.sessions) TO 'sessions.csv' WITH (FORMAT csv, HEADER)`,
     /// in any `TimeZone` setting (with the default `DateStyle`, ISO).
     pub fn from_csv(text: &str) -> Self {
-        let (rows, unreadable) = csv::read(text);
+        Self::from_csv_bytes(text.as_bytes())
+    }
+
+    /// [`from_csv`](Self::from_csv) for bytes that may not be UTF-8 (a file
+    /// as read): a record with a field that is not UTF-8 is refused with
+    /// its line, and the rest are read.
+    pub fn from_csv_bytes(bytes: &[u8]) -> Self {
+        let (rows, unreadable) = csv::read(bytes);
         Self {
             rows,
             unreadable,

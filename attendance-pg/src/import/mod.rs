@@ -169,22 +169,36 @@ impl Importer {
         now: DateTime<Utc>,
         future_tolerance: TimeDelta,
     ) -> Result<Imported> {
-        let zones = self.timezones(&batch.employee_ids()).await?;
-        let checked = batch.check(|id| zones.get(&id).copied(), now, future_tolerance);
+        // On one of the store's own connections, within its bound.
+        let mut held = self.store.conns.hold().await.map_err(map)?;
+        let result = self
+            .import_on(held.conn(), batch, now, future_tolerance)
+            .await;
+        held.finish(result.is_ok());
+        result
+    }
 
-        let mut conn = self.store.pool().acquire().await.map_err(map)?;
+    async fn import_on(
+        &self,
+        conn: &mut PgConnection,
+        batch: ImportBatch,
+        now: DateTime<Utc>,
+        future_tolerance: TimeDelta,
+    ) -> Result<Imported> {
+        let zones = self.timezones(conn, &batch.employee_ids()).await?;
+        let checked = batch.check(|id| zones.get(&id).copied(), now, future_tolerance);
         let (inserted, refused, strategy) = match self.strategy {
             Strategy::Staged => {
-                let (inserted, refused) = self.staged(&mut conn, &checked).await?;
+                let (inserted, refused) = self.staged(conn, &checked).await?;
                 (inserted, refused, Strategy::Staged)
             }
-            Strategy::Direct => match self.direct(&mut conn, &checked).await {
+            Strategy::Direct => match self.direct(conn, &checked).await {
                 Ok((inserted, refused)) => (inserted, refused, Strategy::Direct),
                 Err(e) if raced(&e) => {
                     tracing::info!(
                         "a concurrent write met the import; importing again with a staging table"
                     );
-                    let (inserted, refused) = self.staged(&mut conn, &checked).await?;
+                    let (inserted, refused) = self.staged(conn, &checked).await?;
                     (inserted, refused, Strategy::Staged)
                 }
                 Err(e) => return Err(map(e)),
@@ -197,14 +211,18 @@ impl Importer {
     }
 
     /// The team timezone of every employee in `ids` that exists.
-    async fn timezones(&self, ids: &[EmployeeId]) -> Result<HashMap<EmployeeId, Tz>> {
+    async fn timezones(
+        &self,
+        conn: &mut PgConnection,
+        ids: &[EmployeeId],
+    ) -> Result<HashMap<EmployeeId, Tz>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
         let found: Vec<(i64, String)> = sqlx::query_as(
             "SELECT e.id, t.timezone FROM attendance.employees e \
              JOIN attendance.teams t ON t.id = e.team_id WHERE e.id = ANY($1)",
         )
         .bind(&ids)
-        .fetch_all(self.store.pool())
+        .fetch_all(&mut *conn)
         .await
         .map_err(map)?;
         let mut parsed: HashMap<String, Tz> = HashMap::new();

@@ -161,10 +161,6 @@ pub(crate) fn employee_error(e: sqlx::Error, employee: &NewEmployee) -> Error {
     map(e)
 }
 
-/// Inserts `[clock_in, clock_out)`, dating it in the team's timezone in the
-/// same statement; `None` for an unknown employee. Constraint violations are
-/// returned raw so the caller can explain them
-/// ([`PgStore::session_error`]).
 /// The JSON of the session row `s` as `Written::Session`.
 macro_rules! session_json {
     () => {
@@ -185,40 +181,96 @@ pub(crate) struct NewSession<'a> {
     pub(crate) reason: Option<&'a str>,
 }
 
-pub(crate) async fn insert_session(
-    c: &mut PgConnection,
-    stamp: &Stamp,
-    new: &NewSession<'_>,
-) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
-    // The work date is `domain::work_date`, computed here in the same
-    // statement; the conformance kit's night-shift and DST scenarios prove
-    // the two agree.
-    let action = match new.clock_out {
-        None => AuditAction::ClockIn,
-        Some(_) => AuditAction::Backfill,
-    };
-    let q = sqlx::query_as::<_, SessionRow>(concat!(
-        "WITH s AS (INSERT INTO attendance.sessions \
+/// The session insert alone, without its audit entry. The work date is
+/// `domain::work_date`, computed here in the same statement; the
+/// conformance kit's night-shift and DST scenarios prove the two agree.
+macro_rules! insert_session_row {
+    () => {
+        "INSERT INTO attendance.sessions \
          (employee_id, work_date, clock_in, clock_out, work_mode) \
          SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
          FROM attendance.employees e \
          JOIN attendance.teams t ON t.id = e.team_id \
          WHERE e.id = $1 \
-         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed), \
-         a AS (INSERT INTO attendance.audit_log \
-         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
-         after, reason) \
-         SELECT $7, $8, $9, $10, $5, s.employee_id, s.id, ",
-        session_json!(),
-        ", $6 FROM s) \
-         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed FROM s",
-    ))
-    .bind(new.employee.0)
-    .bind(new.clock_in)
-    .bind(new.clock_out)
-    .bind(new.mode.as_str())
-    .bind(action.as_str())
-    .bind(new.reason);
+         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed"
+    };
+}
+
+/// The clock-out's update alone, without its audit entry.
+macro_rules! close_session_row {
+    () => {
+        "UPDATE attendance.sessions SET clock_out = $2 \
+         WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
+         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed"
+    };
+}
+
+/// [`insert_session`]'s statement without the audit entry: what the
+/// benchmark runs to show what the entry costs.
+#[cfg(test)]
+pub(crate) const INSERT_SESSION_ROW_SQL: &str = insert_session_row!();
+
+/// [`close_session`]'s statement without the audit entry.
+#[cfg(test)]
+pub(crate) const CLOSE_SESSION_ROW_SQL: &str = close_session_row!();
+
+/// [`insert_session`]'s statement. Parameters: `$1` employee, `$2`
+/// clock-in, `$3` clock-out, `$4` work mode, `$5` audit action, `$6`
+/// reason, `$7`–`$10` the stamp ([`bind_stamp`]).
+/// `benches/clock_cycle.pgbench.sql` is rendered from it (a test holds
+/// the two equal).
+pub(crate) const INSERT_SESSION_SQL: &str = concat!(
+    "WITH s AS (",
+    insert_session_row!(),
+    "), \
+     a AS (INSERT INTO attendance.audit_log \
+     (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
+     after, reason) \
+     SELECT $7, $8, $9, $10, $5, s.employee_id, s.id, ",
+    session_json!(),
+    ", $6 FROM s) \
+     SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed FROM s",
+);
+
+/// [`close_session`]'s statement. Parameters: `$1` employee, `$2` the
+/// clock-out, `$3`–`$6` the stamp ([`bind_stamp`]). Before the update
+/// the session was the same, open.
+pub(crate) const CLOSE_SESSION_SQL: &str = concat!(
+    "WITH s AS (",
+    close_session_row!(),
+    "), \
+     a AS (INSERT INTO attendance.audit_log \
+     (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
+     before, after) \
+     SELECT $3, $4, $5, $6, 'clock_out', s.employee_id, s.id, \
+     jsonb_set(",
+    session_json!(),
+    ", '{value,clock_out}', 'null'::jsonb), ",
+    session_json!(),
+    " FROM s) \
+     SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed FROM s",
+);
+
+/// Inserts `[clock_in, clock_out)`, dating it in the team's timezone in the
+/// same statement; `None` for an unknown employee. Constraint violations are
+/// returned raw so the caller can explain them
+/// ([`PgStore::session_error`]).
+pub(crate) async fn insert_session(
+    c: &mut PgConnection,
+    stamp: &Stamp,
+    new: &NewSession<'_>,
+) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
+    let action = match new.clock_out {
+        None => AuditAction::ClockIn,
+        Some(_) => AuditAction::Backfill,
+    };
+    let q = sqlx::query_as::<_, SessionRow>(INSERT_SESSION_SQL)
+        .bind(new.employee.0)
+        .bind(new.clock_in)
+        .bind(new.clock_out)
+        .bind(new.mode.as_str())
+        .bind(action.as_str())
+        .bind(new.reason);
     bind_stamp(q, stamp).fetch_optional(c).await
 }
 
@@ -230,24 +282,9 @@ pub(crate) async fn close_session(
     employee: EmployeeId,
     at: DateTime<Utc>,
 ) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
-    // Before the update the session was the same, open.
-    let q = sqlx::query_as::<_, SessionRow>(concat!(
-        "WITH s AS (UPDATE attendance.sessions SET clock_out = $2 \
-         WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
-         RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed), \
-         a AS (INSERT INTO attendance.audit_log \
-         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
-         before, after) \
-         SELECT $3, $4, $5, $6, 'clock_out', s.employee_id, s.id, \
-         jsonb_set(",
-        session_json!(),
-        ", '{value,clock_out}', 'null'::jsonb), ",
-        session_json!(),
-        " FROM s) \
-         SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed FROM s",
-    ))
-    .bind(employee.0)
-    .bind(at);
+    let q = sqlx::query_as::<_, SessionRow>(CLOSE_SESSION_SQL)
+        .bind(employee.0)
+        .bind(at);
     bind_stamp(q, stamp).fetch_optional(c).await
 }
 

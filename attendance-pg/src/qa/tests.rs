@@ -1,0 +1,60 @@
+use super::*;
+
+#[test]
+fn long_values_are_cut_and_marked() {
+    let long = Value::String("é".repeat(12));
+    assert_eq!(
+        cap_value(long, 10),
+        Value::String(format!("{}…", "é".repeat(10)))
+    );
+    let exact = Value::String("x".repeat(10));
+    assert_eq!(cap_value(exact.clone(), 10), exact);
+    let array = serde_json::json!(["aaaa", "bbbb", "cccc"]);
+    assert_eq!(
+        cap_value(array.clone(), 10),
+        Value::String("[\"aaaa\",\"b…".to_owned())
+    );
+    assert_eq!(cap_value(array.clone(), 100), array);
+    assert_eq!(cap_value(Value::from(12345), 2), Value::from(12345));
+}
+
+#[test]
+fn rows_keep_column_order_and_duplicates() {
+    let OrderedRow(pairs) = serde_json::from_str(r#"{"z": 1, "a": "x", "z": null}"#).unwrap();
+    let keys: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, vec!["z", "a", "z"]);
+    assert_eq!(pairs[2].1, Value::Null);
+}
+
+#[tokio::test]
+async fn only_plain_role_names_are_accepted() {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy("postgres://localhost/x")
+        .unwrap();
+    let runner = PgSqlRunner::new(pool);
+    assert!(runner.clone().with_role("attendance_qa").is_ok());
+    for bad in ["", "Admin", "qa; DROP ROLE x", "1qa", "a-b"] {
+        assert!(runner.clone().with_role(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[test]
+fn the_catalog_names_four_views() {
+    let names: Vec<&str> = catalog().relations.iter().map(|r| r.name).collect();
+    assert_eq!(
+        names,
+        vec![
+            "qa_teams",
+            "qa_employees",
+            "qa_sessions",
+            "qa_daily_attendance"
+        ]
+    );
+    // Every dev question with a query, and none of the test split.
+    let dev = QUESTIONS_JSONL
+        .lines()
+        .filter(|l| l.contains(r#""split": "dev""#) && !l.contains(r#""sql": null"#))
+        .count();
+    assert!(dev >= 30, "{dev}");
+    assert_eq!(catalog().examples.len(), dev);
+}
