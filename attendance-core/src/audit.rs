@@ -93,11 +93,13 @@ pub enum AuditAction {
     TokenCreated,
     /// An API token was revoked.
     TokenRevoked,
+    /// An employee's name, role, team or manager flag was changed.
+    EmployeeUpdated,
 }
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::TeamCreated,
         Self::EmployeeCreated,
         Self::ManagerAppointed,
@@ -109,6 +111,7 @@ impl AuditAction {
         Self::AutoClose,
         Self::TokenCreated,
         Self::TokenRevoked,
+        Self::EmployeeUpdated,
     ];
 
     /// The spelling stores and the wire use (`"clock_in"`).
@@ -125,6 +128,7 @@ impl AuditAction {
             Self::AutoClose => "auto_close",
             Self::TokenCreated => "token_created",
             Self::TokenRevoked => "token_revoked",
+            Self::EmployeeUpdated => "employee_updated",
         }
     }
 
@@ -159,10 +163,10 @@ pub struct AuditRecord {
 
 impl AuditRecord {
     /// What `write` records, given what it wrote and, for a change to a
-    /// session, the session before it. Stores that compute the record in
+    /// session or an employee, the record before it. Stores that compute the record in
     /// their own language (PostgreSQL) agree with this, as the conformance
     /// kit's audit scenarios prove.
-    pub fn of(write: &Write, before: Option<&AttendanceSession>, written: &Written) -> Self {
+    pub fn of(write: &Write, before: Option<&Written>, written: &Written) -> Self {
         let (action, reason) = match write {
             Write::CreateTeam(_) => (AuditAction::TeamCreated, None),
             Write::CreateEmployee(_) => (AuditAction::EmployeeCreated, None),
@@ -170,6 +174,7 @@ impl AuditRecord {
             Write::ClockOut { .. } => (AuditAction::ClockOut, None),
             Write::RecordSession { reason, .. } => (AuditAction::Backfill, reason.clone()),
             Write::CorrectSession { reason, .. } => (AuditAction::Correction, Some(reason.clone())),
+            Write::UpdateEmployee { .. } => (AuditAction::EmployeeUpdated, None),
         };
         let (employee_id, session_id, team_id) = match written {
             Written::Team(team) => (None, None, Some(team.id)),
@@ -181,7 +186,7 @@ impl AuditRecord {
             employee_id,
             session_id,
             team_id,
-            before: before.cloned().map(Written::Session),
+            before: before.cloned(),
             after: Some(written.clone()),
             reason,
             token_id: None,
@@ -239,12 +244,19 @@ pub struct AuditFilter {
 
 impl AuditFilter {
     /// Whether `entry` matches, its employee (if any) being a member of
-    /// `team`. Entries about no employee are outside every member's scope.
+    /// `team`. A member sees the entries about themself, and a manager
+    /// those about their teams' members that name no team, or one of
+    /// theirs (an appointment elsewhere is the other team's business).
+    /// Entries about no employee are outside every member's scope.
     pub fn matches(&self, entry: &AuditEntry, team: Option<TeamId>) -> bool {
         let record = &entry.record;
         let in_scope = match (&self.scope, record.employee_id, team) {
             (Scope::All, _, _) => true,
-            (scope, Some(employee), Some(team)) => scope.admits(employee, team),
+            (Scope::Member { employee: own, .. }, Some(employee), _) if *own == employee => true,
+            (Scope::Member { teams, .. }, Some(_), Some(team)) => {
+                let manages = |t: &TeamId| teams.binary_search(t).is_ok();
+                manages(&team) && record.team_id.as_ref().is_none_or(manages)
+            }
             _ => false,
         };
         in_scope
