@@ -45,7 +45,8 @@ use sha2::{Digest, Sha256};
 
 use crate::audit::SessionChanges;
 use crate::domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, WorkMode,
+    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId,
+    Team, WorkMode,
 };
 use crate::error::{Error, Result};
 
@@ -182,6 +183,15 @@ pub enum Write {
         /// [`Acting::record_session`](crate::Acting::record_session) must
         /// give one).
         reason: Option<String>,
+    },
+    /// A change to an employee's name, role, team or manager flag. A move
+    /// to another team dates the sessions opened from then on in the new
+    /// team's timezone; the work dates of existing ones stay.
+    UpdateEmployee {
+        /// Whom.
+        employee: EmployeeId,
+        /// What changes.
+        changes: EmployeeChanges,
     },
     /// A correction of a stored session (see [`crate::audit`]).
     CorrectSession {
@@ -347,6 +357,31 @@ pub(crate) mod request {
                 &instant(Some(clock_in)),
                 &instant(Some(clock_out)),
                 reason.unwrap_or_default(),
+            ],
+        )
+    }
+
+    pub(crate) fn update_employee(employee: EmployeeId, changes: &EmployeeChanges) -> Fingerprint {
+        let flag = |b: Option<bool>| match b {
+            None => "",
+            Some(true) => "1",
+            Some(false) => "0",
+        };
+        Fingerprint::of(
+            "update_employee",
+            &[
+                &employee.0.to_string(),
+                // Absent and given are told apart, so that no name is taken
+                // for "leave the name".
+                if changes.name().is_some() { "+" } else { "-" },
+                changes.name().unwrap_or_default(),
+                if changes.role().is_some() { "+" } else { "-" },
+                changes.role().unwrap_or_default(),
+                &changes
+                    .team_id()
+                    .map(|t| t.0.to_string())
+                    .unwrap_or_default(),
+                flag(changes.is_manager()),
             ],
         )
     }

@@ -28,6 +28,7 @@ pub mod ask;
 pub mod audit;
 mod corrections;
 pub mod domain;
+mod employees;
 pub mod error;
 pub mod guard;
 pub mod idempotency;
@@ -44,7 +45,7 @@ pub mod trends;
 
 pub use acting::{Acting, ActingTrends};
 pub use domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
+    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode,
 };
 pub use error::{Conflict, Entity, Error, Result};

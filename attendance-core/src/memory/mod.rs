@@ -243,6 +243,10 @@ impl State {
                 ref changes,
                 ..
             } => Written::Session(self.correct(session, changes)?),
+            Write::UpdateEmployee {
+                employee,
+                ref changes,
+            } => Written::Employee(self.update_employee(employee, changes)?),
         })
     }
 
