@@ -17,6 +17,7 @@ use sqlx::{Connection, PgConnection};
 
 use crate::PgStore;
 use crate::audit::correct_session;
+use crate::employees::update_employee;
 use crate::error::map;
 use crate::store::session;
 use crate::writes::{
@@ -275,6 +276,14 @@ async fn perform(
             correct_session(c, stamp, id, changes, reason)
                 .await?
                 .map(Written::Session),
+        ),
+        Write::UpdateEmployee {
+            employee,
+            ref changes,
+        } => Some(
+            update_employee(c, stamp, employee, changes)
+                .await?
+                .map(Written::Employee),
         ),
         _ => Some(Err(Error::backend(
             "this store does not know that kind of write",

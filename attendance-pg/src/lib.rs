@@ -33,6 +33,7 @@
 mod analytics;
 mod audit;
 mod conns;
+mod employees;
 mod error;
 mod idempotency;
 pub mod import;

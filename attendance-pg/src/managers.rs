@@ -83,8 +83,8 @@ macro_rules! with_entry {
             $change,
             " RETURNING team_id, employee_id) \
              INSERT INTO attendance.audit_log (at, actor_kind, actor_name, actor_employee_id, \
-             action, employee_id, team_id) \
-             SELECT $1, $2, $3, $4, '",
+             actor_token_id, action, employee_id, team_id) \
+             SELECT $1, $2, $3, $4, $5, '",
             $action,
             "', m.employee_id, m.team_id FROM m"
         )
@@ -94,14 +94,14 @@ macro_rules! with_entry {
 /// A new appointment and its entry: one statement, so the entry exists
 /// exactly when the appointment is new.
 const APPOINT: &str = with_entry!(
-    "INSERT INTO attendance.team_managers (team_id, employee_id) VALUES ($5, $6) \
+    "INSERT INTO attendance.team_managers (team_id, employee_id) VALUES ($6, $7) \
      ON CONFLICT DO NOTHING",
     "manager_appointed"
 );
 
 /// An appointment's end and its entry.
 const DISMISS: &str = with_entry!(
-    "DELETE FROM attendance.team_managers WHERE team_id = $5 AND employee_id = $6",
+    "DELETE FROM attendance.team_managers WHERE team_id = $6 AND employee_id = $7",
     "manager_dismissed"
 );
 
@@ -112,12 +112,13 @@ fn audited<'q>(
     team: TeamId,
     employee: EmployeeId,
 ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    let (kind, name, actor_employee) = actor_columns(&stamp.actor);
+    let actor = actor_columns(&stamp.actor);
     sqlx::query(sql)
         .bind(stamp.at)
-        .bind(kind)
-        .bind(name)
-        .bind(actor_employee)
+        .bind(actor.kind)
+        .bind(actor.name)
+        .bind(actor.employee)
+        .bind(actor.token)
         .bind(team.0)
         .bind(employee.0)
 }

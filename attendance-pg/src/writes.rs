@@ -62,11 +62,11 @@ pub(crate) async fn insert_team(
     let q = sqlx::query_as::<_, TeamRow>(concat!(
         "WITH t AS (INSERT INTO attendance.teams \
          (name, timezone, late_after, auto_close_after_hours) \
-         SELECT $1, $2, $3, $8 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
+         SELECT $1, $2, $3, $9 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
          RETURNING id, name, timezone, late_after, auto_close_after_hours), \
          a AS (INSERT INTO attendance.audit_log ",
-        "(at, actor_kind, actor_name, actor_employee_id, action, team_id, after) \
-         SELECT $4, $5, $6, $7, 'team_created', t.id, \
+        "(at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, team_id, after) \
+         SELECT $4, $5, $6, $7, $8, 'team_created', t.id, \
          jsonb_build_object('kind', 'team', 'value', jsonb_build_object(\
          'id', t.id, 'name', t.name, 'timezone', t.timezone, 'late_after', t.late_after, \
          'auto_close_after_hours', t.auto_close_after_hours)) \
@@ -79,22 +79,49 @@ pub(crate) async fn insert_team(
     bind_stamp(q, stamp).bind(hours).fetch_one(c).await
 }
 
-/// Binds who and when (the next four parameters): `at`, the actor's kind,
-/// name and employee id.
+/// Binds who and when (the next five parameters): `at`, the actor's kind,
+/// name, employee id and token id.
 pub(crate) fn bind_stamp<'q, O>(
     q: QueryAs<'q, sqlx::Postgres, O, PgArguments>,
     stamp: &Stamp,
 ) -> QueryAs<'q, sqlx::Postgres, O, PgArguments> {
-    let (kind, name, employee) = actor_columns(&stamp.actor);
-    q.bind(stamp.at).bind(kind).bind(name).bind(employee)
+    let ActorColumns {
+        kind,
+        name,
+        employee,
+        token,
+    } = actor_columns(&stamp.actor);
+    q.bind(stamp.at)
+        .bind(kind)
+        .bind(name)
+        .bind(employee)
+        .bind(token)
 }
 
-/// The audit columns of an actor: kind, admin name, employee id.
-pub(crate) fn actor_columns(actor: &Actor) -> (&'static str, Option<String>, Option<i64>) {
-    match actor {
-        Actor::System => ("system", None, None),
-        Actor::Admin { name } => ("admin", Some(name.clone()), None),
-        Actor::Employee { id } => ("employee", None, Some(id.0)),
+/// The audit columns of an actor.
+pub(crate) struct ActorColumns {
+    /// `actor_kind`.
+    pub(crate) kind: &'static str,
+    /// `actor_name`: an admin's.
+    pub(crate) name: Option<String>,
+    /// `actor_employee_id`: an employee's.
+    pub(crate) employee: Option<i64>,
+    /// `actor_token_id`: the token an admin authenticated with.
+    pub(crate) token: Option<i64>,
+}
+
+/// The audit columns of `actor`.
+pub(crate) fn actor_columns(actor: &Actor) -> ActorColumns {
+    let (kind, name, employee, token) = match actor {
+        Actor::System => ("system", None, None, None),
+        Actor::Admin { name, token } => ("admin", Some(name.clone()), None, token.map(|t| t.0)),
+        Actor::Employee { id } => ("employee", None, Some(id.0), None),
+    };
+    ActorColumns {
+        kind,
+        name,
+        employee,
+        token,
     }
 }
 
@@ -128,8 +155,9 @@ pub(crate) async fn insert_employee(
         "WITH e AS (INSERT INTO attendance.employees (team_id, name, role, is_manager) \
          VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager), \
          a AS (INSERT INTO attendance.audit_log ",
-        "(at, actor_kind, actor_name, actor_employee_id, action, employee_id, team_id, after) \
-         SELECT $5, $6, $7, $8, 'employee_created', e.id, e.team_id, \
+        "(at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
+         team_id, after) \
+         SELECT $5, $6, $7, $8, $9, 'employee_created', e.id, e.team_id, \
          jsonb_build_object('kind', 'employee', 'value', jsonb_build_object(\
          'id', e.id, 'name', e.name, 'role', e.role, 'team_id', e.team_id, \
          'is_manager', e.is_manager)) \
@@ -199,9 +227,9 @@ pub(crate) async fn insert_session(
          WHERE e.id = $1 \
          RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed), \
          a AS (INSERT INTO attendance.audit_log \
-         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
-         after, reason) \
-         SELECT $7, $8, $9, $10, $5, s.employee_id, s.id, ",
+         (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
+         session_id, after, reason) \
+         SELECT $7, $8, $9, $10, $11, $5, s.employee_id, s.id, ",
         session_json!(),
         ", $6 FROM s) \
          SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed FROM s",
@@ -229,9 +257,9 @@ pub(crate) async fn close_session(
          WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
          RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed), \
          a AS (INSERT INTO attendance.audit_log \
-         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
-         before, after) \
-         SELECT $3, $4, $5, $6, 'clock_out', s.employee_id, s.id, \
+         (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
+         session_id, before, after) \
+         SELECT $3, $4, $5, $6, $7, 'clock_out', s.employee_id, s.id, \
          jsonb_set(",
         session_json!(),
         ", '{value,clock_out}', 'null'::jsonb), ",
@@ -276,9 +304,9 @@ pub(crate) async fn close_forgotten(
          RETURNING s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode, \
          s.auto_closed), \
          a AS (INSERT INTO attendance.audit_log \
-         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
-         before, after) \
-         SELECT $2, $3, $4, $5, 'auto_close', s.employee_id, s.id, \
+         (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
+         session_id, before, after) \
+         SELECT $2, $3, $4, $5, $6, 'auto_close', s.employee_id, s.id, \
          jsonb_set(jsonb_set(",
         session_json!(),
         ", '{value,clock_out}', 'null'::jsonb), '{value,auto_closed}', 'false'::jsonb), ",
