@@ -20,8 +20,8 @@
 //!
 //! What a reader sees is scoped as the matrix in [`crate::access`] says:
 //! an employee the entries about themself, a manager those about their
-//! teams' members, an admin all. Entries about no employee (a team created)
-//! are for admins only.
+//! teams' members that name no other team, an admin all. Entries about no
+//! employee (a team created) are for admins only.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
