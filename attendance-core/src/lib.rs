@@ -45,7 +45,7 @@ pub mod trends;
 
 pub use acting::{Acting, ActingTrends};
 pub use domain::{
-    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
-    WorkMode,
+    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId,
+    Team, TeamId, WorkMode,
 };
 pub use error::{Conflict, Entity, Error, Result};

@@ -84,9 +84,8 @@ impl PgStore {
                 let updated = self
                     .retry
                     .write(|| {
-                        self.conns.run(async |c| {
-                            update_employee(c, stamp, *employee, changes).await
-                        })
+                        self.conns
+                            .run(async |c| update_employee(c, stamp, *employee, changes).await)
                     })
                     .await
                     .map_err(map)??;

@@ -62,7 +62,11 @@ pub fn catalog() -> Catalog {
                         "time",
                         "a first clock-in after this local time is late",
                     ),
-                    col("headcount", "bigint", "employees now; NULL unless the asker manages it"),
+                    col(
+                        "headcount",
+                        "bigint",
+                        "employees now; NULL unless the asker manages it",
+                    ),
                 ],
             },
             RelationDoc {

@@ -59,7 +59,10 @@ pub async fn employees_are_changed_by_admins(store: Arc<dyn Store>) {
         .acting_as(&as_boss)
         .update_employee(ada.id, &rename)
         .await;
-    assert!(matches!(refused, Err(Error::Forbidden { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(Error::Forbidden { .. })),
+        "{refused:?}"
+    );
     let admin = Principal::admin("ops");
     let as_admin = svc.acting_as(&admin);
     let unknown = as_admin.update_employee(EmployeeId(999), &rename).await;
@@ -113,7 +116,10 @@ pub async fn employees_are_changed_by_admins(store: Arc<dyn Store>) {
     assert_eq!(entry.record.employee_id, Some(ada.id));
     assert_eq!(entry.record.team_id, Some(tokyo.id));
     assert_eq!(entry.record.before, Some(Written::Employee(ada.clone())));
-    assert_eq!(entry.record.after, Some(Written::Employee(expected.clone())));
+    assert_eq!(
+        entry.record.after,
+        Some(Written::Employee(expected.clone()))
+    );
 
     // Sessions from now on are dated in Tokyo; the earlier one keeps its date.
     let later = cycle(
@@ -133,13 +139,24 @@ pub async fn employees_are_changed_by_admins(store: Arc<dyn Store>) {
         .principal(&Identity::Employee { id: ada.id })
         .await
         .unwrap();
-    assert_eq!(as_ada.member().map(|m| m.manages.clone()), Some(vec![tokyo.id]));
+    assert_eq!(
+        as_ada.member().map(|m| m.manages.clone()),
+        Some(vec![tokyo.id])
+    );
 
     // Once under a key.
     let key = IdempotencyKey::new("ops", "rename-1").unwrap();
     let role = changes(None, Some("Principal"), None, None);
-    let first = svc.idempotent(&key).update_employee(ada.id, &role).await.unwrap();
-    let retry = svc.idempotent(&key).update_employee(ada.id, &role).await.unwrap();
+    let first = svc
+        .idempotent(&key)
+        .update_employee(ada.id, &role)
+        .await
+        .unwrap();
+    let retry = svc
+        .idempotent(&key)
+        .update_employee(ada.id, &role)
+        .await
+        .unwrap();
     assert!(!first.replayed && retry.replayed);
     assert_eq!(first.value, retry.value);
 
@@ -156,7 +173,10 @@ pub async fn employees_are_changed_by_admins(store: Arc<dyn Store>) {
         .acting_as(&as_boss)
         .dismiss_manager(utc.id, boss.id)
         .await;
-    assert!(matches!(refused, Err(Error::Forbidden { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(Error::Forbidden { .. })),
+        "{refused:?}"
+    );
 }
 
 /// A manager reads the entries about their teams' members only where the
@@ -168,11 +188,19 @@ pub async fn audit_entries_about_other_teams_are_hidden(store: Arc<dyn Store>) {
     let a = team(&svc, "A", "UTC").await;
     let b = team(&svc, "B", "UTC").await;
     let boss_a = svc
-        .create_employee(&NewEmployee::new("Boss A", "Lead", a.id).unwrap().manager(true))
+        .create_employee(
+            &NewEmployee::new("Boss A", "Lead", a.id)
+                .unwrap()
+                .manager(true),
+        )
         .await
         .unwrap();
     let boss_b = svc
-        .create_employee(&NewEmployee::new("Boss B", "Lead", b.id).unwrap().manager(true))
+        .create_employee(
+            &NewEmployee::new("Boss B", "Lead", b.id)
+                .unwrap()
+                .manager(true),
+        )
         .await
         .unwrap();
     let ada = employee(&svc, "Ada", a.id).await;
@@ -228,7 +256,15 @@ pub async fn audit_entries_about_other_teams_are_hidden(store: Arc<dyn Store>) {
         (AuditAction::ClockOut, 1),
         (AuditAction::EmployeeUpdated, 1),
     ] {
-        assert_eq!(seen(&of_a, action), 0, "{action:?} to A's manager after the move");
-        assert_eq!(seen(&of_b, action), by_b, "{action:?} to B's manager after the move");
+        assert_eq!(
+            seen(&of_a, action),
+            0,
+            "{action:?} to A's manager after the move"
+        );
+        assert_eq!(
+            seen(&of_b, action),
+            by_b,
+            "{action:?} to B's manager after the move"
+        );
     }
 }
