@@ -62,11 +62,7 @@ pub fn catalog() -> Catalog {
                         "time",
                         "a first clock-in after this local time is late",
                     ),
-                    col(
-                        "headcount",
-                        "bigint",
-                        "employees now; NULL unless the asker manages it",
-                    ),
+                    col("headcount", "bigint", "employees; NULL to non-managers"),
                 ],
             },
             RelationDoc {
