@@ -1,5 +1,5 @@
 -- One clock-in + clock-out cycle for pgbench: the same statements without their audit entries, to show what the entry costs.
--- Rendered from attendance-pg/src/writes.rs by attendance-pg/src/bench_sql.rs
+-- Rendered from attendance-pg/src/writes/mod.rs by attendance-pg/src/bench_sql.rs
 -- (a test holds the two equal): do not edit by hand.
 --   pgbench -n -M prepared -f THIS_FILE \
 --       -D first=1 -D clients=8 -D per=1250 -c 8 -j 2 -T 10 attendance_bench

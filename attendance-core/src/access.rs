@@ -14,13 +14,19 @@
 //! | daily/weekly summaries | no | their teams only | all |
 //! | ask questions | over own rows | over their teams' rows | all rows |
 //! | record/correct sessions | no | their teams | anyone |
-//! | create teams and employees, appoint managers | no | no | yes |
-//! | read the audit trail | own sessions | their teams | all |
+//! | create teams and employees, change employees (`PATCH`), appoint and dismiss managers | no | no | yes |
+//! | read the audit trail | entries about themself | entries about their teams' members that name no other team | all |
 //!
 //! Out-of-scope reads answer [`Error::NotFound`] exactly as a missing id
 //! would, so a caller cannot learn what exists outside its scope;
 //! out-of-scope writes answer [`Error::Forbidden`] whether or not the
-//! target exists, for the same reason.
+//! target exists, for the same reason: the same status and words, and the
+//! same kind of work (no store lookup that only an existing id costs).
+//!
+//! An admin is identified by the token it authenticated with
+//! ([`Principal::with_token`]), whatever the token's display name: its
+//! idempotency keys, rate limit and audit entries are that token's own,
+//! so two admin tokens named alike never share them.
 
 use std::fmt;
 
@@ -29,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Employee, EmployeeId, TeamId};
 use crate::error::{Entity, Error, Result};
+use crate::tokens::TokenId;
 
 /// How far back a member may clock themself in or out without a manager:
 /// 48 hours (see [`ServiceConfig::self_service_window`](crate::service::ServiceConfig::self_service_window)).
@@ -65,10 +72,14 @@ pub enum Actor {
     /// The host application itself: scheduled jobs (closing forgotten
     /// sessions), imports, and calls made without a principal.
     System,
-    /// An administrator, by name.
+    /// An administrator, by name and, when a token authenticated them,
+    /// that token (which tells apart admins named alike).
     Admin {
-        /// How the admin is named (for example `"token 7"`).
+        /// How the admin is named (for example `"ops"`).
         name: String,
+        /// The token they authenticated with, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<TokenId>,
     },
     /// An employee (a manager included).
     Employee {
@@ -81,7 +92,11 @@ impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::System => f.write_str("system"),
-            Self::Admin { name } => write!(f, "admin {name}"),
+            Self::Admin { name, token: None } => write!(f, "admin {name}"),
+            Self::Admin {
+                name,
+                token: Some(token),
+            } => write!(f, "admin {name} (token {token})"),
             Self::Employee { id } => write!(f, "employee {id}"),
         }
     }
@@ -130,6 +145,9 @@ pub enum Principal {
     Admin {
         /// How the audit trail names them.
         name: String,
+        /// The token they authenticated with, if any: part of who they
+        /// are (see [`Principal::with_token`]).
+        token: Option<TokenId>,
     },
     /// An employee, possibly a manager.
     Member(Member),
@@ -139,16 +157,40 @@ impl Principal {
     /// The host itself: an admin named `"system"`, for jobs and tools that
     /// act on no one's behalf.
     pub fn system() -> Self {
+        Self::admin(SYSTEM_NAME)
+    }
+
+    /// An admin named `name`, authenticated by no token (a host's own
+    /// tool, or development without authentication).
+    pub fn admin(name: impl Into<String>) -> Self {
         Self::Admin {
-            name: SYSTEM_NAME.to_owned(),
+            name: name.into(),
+            token: None,
+        }
+    }
+
+    /// The same principal, authenticated by `token`: an admin's identity
+    /// then includes the token, so its idempotency scope, rate limit and
+    /// audit entries are the token's own whatever its display name. A
+    /// member is who they are whatever token they use.
+    pub fn with_token(self, token: TokenId) -> Self {
+        match self {
+            Self::Admin { name, .. } => Self::Admin {
+                name,
+                token: Some(token),
+            },
+            member @ Self::Member(_) => member,
         }
     }
 
     /// How the audit trail names this principal.
     pub fn actor(&self) -> Actor {
         match self {
-            Self::Admin { name } if name == SYSTEM_NAME => Actor::System,
-            Self::Admin { name } => Actor::Admin { name: name.clone() },
+            Self::Admin { name, token: None } if name == SYSTEM_NAME => Actor::System,
+            Self::Admin { name, token } => Actor::Admin {
+                name: name.clone(),
+                token: *token,
+            },
             Self::Member(member) => Actor::Employee {
                 id: member.employee,
             },
@@ -231,10 +273,7 @@ impl Principal {
             return Ok(());
         }
         if member.employee != target.id {
-            return Err(Error::forbidden(
-                "clock in or out",
-                "only the employee themself, their team's manager or an admin may",
-            ));
+            return Err(clock_refusal());
         }
         if at < now - window {
             return Err(Error::forbidden(
@@ -254,10 +293,7 @@ impl Principal {
         match self {
             Self::Admin { .. } => Ok(()),
             Self::Member(member) if member.manages(target.team_id) => Ok(()),
-            Self::Member(_) => Err(Error::forbidden(
-                action,
-                "only the employee's manager or an admin may",
-            )),
+            Self::Member(_) => Err(manage_refusal(action)),
         }
     }
 
@@ -288,6 +324,21 @@ impl Principal {
             (Self::Member(member), None) => Ok(Some(member.manages.clone())),
         }
     }
+}
+
+/// The refusal of a clock-in or clock-out for someone else: the same
+/// whether that someone exists or not.
+pub(crate) fn clock_refusal() -> Error {
+    Error::forbidden(
+        "clock in or out",
+        "only the employee themself, their team's manager or an admin may",
+    )
+}
+
+/// The refusal of `action` on someone's records: the same whether they
+/// exist or not.
+pub(crate) fn manage_refusal(action: &'static str) -> Error {
+    Error::forbidden(action, "only the employee's manager or an admin may")
 }
 
 /// The rows a principal may read: every row, or a member's own and those

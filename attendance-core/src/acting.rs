@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::access::{Identity, Member, Principal};
+use crate::access::{Identity, Member, Principal, clock_refusal};
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, Team, TeamId, WorkMode,
 };
@@ -38,7 +38,7 @@ impl AttendanceService {
     /// [`Error::NotFound`].
     pub async fn principal(&self, identity: &Identity) -> Result<Principal> {
         match identity {
-            Identity::Admin { name } => Ok(Principal::Admin { name: name.clone() }),
+            Identity::Admin { name } => Ok(Principal::admin(name.clone())),
             Identity::Employee { id } => {
                 let employee = self.store.employee(*id).await?;
                 let manages = self.store.managed_teams(employee.id).await?;
@@ -185,13 +185,15 @@ impl<'a> Acting<'a> {
 
     /// The employee a write targets, when the principal alone does not
     /// settle the question. For anyone but an admin, an unknown employee is
-    /// forbidden like an existing one out of scope: a write reveals nothing.
-    pub(crate) async fn target(&self, id: EmployeeId, action: &'static str) -> Result<Employee> {
+    /// refused with `refusal`, the very refusal an existing one out of
+    /// scope gets: a write reveals nothing.
+    pub(crate) async fn target(
+        &self,
+        id: EmployeeId,
+        refusal: impl FnOnce() -> Error,
+    ) -> Result<Employee> {
         match self.service.employee(id).await {
-            Err(Error::NotFound { .. }) if !self.principal.is_admin() => Err(Error::forbidden(
-                action,
-                "only the employee's manager or an admin may",
-            )),
+            Err(Error::NotFound { .. }) if !self.principal.is_admin() => Err(refusal()),
             other => other,
         }
     }
@@ -213,8 +215,13 @@ impl<'a> Acting<'a> {
             Principal::Member(member) if member.employee == employee && at >= now - window => {
                 Ok(())
             }
+            // Someone else, and no team to manage: refused without a
+            // lookup, so an unknown id and a colleague's cost the same.
+            Principal::Member(member) if member.employee != employee && !member.is_manager() => {
+                Err(clock_refusal())
+            }
             Principal::Member(_) => {
-                let target = self.target(employee, "clock in or out").await?;
+                let target = self.target(employee, clock_refusal).await?;
                 self.principal.check_clock(&target, at, now, window)
             }
         }
@@ -232,10 +239,13 @@ impl<'a> Acting<'a> {
         Ok(())
     }
 
-    /// Ends `employee`'s appointment to `team` (`false`: there was none):
-    /// admins only.
-    pub async fn dismiss_manager(&self, team: TeamId, employee: EmployeeId) -> Result<bool> {
-        self.principal.check_admin("dismiss a manager")?;
+    /// Ends `employee`'s appointment to `team` (`false`: there was none);
+    /// the caller has checked the principal is an admin.
+    pub(crate) async fn dismiss_appointment(
+        &self,
+        team: TeamId,
+        employee: EmployeeId,
+    ) -> Result<bool> {
         let write = Write::DismissManager { team, employee };
         let fingerprint = request::dismiss_manager(team, employee);
         let once = self
@@ -278,9 +288,17 @@ impl ActingTrends<'_> {
             .principal
             .member()
             .is_some_and(|m| m.employee == employee);
-        if !own && !self.principal.is_admin() {
-            let target = self.trends.store.employee(employee).await?;
-            self.principal.check_sees(&target)?;
+        match self.principal.member() {
+            // Someone else's, and no team to manage: hidden without a
+            // lookup, as an unknown id is.
+            Some(member) if !own && !member.is_manager() => {
+                return Err(Error::not_found(crate::Entity::Employee, employee));
+            }
+            Some(_) if !own => {
+                let target = self.trends.store.employee(employee).await?;
+                self.principal.check_sees(&target)?;
+            }
+            _ => {}
         }
         self.trends.employee_trend(employee, query).await
     }

@@ -20,8 +20,8 @@
 //!
 //! What a reader sees is scoped as the matrix in [`crate::access`] says:
 //! an employee the entries about themself, a manager those about their
-//! teams' members, an admin all. Entries about no employee (a team created)
-//! are for admins only.
+//! teams' members that name no other team, an admin all. Entries about no
+//! employee (a team created) are for admins only.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -73,11 +73,13 @@ pub enum AuditAction {
     TokenCreated,
     /// An API token was revoked.
     TokenRevoked,
+    /// An employee's name, role, team or manager flag was changed.
+    EmployeeUpdated,
 }
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::TeamCreated,
         Self::EmployeeCreated,
         Self::ManagerAppointed,
@@ -89,6 +91,7 @@ impl AuditAction {
         Self::AutoClose,
         Self::TokenCreated,
         Self::TokenRevoked,
+        Self::EmployeeUpdated,
     ];
 
     /// The spelling stores and the wire use (`"clock_in"`).
@@ -105,6 +108,7 @@ impl AuditAction {
             Self::AutoClose => "auto_close",
             Self::TokenCreated => "token_created",
             Self::TokenRevoked => "token_revoked",
+            Self::EmployeeUpdated => "employee_updated",
         }
     }
 
@@ -139,15 +143,11 @@ pub struct AuditRecord {
 
 impl AuditRecord {
     /// What `write` records, given what it wrote and, for a change to a
-    /// session, the session before it; `None` for a write that changed
-    /// nothing (an appointment already in place). Stores that compute the
-    /// record in their own language (PostgreSQL) agree with this, as the
-    /// conformance kit's audit scenarios prove.
-    pub fn of(
-        write: &Write,
-        before: Option<&AttendanceSession>,
-        written: &Written,
-    ) -> Option<Self> {
+    /// session or an employee, the record before it; `None` for a write
+    /// that changed nothing (an appointment already in place). Stores that
+    /// compute the record in their own language (PostgreSQL) agree with
+    /// this, as the conformance kit's audit scenarios prove.
+    pub fn of(write: &Write, before: Option<&Written>, written: &Written) -> Option<Self> {
         let (action, reason) = match write {
             Write::CreateTeam(_) => (AuditAction::TeamCreated, None),
             Write::CreateEmployee(_) => (AuditAction::EmployeeCreated, None),
@@ -155,6 +155,7 @@ impl AuditRecord {
             Write::ClockOut { .. } => (AuditAction::ClockOut, None),
             Write::RecordSession { reason, .. } => (AuditAction::Backfill, reason.clone()),
             Write::CorrectSession { reason, .. } => (AuditAction::Correction, Some(reason.clone())),
+            Write::UpdateEmployee { .. } => (AuditAction::EmployeeUpdated, None),
             Write::AppointManager { team, employee } => {
                 return Self::appointment(AuditAction::ManagerAppointed, *team, *employee, written);
             }
@@ -173,7 +174,7 @@ impl AuditRecord {
             employee_id,
             session_id,
             team_id,
-            before: before.cloned().map(Written::Session),
+            before: before.cloned(),
             after: Some(written.clone()),
             reason,
             token_id: None,
@@ -251,12 +252,19 @@ pub struct AuditFilter {
 
 impl AuditFilter {
     /// Whether `entry` matches, its employee (if any) being a member of
-    /// `team`. Entries about no employee are outside every member's scope.
+    /// `team`. A member sees the entries about themself, and a manager
+    /// those about their teams' members that name no team, or one of
+    /// theirs (an appointment elsewhere is the other team's business).
+    /// Entries about no employee are outside every member's scope.
     pub fn matches(&self, entry: &AuditEntry, team: Option<TeamId>) -> bool {
         let record = &entry.record;
         let in_scope = match (&self.scope, record.employee_id, team) {
             (Scope::All, _, _) => true,
-            (scope, Some(employee), Some(team)) => scope.admits(employee, team),
+            (Scope::Member { employee: own, .. }, Some(employee), _) if *own == employee => true,
+            (Scope::Member { teams, .. }, Some(_), Some(team)) => {
+                let manages = |t: &TeamId| teams.binary_search(t).is_ok();
+                manages(&team) && record.team_id.as_ref().is_none_or(manages)
+            }
             _ => false,
         };
         in_scope

@@ -26,6 +26,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::Acting;
+use crate::access::manage_refusal;
 use crate::audit::{AuditEntry, AuditFilter, SessionChanges, validate_reason};
 use crate::domain::{AttendanceSession, EmployeeId, SessionId, WorkMode};
 use crate::error::{Entity, Error, Result};
@@ -110,9 +111,15 @@ impl Acting<'_> {
         reason: &str,
     ) -> Result<Once<AttendanceSession>> {
         const ACTION: &str = "record a session";
-        if !self.principal.is_admin() {
-            let target = self.target(employee, ACTION).await?;
-            self.principal.check_manages(&target, ACTION)?;
+        match self.principal.member() {
+            // No team to manage: refused without a lookup, as an unknown
+            // id would be.
+            Some(member) if !member.is_manager() => return Err(manage_refusal(ACTION)),
+            Some(_) => {
+                let target = self.target(employee, || manage_refusal(ACTION)).await?;
+                self.principal.check_manages(&target, ACTION)?;
+            }
+            None => {}
         }
         self.writes()
             .backfill(employee, mode, clock_in, clock_out, reason)
@@ -127,15 +134,35 @@ impl Acting<'_> {
         changes: &SessionChanges,
         reason: &str,
     ) -> Result<Once<AttendanceSession>> {
-        if !self.principal.is_admin() {
+        if let Some(member) = self.principal.member() {
             let hidden = || Error::not_found(Entity::Session, session);
-            let stored = self.service.session(session).await?;
-            let employee = self.service.employee(stored.employee_id).await?;
-            if !self.principal.sees(&employee) {
+            let stored = match self.service.session(session).await {
+                Ok(stored) => stored,
+                Err(Error::NotFound { .. }) if member.is_manager() => {
+                    // Refusing a manager someone else's session costs a
+                    // second lookup (its employee's team); one that does
+                    // not exist costs the same, so timing tells nothing.
+                    let _ = self.service.employee(member.employee).await;
+                    return Err(hidden());
+                }
+                Err(other) => return Err(other),
+            };
+            if stored.employee_id == member.employee {
+                // Their own: they see it, so they are told why not.
+                let own = self.service.employee(stored.employee_id).await?;
+                self.principal.check_manages(&own, "correct a session")?;
+            } else if !member.is_manager() {
+                // Someone else's, and no team to manage: hidden without a
+                // further lookup, as a session that does not exist is.
                 return Err(hidden());
+            } else {
+                let employee = self.service.employee(stored.employee_id).await?;
+                if !self.principal.sees(&employee) {
+                    return Err(hidden());
+                }
+                self.principal
+                    .check_manages(&employee, "correct a session")?;
             }
-            self.principal
-                .check_manages(&employee, "correct a session")?;
         }
         self.writes()
             .correct_session(session, changes, reason)

@@ -43,8 +43,8 @@ use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
-    WorkMode,
+    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId,
+    Team, TeamId, WorkMode,
 };
 use crate::error::{Error, Result};
 pub use crate::write::{SessionChanges, Write, Written};
@@ -299,6 +299,31 @@ pub(crate) mod request {
         Fingerprint::of(
             "dismiss_manager",
             &[&team.0.to_string(), &employee.0.to_string()],
+        )
+    }
+
+    pub(crate) fn update_employee(employee: EmployeeId, changes: &EmployeeChanges) -> Fingerprint {
+        let flag = |b: Option<bool>| match b {
+            None => "",
+            Some(true) => "1",
+            Some(false) => "0",
+        };
+        Fingerprint::of(
+            "update_employee",
+            &[
+                &employee.0.to_string(),
+                // Absent and given are told apart, so that no name is taken
+                // for "leave the name".
+                if changes.name().is_some() { "+" } else { "-" },
+                changes.name().unwrap_or_default(),
+                if changes.role().is_some() { "+" } else { "-" },
+                changes.role().unwrap_or_default(),
+                &changes
+                    .team_id()
+                    .map(|t| t.0.to_string())
+                    .unwrap_or_default(),
+                flag(changes.is_manager()),
+            ],
         )
     }
 

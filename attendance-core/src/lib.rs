@@ -30,6 +30,7 @@ pub mod audit;
 pub mod clock;
 mod corrections;
 pub mod domain;
+mod employees;
 pub mod error;
 pub mod guard;
 pub mod idempotency;
@@ -48,7 +49,7 @@ pub mod write;
 pub use acting::{Acting, ActingTrends};
 pub use app::{App, AppBuilder};
 pub use domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
-    WorkMode,
+    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId,
+    Team, TeamId, WorkMode,
 };
 pub use error::{Conflict, Entity, Error, Result};

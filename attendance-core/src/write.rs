@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Actor;
 use crate::domain::{
-    AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
+    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_clock_out,
 };
 use crate::error::Result;
@@ -97,6 +97,17 @@ pub enum Write {
         /// [`Acting::record_session`](crate::Acting::record_session) must
         /// give one).
         reason: Option<String>,
+    },
+    /// A change to an employee's name, role, team or manager flag
+    /// ([`Written::Employee`]). A move to another team dates the sessions
+    /// opened from then on in the new team's timezone; the work dates of
+    /// existing ones stay. [`Error::NotFound`](crate::Error::NotFound) for
+    /// an unknown employee or team.
+    UpdateEmployee {
+        /// Whom.
+        employee: EmployeeId,
+        /// What changes.
+        changes: EmployeeChanges,
     },
     /// A correction of a stored session (see [`crate::audit`];
     /// [`Written::Session`]).

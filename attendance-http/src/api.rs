@@ -29,6 +29,7 @@ use crate::middleware::DeadlineLayer;
 use crate::problem::PROBLEM_JSON;
 use crate::routes::{self, AppState};
 use crate::routes_audit;
+use crate::routes_employees;
 use crate::routes_managers;
 
 /// The name of the security scheme in the document.
@@ -49,7 +50,10 @@ pub(crate) fn declare(
             routes_managers::dismiss_manager
         ))
         .standard(routes!(routes::create_employee, routes::list_employees))
-        .standard(routes!(routes::get_employee))
+        .standard(routes!(
+            routes::get_employee,
+            routes_employees::update_employee
+        ))
         .standard(routes!(routes::clock_in))
         .standard(routes!(routes::clock_out))
         .standard(routes!(routes::list_attendance))

@@ -120,9 +120,7 @@ impl AuthOff {
 #[async_trait]
 impl Authenticator for AuthOff {
     async fn authenticate(&self, _request: &Parts) -> Result<Principal, AuthError> {
-        Ok(Principal::Admin {
-            name: Self::NAME.to_owned(),
-        })
+        Ok(Principal::admin(Self::NAME))
     }
 }
 
@@ -148,14 +146,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 }
 
 /// The idempotency scope of `actor`: a stable name in the printable ASCII
-/// that keys allow (core's rule), at most 255 bytes. An admin's name is
-/// escaped byte by byte; one too long for that is named by its SHA-256.
+/// that keys allow (core's rule), at most 255 bytes. An admin who
+/// authenticated with a token is that token, whatever its name; another
+/// admin's name is escaped byte by byte, and one too long for that is
+/// named by its SHA-256.
 pub(crate) fn idempotency_scope(actor: &Actor) -> IdempotencyScope {
     use std::fmt::Write as _;
     let name = match actor {
         Actor::System => return IdempotencyScope("system".to_owned()),
         Actor::Employee { id } => return IdempotencyScope(format!("employee:{id}")),
-        Actor::Admin { name } => name,
+        Actor::Admin {
+            token: Some(token), ..
+        } => return IdempotencyScope(format!("admin-token:{token}")),
+        Actor::Admin { name, token: None } => name,
     };
     let mut scope = String::from("admin:");
     for byte in name.bytes() {
@@ -253,6 +256,7 @@ where
 mod tests {
     use attendance_core::EmployeeId;
     use attendance_core::idempotency::IdempotencyKey;
+    use attendance_core::tokens::TokenId;
 
     use super::*;
 
@@ -260,8 +264,16 @@ mod tests {
     fn every_principal_has_a_scope_core_accepts_and_no_two_share_one() {
         let admin = |name: &str| Actor::Admin {
             name: name.to_owned(),
+            token: None,
+        };
+        let token = |id: i64| Actor::Admin {
+            name: "admin".to_owned(),
+            token: Some(TokenId(id)),
         };
         let actors = [
+            token(1),
+            token(2),
+            admin("admin-token:1"),
             Actor::System,
             Actor::Employee { id: EmployeeId(7) },
             admin("auth-off"),

@@ -168,6 +168,7 @@ mod middleware;
 pub mod problem;
 mod routes;
 mod routes_audit;
+mod routes_employees;
 mod routes_managers;
 mod server;
 

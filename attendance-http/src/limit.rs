@@ -219,6 +219,7 @@ mod tests {
     fn admin(name: &str) -> Actor {
         Actor::Admin {
             name: name.to_owned(),
+            token: None,
         }
     }
 

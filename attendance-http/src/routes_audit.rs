@@ -131,7 +131,7 @@ pub(crate) async fn correct_session(
     tag = "attendance",
     params(AuditQuery),
     responses(
-        (status = 200, description = "One page: an employee's own entries, a manager's and their teams' members', every entry for an admin", body = AuditPage),
+        (status = 200, description = "One page: an employee's own entries, a manager's and their teams' members' (but those naming another team), every entry for an admin", body = AuditPage),
         (status = 401, description = "No credentials, or bad ones", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )

@@ -38,7 +38,9 @@ pub(crate) async fn appoint_manager(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Ends an appointment. The team a manager was created in stays theirs.
+/// Ends an employee's management of a team: an appointment, or the
+/// management of their own team (made with `is_manager`, which this turns
+/// off, as `PATCH /employees/{id}` would).
 #[utoipa::path(
     delete,
     path = "/teams/{id}/managers/{employee_id}",
@@ -46,9 +48,9 @@ pub(crate) async fn appoint_manager(
     params(("id" = i64, Path, description = "The team's id"),
         ("employee_id" = i64, Path, description = "The employee's id")),
     responses(
-        (status = 204, description = "The appointment is over"),
+        (status = 204, description = "The employee no longer manages the team"),
         (status = 403, description = "Only admins dismiss managers", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such appointment", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The employee does not manage the team (or one of them does not exist)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn dismiss_manager(
@@ -67,7 +69,7 @@ pub(crate) async fn dismiss_manager(
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found(format!(
-            "employee {employee} has no appointment to team {team}"
+            "employee {employee} does not manage team {team}"
         )))
     }
 }

@@ -335,9 +335,7 @@ impl Authenticator for ProxyHeader {
             .to_str()
             .map_err(|_| AuthError::invalid("not ASCII"))?;
         match user.split_once(':') {
-            Some(("admin", name)) => Ok(Principal::Admin {
-                name: name.to_owned(),
-            }),
+            Some(("admin", name)) => Ok(Principal::admin(name)),
             _ => Err(AuthError::invalid("unknown user")),
         }
     }

@@ -322,9 +322,7 @@ impl Authenticator for UserHeader {
     async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError> {
         let name = request.headers.get("x-user").ok_or(AuthError::Missing)?;
         let name = name.to_str().map_err(|_| AuthError::invalid("not ASCII"))?;
-        Ok(Principal::Admin {
-            name: name.to_owned(),
-        })
+        Ok(Principal::admin(name))
     }
 }
 

@@ -276,3 +276,76 @@ fn no_instant_in_a_body_makes_a_clock_route_answer_500() {
         panic!("{err}");
     }
 }
+
+/// A JSON value a field of a change might be given: mostly of its kind,
+/// at the edges, sometimes of another kind.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        any::<i64>().prop_map(|n| json!(n)),
+        prop::sample::select(vec![0i64, 1, 2, -1, i64::MAX, i64::MIN]).prop_map(|n| json!(n)),
+        any::<bool>().prop_map(|b| json!(b)),
+        "\\PC{0,240}".prop_map(|s| json!(s)),
+        Just(json!(" ")),
+        Just(json!(null)),
+        Just(json!(1.5)),
+        Just(json!([])),
+    ]
+}
+
+/// `PATCH /employees/{id}`: no body and no id makes it answer 500.
+#[test]
+fn no_change_of_an_employee_makes_the_route_answer_500() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let h = runtime.block_on(async {
+        let h = Harness::new();
+        let team = h.team("Platform").await;
+        h.team("Other").await;
+        h.employee(team, "Ada").await;
+        h
+    });
+    let mut runner = TestRunner::new(Config {
+        cases: 500,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let field = |name: &'static str| {
+        proptest::option::weighted(0.5, json_value().prop_map(move |v| (name, v)))
+    };
+    let strategy = (
+        prop_oneof![3 => Just(String::from("1")), 1 => value()],
+        (
+            field("name"),
+            field("role"),
+            field("team_id"),
+            field("is_manager"),
+            proptest::option::weighted(0.1, json_value().prop_map(|v| ("nickname", v))),
+        ),
+    );
+    let result = runner.run(&strategy, |(id, (a, b, c, d, e))| {
+        let body: serde_json::Map<String, serde_json::Value> = [a, b, c, d, e]
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        let uri = format!("/employees/{}", url_escape(&id));
+        let request = axum::http::Request::builder()
+            .method(axum::http::Method::PATCH)
+            .uri(&uri)
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(serde_json::to_vec(&body).unwrap()))
+            .unwrap();
+        let reply = runtime.block_on(h.send(request));
+        if reply.status == StatusCode::INTERNAL_SERVER_ERROR {
+            return Err(TestCaseError::fail(format!(
+                "PATCH {uri} {body:?} answered 500"
+            )));
+        }
+        Ok(())
+    });
+    if let Err(err) = result {
+        panic!("{err}");
+    }
+}

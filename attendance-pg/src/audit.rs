@@ -139,16 +139,17 @@ pub(crate) async fn insert_audit(
             .transpose()
             .map_err(|e| sqlx::Error::Encode(e.into()))
     };
-    let (kind, name, employee) = actor_columns(&stamp.actor);
+    let actor = actor_columns(&stamp.actor);
     sqlx::query(
         "INSERT INTO attendance.audit_log (at, actor_kind, actor_name, actor_employee_id, \
-         action, employee_id, session_id, team_id, before, after, reason, token_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)",
+         action, employee_id, session_id, team_id, before, after, reason, token_id, \
+         actor_token_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13)",
     )
     .bind(stamp.at)
-    .bind(kind)
-    .bind(name)
-    .bind(employee)
+    .bind(actor.kind)
+    .bind(actor.name)
+    .bind(actor.employee)
     .bind(record.action.as_str())
     .bind(record.employee_id.map(|e| e.0))
     .bind(record.session_id.map(|s| s.0))
@@ -157,6 +158,7 @@ pub(crate) async fn insert_audit(
     .bind(json(&record.after)?)
     .bind(record.reason.as_deref())
     .bind(record.token_id.map(|t| t.0))
+    .bind(actor.token)
     .execute(c)
     .await
     .map(drop)
@@ -169,6 +171,7 @@ struct AuditRow {
     actor_kind: String,
     actor_name: Option<String>,
     actor_employee_id: Option<i64>,
+    actor_token_id: Option<i64>,
     action: String,
     employee_id: Option<i64>,
     session_id: Option<i64>,
@@ -191,7 +194,10 @@ impl TryFrom<AuditRow> for AuditEntry {
             row.actor_employee_id,
         ) {
             ("system", _, _) => Actor::System,
-            ("admin", Some(name), _) => Actor::Admin { name: name.clone() },
+            ("admin", Some(name), _) => Actor::Admin {
+                name: name.clone(),
+                token: row.actor_token_id.map(TokenId),
+            },
             ("employee", _, Some(id)) => Actor::Employee { id: EmployeeId(id) },
             _ => return Err(corrupt("actor")),
         };
@@ -272,7 +278,8 @@ impl PgStore {
 /// predicates.
 fn audit_query(filter: &AuditFilter, page: &PageRequest<IdCursor>) -> QueryBuilder<Postgres> {
     let mut q = QueryBuilder::new(
-        "SELECT id, at, actor_kind, actor_name, actor_employee_id, action, employee_id, \
+        "SELECT id, at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, \
+         employee_id, \
          session_id, team_id, before::text AS before, after::text AS after, reason, token_id \
          FROM attendance.audit_log WHERE true",
     );
@@ -288,17 +295,21 @@ fn audit_query(filter: &AuditFilter, page: &PageRequest<IdCursor>) -> QueryBuild
     if let Some(to) = filter.to {
         q.push(" AND at < ").push_bind(to);
     }
-    // A member's scope: entries about themself and their teams' current
-    // members (as the session listing reads it); entries about no employee
-    // are outside it.
+    // A member's scope (`AuditFilter::matches`): entries about themself,
+    // and those about their teams' current members (as the session listing
+    // reads it) that name no team or one of theirs; entries about no
+    // employee are outside it.
     if let Scope::Member { employee, teams } = &filter.scope {
         q.push(" AND (employee_id = ").push_bind(employee.0);
         if !teams.is_empty() {
+            let teams: Vec<i64> = teams.iter().map(|t| t.0).collect();
             q.push(
-                " OR employee_id = ANY (ARRAY(SELECT id FROM attendance.employees \
+                " OR (employee_id = ANY (ARRAY(SELECT id FROM attendance.employees \
                  WHERE team_id = ANY (",
             )
-            .push_bind(teams.iter().map(|t| t.0).collect::<Vec<_>>())
+            .push_bind(teams.clone())
+            .push("))) AND (team_id IS NULL OR team_id = ANY (")
+            .push_bind(teams)
             .push(")))");
         }
         q.push(")");

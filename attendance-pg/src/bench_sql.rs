@@ -16,7 +16,7 @@ use crate::writes::{
 /// make timestamps, so `now()` stands in for the instants (the clock-out's
 /// transaction starts after the clock-in's committed); the actor is the
 /// system, as for a store call without a principal.
-const CLOCK_IN_PARAMS: [&str; 10] = [
+const CLOCK_IN_PARAMS: [&str; 11] = [
     ":e",
     "now()",
     "NULL::timestamptz",
@@ -27,15 +27,17 @@ const CLOCK_IN_PARAMS: [&str; 10] = [
     "'system'",
     "NULL::text",
     "NULL::bigint",
+    "NULL::bigint",
 ];
 
 /// The same for the clock-out.
-const CLOCK_OUT_PARAMS: [&str; 6] = [
+const CLOCK_OUT_PARAMS: [&str; 7] = [
     ":e",
     "now()",
     "now()",
     "'system'",
     "NULL::text",
+    "NULL::bigint",
     "NULL::bigint",
 ];
 
@@ -59,7 +61,7 @@ fn substitute(sql: &str, params: &[&str]) -> String {
 fn render(what: &str, clock_in: &str, clock_out: &str) -> String {
     format!(
         "-- One clock-in + clock-out cycle for pgbench: {what}.\n\
-         -- Rendered from attendance-pg/src/writes.rs by attendance-pg/src/bench_sql.rs\n\
+         -- Rendered from attendance-pg/src/writes/mod.rs by attendance-pg/src/bench_sql.rs\n\
          -- (a test holds the two equal): do not edit by hand.\n\
          --   pgbench -n -M prepared -f THIS_FILE \\\n\
          --       -D first=1 -D clients=8 -D per=1250 -c 8 -j 2 -T 10 attendance_bench\n\
@@ -133,6 +135,6 @@ fn the_audited_statements_wrap_the_bare_ones() {
     assert!(INSERT_SESSION_SQL.contains("attendance.audit_log"));
     assert!(!INSERT_SESSION_ROW_SQL.contains("attendance.audit_log"));
     // Every parameter the store binds has its stand-in.
-    assert!(INSERT_SESSION_SQL.contains("$10") && !INSERT_SESSION_SQL.contains("$11"));
-    assert!(CLOSE_SESSION_SQL.contains("$6") && !CLOSE_SESSION_SQL.contains("$7"));
+    assert!(INSERT_SESSION_SQL.contains("$11") && !INSERT_SESSION_SQL.contains("$12"));
+    assert!(CLOSE_SESSION_SQL.contains("$7") && !CLOSE_SESSION_SQL.contains("$8"));
 }

@@ -35,6 +35,7 @@ mod audit;
 #[cfg(test)]
 mod bench_sql;
 mod conns;
+mod employees;
 mod error;
 mod idempotency;
 pub mod import;

@@ -64,7 +64,7 @@ pub fn catalog() -> Catalog {
                         "time",
                         "a first clock-in after this local time is late",
                     ),
-                    col("headcount", "bigint", "employees in the team now"),
+                    col("headcount", "bigint", "employees; NULL to non-managers"),
                 ],
             },
             RelationDoc {

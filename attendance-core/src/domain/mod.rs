@@ -13,8 +13,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+mod changes;
 mod rules;
 mod week;
+
+pub use changes::EmployeeChanges;
 
 pub use rules::{
     DEFAULT_FUTURE_TOLERANCE, DEFAULT_LATE_AFTER, MAX_AUTO_CLOSE_HOURS, MAX_SUPPORTED_YEAR,

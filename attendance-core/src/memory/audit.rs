@@ -3,7 +3,9 @@
 
 use super::{State, index, next_id};
 use crate::audit::{AuditEntry, AuditFilter, AuditRecord, SessionChanges, Stamp};
-use crate::domain::{AttendanceSession, EmployeeId, SessionId, work_date};
+use crate::domain::{
+    AttendanceSession, Employee, EmployeeChanges, EmployeeId, SessionId, work_date,
+};
 use crate::error::{Conflict, Entity, Error, Result};
 use crate::idempotency::{Write, Written};
 use crate::store::{IdCursor, Page, PageRequest};
@@ -16,8 +18,14 @@ impl State {
             Write::ClockOut { employee, .. } => self
                 .open_index(employee)
                 .and_then(|i| self.sessions.get(i))
-                .cloned(),
-            Write::CorrectSession { session, .. } => Some(self.session(session)?.clone()),
+                .cloned()
+                .map(Written::Session),
+            Write::CorrectSession { session, .. } => {
+                Some(Written::Session(self.session(session)?.clone()))
+            }
+            Write::UpdateEmployee { employee, .. } => {
+                Some(Written::Employee(self.employee(employee)?.clone()))
+            }
             _ => None,
         };
         let written = self.apply(write)?;
@@ -36,6 +44,21 @@ impl State {
         index(id.0)
             .and_then(|i| self.sessions.get(i))
             .ok_or_else(|| Error::not_found(Entity::Session, id))
+    }
+
+    /// Applies `changes` to employee `id`, into a team that exists.
+    pub(super) fn update_employee(
+        &mut self,
+        id: EmployeeId,
+        changes: &EmployeeChanges,
+    ) -> Result<Employee> {
+        let updated = changes.apply(self.employee(id)?);
+        self.team(updated.team_id)?;
+        let slot = index(id.0)
+            .and_then(|i| self.employees.get_mut(i))
+            .ok_or_else(|| Error::not_found(Entity::Employee, id))?;
+        *slot = updated.clone();
+        Ok(updated)
     }
 
     /// Applies `changes` to session `id` unless the result breaks a rule

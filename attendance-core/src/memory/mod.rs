@@ -236,6 +236,10 @@ impl State {
             Write::DismissManager { team, employee } => Written::Appointment {
                 changed: self.dismiss(team, employee),
             },
+            Write::UpdateEmployee {
+                employee,
+                ref changes,
+            } => Written::Employee(self.update_employee(employee, changes)?),
         })
     }
 

@@ -286,8 +286,11 @@ pub async fn appointments_change_what_a_manager_manages(store: Arc<dyn Store>) {
 
     assert!(as_admin.dismiss_manager(c.b.id, c.boss_id).await.unwrap());
     assert!(!as_admin.dismiss_manager(c.b.id, c.boss_id).await.unwrap());
-    assert!(!as_admin.dismiss_manager(c.a.id, c.boss_id).await.unwrap());
     assert_eq!(manages(c.svc.principal(&boss).await.unwrap()), vec![c.a.id]);
+    // The team they were created to head: dismissal turns the flag off.
+    assert!(as_admin.dismiss_manager(c.a.id, c.boss_id).await.unwrap());
+    assert!(!as_admin.dismiss_manager(c.a.id, c.boss_id).await.unwrap());
+    assert!(manages(c.svc.principal(&boss).await.unwrap()).is_empty());
 
     // One entry per change, none for the repeated appointment or the
     // dismissals that changed nothing; newest first.

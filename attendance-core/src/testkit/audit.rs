@@ -8,15 +8,16 @@ use crate::audit::{AuditAction, AuditEntry, AuditFilter, SessionChanges};
 use crate::clock::ManualClock;
 use crate::domain::SessionId;
 use crate::idempotency::{IdempotencyKey, Written};
+use crate::tokens::TokenId;
 
 /// Every entry of the trail as the host reads it, oldest first.
-async fn trail(svc: &AttendanceService) -> Vec<AuditEntry> {
+pub(super) async fn trail(svc: &AttendanceService) -> Vec<AuditEntry> {
     trail_of(svc, &Principal::system(), &AuditFilter::default()).await
 }
 
 /// Every entry `principal` may read under `filter`, oldest first, read in
 /// small pages so that paging is exercised too.
-async fn trail_of(
+pub(super) async fn trail_of(
     svc: &AttendanceService,
     principal: &Principal,
     filter: &AuditFilter,
@@ -62,10 +63,9 @@ fn session_of(written: &Option<Written>) -> AttendanceSession {
     }
 }
 
+/// An admin who authenticated with a token: the trail keeps the token.
 fn admin() -> Principal {
-    Principal::Admin {
-        name: "alice".to_owned(),
-    }
+    Principal::admin("alice").with_token(TokenId(7))
 }
 
 /// Each kind of write appends exactly one entry naming its actor, the
@@ -85,7 +85,8 @@ pub async fn every_write_leaves_one_audit_entry(store: Arc<dyn Store>) {
     assert_eq!(
         entry.actor,
         Actor::Admin {
-            name: "alice".into()
+            name: "alice".into(),
+            token: Some(TokenId(7)),
         }
     );
     assert_eq!(entry.at, now());
@@ -179,7 +180,8 @@ pub async fn every_write_leaves_one_audit_entry(store: Arc<dyn Store>) {
     assert_eq!(
         entry.actor,
         Actor::Admin {
-            name: "alice".into()
+            name: "alice".into(),
+            token: Some(TokenId(7)),
         }
     );
 }

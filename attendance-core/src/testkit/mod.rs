@@ -36,6 +36,7 @@ mod auto_close;
 mod clock;
 mod concurrency;
 mod directory;
+mod employees;
 mod fixtures;
 mod generated;
 mod idempotency;
@@ -55,6 +56,7 @@ pub use auto_close::*;
 pub use clock::*;
 pub use concurrency::*;
 pub use directory::*;
+pub use employees::*;
 pub use fixtures::{now, service, ts};
 pub use generated::*;
 pub use idempotency::*;
@@ -138,6 +140,8 @@ macro_rules! __conformance_scenarios {
                 audit_is_scoped_and_filtered,
                 corrections_need_a_manager_or_an_admin,
                 forgotten_sessions_are_closed_by_the_team_policy,
+                employees_are_changed_by_admins,
+                audit_entries_about_other_teams_are_hidden,
             ],
             reference: [
                 generated_data_matches_in_memory,

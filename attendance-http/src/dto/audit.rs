@@ -70,6 +70,11 @@ pub enum Actor {
     Admin {
         /// How the administrator is named.
         name: String,
+        /// The token the administrator authenticated with, which tells
+        /// apart administrators named alike; absent for one without a
+        /// token (the host's own tools).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_id: Option<i64>,
     },
     /// An employee (a manager included).
     Employee {
@@ -82,7 +87,10 @@ impl From<CoreActor> for Actor {
     fn from(actor: CoreActor) -> Self {
         match actor {
             CoreActor::System => Self::System,
-            CoreActor::Admin { name } => Self::Admin { name },
+            CoreActor::Admin { name, token } => Self::Admin {
+                name,
+                token_id: token.map(|t| t.0),
+            },
             CoreActor::Employee { id } => Self::Employee { id: id.0 },
         }
     }
@@ -114,6 +122,8 @@ pub enum AuditAction {
     TokenCreated,
     /// An API token was revoked.
     TokenRevoked,
+    /// An employee's name, role, team or manager flag was changed.
+    EmployeeUpdated,
 }
 
 impl From<CoreAction> for AuditAction {
@@ -130,6 +140,7 @@ impl From<CoreAction> for AuditAction {
             CoreAction::AutoClose => Self::AutoClose,
             CoreAction::TokenCreated => Self::TokenCreated,
             CoreAction::TokenRevoked => Self::TokenRevoked,
+            CoreAction::EmployeeUpdated => Self::EmployeeUpdated,
         }
     }
 }

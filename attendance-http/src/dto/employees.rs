@@ -53,6 +53,25 @@ pub struct CreateEmployee {
     pub is_manager: Option<bool>,
 }
 
+/// Body of `PATCH /employees/{id}`: at least one field; those left out
+/// stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEmployee {
+    /// A new full name, 1 to [`MAX_EMPLOYEE_NAME`] characters after
+    /// trimming.
+    #[schema(schema_with = employee_name_schema)]
+    pub name: Option<String>,
+    /// A new job role, 1 to [`MAX_ROLE`] characters after trimming.
+    #[schema(schema_with = role_schema)]
+    pub role: Option<String>,
+    /// An existing team to move to; sessions opened from then on are dated
+    /// in its timezone, existing ones keep their work dates.
+    pub team_id: Option<i64>,
+    /// Whether the employee manages their team.
+    pub is_manager: Option<bool>,
+}
+
 fn employee_name_schema() -> ObjectBuilder {
     described_string(
         format!("Full name, 1–{MAX_EMPLOYEE_NAME} characters after trimming."),

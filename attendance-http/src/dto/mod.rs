@@ -26,7 +26,7 @@ pub use audit::{
 };
 pub(crate) use audit::{AuditQuery, day_or_instant};
 pub(crate) use employees::EmployeesQuery;
-pub use employees::{CreateEmployee, Employee, EmployeePage};
+pub use employees::{CreateEmployee, Employee, EmployeePage, UpdateEmployee};
 pub use shared::{Health, PageSize, WorkMode};
 pub use summaries::{
     DailyFacts, DailySummary, FallbackReason, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay,

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::PgStore;
 use crate::audit::correct_session;
+use crate::employees::update_employee;
 use crate::error::map;
 use crate::store::session;
 
@@ -72,6 +73,17 @@ impl PgStore {
                     .map_err(map)??;
                 Written::Session(corrected)
             }
+            Write::UpdateEmployee { employee, changes } => {
+                let updated = self
+                    .retry
+                    .write(|| {
+                        self.conns
+                            .run(async |c| update_employee(c, stamp, *employee, changes).await)
+                    })
+                    .await
+                    .map_err(map)??;
+                Written::Employee(updated)
+            }
             Write::AppointManager { team, employee } => {
                 self.appoint(APPOINT, stamp, *team, *employee).await?
             }
@@ -127,8 +139,11 @@ impl PgStore {
             }
             // A clock-out's UPDATE violates nothing a caller could cause:
             // it only ever closes the open session after its clock-in; a
-            // correction explains its own conflicts inside its transaction.
-            Write::ClockOut { .. } | Write::CorrectSession { .. } => map(e),
+            // correction and an employee change explain their own errors
+            // inside their transactions.
+            Write::ClockOut { .. } | Write::CorrectSession { .. } | Write::UpdateEmployee { .. } => {
+                map(e)
+            }
         }))
     }
 
@@ -142,6 +157,7 @@ impl PgStore {
             Write::CreateTeam(_)
             | Write::CreateEmployee(_)
             | Write::CorrectSession { .. }
+            | Write::UpdateEmployee { .. }
             | Write::AppointManager { .. }
             | Write::DismissManager { .. } => Error::backend("an insert returned no row"),
         }
@@ -206,6 +222,14 @@ pub(crate) async fn perform_in(
             correct_session(c, stamp, id, changes, reason)
                 .await?
                 .map(Written::Session),
+        ),
+        Write::UpdateEmployee {
+            employee,
+            ref changes,
+        } => Some(
+            update_employee(c, stamp, employee, changes)
+                .await?
+                .map(Written::Employee),
         ),
         Write::AppointManager { team, employee } => {
             let done = appointment(APPOINT, stamp, team, employee)

@@ -69,11 +69,11 @@ pub(crate) async fn insert_team(
     let q = sqlx::query_as::<_, TeamRow>(concat!(
         "WITH t AS (INSERT INTO attendance.teams \
          (name, timezone, late_after, auto_close_after_hours) \
-         SELECT $1, $2, $3, $8 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
+         SELECT $1, $2, $3, $9 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
          RETURNING id, name, timezone, late_after, auto_close_after_hours), \
          a AS (INSERT INTO attendance.audit_log ",
-        "(at, actor_kind, actor_name, actor_employee_id, action, team_id, after) \
-         SELECT $4, $5, $6, $7, 'team_created', t.id, \
+        "(at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, team_id, after) \
+         SELECT $4, $5, $6, $7, $8, 'team_created', t.id, \
          jsonb_build_object('kind', 'team', 'value', jsonb_build_object(\
          'id', t.id, 'name', t.name, 'timezone', t.timezone, 'late_after', t.late_after, \
          'auto_close_after_hours', t.auto_close_after_hours)) \
@@ -86,22 +86,49 @@ pub(crate) async fn insert_team(
     bind_stamp(q, stamp).bind(hours).fetch_one(c).await
 }
 
-/// Binds who and when (the next four parameters): `at`, the actor's kind,
-/// name and employee id.
+/// Binds who and when (the next five parameters): `at`, the actor's kind,
+/// name, employee id and token id.
 pub(crate) fn bind_stamp<'q, O>(
     q: QueryAs<'q, sqlx::Postgres, O, PgArguments>,
     stamp: &Stamp,
 ) -> QueryAs<'q, sqlx::Postgres, O, PgArguments> {
-    let (kind, name, employee) = actor_columns(&stamp.actor);
-    q.bind(stamp.at).bind(kind).bind(name).bind(employee)
+    let ActorColumns {
+        kind,
+        name,
+        employee,
+        token,
+    } = actor_columns(&stamp.actor);
+    q.bind(stamp.at)
+        .bind(kind)
+        .bind(name)
+        .bind(employee)
+        .bind(token)
 }
 
-/// The audit columns of an actor: kind, admin name, employee id.
-pub(crate) fn actor_columns(actor: &Actor) -> (&'static str, Option<String>, Option<i64>) {
-    match actor {
-        Actor::System => ("system", None, None),
-        Actor::Admin { name } => ("admin", Some(name.clone()), None),
-        Actor::Employee { id } => ("employee", None, Some(id.0)),
+/// The audit columns of an actor.
+pub(crate) struct ActorColumns {
+    /// `actor_kind`.
+    pub(crate) kind: &'static str,
+    /// `actor_name`: an admin's.
+    pub(crate) name: Option<String>,
+    /// `actor_employee_id`: an employee's.
+    pub(crate) employee: Option<i64>,
+    /// `actor_token_id`: the token an admin authenticated with.
+    pub(crate) token: Option<i64>,
+}
+
+/// The audit columns of `actor`.
+pub(crate) fn actor_columns(actor: &Actor) -> ActorColumns {
+    let (kind, name, employee, token) = match actor {
+        Actor::System => ("system", None, None, None),
+        Actor::Admin { name, token } => ("admin", Some(name.clone()), None, token.map(|t| t.0)),
+        Actor::Employee { id } => ("employee", None, Some(id.0), None),
+    };
+    ActorColumns {
+        kind,
+        name,
+        employee,
+        token,
     }
 }
 
@@ -135,8 +162,9 @@ pub(crate) async fn insert_employee(
         "WITH e AS (INSERT INTO attendance.employees (team_id, name, role, is_manager) \
          VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager), \
          a AS (INSERT INTO attendance.audit_log ",
-        "(at, actor_kind, actor_name, actor_employee_id, action, employee_id, team_id, after) \
-         SELECT $5, $6, $7, $8, 'employee_created', e.id, e.team_id, \
+        "(at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
+         team_id, after) \
+         SELECT $5, $6, $7, $8, $9, 'employee_created', e.id, e.team_id, \
          jsonb_build_object('kind', 'employee', 'value', jsonb_build_object(\
          'id', e.id, 'name', e.name, 'role', e.role, 'team_id', e.team_id, \
          'is_manager', e.is_manager)) \
@@ -216,7 +244,7 @@ pub(crate) const CLOSE_SESSION_ROW_SQL: &str = close_session_row!();
 
 /// [`insert_session`]'s statement. Parameters: `$1` employee, `$2`
 /// clock-in, `$3` clock-out, `$4` work mode, `$5` audit action, `$6`
-/// reason, `$7`–`$10` the stamp ([`bind_stamp`]).
+/// reason, `$7`–`$11` the stamp ([`bind_stamp`]).
 /// `benches/clock_cycle.pgbench.sql` is rendered from it (a test holds
 /// the two equal).
 pub(crate) const INSERT_SESSION_SQL: &str = concat!(
@@ -224,25 +252,25 @@ pub(crate) const INSERT_SESSION_SQL: &str = concat!(
     insert_session_row!(),
     "), \
      a AS (INSERT INTO attendance.audit_log \
-     (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
-     after, reason) \
-     SELECT $7, $8, $9, $10, $5, s.employee_id, s.id, ",
+     (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
+     session_id, after, reason) \
+     SELECT $7, $8, $9, $10, $11, $5, s.employee_id, s.id, ",
     session_json!(),
     ", $6 FROM s) \
      SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed FROM s",
 );
 
 /// [`close_session`]'s statement. Parameters: `$1` employee, `$2` the
-/// clock-out, `$3`–`$6` the stamp ([`bind_stamp`]). Before the update
+/// clock-out, `$3`–`$7` the stamp ([`bind_stamp`]). Before the update
 /// the session was the same, open.
 pub(crate) const CLOSE_SESSION_SQL: &str = concat!(
     "WITH s AS (",
     close_session_row!(),
     "), \
      a AS (INSERT INTO attendance.audit_log \
-     (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
-     before, after) \
-     SELECT $3, $4, $5, $6, 'clock_out', s.employee_id, s.id, \
+     (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
+     session_id, before, after) \
+     SELECT $3, $4, $5, $6, $7, 'clock_out', s.employee_id, s.id, \
      jsonb_set(",
     session_json!(),
     ", '{value,clock_out}', 'null'::jsonb), ",
@@ -320,9 +348,9 @@ pub(crate) async fn close_forgotten(
          RETURNING s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode, \
          s.auto_closed), \
          a AS (INSERT INTO attendance.audit_log \
-         (at, actor_kind, actor_name, actor_employee_id, action, employee_id, session_id, \
-         before, after) \
-         SELECT $2, $3, $4, $5, 'auto_close', s.employee_id, s.id, \
+         (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
+         session_id, before, after) \
+         SELECT $2, $3, $4, $5, $6, 'auto_close', s.employee_id, s.id, \
          jsonb_set(jsonb_set(",
         session_json!(),
         ", '{value,clock_out}', 'null'::jsonb), '{value,auto_closed}', 'false'::jsonb), ",
@@ -343,8 +371,8 @@ macro_rules! with_entry {
             $change,
             " RETURNING team_id, employee_id) \
              INSERT INTO attendance.audit_log (at, actor_kind, actor_name, actor_employee_id, \
-             action, employee_id, team_id) \
-             SELECT $1, $2, $3, $4, '",
+             actor_token_id, action, employee_id, team_id) \
+             SELECT $1, $2, $3, $4, $5, '",
             $action,
             "', m.employee_id, m.team_id FROM m"
         )
@@ -354,14 +382,14 @@ macro_rules! with_entry {
 /// A new appointment and its entry: one statement, so the entry exists
 /// exactly when the appointment is new.
 pub(crate) const APPOINT: &str = with_entry!(
-    "INSERT INTO attendance.team_managers (team_id, employee_id) VALUES ($5, $6) \
+    "INSERT INTO attendance.team_managers (team_id, employee_id) VALUES ($6, $7) \
      ON CONFLICT DO NOTHING",
     "manager_appointed"
 );
 
 /// An appointment's end and its entry.
 pub(crate) const DISMISS: &str = with_entry!(
-    "DELETE FROM attendance.team_managers WHERE team_id = $5 AND employee_id = $6",
+    "DELETE FROM attendance.team_managers WHERE team_id = $6 AND employee_id = $7",
     "manager_dismissed"
 );
 
@@ -372,12 +400,13 @@ pub(crate) fn appointment<'q>(
     team: TeamId,
     employee: EmployeeId,
 ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    let (kind, name, actor_employee) = actor_columns(&stamp.actor);
+    let actor = actor_columns(&stamp.actor);
     sqlx::query(sql)
         .bind(stamp.at)
-        .bind(kind)
-        .bind(name)
-        .bind(actor_employee)
+        .bind(actor.kind)
+        .bind(actor.name)
+        .bind(actor.employee)
+        .bind(actor.token)
         .bind(team.0)
         .bind(employee.0)
 }
