@@ -156,7 +156,7 @@ pub fn catalog() -> Catalog {
     }
 }
 
-/// The question set of the Q&A evaluation (`cargo run --example qa_eval`,
+/// The question set of the Q&A evaluation (`cargo run -p attendance-tools --bin qa_eval`,
 /// docs/QA_EVAL.md), JSON Lines: questions about the seed example's
 /// company, each with its gold query over the Q&A views and a `dev` or
 /// `test` split.

@@ -1,6 +1,6 @@
 //! The Q&A evaluation: the question set, the pinned clock, scoring and the
-//! report. Shared by the harness (`examples/qa_eval/main.rs`) and its tests
-//! (`tests/qa_eval.rs`), which include this file with `#[path]`.
+//! report. Shared by the harness (`tools/src/bin/qa_eval/main.rs`) and its tests
+//! (`tools/tests/qa_eval.rs`), which include this file with `#[path]`.
 //!
 //! Why a shared file and not a module of a crate: scoring is evaluation
 //! code, not part of what a host links; a feature-gated module in the
