@@ -1,12 +1,11 @@
-//! The permission matrix of issue 10 end to end: the real server on a
+//! What each role may do (README.md, "What a token may do") end to end: the real server on a
 //! loopback port over a real PostgreSQL database, bearer tokens made the way
 //! the server's CLI makes them, a played language model (wiremock) whose
 //! SQL selects every row, and one client per role. Each row of the matrix
 //! is tried by every role, allowed and refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../attendance-pg/tests/common/mod.rs"]
-mod common;
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 use std::time::Duration;
