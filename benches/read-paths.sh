@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every read path of the library (listings, trends, summaries) against the
-# best hand-written SQL for the same answer, on the seed example's company,
+# best hand-written SQL for the same answer, on the seed tool's company,
 # twice: straight after the import, before the planner has any statistics,
 # and after VACUUM ANALYZE. The cases, targets and output are described at
 # the top of tools/src/bin/read_paths/main.rs; the SQL is tools/src/bin/read_paths/sql.rs.

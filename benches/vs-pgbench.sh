@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The library and its HTTP server against raw PostgreSQL, in one run against
 # one PostgreSQL:
-#   - bulk import: the seed example's COPY import vs `psql \copy` of the same
+#   - bulk import: the seed tool's COPY import vs `psql \copy` of the same
 #     rows (CSV) into the same schema, each into a fresh database;
 #   - a clock-in + clock-out cycle over random employees at 1, 8 and 16
 #     clients: pgbench running the store's own statements

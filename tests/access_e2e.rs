@@ -169,7 +169,11 @@ async fn every_role_does_what_the_matrix_allows_and_nothing_else() {
     common::with_store(|store| async move {
         let model = greedy_model().await;
         let (base, tokens) = serve(store, &model).await;
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let http = attendance::llm::http_client_builder()
+            .unwrap()
+            .no_proxy()
+            .build()
+            .unwrap();
         let caller = async |identity: Option<Identity>| {
             let token = match identity {
                 Some(identity) => {

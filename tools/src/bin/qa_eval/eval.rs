@@ -6,7 +6,7 @@
 //! code, not part of what a host links; a feature-gated module in the
 //! facade would put it in the published API, to be versioned and
 //! documented for users who never evaluate a model. Included twice, it is
-//! compiled once into the example and once into the test, and the test
+//! compiled once into the binary and once into the test, and the test
 //! exercises exactly the code the harness runs, with a scripted model
 //! instead of a real one.
 //!

@@ -7,7 +7,7 @@
 //!     cargo run -p attendance-tools --bin qa_eval -- [--questions FILE] [--report FILE] [--compare OLD.json]
 //! ```
 //!
-//! It seeds the seed example's company at a small size into its own
+//! It seeds the seed tool's company at a small size into its own
 //! database beside `DATABASE_URL` (`--database NAME`, default
 //! `attendance_qa_eval`; reused when it already holds that company,
 //! `--reseed` to rebuild it), asks every question through `AskService` with
