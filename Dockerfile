@@ -18,9 +18,10 @@ RUN cargo chef prepare --recipe-path recipe.json
 # ---- dependencies in their own cached layer, then the server itself ----
 FROM chef AS builder
 COPY --from=planner /app/recipe.json recipe.json
-RUN cargo chef cook --release --examples --recipe-path recipe.json
+# The facade only: the tools member's dependencies (goose, ...) stay out.
+RUN cargo chef cook --release -p attendance --examples --recipe-path recipe.json
 COPY . .
-RUN cargo build --release --locked --example server \
+RUN cargo build --release --locked -p attendance --example server \
     && cp target/release/examples/server /usr/local/bin/attendance-server
 
 # ---- a small runtime image, running as an unprivileged user ----

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every read path of the library (listings, trends, summaries) against the
-# best hand-written SQL for the same answer, on the seed example's company,
+# best hand-written SQL for the same answer, on the seed tool's company,
 # twice: straight after the import, before the planner has any statistics,
 # and after VACUUM ANALYZE. The cases, targets and output are described at
-# the top of examples/read_paths/main.rs; the SQL is examples/read_paths/sql.rs.
+# the top of tools/src/bin/read_paths/main.rs; the SQL is tools/src/bin/read_paths/sql.rs.
 #
 #   benches/read-paths.sh
 #   # a quicker look at a few cases on an already seeded database:
@@ -50,9 +50,9 @@ BENCH_URL="$server/$BENCH_DB?sslmode=disable"
 command -v psql >/dev/null || die "psql is missing (apt-get install postgresql-client)"
 psql "$ADMIN_URL" -qAtc 'SELECT 1' >/dev/null || die "cannot connect to $ADMIN_URL"
 
-say "building the release examples"
-cargo build --release --quiet --example seed --example read_paths
-BIN="$TARGET/release/examples"
+say "building the release tools"
+cargo build --release --quiet -p attendance-tools --bin seed --bin read_paths
+BIN="$TARGET/release"
 
 TABLES="attendance.sessions attendance.employees attendance.teams"
 autovacuum() {

@@ -6,7 +6,7 @@
 //! ```sh
 //! # once: the default company, 10,000 employees and ~2.5 M sessions
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/attendance_bench \
-//!     cargo run --release --example seed -- --reset
+//!     cargo run --release -p attendance-tools --bin seed -- --reset
 //! ATTENDANCE_BENCH_DB=postgres://postgres@127.0.0.1:5432/attendance_bench \
 //!     cargo bench --bench trends
 //! ```
@@ -273,7 +273,7 @@ fn trends(c: &mut Criterion) {
     let Ok(url) = std::env::var("ATTENDANCE_BENCH_DB") else {
         println!(
             "trends bench skipped: set ATTENDANCE_BENCH_DB to a database seeded with \
-             `cargo run --release --example seed -- --reset` (see benches/trends.rs)"
+             `cargo run --release -p attendance-tools --bin seed -- --reset` (see benches/trends.rs)"
         );
         return;
     };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The library and its HTTP server against raw PostgreSQL, in one run against
 # one PostgreSQL:
-#   - bulk import: the seed example's COPY import vs `psql \copy` of the same
+#   - bulk import: the seed tool's COPY import vs `psql \copy` of the same
 #     rows (CSV) into the same schema, each into a fresh database;
 #   - a clock-in + clock-out cycle over random employees at 1, 8 and 16
 #     clients: pgbench running the store's own statements, audit entries
@@ -10,7 +10,7 @@
 #     pgbench running them without their audit entries
 #     (benches/clock_cycle_no_audit.pgbench.sql: what the entry costs the
 #     cycle), the store through the library
-#     (examples/clock_driver.rs), and the HTTP server (examples/server.rs)
+#     (tools/src/bin/clock_driver.rs), and the HTTP server (examples/server.rs)
 #     under wrk (benches/clock_cycle.wrk.lua), sending an admin bearer token
 #     made with the server's own CLI (`server token create --admin`); in the
 #     same rounds, a second server with ATTENDANCE_AUTH=off on
@@ -108,15 +108,14 @@ for tool in wrk pgbouncer; do
     fi
 done
 
-say "building the release examples"
-examples=(--example seed --example clock_driver)
+say "building the release tools and server"
+cargo build --release --quiet -p attendance-tools --bin seed --bin clock_driver
 have_server=no
 if [ -f examples/server.rs ]; then
-    examples+=(--example server)
+    cargo build --release --quiet --example server
     have_server=yes
 fi
-cargo build --release --quiet "${examples[@]}"
-BIN="$TARGET/release/examples"
+BIN="$TARGET/release"
 
 scratch=()
 server_pid=
@@ -226,7 +225,7 @@ start_server() {
     shift 2
     ! healthy "$port" || die "something already answers on port $port; stop it or set HTTP_PORT / HTTP_OFF_PORT"
     env "$@" DATABASE_URL="$BENCH_URL" BIND_ADDR="127.0.0.1:$port" RUST_LOG="${RUST_LOG:-warn}" \
-        TOKIO_WORKER_THREADS="$SERVER_THREADS" "$BIN/server" >"$log" 2>&1 &
+        TOKIO_WORKER_THREADS="$SERVER_THREADS" "$BIN/examples/server" >"$log" 2>&1 &
     pid=$!
     for _ in $(seq 1 100); do
         healthy "$port" && break
@@ -242,7 +241,7 @@ start_server() {
 TOKEN=
 if [ "$have_server" = yes ]; then
     say "making an admin token with the server's CLI"
-    TOKEN=$(DATABASE_URL=$BENCH_URL "$BIN/server" token create --admin --name bench 2>"$tmp/token.log") ||
+    TOKEN=$(DATABASE_URL=$BENCH_URL "$BIN/examples/server" token create --admin --name bench 2>"$tmp/token.log") ||
         { cat "$tmp/token.log" >&2; die "server token create failed"; }
     say "starting the HTTP server on 127.0.0.1:$HTTP_PORT (bearer tokens) and on 127.0.0.1:$HTTP_OFF_PORT (ATTENDANCE_AUTH=off)"
     start_server "$HTTP_PORT" "$tmp/server.log" -u ATTENDANCE_AUTH

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Q&A evaluation (examples/qa_eval) against a small local model:
+# Runs the Q&A evaluation (tools/src/bin/qa_eval) against a small local model:
 # SmolLM2-135M-Instruct served by llama-cpp-python's OpenAI-compatible server.
 #
 #   scripts/local-model.sh [qa_eval flags, e.g. --split test --report FILE]
@@ -96,4 +96,4 @@ curl -fsS "http://127.0.0.1:$port/v1/models" >/dev/null || {
 
 cd "$root"
 OPENAI_BASE_URL="http://127.0.0.1:$port/v1" OPENAI_MODEL="$name" OPENAI_API_KEY= \
-    cargo run --example qa_eval -- "$@"
+    cargo run -p attendance-tools --bin qa_eval -- "$@"

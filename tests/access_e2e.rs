@@ -1,12 +1,11 @@
-//! The permission matrix of issue 10 end to end: the real server on a
+//! What each role may do (README.md, "What a token may do") end to end: the real server on a
 //! loopback port over a real PostgreSQL database, bearer tokens made the way
 //! the server's CLI makes them, a played language model (wiremock) whose
 //! SQL selects every row, and one client per role. Each row of the matrix
 //! is tried by every role, allowed and refused.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../attendance-pg/tests/common/mod.rs"]
-mod common;
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -170,7 +169,11 @@ async fn every_role_does_what_the_matrix_allows_and_nothing_else() {
     common::with_store(|store| async move {
         let model = greedy_model().await;
         let (base, tokens) = serve(store, &model).await;
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let http = attendance::llm::http_client_builder()
+            .unwrap()
+            .no_proxy()
+            .build()
+            .unwrap();
         let caller = async |identity: Option<Identity>| {
             let token = match identity {
                 Some(identity) => {

@@ -3,8 +3,7 @@
 //! failing and unreachable.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../attendance-pg/tests/common/mod.rs"]
-mod common;
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 use std::time::Duration;

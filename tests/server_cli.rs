@@ -5,8 +5,7 @@
 //! refuse it, and only `ATTENDANCE_AUTH=off` turns authentication off.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../attendance-pg/tests/common/mod.rs"]
-mod common;
+use attendance_testsupport as common;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};

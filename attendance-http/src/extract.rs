@@ -68,7 +68,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 ///
 /// The body is deserialized straight into `T`, never into a generic JSON
 /// value first: that would cost about ten times the body's size in memory
-/// for a body of many small values (issue 11, item 11), and stop at the
+/// for a body of many small values, and stop at the
 /// first member the type refuses. Only an object is accepted (serde would
 /// also build a struct from an array); anything else is first checked for
 /// syntax without building it, so that malformed JSON stays a 400.

@@ -1,5 +1,5 @@
 //! The HTTP adapter of the `attendance` library: an [`axum::Router`] over
-//! the core services, speaking the contract of `DESIGN.md` (JSON in and out,
+//! the core services, speaking its HTTP contract (JSON in and out,
 //! `application/problem+json` errors, an OpenAPI 3.1 document at
 //! `/openapi.json`).
 //!

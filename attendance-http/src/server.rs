@@ -1,5 +1,5 @@
 //! The server loop: hyper's HTTP/1 connections with the limits that
-//! `axum::serve` lacks (issue 11, item 8): a header-read timeout, an idle
+//! `axum::serve` lacks: a header-read timeout, an idle
 //! timeout and a cap on open connections.
 
 use std::convert::Infallible;

@@ -1,4 +1,4 @@
-//! Issue 11, item 11: a JSON body is deserialized straight into its request
+//! A JSON body is deserialized straight into its request
 //! type, so a body of a million tiny JSON values costs no more memory than
 //! its own bytes. (Parsed into a generic `serde_json::Value` first, each
 //! `[]` of three bytes became a 32-byte value: 16 such bodies at once took

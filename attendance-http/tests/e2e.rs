@@ -1,171 +1,64 @@
 //! End to end: the real server on an ephemeral loopback port, a real
 //! PostgreSQL database per test (from `DATABASE_URL`, see the harness), and
-//! reqwest as the client.
+//! reqwest as the client. The contract is walked one resource per test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../attendance-pg/tests/common/mod.rs"]
-mod common;
+mod live;
+
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use attendance_core::access::Identity;
-use attendance_core::tokens::{InMemoryTokens, TokenService, TokenStore};
-use attendance_http::{AuthOff, BearerAuthenticator, HttpConfig, Services};
+use attendance_core::tokens::InMemoryTokens;
+use attendance_http::{AuthOff, HttpConfig, Services};
 use attendance_pg::PgStore;
-use axum::Router;
-use chrono::{DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use live::{Reply, Server, with_admin_token};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio::sync::{Notify, oneshot};
-use tokio::task::JoinHandle;
+use tokio::sync::Notify;
 
-/// A server running [`attendance_http::serve`] on 127.0.0.1:0.
-struct Server {
-    base: String,
-    client: reqwest::Client,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-/// `services` authenticating bearer tokens kept in `tokens`, and a fresh
-/// admin token's secret: what the server example does, minus the CLI.
-async fn with_admin_token(services: Services, tokens: Arc<dyn TokenStore>) -> (Services, String) {
-    let tokens = TokenService::new(tokens);
-    let admin = Identity::Admin {
-        name: "e2e".to_owned(),
-    };
-    let (_, secret) = tokens.create(&admin, None).await.unwrap();
-    let bearer = BearerAuthenticator::new(tokens, services.attendance().clone());
-    let services = services.with_authenticator(Arc::new(bearer));
-    (services, secret.expose().to_owned())
-}
-
-impl Server {
-    /// Serves `app`; the client sends `token` as a bearer token, if given.
-    async fn start(app: Router, token: Option<&str>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(attendance_http::serve(listener, app, async {
-            rx.await.ok();
-        }));
-        let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(token) = token {
-            headers.insert(
-                reqwest::header::AUTHORIZATION,
-                format!("Bearer {token}").parse().unwrap(),
-            );
-        }
-        Self {
-            base,
-            client: reqwest::Client::builder()
-                .no_proxy()
-                .default_headers(headers)
-                .build()
-                .unwrap(),
-            shutdown: Some(tx),
-            task,
-        }
-    }
-
-    /// The server over `store`, the client an admin with a token kept in
-    /// the same database.
-    async fn over(store: PgStore) -> Self {
-        let tokens = Arc::new(store.tokens());
-        let services = Services::from_store(Arc::new(store));
-        let (services, token) = with_admin_token(services, tokens).await;
-        Self::start(attendance_http::router(services), Some(&token)).await
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    async fn get(&self, path: &str) -> Reply {
-        Reply::from(self.client.get(self.url(path)).send().await.unwrap()).await
-    }
-
-    async fn post(&self, path: &str, body: &Value) -> Reply {
-        Reply::from(
-            self.client
-                .post(self.url(path))
-                .json(body)
-                .send()
-                .await
-                .unwrap(),
+/// The team the contract walk uses: Platform, in Berlin, late after nine.
+async fn platform(server: &Server) -> Reply {
+    let team = server
+        .post(
+            "/teams",
+            &json!({ "name": "Platform", "timezone": "Europe/Berlin", "late_after": "09:00" }),
         )
-        .await
-    }
-
-    /// Signals shutdown and waits for the server to finish.
-    async fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            tx.send(()).ok();
-        }
-        self.task.await.unwrap().unwrap();
-    }
+        .await;
+    assert_eq!(team.status, StatusCode::CREATED, "{team:?}");
+    team
 }
 
-#[derive(Debug)]
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    retry_after: Option<String>,
-    request_id: Option<String>,
-    body: Value,
-    text: String,
+/// Ada, an engineer of `team_id`.
+async fn ada(server: &Server, team_id: i64) -> Reply {
+    let ada = server
+        .post(
+            "/employees",
+            &json!({ "name": "Ada", "role": "Engineer", "team_id": team_id }),
+        )
+        .await;
+    assert_eq!(ada.status, StatusCode::CREATED, "{ada:?}");
+    ada
 }
 
-impl Reply {
-    async fn from(response: reqwest::Response) -> Self {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let content_type = header("content-type").unwrap_or_default();
-        let retry_after = header("retry-after");
-        let request_id = header("x-request-id");
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Self {
-            status,
-            content_type,
-            retry_after,
-            request_id,
-            body,
-            text,
-        }
-    }
+/// Three hours ago, to the second: the start of the walk's session.
+fn three_hours_ago() -> DateTime<Utc> {
+    (Utc::now() - TimeDelta::hours(3))
+        .duration_trunc(TimeDelta::seconds(1))
+        .unwrap()
+}
 
-    /// A problem+json of `status` and kind, without internals.
-    fn problem(&self, status: StatusCode, kind: &str) -> &Value {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(self.content_type, "application/problem+json", "{self:?}");
-        assert_eq!(
-            self.body["type"],
-            format!("https://attendance.dev/problems/{kind}"),
-            "{self:?}"
-        );
-        assert_eq!(self.body["status"], status.as_u16());
-        for needle in ["sqlx", "SELECT", "postgres", "::", "panicked", "relation"] {
-            assert!(
-                !self.text.contains(needle),
-                "{needle} leaked: {}",
-                self.text
-            );
-        }
-        &self.body
-    }
+/// The work date in Berlin of `at`.
+fn berlin_date(at: DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::Berlin)
+        .date_naive()
+        .to_string()
 }
 
 #[tokio::test]
-async fn the_contract_end_to_end_over_postgres() {
+async fn health_is_ok_with_a_request_id_end_to_end() {
     common::with_store(|store| async move {
         let server = Server::over(store).await;
 
@@ -174,14 +67,17 @@ async fn the_contract_end_to_end_over_postgres() {
         assert_eq!(health.body, json!({ "status": "ok" }));
         assert!(health.request_id.is_some());
 
-        // Teams.
-        let team = server
-            .post(
-                "/teams",
-                &json!({ "name": "Platform", "timezone": "Europe/Berlin", "late_after": "09:00" }),
-            )
-            .await;
-        assert_eq!(team.status, StatusCode::CREATED, "{team:?}");
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn teams_are_created_refused_listed_and_fetched_end_to_end() {
+    common::with_store(|store| async move {
+        let server = Server::over(store).await;
+
+        let team = platform(&server).await;
         let team_id = team.body["id"].as_i64().unwrap();
         assert_eq!(team.body["timezone"], "Europe/Berlin");
         assert_eq!(team.body["late_after"], "09:00");
@@ -208,14 +104,18 @@ async fn the_contract_end_to_end_over_postgres() {
             .await
             .problem(StatusCode::NOT_FOUND, "not-found");
 
-        // Employees.
-        let ada = server
-            .post(
-                "/employees",
-                &json!({ "name": "Ada", "role": "Engineer", "team_id": team_id }),
-            )
-            .await;
-        assert_eq!(ada.status, StatusCode::CREATED, "{ada:?}");
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn employees_are_created_refused_listed_and_fetched_end_to_end() {
+    common::with_store(|store| async move {
+        let server = Server::over(store).await;
+        let team_id = platform(&server).await.body["id"].as_i64().unwrap();
+
+        let ada = ada(&server, team_id).await;
         assert_eq!(ada.body["is_manager"], false);
         let ada_id = ada.body["id"].as_i64().unwrap();
         server
@@ -239,10 +139,20 @@ async fn the_contract_end_to_end_over_postgres() {
             .await
             .problem(StatusCode::NOT_FOUND, "not-found");
 
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn clock_in_and_out_answer_sessions_and_conflicts_end_to_end() {
+    common::with_store(|store| async move {
+        let server = Server::over(store).await;
+        let team_id = platform(&server).await.body["id"].as_i64().unwrap();
+        let ada_id = ada(&server, team_id).await.body["id"].as_i64().unwrap();
+
         // Clock-in, a second clock-in, clock-out, a second clock-out.
-        let start = (Utc::now() - TimeDelta::hours(3))
-            .duration_trunc(TimeDelta::seconds(1))
-            .unwrap();
+        let start = three_hours_ago();
         let end = start + TimeDelta::hours(2);
         let session = server
             .post(
@@ -253,11 +163,7 @@ async fn the_contract_end_to_end_over_postgres() {
         assert_eq!(session.status, StatusCode::CREATED, "{session:?}");
         assert_eq!(session.body["clock_out"], Value::Null);
         assert_eq!(session.body["work_mode"], "WFO");
-        let berlin_date = start
-            .with_timezone(&chrono_tz::Europe::Berlin)
-            .date_naive()
-            .to_string();
-        assert_eq!(session.body["work_date"], berlin_date);
+        assert_eq!(session.body["work_date"], berlin_date(start));
         let conflict = server
             .post(
                 "/attendance/clock-in",
@@ -282,7 +188,35 @@ async fn the_contract_end_to_end_over_postgres() {
             "not_clocked_in"
         );
 
-        // Listing and trends.
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_closed_session_is_listed_and_counted_in_trends_end_to_end() {
+    common::with_store(|store| async move {
+        let server = Server::over(store).await;
+        let team_id = platform(&server).await.body["id"].as_i64().unwrap();
+        let ada_id = ada(&server, team_id).await.body["id"].as_i64().unwrap();
+        let start = three_hours_ago();
+        let end = start + TimeDelta::hours(2);
+        let session = server
+            .post(
+                "/attendance/clock-in",
+                &json!({ "employee_id": ada_id, "work_mode": "WFO", "at": start.to_rfc3339() }),
+            )
+            .await;
+        assert_eq!(session.status, StatusCode::CREATED, "{session:?}");
+        let closed = server
+            .post(
+                "/attendance/clock-out",
+                &json!({ "employee_id": ada_id, "at": end.to_rfc3339() }),
+            )
+            .await;
+        assert_eq!(closed.status, StatusCode::OK, "{closed:?}");
+        let berlin_date = berlin_date(start);
+
         let page = server
             .get(&format!("/attendance?employee_id={ada_id}&limit=10"))
             .await;
@@ -311,7 +245,16 @@ async fn the_contract_end_to_end_over_postgres() {
         assert_eq!(trend.body["headcount"], 1);
         assert_eq!(trend.body["points"][0]["sessions"], 1);
 
-        // The document and the errors axum would answer on its own.
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_document_and_the_errors_axum_answers_alone_end_to_end() {
+    common::with_store(|store| async move {
+        let server = Server::over(store).await;
+
         let spec = server.get("/openapi.json").await;
         assert_eq!(spec.body["openapi"], "3.1.0");
         let malformed = server
@@ -485,271 +428,4 @@ async fn shutdown_finishes_the_requests_in_flight() {
         assert!(client.get(format!("{base}/health")).send().await.is_err());
     })
     .await;
-}
-
-// ---- summaries and questions with a played model (wiremock) ---------------
-
-mod played {
-    use super::*;
-    use attendance_core::App;
-    use attendance_core::llm::ChatModel;
-    use attendance_llm::{OpenAiClient, OpenAiConfig};
-    use attendance_pg::{PgSqlRunner, qa};
-    use chrono::Datelike;
-    use wiremock::matchers::{body_string_contains, method, path};
-    use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-
-    pub(super) const SQL: &str = "SELECT employee_name, count(*) AS days FROM qa_daily_attendance \
-                                  GROUP BY employee_name ORDER BY employee_name";
-
-    /// An OpenAI-compatible client of the played model: one retry, short
-    /// backoff, and `timeout` per attempt.
-    pub(super) fn client(base_url: &str, timeout: Duration) -> Arc<dyn ChatModel> {
-        let config = OpenAiConfig::new()
-            .with_base_url(base_url)
-            .without_api_key()
-            .with_max_retries(1)
-            .with_min_backoff(Duration::from_millis(10))
-            .with_max_backoff(Duration::from_millis(20))
-            .with_request_timeout(timeout);
-        Arc::new(OpenAiClient::new(config).unwrap())
-    }
-
-    pub(super) fn completion(content: &str) -> ResponseTemplate {
-        ResponseTemplate::new(200).set_body_json(json!({
-            "id": "chatcmpl-1",
-            "object": "chat.completion",
-            "created": 1_764_000_000,
-            "model": "played",
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop"
-            }],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
-        }))
-    }
-
-    /// A played model that phrases summaries faithfully: it reads the facts
-    /// out of the request and states their headline numbers, as the
-    /// grounding check wants.
-    pub(super) fn faithful_summary(request: &Request) -> ResponseTemplate {
-        let body: Value = request.body_json().unwrap();
-        let user = body["messages"][1]["content"].as_str().unwrap();
-        let facts = user
-            .strip_prefix("<facts>")
-            .and_then(|rest| rest.strip_suffix("</facts>"))
-            .unwrap();
-        let f: Value = serde_json::from_str(facts).unwrap();
-        let text = if f.get("previous_week").is_some() {
-            let w = &f["this_week"];
-            format!(
-                "Week {}: attendance {}%, {} days from home and {} at the office.",
-                f["week"].as_str().unwrap(),
-                w["attendance_percent"],
-                w["wfh_days"],
-                w["wfo_days"]
-            )
-        } else {
-            format!(
-                "On {}, {} of {} came in: {} from home and {} at the office.",
-                f["date"].as_str().unwrap(),
-                f["present"],
-                f["headcount"],
-                f["wfh"],
-                f["wfo"]
-            )
-        };
-        completion(&text)
-    }
-
-    /// The server over `store`, with summaries and questions by `model`.
-    pub(super) async fn server(store: PgStore, model: Option<Arc<dyn ChatModel>>) -> Server {
-        let pool = store.pool().clone();
-        let tokens: Arc<dyn TokenStore> = Arc::new(store.tokens());
-        let mut app = App::builder(Arc::new(store));
-        if let Some(model) = model {
-            let runner = Arc::new(PgSqlRunner::new(pool));
-            app = app.chat_model(model).sql_runner(runner, qa::catalog());
-        }
-        let services = Services::from(app.build());
-        let (services, token) = super::with_admin_token(services, tokens).await;
-        Server::start(attendance_http::router(services), Some(&token)).await
-    }
-
-    /// Ada (WFH) and Bob (WFO) worked yesterday (UTC); returns the date.
-    pub(super) async fn seed(server: &Server) -> String {
-        let team = server.post("/teams", &json!({ "name": "Platform" })).await;
-        let team_id = team.body["id"].as_i64().unwrap();
-        let yesterday = (Utc::now() - TimeDelta::days(1)).date_naive();
-        for (name, mode, from, to) in [("Ada", "WFH", 8, 16), ("Bob", "WFO", 9, 17)] {
-            let e = server
-                .post(
-                    "/employees",
-                    &json!({ "name": name, "role": "Engineer", "team_id": team_id }),
-                )
-                .await;
-            let id = e.body["id"].as_i64().unwrap();
-            let at = |h: u32| format!("{yesterday}T{h:02}:00:00Z");
-            let r = server
-                .post(
-                    "/attendance/clock-in",
-                    &json!({ "employee_id": id, "work_mode": mode, "at": at(from) }),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
-            let r = server
-                .post(
-                    "/attendance/clock-out",
-                    &json!({ "employee_id": id, "at": at(to) }),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::OK, "{r:?}");
-        }
-        yesterday.to_string()
-    }
-
-    #[tokio::test]
-    async fn a_healthy_model_answers_questions_and_phrases_summaries() {
-        common::with_store(|store| async move {
-            let llm = MockServer::start().await;
-            Mock::given(method("POST"))
-                .and(path("/chat/completions"))
-                .and(body_string_contains("sql_or_refusal"))
-                .respond_with(completion(
-                    &json!({ "sql": SQL, "refusal": null }).to_string(),
-                ))
-                .mount(&llm)
-                .await;
-            Mock::given(method("POST"))
-                .and(path("/chat/completions"))
-                .and(body_string_contains(
-                    "You answer questions about attendance data",
-                ))
-                .respond_with(completion("Ada and Bob each came in once."))
-                .mount(&llm)
-                .await;
-            Mock::given(method("POST"))
-                .and(path("/chat/completions"))
-                .and(body_string_contains("Use ONLY the facts"))
-                .respond_with(faithful_summary)
-                .mount(&llm)
-                .await;
-            let server = server(store, Some(client(&llm.uri(), Duration::from_secs(5)))).await;
-            let day = seed(&server).await;
-
-            let answer = server
-                .post(
-                    "/ask",
-                    &json!({ "question": "How many days did each person work?" }),
-                )
-                .await;
-            assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
-            assert_eq!(
-                answer.body,
-                json!({
-                    "text": "Ada and Bob each came in once.",
-                    "phrased_by": "llm",
-                    "sql": SQL,
-                    "columns": ["employee_name", "days"],
-                    "rows": [["Ada", 1], ["Bob", 1]],
-                    "attempts": 1
-                })
-            );
-
-            let daily = server.get(&format!("/summaries/daily?date={day}")).await;
-            assert_eq!(daily.status, StatusCode::OK, "{daily:?}");
-            assert_eq!(daily.body["generated_by"], "llm", "{daily:?}");
-            assert_eq!(
-                daily.body["text"],
-                format!("On {day}, 2 of 2 came in: 1 from home and 1 at the office.")
-            );
-            assert_eq!(daily.body["facts"]["present"], 2);
-            assert_eq!(daily.body["facts"]["hours_worked"], 16.0);
-
-            let week = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-                .unwrap()
-                .iso_week();
-            let weekly = server
-                .get(&format!(
-                    "/summaries/weekly?week={}-W{:02}",
-                    week.year(),
-                    week.week()
-                ))
-                .await;
-            assert_eq!(weekly.status, StatusCode::OK, "{weekly:?}");
-            assert_eq!(weekly.body["generated_by"], "llm", "{weekly:?}");
-            assert!(weekly.body.get("fallback_reason").is_none(), "{weekly:?}");
-            assert_eq!(weekly.body["facts"]["this_week"]["days_present"], 2);
-            server.stop().await;
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn a_failing_model_fails_questions_with_502_but_never_summaries() {
-        common::with_store(|store| async move {
-            let llm = MockServer::start().await;
-            Mock::given(method("POST"))
-                .respond_with(
-                    ResponseTemplate::new(500).set_body_string("upstream exploded at 10.9.8.7"),
-                )
-                .mount(&llm)
-                .await;
-            let server = server(store, Some(client(&llm.uri(), Duration::from_secs(5)))).await;
-            let day = seed(&server).await;
-            let reply = server
-                .post("/ask", &json!({ "question": "Who was late?" }))
-                .await;
-            reply.problem(StatusCode::BAD_GATEWAY, "llm-failed");
-            assert!(!reply.text.contains("exploded"), "{}", reply.text);
-            let daily = server.get(&format!("/summaries/daily?date={day}")).await;
-            assert_eq!(daily.status, StatusCode::OK, "{daily:?}");
-            assert_eq!(daily.body["generated_by"], "template");
-            assert_eq!(daily.body["facts"]["present"], 2);
-            server.stop().await;
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn a_slow_model_times_questions_out_with_504_but_never_summaries() {
-        common::with_store(|store| async move {
-            let llm = MockServer::start().await;
-            Mock::given(method("POST"))
-                .respond_with(completion("too late").set_delay(Duration::from_secs(30)))
-                .mount(&llm)
-                .await;
-            let model = client(&llm.uri(), Duration::from_millis(200));
-            let server = server(store, Some(model)).await;
-            let day = seed(&server).await;
-            server
-                .post("/ask", &json!({ "question": "Who was late?" }))
-                .await
-                .problem(StatusCode::GATEWAY_TIMEOUT, "llm-timeout");
-            let daily = server.get(&format!("/summaries/daily?date={day}")).await;
-            assert_eq!(daily.status, StatusCode::OK, "{daily:?}");
-            assert_eq!(daily.body["generated_by"], "template");
-            server.stop().await;
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn without_a_model_questions_are_503_and_summaries_use_the_template() {
-        common::with_store(|store| async move {
-            let server = server(store, None).await;
-            let day = seed(&server).await;
-            let reply = server
-                .post("/ask", &json!({ "question": "Who was late?" }))
-                .await;
-            let body = reply.problem(StatusCode::SERVICE_UNAVAILABLE, "llm-not-configured");
-            assert!(body["detail"].as_str().unwrap().contains("not configured"));
-            let daily = server.get(&format!("/summaries/daily?date={day}")).await;
-            assert_eq!(daily.status, StatusCode::OK, "{daily:?}");
-            assert_eq!(daily.body["generated_by"], "template");
-            server.stop().await;
-        })
-        .await;
-    }
 }

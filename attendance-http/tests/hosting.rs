@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
-use support::{Fault, FaultyStore, get, post_json, send, services};
+use support::{Fault, FaultyStore, Harness, get, post_json, send, services};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
@@ -95,7 +95,7 @@ async fn a_host_can_replace_the_envelope_with_tower_http() {
     assert_eq!(reply.headers["x-request-id"], "client-7");
     let reply = send(&app, get("/health")).await;
     assert!(uuid_like(reply.headers["x-request-id"].to_str().unwrap()));
-    // Issue 11, item 10: an id that is too long or not of a safe alphabet
+    // An id that is too long or not of a safe alphabet
     // is replaced in this stack too.
     for unsafe_id in ["x".repeat(200), String::from("a b\"c")] {
         let mut request = get("/health");
@@ -119,4 +119,29 @@ async fn a_host_can_replace_the_envelope_with_tower_http() {
 
 fn uuid_like(id: &str) -> bool {
     id.len() == 36 && id.chars().filter(|c| *c == '-').count() == 4
+}
+
+#[tokio::test]
+async fn a_host_can_nest_the_router_and_add_its_own_layers() {
+    let h = Harness::new();
+    let app = Router::new().nest("/api/v1", h.app.clone()).layer(
+        tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("x-host"),
+            HeaderValue::from_static("yes"),
+        ),
+    );
+    let reply = send(&app, post_json("/api/v1/teams", &json!({ "name": "Ops" }))).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    let id = reply.body["id"].as_i64().unwrap();
+    assert_eq!(
+        reply.headers[header::LOCATION],
+        format!("/api/v1/teams/{id}")
+    );
+    assert_eq!(reply.headers["x-host"], "yes");
+
+    let reply = send(&app, get(&format!("/api/v1/teams/{id}"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let reply = send(&app, get("/api/v1/unknown")).await;
+    reply.problem(StatusCode::NOT_FOUND, "not-found");
+    assert_eq!(reply.headers["x-host"], "yes");
 }

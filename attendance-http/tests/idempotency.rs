@@ -1,12 +1,11 @@
-//! Issue 11, item 12: writes that survive retries, end to end. The real
+//! Writes that survive retries, end to end. The real
 //! server on a loopback port over a real PostgreSQL database per test
 //! (`DATABASE_URL`, see the harness); clients that lose the response to a
 //! write, or vanish in the middle of it, and send it again with the same
 //! `Idempotency-Key`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../attendance-pg/tests/common/mod.rs"]
-mod common;
+use attendance_testsupport as common;
 mod support;
 
 use std::net::SocketAddr;

@@ -1,4 +1,4 @@
-//! Issue 11, item 7: no query string makes any route answer 500. A panic in
+//! No query string makes any route answer 500. A panic in
 //! a handler is answered 500 by the envelope, so "never 500" is checked on
 //! the status the client sees, not on a caught panic turned into a value.
 //!

@@ -1,4 +1,4 @@
-//! The OpenAPI document: OpenAPI 3.1, the contract of `DESIGN.md`, served
+//! The OpenAPI document: OpenAPI 3.1, every route of the contract, served
 //! by the router exactly as documented, every error as problem+json, and
 //! bounds quoted from core's constants.
 //!
@@ -45,7 +45,7 @@ fn the_document_is_openapi_3_1() {
     assert!(spec["components"]["schemas"]["Problem"].is_object());
 }
 
-/// The contract of `DESIGN.md`, at least.
+/// The routes of the contract, at least.
 #[test]
 fn the_document_covers_the_contract() {
     let documented = documented();

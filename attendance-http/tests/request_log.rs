@@ -1,6 +1,5 @@
-//! Issue 11, item 10, the rest of its class: what a client chose reaches
-//! the request's log span only bounded. A request id is checked (see
-//! `router.rs`); the path and the method are cut to a few hundred bytes.
+//! What a client chose reaches the request's log span only bounded. A
+//! request id is checked (see `request_ids.rs`); the path and the method are cut to a few hundred bytes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

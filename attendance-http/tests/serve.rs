@@ -1,4 +1,4 @@
-//! Issue 11, item 8: the server's connection limits, over real TCP. A client
+//! The server's connection limits, over real TCP. A client
 //! that sends its headers one byte a second is cut off at the header-read
 //! timeout; one that stops reading a response, at the idle timeout; and no
 //! more than the configured connections are served at once.

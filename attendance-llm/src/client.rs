@@ -52,6 +52,36 @@ struct Inner {
     structured_output: AtomicU8,
 }
 
+/// A reqwest builder whose TLS runs on ring with the platform's certificate
+/// verifier, the stack [`OpenAiClient::new`] builds on.
+///
+/// The crate enables reqwest's rustls without a crypto provider, so a build
+/// needs no C toolchain for aws-lc-rs; ring is also what the PostgreSQL
+/// driver uses. A host passing its own client to
+/// [`OpenAiClient::with_http_client`] can start from this builder, or
+/// enable a provider of reqwest's own (its `rustls` feature).
+///
+/// # Errors
+/// [`ConfigError::Tls`] when the platform's certificate verifier cannot be
+/// set up.
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, ConfigError> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+
+    let tls = |e: rustls::Error| ConfigError::Tls {
+        source: Box::new(e),
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls_config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(tls)?
+        .with_platform_verifier()
+        .map_err(tls)?
+        .with_no_client_auth();
+    // What reqwest offers on its own with HTTP/2 enabled.
+    tls_config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(reqwest::Client::builder().tls_backend_preconfigured(tls_config))
+}
+
 impl OpenAiClient {
     /// Builds a client with its own HTTP client, which uses the configured
     /// connect and request timeouts and follows no redirect: a redirect
@@ -62,7 +92,7 @@ impl OpenAiClient {
     /// [`ConfigError::InvalidBaseUrl`], [`ConfigError::InvalidApiKey`], or
     /// [`ConfigError::HttpClient`] when reqwest cannot build a client.
     pub fn new(config: OpenAiConfig) -> Result<Self, ConfigError> {
-        let http = reqwest::Client::builder()
+        let http = http_client_builder()?
             .connect_timeout(config.connect_timeout())
             .timeout(config.request_timeout())
             .redirect(reqwest::redirect::Policy::none())
@@ -73,7 +103,8 @@ impl OpenAiClient {
     }
 
     /// Builds a client over the caller's HTTP client (shared pool, proxies,
-    /// custom TLS). The configured request timeout is still applied to each
+    /// custom TLS; [`http_client_builder`] is a start with this crate's
+    /// TLS). The configured request timeout is still applied to each
     /// request; the connect timeout and the redirect policy are the caller
     /// client's. Give it `redirect::Policy::none()` unless the server is
     /// trusted to redirect: a redirect resends the key (reqwest drops

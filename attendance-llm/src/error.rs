@@ -45,6 +45,14 @@ pub enum ConfigError {
     /// newline, say). The key itself is not repeated here.
     #[error("the API key contains characters that are not allowed in an HTTP header")]
     InvalidApiKey,
+    /// TLS could not be set up (the platform's certificate verifier
+    /// refused to start).
+    #[error("could not set up TLS for the HTTP client")]
+    Tls {
+        /// The TLS library's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The HTTP client could not be built (for example no TLS roots).
     #[error("could not build the HTTP client")]
     HttpClient {

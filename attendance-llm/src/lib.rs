@@ -96,7 +96,7 @@ mod redact;
 mod wire;
 
 pub use attendance_core::llm::extract_json_object;
-pub use client::OpenAiClient;
+pub use client::{OpenAiClient, http_client_builder};
 pub use config::{
     ApiKey, AuthStyle, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_TOKENS,
     DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, ENV_STRUCTURED_OUTPUT, OpenAiConfig,

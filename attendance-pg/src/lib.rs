@@ -46,12 +46,7 @@ mod store;
 mod tokens;
 mod writes;
 
-// Unit tests that need a database use the integration tests' fixture (a
-// fresh database per test, dropped after), which names this crate.
 #[cfg(test)]
-extern crate self as attendance_pg;
-#[cfg(test)]
-#[path = "../tests/common/mod.rs"]
 mod test_db;
 
 use std::sync::Arc;

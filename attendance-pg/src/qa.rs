@@ -158,8 +158,8 @@ pub fn catalog() -> Catalog {
     }
 }
 
-/// The question set of the Q&A evaluation (`cargo run --example qa_eval`,
-/// docs/QA_EVAL.md), JSON Lines: questions about the seed example's
+/// The question set of the Q&A evaluation (`cargo run -p attendance-tools --bin qa_eval`,
+/// docs/QA_EVAL.md), JSON Lines: questions about the seed tool's
 /// company, each with its gold query over the Q&A views and a `dev` or
 /// `test` split.
 pub const QUESTIONS_JSONL: &str = include_str!("../qa/questions.jsonl");

@@ -3,7 +3,7 @@
 //! clock-in appends its entry in the same statement.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 

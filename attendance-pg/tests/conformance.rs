@@ -1,7 +1,7 @@
 //! The PostgreSQL store passes every conformance scenario, each on a fresh
 //! database.
 
-mod common;
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 

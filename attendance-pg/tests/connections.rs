@@ -4,7 +4,7 @@
 //! itself in `pg_stat_activity`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

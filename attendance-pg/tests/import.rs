@@ -4,7 +4,7 @@
 //! what PostgreSQL itself exports as CSV imports back row for row.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use attendance_testsupport as common;
 
 use std::pin::Pin;
 use std::sync::Arc;

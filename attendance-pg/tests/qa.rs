@@ -5,7 +5,7 @@
 //! only in this crate's test builds (feature `unguarded-sql-for-tests`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 use std::time::Duration;

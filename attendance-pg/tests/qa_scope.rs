@@ -6,7 +6,7 @@
 //! is the database's own protection, with the SQL guard out of the way.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use attendance_testsupport as common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

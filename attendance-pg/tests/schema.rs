@@ -3,7 +3,7 @@
 //! of the host's way, and transient failures mapped to `Unavailable`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use attendance_testsupport as common;
 
 use std::time::Duration;
 

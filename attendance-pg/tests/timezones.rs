@@ -1,11 +1,11 @@
-//! Issue 11, item 14: a team's timezone is read by chrono-tz (validation,
+//! A team's timezone is read by chrono-tz (validation,
 //! the importer) and by PostgreSQL (the work date of a clock-in), each from
 //! its own copy of the tz database. A zone one knows and the other does not
 //! must be refused when the team is created, and a team already stored with
 //! one must make a clock-in a clear error, not a backend failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use attendance_testsupport as common;
 
 use std::collections::HashSet;
 

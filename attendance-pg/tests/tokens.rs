@@ -2,7 +2,7 @@
 //! over the real table, and the table's constraints hold below the library.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use attendance_testsupport as common;
 
 use std::sync::Arc;
 

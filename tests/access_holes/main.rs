@@ -10,10 +10,10 @@
 //! - `PATCH /employees/{id}`, and dismissing a manager of their own team.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../../attendance-pg/tests/common/mod.rs"]
-mod common;
 mod ids_and_admins;
 mod scopes_and_changes;
+
+use attendance_testsupport as common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -68,8 +68,7 @@ pub async fn employees_create_get_list(store: Arc<dyn Store>) {
     assert_eq!(employees(Some(b.id)).await, vec![ada]);
 }
 
-/// Teams and employees are listed by id one page at a time (issue 11,
-/// item 9): every item once, in order, `next_cursor` only while more
+/// Teams and employees are listed by id one page at a time: every item once, in order, `next_cursor` only while more
 /// follow, the team filter kept across pages, bad sizes and cursors
 /// refused.
 pub async fn teams_and_employees_are_paged(store: Arc<dyn Store>) {

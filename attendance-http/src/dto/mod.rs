@@ -1,7 +1,7 @@
 //! The wire types of the HTTP contract, one module per resource.
 //!
-//! They are separate from the core's domain types on purpose: the contract
-//! in `DESIGN.md` is owned here, documented in the OpenAPI spec from these
+//! They are separate from the core's domain types on purpose: the HTTP
+//! contract is owned here, documented in the OpenAPI spec from these
 //! very types, and cannot change by accident when a domain type does.
 //!
 //! Where a description quotes a bound or a default that core checks (name

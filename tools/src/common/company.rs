@@ -1,8 +1,8 @@
-//! The seed example's company, shared by `examples/seed.rs` and the Q&A
-//! evaluation (`examples/qa_eval/`, `tests/qa_eval.rs`), which need the same
-//! deterministic data: a question set's gold answers are only true of it.
+//! The seed tool's company, shared by `tools/src/bin/seed.rs` and the Q&A
+//! evaluation (`tools/src/bin/qa_eval/`, `tools/tests/qa_eval.rs`), which
+//! need the same deterministic data: a question set's gold answers are only true of it.
 //!
-//! Included with `#[path]` rather than made a library module: it is example
+//! Included with `#[path]` rather than made a library module: it is tool
 //! code (it writes straight to the tables), not part of the crates' API.
 #![allow(unreachable_pub, dead_code)]
 

@@ -1,14 +1,24 @@
-//! Test databases: one fresh database per test, dropped afterwards.
+//! Test databases for the attendance crates: one fresh database per test,
+//! dropped afterwards.
 //!
 //! The server comes from `DATABASE_URL` (a role allowed to `CREATE
 //! DATABASE`), or, when it is unset and a Docker engine answers, from a
 //! PostgreSQL container started by testcontainers. With neither, tests fail
 //! with a message saying how to provide one; they never skip.
-#![allow(dead_code, unreachable_pub)]
+//!
+//! ```no_run
+//! # async fn demo() {
+//! attendance_testsupport::with_store(|store| async move {
+//!     store.migrate().await.unwrap();
+//! })
+//! .await;
+//! # }
+//! ```
 // Test support: failing loudly with a message is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use attendance_pg::{PgConfig, PgStore};
@@ -22,21 +32,25 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres, which .ci/run \
 exports), or leave it unset and start a Docker engine so testcontainers can \
 run postgres:16-alpine.";
 
-/// The admin URL of the server, resolved once per test binary.
-async fn server_url() -> String {
-    static URL: OnceCell<String> = OnceCell::const_new();
-    URL.get_or_init(|| async {
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            return url;
-        }
-        container_url().await
-    })
-    .await
-    .clone()
+/// How to reach the server as a role that may create databases, resolved
+/// once per test binary.
+async fn server() -> PgConnectOptions {
+    static SERVER: OnceCell<PgConnectOptions> = OnceCell::const_new();
+    SERVER
+        .get_or_init(|| async {
+            match std::env::var("DATABASE_URL") {
+                Ok(url) => url.parse().unwrap_or_else(|e| {
+                    panic!("DATABASE_URL is not a postgres URL ({e}). {HOW_TO}")
+                }),
+                Err(_) => container().await,
+            }
+        })
+        .await
+        .clone()
 }
 
 /// Starts a PostgreSQL container; it lives as long as the test binary.
-async fn container_url() -> String {
+async fn container() -> PgConnectOptions {
     use testcontainers::core::{IntoContainerPort, WaitFor};
     use testcontainers::runners::AsyncRunner;
     use testcontainers::{ContainerAsync, GenericImage, ImageExt};
@@ -61,31 +75,39 @@ async fn container_url() -> String {
         .get_host_port_ipv4(5432)
         .await
         .unwrap_or_else(|e| panic!("could not read the container's port ({e}). {HOW_TO}"));
-    format!("postgres://postgres@127.0.0.1:{port}/postgres")
+    PgConnectOptions::new()
+        .host("127.0.0.1")
+        .port(port)
+        .username("postgres")
+        .database("postgres")
 }
 
-async fn admin_connection(url: &str) -> PgConnection {
-    let options: PgConnectOptions = url
-        .parse()
-        .unwrap_or_else(|e| panic!("DATABASE_URL is not a postgres URL ({e}). {HOW_TO}"));
-    options
+async fn admin_connection(server: &PgConnectOptions) -> PgConnection {
+    server
         .connect()
         .await
         .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL at DATABASE_URL ({e}). {HOW_TO}"))
 }
 
-/// A fresh, migrated database. Call [`TestDb::drop_db`] when done, or use
-/// [`with_store`], which does.
+/// A fresh, empty database. Call [`TestDb::drop_db`] when done, or use
+/// [`with_db`] or [`with_store`], which do.
+#[derive(Debug)]
 pub struct TestDb {
+    /// The database's name, unique per test.
     pub name: String,
+    /// A URL for this database, for APIs that take one (`PgConfig`, a child
+    /// process's environment).
     pub url: String,
-    admin_url: String,
+    options: PgConnectOptions,
+    server: PgConnectOptions,
 }
 
 impl TestDb {
+    /// Creates a database on the server; panics with instructions when no
+    /// server answers.
     pub async fn create() -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let admin_url = server_url().await;
+        let server = server().await;
         let name = format!(
             "attendance_test_{}_{}_{}",
             std::process::id(),
@@ -95,20 +117,25 @@ impl TestDb {
                 .map(|d| d.subsec_nanos())
                 .unwrap_or(0)
         );
-        let mut admin = admin_connection(&admin_url).await;
+        let mut admin = admin_connection(&server).await;
         // `name` is made above from digits and letters only.
         sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
             .await
             .unwrap_or_else(|e| panic!("cannot create a test database ({e}). {HOW_TO}"));
         admin.close().await.ok();
-        let mut url: url_lite::Url = url_lite::Url::parse(&admin_url);
-        url.set_database(&name);
+        let options = server.clone().database(&name);
         Self {
             name,
-            url: url.to_string(),
-            admin_url,
+            url: options.to_url_lossy().to_string(),
+            options,
+            server,
         }
+    }
+
+    /// Connect options for this database.
+    pub fn options(&self) -> PgConnectOptions {
+        self.options.clone()
     }
 
     /// A migrated store over this database.
@@ -120,8 +147,9 @@ impl TestDb {
         store
     }
 
-    pub async fn drop_db(self) {
-        let mut admin = admin_connection(&self.admin_url).await;
+    /// Drops the database, closing any connection still open to it.
+    pub async fn drop_db(&self) {
+        let mut admin = admin_connection(&self.server).await;
         sqlx::query(AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
             self.name
@@ -131,6 +159,19 @@ impl TestDb {
         .expect("drop the test database");
         admin.close().await.ok();
     }
+}
+
+/// Runs `test` against a fresh database, then drops it, whether the test
+/// passed or panicked.
+pub async fn with_db<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<TestDb>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let db = Arc::new(TestDb::create().await);
+    let outcome = tokio::spawn(test(Arc::clone(&db))).await;
+    db.drop_db().await;
+    resume(outcome);
 }
 
 /// Runs `test` against a fresh migrated store, then drops the database,
@@ -146,43 +187,15 @@ where
     let outcome = tokio::spawn(test(store)).await;
     pool.close().await;
     db.drop_db().await;
+    resume(outcome);
+}
+
+/// Re-raises a test task's panic in the test itself.
+fn resume(outcome: Result<(), tokio::task::JoinError>) {
     if let Err(e) = outcome {
         if e.is_panic() {
             std::panic::resume_unwind(e.into_panic());
         }
         panic!("test task failed: {e}");
-    }
-}
-
-/// Minimal URL surgery: swap the database path of a postgres URL.
-mod url_lite {
-    pub struct Url {
-        base: String,
-        query: String,
-    }
-
-    impl Url {
-        pub fn parse(url: &str) -> Self {
-            let (without_query, query) = match url.split_once('?') {
-                Some((a, q)) => (a, format!("?{q}")),
-                None => (url, String::new()),
-            };
-            let scheme_end = without_query.find("://").map_or(0, |i| i + 3);
-            let base = match without_query[scheme_end..].find('/') {
-                Some(slash) => without_query[..scheme_end + slash].to_owned(),
-                None => without_query.to_owned(),
-            };
-            Self { base, query }
-        }
-
-        pub fn set_database(&mut self, name: &str) {
-            self.base = format!("{}/{}", self.base, name);
-        }
-    }
-
-    impl std::fmt::Display for Url {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "{}{}", self.base, self.query)
-        }
     }
 }

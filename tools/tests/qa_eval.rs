@@ -1,13 +1,12 @@
-//! Tests of the Q&A evaluation (`examples/qa_eval/`), not of a model: the
+//! Tests of the Q&A evaluation (`tools/src/bin/qa_eval/`), not of a model: the
 //! question set, the comparison of result sets, the pinned clock, and the
 //! harness end to end over real PostgreSQL with a scripted model behind a
 //! local fake OpenAI server (wiremock) that returns the gold query, wrong
 //! queries, refusals or garbage.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../attendance-pg/tests/common/mod.rs"]
-mod common;
-#[path = "../examples/qa_eval/eval.rs"]
+use attendance_testsupport as common;
+#[path = "../src/bin/qa_eval/eval.rs"]
 mod eval;
 
 use std::collections::{BTreeMap, HashSet};
@@ -439,7 +438,7 @@ async fn a_model_that_returns_the_gold_queries_scores_every_question() {
         table.contains(&format!("| all | {n} | {n} | 100 % |")),
         "{table}"
     );
-    // docs/QA_EVAL.md quotes it (`cargo test --test qa_eval -- --nocapture`).
+    // docs/QA_EVAL.md quotes it (`cargo test -p attendance-tools --test qa_eval -- --nocapture`).
     println!("{table}");
     db.drop_db().await;
 }

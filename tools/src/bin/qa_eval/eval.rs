@@ -1,12 +1,12 @@
 //! The Q&A evaluation: the question set, the pinned clock, scoring and the
-//! report. Shared by the harness (`examples/qa_eval/main.rs`) and its tests
-//! (`tests/qa_eval.rs`), which include this file with `#[path]`.
+//! report. Shared by the harness (`tools/src/bin/qa_eval/main.rs`) and its tests
+//! (`tools/tests/qa_eval.rs`), which include this file with `#[path]`.
 //!
 //! Why a shared file and not a module of a crate: scoring is evaluation
 //! code, not part of what a host links; a feature-gated module in the
 //! facade would put it in the published API, to be versioned and
 //! documented for users who never evaluate a model. Included twice, it is
-//! compiled once into the example and once into the test, and the test
+//! compiled once into the binary and once into the test, and the test
 //! exercises exactly the code the harness runs, with a scripted model
 //! instead of a real one.
 //!

@@ -1,4 +1,4 @@
-//! `cargo run --release --example loadtest -- --host http://127.0.0.1:8080 --users 50 --increase-rate 10 --run-time 60s --report-file loadtest.md`
+//! `cargo run --release -p attendance-tools --bin loadtest -- --host http://127.0.0.1:8080 --users 50 --increase-rate 10 --run-time 60s --report-file loadtest.md`
 //!
 //! A load test of the HTTP server (start it first: `cargo run --release
 //! --example server`) shaped like a working day. Every simulated user is a

@@ -6,10 +6,10 @@ use attendance::core::import::ImportBatch;
 use attendance::pg::PgStore;
 use chrono::{DateTime, NaiveDate, Utc};
 
-#[path = "../common/company.rs"]
+#[path = "../../common/company.rs"]
 mod company;
 
-/// The seeded company: `cargo run --example seed -- --employees 200
+/// The seeded company: `cargo run -p attendance-tools --bin seed -- --employees 200
 /// --teams 40 --days 30 --until 2026-03-12 --open 5 --seed 1` makes the
 /// same data. 40 teams reach the fourth department, Operations, whose
 /// night shifts cross midnight; 30 working days cover all of February 2026

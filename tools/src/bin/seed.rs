@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/attendance_bench \
-//!     cargo run --release --example seed -- --reset
+//!     cargo run --release -p attendance-tools --bin seed -- --reset
 //! ```
 //!
 //! By default: 10,000 employees in 50 teams across ten timezones, the 250
@@ -46,7 +46,7 @@ use attendance::pg::{PgConfig, PgStore};
 use chrono::{NaiveDate, SecondsFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 
-#[path = "common/company.rs"]
+#[path = "../common/company.rs"]
 mod company;
 
 use company::{Rng, create_company, generate, working_days};
@@ -117,7 +117,7 @@ async fn main() -> ExitCode {
                 eprintln!("{message}");
             }
             eprintln!(
-                "usage: cargo run --release --example seed -- [--employees N] [--teams N] \
+                "usage: cargo run --release -p attendance-tools --bin seed -- [--employees N] [--teams N] \
                  [--days N] [--until YYYY-MM-DD] [--open N] [--seed N] [--reset] \
                  [--no-sessions] [--csv PATH] [--import-csv PATH] [--strategy direct|staged]"
             );

@@ -4,15 +4,15 @@
 //! ```sh
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //! OPENAI_BASE_URL=http://127.0.0.1:8000/v1 OPENAI_MODEL=smollm2 \
-//!     cargo run --example qa_eval -- [--questions FILE] [--report FILE] [--compare OLD.json]
+//!     cargo run -p attendance-tools --bin qa_eval -- [--questions FILE] [--report FILE] [--compare OLD.json]
 //! ```
 //!
-//! It seeds the seed example's company at a small size into its own
+//! It seeds the seed tool's company at a small size into its own
 //! database beside `DATABASE_URL` (`--database NAME`, default
 //! `attendance_qa_eval`; reused when it already holds that company,
 //! `--reseed` to rebuild it), asks every question through `AskService` with
 //! "now" pinned at 2026-03-13 18:00 UTC, and scores the rows of the model's
-//! query against those of the gold query (`examples/qa_eval/eval.rs` says
+//! query against those of the gold query (`tools/src/bin/qa_eval/eval.rs` says
 //! how). It prints a table per category and writes a JSON report
 //! (default `target/qa_eval/report.json`); `--compare OLD.json` lists the
 //! questions that got better or worse since that report. `--split dev|test`
@@ -51,12 +51,13 @@ struct Args {
     temperature: Option<f32>,
 }
 
-const USAGE: &str = "usage: cargo run --example qa_eval -- [--questions FILE] [--report FILE] \
+const USAGE: &str = "usage: cargo run -p attendance-tools --bin qa_eval -- [--questions FILE] [--report FILE] \
 [--compare OLD.json] [--database NAME] [--reseed] [--split dev|test] [--limit N] \
 [--temperature T|server]";
 
 fn parse_args() -> Result<Args, String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Paths are relative to the workspace root, one above this package.
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
     let mut args = Args {
         questions: root.join(eval::QUESTIONS_FILE),
         report: root.join("target/qa_eval/report.json"),

@@ -3,9 +3,9 @@
 //!
 //! ```sh
 //! benches/read-paths.sh      # seeds its own database, measures before and after ANALYZE
-//! # or, on a database the seed example filled:
+//! # or, on a database the seed tool filled:
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/attendance_read_bench \
-//!     cargo run --release --example read_paths -- [--samples 20] [--deep 20] [--only team]
+//!     cargo run --release -p attendance-tools --bin read_paths -- [--samples 20] [--deep 20] [--only team]
 //! ```
 //!
 //! The cases: the attendance listing with each filter alone and in pairs

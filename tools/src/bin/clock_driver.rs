@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/attendance_bench \
-//!     cargo run --release --example clock_driver -- --clients 8 --seconds 10
+//!     cargo run --release -p attendance-tools --bin clock_driver -- --clients 8 --seconds 10
 //! ```
 //!
 //! Each of `--clients` tasks owns a slice of the employees (so two clients
@@ -12,7 +12,7 @@
 //! `AttendanceService` over a `PgStore` whose pool has one connection per
 //! client. A warm-up cycle per client (connecting, preparing statements) runs
 //! before the clock starts. The database must hold employees without open
-//! sessions (`cargo run --release --example seed -- --open 0`).
+//! sessions (`cargo run --release -p attendance-tools --bin seed -- --open 0`).
 //!
 //! The last line is machine-readable:
 //! `clients=… cycles=… seconds=… cycles_per_second=… errors=…`.
