@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Actor;
 use crate::domain::{
-    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
-    WorkMode, check_clock_out,
+    AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId,
+    Team, TeamId, WorkMode, check_clock_out,
 };
 use crate::error::Result;
 

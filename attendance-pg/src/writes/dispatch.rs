@@ -141,9 +141,9 @@ impl PgStore {
             // it only ever closes the open session after its clock-in; a
             // correction and an employee change explain their own errors
             // inside their transactions.
-            Write::ClockOut { .. } | Write::CorrectSession { .. } | Write::UpdateEmployee { .. } => {
-                map(e)
-            }
+            Write::ClockOut { .. }
+            | Write::CorrectSession { .. }
+            | Write::UpdateEmployee { .. } => map(e),
         }))
     }
 
