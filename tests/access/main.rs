@@ -1,8 +1,10 @@
-//! Holes found by probing the real server as each role, each closed and
-//! kept closed here: the real server on a loopback port over a real
+//! Access end to end: the real server on a loopback port over a real
 //! PostgreSQL database, bearer tokens made the way the server's CLI makes
 //! them, and a played language model (wiremock) for the questions.
 //!
+//! `matrix`: every row of the permission matrix, tried by every role. The
+//! other modules keep closed the holes found by probing the server as each
+//! role:
 //! - a refusal is the same for an unknown id and for one out of scope;
 //! - every admin token is an admin of its own (keys, rate limit, trail);
 //! - a manager reads no audit entry about another team;
@@ -11,6 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod ids_and_admins;
+mod matrix;
 mod scopes_and_changes;
 
 use attendance_testsupport as common;
@@ -19,10 +22,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use attendance::App;
 use attendance::core::EmployeeId;
 use attendance::core::access::Identity;
-use attendance::core::ask::AskService;
-use attendance::core::service::AttendanceService;
 use attendance::core::tokens::{TokenId, TokenService};
 use attendance::http::{BearerAuthenticator, Services};
 use attendance::llm::{OpenAiClient, OpenAiConfig};
@@ -185,6 +187,34 @@ async fn model() -> MockServer {
     server
 }
 
+/// The server over `store` on a loopback port, built as a host builds it:
+/// tokens checked on every request (no cache, so an appointment or a
+/// change counts at once), questions answered by `model` with the runner
+/// on the store's own connections. Returns its base URL and the tokens.
+async fn serve(store: PgStore, model: &MockServer) -> (String, TokenService) {
+    let config = OpenAiConfig::new()
+        .with_base_url(model.uri())
+        .without_api_key()
+        .with_max_retries(0);
+    let runner = Arc::new(PgSqlRunner::for_store(&store));
+    let tokens = TokenService::new(Arc::new(store.tokens()));
+    let app = App::builder(Arc::new(store))
+        .chat_model(Arc::new(OpenAiClient::new(config).unwrap()))
+        .sql_runner(runner, qa::catalog())
+        .build();
+    let bearer = BearerAuthenticator::new(tokens.clone(), app.attendance.clone())
+        .with_cache_ttl(Duration::ZERO);
+    let services = Services::from(app).with_authenticator(Arc::new(bearer));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(attendance::http::serve(
+        listener,
+        attendance::http::router(services),
+        std::future::pending(),
+    ));
+    (base, tokens)
+}
+
 /// The server over a fresh database, its tokens, and an admin.
 struct World {
     store: PgStore,
@@ -197,35 +227,16 @@ struct World {
 impl World {
     async fn new(store: PgStore) -> Self {
         let model = model().await;
-        let shared = Arc::new(store.clone());
-        let attendance = AttendanceService::new(shared.clone());
-        let tokens = TokenService::new(Arc::new(store.tokens()));
-        let bearer =
-            BearerAuthenticator::new(tokens.clone(), attendance).with_cache_ttl(Duration::ZERO);
-        let config = OpenAiConfig::new()
-            .with_base_url(model.uri())
-            .without_api_key()
-            .with_max_retries(0);
-        let ask = AskService::new(
-            Arc::new(OpenAiClient::new(config).unwrap()),
-            Arc::new(PgSqlRunner::new(store.pool().clone())),
-            qa::catalog(),
-        );
-        let services = Services::from_store(shared)
-            .with_authenticator(Arc::new(bearer))
-            .with_ask(ask);
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(attendance::http::serve(
-            listener,
-            attendance::http::router(services),
-            std::future::pending(),
-        ));
+        let (base, tokens) = serve(store.clone(), &model).await;
         Self {
             store,
             tokens,
             base,
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            http: attendance::llm::http_client_builder()
+                .unwrap()
+                .no_proxy()
+                .build()
+                .unwrap(),
             _model: model,
         }
     }

@@ -1,27 +1,14 @@
-//! What each role may do (README.md, "What a token may do") end to end: the real server on a
-//! loopback port over a real PostgreSQL database, bearer tokens made the way
-//! the server's CLI makes them, a played language model (wiremock) whose
-//! SQL selects every row, and one client per role. Each row of the matrix
-//! is tried by every role, allowed and refused.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! What each role may do (README.md, "What a token may do"), with a played
+//! model whose SQL selects every row and one client per role. Each row of
+//! the matrix is tried by every role, allowed and refused.
 
-use attendance_testsupport as common;
-
-use std::sync::Arc;
-use std::time::Duration;
+use super::{common, serve};
 
 use attendance::core::EmployeeId;
 use attendance::core::access::Identity;
-use attendance::core::ask::AskService;
-use attendance::core::service::AttendanceService;
-use attendance::core::tokens::TokenService;
-use attendance::http::{BearerAuthenticator, Services};
-use attendance::llm::{OpenAiClient, OpenAiConfig};
-use attendance::pg::{PgSqlRunner, PgStore, qa};
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -132,36 +119,6 @@ async fn greedy_model() -> MockServer {
         .mount(&server)
         .await;
     server
-}
-
-/// The server over `store`, tokens checked on every request (no cache, so
-/// an appointment counts at once), questions answered by `model`.
-async fn serve(store: PgStore, model: &MockServer) -> (String, TokenService) {
-    let shared = Arc::new(store.clone());
-    let attendance = AttendanceService::new(shared.clone());
-    let tokens = TokenService::new(Arc::new(store.tokens()));
-    let bearer =
-        BearerAuthenticator::new(tokens.clone(), attendance).with_cache_ttl(Duration::ZERO);
-    let config = OpenAiConfig::new()
-        .with_base_url(model.uri())
-        .without_api_key()
-        .with_max_retries(0);
-    let ask = AskService::new(
-        Arc::new(OpenAiClient::new(config).unwrap()),
-        Arc::new(PgSqlRunner::new(store.pool().clone())),
-        qa::catalog(),
-    );
-    let services = Services::from_store(shared)
-        .with_authenticator(Arc::new(bearer))
-        .with_ask(ask);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(attendance::http::serve(
-        listener,
-        attendance::http::router(services),
-        std::future::pending(),
-    ));
-    (base, tokens)
 }
 
 #[tokio::test]
