@@ -261,8 +261,8 @@ impl<'a> Acting<'a> {
 /// [`TrendService::acting_as`].
 #[derive(Debug, Clone, Copy)]
 pub struct ActingTrends<'a> {
-    trends: &'a TrendService,
-    principal: &'a Principal,
+    pub(crate) trends: &'a TrendService,
+    pub(crate) principal: &'a Principal,
 }
 
 impl TrendService {
@@ -284,6 +284,13 @@ impl ActingTrends<'_> {
         employee: EmployeeId,
         query: &TrendQuery,
     ) -> Result<EmployeeTrend> {
+        self.check_employee(employee).await?;
+        self.trends.employee_trend(employee, query).await
+    }
+
+    /// Not found unless `employee`'s figures are in scope: their own, their
+    /// teams' managers' and admins'.
+    pub(crate) async fn check_employee(&self, employee: EmployeeId) -> Result<()> {
         let own = self
             .principal
             .member()
@@ -292,15 +299,14 @@ impl ActingTrends<'_> {
             // Someone else's, and no team to manage: hidden without a
             // lookup, as an unknown id is.
             Some(member) if !own && !member.is_manager() => {
-                return Err(Error::not_found(crate::Entity::Employee, employee));
+                Err(Error::not_found(crate::Entity::Employee, employee))
             }
             Some(_) if !own => {
                 let target = self.trends.store.employee(employee).await?;
-                self.principal.check_sees(&target)?;
+                self.principal.check_sees(&target)
             }
-            _ => {}
+            _ => Ok(()),
         }
-        self.trends.employee_trend(employee, query).await
     }
 
     /// [`TrendService::team_trend`], for an admin or the team's managers.

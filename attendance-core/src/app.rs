@@ -179,7 +179,9 @@ impl AppBuilder {
         let attendance = AttendanceService::new(self.store.clone())
             .with_clock(self.clock.clone())
             .with_config(self.config);
-        let trends = TrendService::new(self.store.clone()).with_working_days(self.working_days);
+        let trends = TrendService::new(self.store.clone())
+            .with_working_days(self.working_days)
+            .with_clock(self.clock.clone());
         let summaries = SummaryService::new(self.store, self.model.clone())
             .with_working_days(self.working_days);
         let ask = match (self.model, self.runner) {

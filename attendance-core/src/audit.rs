@@ -35,6 +35,7 @@ use crate::error::{Error, Result};
 use crate::service::AttendanceService;
 use crate::store::{IdCursor, Page, PageRequest};
 use crate::tokens::TokenId;
+use crate::worktime::ScheduleTarget;
 pub use crate::write::{SessionChanges, Stamp};
 use crate::write::{Write, Written};
 
@@ -75,11 +76,25 @@ pub enum AuditAction {
     TokenRevoked,
     /// An employee's name, role, team or manager flag was changed.
     EmployeeUpdated,
+    /// A work pattern was created.
+    WorkPatternCreated,
+    /// A work pattern was assigned to a team or an employee.
+    WorkPatternAssigned,
+    /// A holiday was added to a calendar.
+    HolidayAdded,
+    /// A holiday was removed from a calendar.
+    HolidayRemoved,
+    /// An absence was recorded.
+    AbsenceRecorded,
+    /// An absence was removed.
+    AbsenceRemoved,
+    /// A team's break rule was set.
+    BreakRuleSet,
 }
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 19] = [
         Self::TeamCreated,
         Self::EmployeeCreated,
         Self::ManagerAppointed,
@@ -92,6 +107,13 @@ impl AuditAction {
         Self::TokenCreated,
         Self::TokenRevoked,
         Self::EmployeeUpdated,
+        Self::WorkPatternCreated,
+        Self::WorkPatternAssigned,
+        Self::HolidayAdded,
+        Self::HolidayRemoved,
+        Self::AbsenceRecorded,
+        Self::AbsenceRemoved,
+        Self::BreakRuleSet,
     ];
 
     /// The spelling stores and the wire use (`"clock_in"`).
@@ -109,6 +131,13 @@ impl AuditAction {
             Self::TokenCreated => "token_created",
             Self::TokenRevoked => "token_revoked",
             Self::EmployeeUpdated => "employee_updated",
+            Self::WorkPatternCreated => "work_pattern_created",
+            Self::WorkPatternAssigned => "work_pattern_assigned",
+            Self::HolidayAdded => "holiday_added",
+            Self::HolidayRemoved => "holiday_removed",
+            Self::AbsenceRecorded => "absence_recorded",
+            Self::AbsenceRemoved => "absence_removed",
+            Self::BreakRuleSet => "break_rule_set",
         }
     }
 
@@ -162,13 +191,32 @@ impl AuditRecord {
             Write::DismissManager { team, employee } => {
                 return Self::appointment(AuditAction::ManagerDismissed, *team, *employee, written);
             }
+            Write::CreateWorkPattern(_) => (AuditAction::WorkPatternCreated, None),
+            Write::AssignWorkPattern(_) => (AuditAction::WorkPatternAssigned, None),
+            Write::AddHoliday(_) => (AuditAction::HolidayAdded, None),
+            Write::RecordAbsence(_) => (AuditAction::AbsenceRecorded, None),
+            Write::SetBreakRule { .. } => (AuditAction::BreakRuleSet, None),
+            // A removal records what was removed, and nothing after.
+            Write::RemoveHoliday(_) | Write::RemoveAbsence(_) => {
+                let action = if matches!(write, Write::RemoveHoliday(_)) {
+                    AuditAction::HolidayRemoved
+                } else {
+                    AuditAction::AbsenceRemoved
+                };
+                let (employee_id, session_id, team_id) = Self::subject(written);
+                return Some(Self {
+                    action,
+                    employee_id,
+                    session_id,
+                    team_id,
+                    before: Some(written.clone()),
+                    after: None,
+                    reason: None,
+                    token_id: None,
+                });
+            }
         };
-        let (employee_id, session_id, team_id) = match written {
-            Written::Team(team) => (None, None, Some(team.id)),
-            Written::Employee(employee) => (Some(employee.id), None, Some(employee.team_id)),
-            Written::Session(session) => (Some(session.employee_id), Some(session.id), None),
-            Written::Appointment { .. } => (None, None, None),
-        };
+        let (employee_id, session_id, team_id) = Self::subject(written);
         Some(Self {
             action,
             employee_id,
@@ -179,6 +227,23 @@ impl AuditRecord {
             reason,
             token_id: None,
         })
+    }
+
+    /// The employee, session and team a written record is about.
+    fn subject(written: &Written) -> (Option<EmployeeId>, Option<SessionId>, Option<TeamId>) {
+        match written {
+            Written::Team(team) => (None, None, Some(team.id)),
+            Written::Employee(employee) => (Some(employee.id), None, Some(employee.team_id)),
+            Written::Session(session) => (Some(session.employee_id), Some(session.id), None),
+            Written::Appointment { .. } | Written::WorkPattern(_) => (None, None, None),
+            Written::PatternAssigned(a) => match a.target {
+                ScheduleTarget::Team(team) => (None, None, Some(team)),
+                ScheduleTarget::Employee(employee) => (Some(employee), None, None),
+            },
+            Written::Holiday(h) => (None, None, h.team_id),
+            Written::Absence(a) => (Some(a.employee_id), None, None),
+            Written::BreakRule { team, .. } => (None, None, Some(*team)),
+        }
     }
 
     /// An appointment's entry names the pair and carries no values; none

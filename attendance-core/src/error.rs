@@ -10,6 +10,7 @@
 use std::fmt;
 
 use crate::domain::{AttendanceSession, EmployeeId};
+use crate::worktime::{Absence, Holiday};
 
 /// A boxed error from a backend (database driver, HTTP client, …).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -122,6 +123,12 @@ pub enum Entity {
     Session,
     /// An API token (see [`crate::tokens`]).
     Token,
+    /// A work pattern (see [`crate::worktime`]).
+    WorkPattern,
+    /// A holiday.
+    Holiday,
+    /// An absence.
+    Absence,
 }
 
 impl fmt::Display for Entity {
@@ -131,6 +138,9 @@ impl fmt::Display for Entity {
             Self::Employee => "employee",
             Self::Session => "session",
             Self::Token => "token",
+            Self::WorkPattern => "work pattern",
+            Self::Holiday => "holiday",
+            Self::Absence => "absence",
         })
     }
 }
@@ -162,6 +172,18 @@ pub enum Conflict {
     DuplicateTeamName {
         /// The name that is taken.
         name: String,
+    },
+    /// The calendar already has a holiday on that date.
+    #[error("the calendar already has {:?} on {}", existing.name, existing.date)]
+    HolidayExists {
+        /// The holiday in place.
+        existing: Box<Holiday>,
+    },
+    /// The absence would overlap another of the same employee.
+    #[error("the absence would overlap absence {} ({} to {})", existing.id, existing.from, existing.to)]
+    AbsenceOverlap {
+        /// The first absence it would overlap.
+        existing: Box<Absence>,
     },
 }
 

@@ -184,7 +184,7 @@ pub struct Once<T> {
 }
 
 impl Once<Written> {
-    fn into_kind<T>(self, kind: fn(Written) -> Option<T>) -> Result<Once<T>> {
+    pub(crate) fn into_kind<T>(self, kind: fn(Written) -> Option<T>) -> Result<Once<T>> {
         let replayed = self.replayed;
         match kind(self.value) {
             Some(value) => Ok(Once { value, replayed }),
@@ -325,6 +325,14 @@ pub(crate) mod request {
                 flag(changes.is_manager()),
             ],
         )
+    }
+
+    /// A work-time setting's request (a pattern, an assignment, a holiday,
+    /// an absence, a break rule, or an id to remove): its JSON, which
+    /// names every field.
+    pub(crate) fn work_time(op: &str, value: &impl serde::Serialize) -> Fingerprint {
+        let json = serde_json::to_string(value).unwrap_or_default();
+        Fingerprint::of(op, &[&json])
     }
 
     pub(crate) fn correct_session(

@@ -44,6 +44,7 @@ pub mod summary;
 pub mod testkit;
 pub mod tokens;
 pub mod trends;
+pub mod worktime;
 pub mod write;
 
 pub use acting::{Acting, ActingTrends};

@@ -416,6 +416,8 @@ impl Idempotent<'_> {
 pub struct TrendService {
     pub(crate) store: Arc<dyn AnalyticsStore>,
     working_days: WorkingDays,
+    /// "Now" for open sessions in a ledger.
+    clock: Arc<dyn Clock>,
 }
 
 impl fmt::Debug for TrendService {
@@ -432,7 +434,20 @@ impl TrendService {
         Self {
             store,
             working_days: WorkingDays::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Replaces the clock that says until when an open session counts in a
+    /// ledger.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock's "now".
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Sets which weekdays count as working days for attendance rates.

@@ -12,6 +12,10 @@ use crate::domain::{
     Team, TeamId, WorkMode, check_clock_out,
 };
 use crate::error::Result;
+use crate::worktime::{
+    Absence, AbsenceId, BreakRule, Holiday, HolidayId, NewAbsence, NewHoliday, NewWorkPattern,
+    PatternAssignment, WorkPattern,
+};
 
 /// Who performs a write and when, as its audit entry records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +141,40 @@ pub enum Write {
         /// Who.
         employee: EmployeeId,
     },
+    /// Creates a work pattern ([`Written::WorkPattern`]).
+    CreateWorkPattern(NewWorkPattern),
+    /// Assigns a pattern to a team or an employee from a date
+    /// ([`Written::PatternAssigned`]). Fails with a validation error on
+    /// `valid_from` when the target already has an assignment starting that
+    /// date (validity periods never overlap: each runs until the next), and
+    /// [`Error::NotFound`](crate::Error::NotFound) for an unknown team,
+    /// employee or pattern.
+    AssignWorkPattern(PatternAssignment),
+    /// Adds a holiday to the company's calendar or a team's
+    /// ([`Written::Holiday`]). Fails with
+    /// [`crate::Conflict::HolidayExists`] when that calendar has one on the
+    /// date, and with a validation error on `team_id` for an unknown team.
+    AddHoliday(NewHoliday),
+    /// Removes a holiday ([`Written::Holiday`], as it was);
+    /// [`Error::NotFound`](crate::Error::NotFound) when there is none.
+    RemoveHoliday(HolidayId),
+    /// Records an absence ([`Written::Absence`]). Fails with
+    /// [`crate::Conflict::AbsenceOverlap`] when it meets another absence of
+    /// the employee, [`Error::NotFound`](crate::Error::NotFound) for an
+    /// unknown employee.
+    RecordAbsence(NewAbsence),
+    /// Removes an absence ([`Written::Absence`], as it was);
+    /// [`Error::NotFound`](crate::Error::NotFound) when there is none.
+    RemoveAbsence(AbsenceId),
+    /// Sets a team's break rule ([`Written::BreakRule`]); an empty rule
+    /// removes it. [`Error::NotFound`](crate::Error::NotFound) for an
+    /// unknown team.
+    SetBreakRule {
+        /// Which team.
+        team: TeamId,
+        /// The rule.
+        rule: BreakRule,
+    },
 }
 
 /// The outcome of a [`Write`], as a store keeps it for replays.
@@ -154,6 +192,21 @@ pub enum Written {
     Appointment {
         /// `false` when the appointment already was (or was not) in place.
         changed: bool,
+    },
+    /// A work pattern was created.
+    WorkPattern(WorkPattern),
+    /// A pattern was assigned.
+    PatternAssigned(PatternAssignment),
+    /// A holiday was added or removed.
+    Holiday(Holiday),
+    /// An absence was recorded or removed.
+    Absence(Absence),
+    /// A team's break rule was set.
+    BreakRule {
+        /// Which team.
+        team: TeamId,
+        /// The rule now.
+        rule: BreakRule,
     },
 }
 

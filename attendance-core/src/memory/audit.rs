@@ -1,6 +1,8 @@
 //! The in-memory store's audit trail and corrections: each write and its
 //! entry under the one lock.
 
+use chrono::{DateTime, Utc};
+
 use super::{State, index, next_id};
 use crate::audit::{AuditEntry, AuditFilter, AuditRecord, SessionChanges, Stamp};
 use crate::domain::{
@@ -28,7 +30,7 @@ impl State {
             }
             _ => None,
         };
-        let written = self.apply(write)?;
+        let written = self.apply(stamp.at, write)?;
         if let Some(record) = AuditRecord::of(write, before.as_ref(), &written) {
             self.audit.push(AuditEntry {
                 id: next_id(self.audit.len()),
@@ -51,9 +53,15 @@ impl State {
         &mut self,
         id: EmployeeId,
         changes: &EmployeeChanges,
+        at: DateTime<Utc>,
     ) -> Result<Employee> {
-        let updated = changes.apply(self.employee(id)?);
+        let current = self.employee(id)?;
+        let moved = changes.team_id().is_some_and(|t| t != current.team_id);
+        let updated = changes.apply(current);
         self.team(updated.team_id)?;
+        if moved {
+            self.record_move(id, updated.team_id, at)?;
+        }
         let slot = index(id.0)
             .and_then(|i| self.employees.get_mut(i))
             .ok_or_else(|| Error::not_found(Entity::Employee, id))?;

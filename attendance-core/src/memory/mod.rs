@@ -15,6 +15,7 @@ use crate::audit::{AuditEntry, AuditFilter, Stamp};
 mod audit;
 mod auto_close;
 mod managers;
+mod worktime;
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, NewEmployee, NewTeam, SessionId, Team, TeamId,
     WorkMode, check_clock_out, is_late, local_time, work_date,
@@ -27,6 +28,10 @@ use crate::store::{
     SessionFilter,
 };
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
+use crate::worktime::{
+    Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, LedgerDay, LedgerPeriod,
+    LedgerTotals, PatternAssignment, ScheduleTarget, WorkPattern,
+};
 
 /// A store that keeps everything in process memory behind one mutex.
 #[derive(Debug, Default)]
@@ -47,6 +52,8 @@ struct State {
     appointments: BTreeSet<(TeamId, EmployeeId)>,
     /// The audit trail, oldest first; only ever pushed to.
     audit: Vec<AuditEntry>,
+    /// Patterns, holidays, absences, break rules and team memberships.
+    work_time: worktime::WorkTime,
 }
 
 #[derive(Debug)]
@@ -177,6 +184,7 @@ impl State {
             is_manager: employee.is_manager(),
         };
         self.employees.push(created.clone());
+        self.join_first_team(created.id, created.team_id);
         Ok(created)
     }
 
@@ -207,8 +215,8 @@ impl State {
         Ok(session.clone())
     }
 
-    /// Performs `write` without its audit entry.
-    fn apply(&mut self, write: &Write) -> Result<Written> {
+    /// Performs `write` at `at` without its audit entry.
+    fn apply(&mut self, at: DateTime<Utc>, write: &Write) -> Result<Written> {
         Ok(match *write {
             Write::CreateTeam(ref team) => Written::Team(self.create_team(team)?),
             Write::CreateEmployee(ref employee) => {
@@ -239,7 +247,21 @@ impl State {
             Write::UpdateEmployee {
                 employee,
                 ref changes,
-            } => Written::Employee(self.update_employee(employee, changes)?),
+            } => Written::Employee(self.update_employee(employee, changes, at)?),
+            Write::CreateWorkPattern(ref pattern) => {
+                Written::WorkPattern(self.create_work_pattern(pattern))
+            }
+            Write::AssignWorkPattern(ref assignment) => {
+                Written::PatternAssigned(self.assign_work_pattern(assignment)?)
+            }
+            Write::AddHoliday(ref holiday) => Written::Holiday(self.add_holiday(holiday)?),
+            Write::RemoveHoliday(id) => Written::Holiday(self.remove_holiday(id)?),
+            Write::RecordAbsence(ref absence) => Written::Absence(self.record_absence(absence)?),
+            Write::RemoveAbsence(id) => Written::Absence(self.remove_absence(id)?),
+            Write::SetBreakRule { team, ref rule } => Written::BreakRule {
+                team,
+                rule: self.set_break_rule(team, rule)?,
+            },
         })
     }
 
@@ -504,6 +526,33 @@ impl AttendanceStore for InMemoryStore {
     async fn ping(&self) -> Result<()> {
         Ok(())
     }
+
+    async fn work_patterns(&self) -> Result<Vec<WorkPattern>> {
+        Ok(self.state().work_patterns())
+    }
+
+    async fn pattern_assignments(
+        &self,
+        target: Option<ScheduleTarget>,
+    ) -> Result<Vec<PatternAssignment>> {
+        Ok(self.state().pattern_assignments(target))
+    }
+
+    async fn holidays(&self, filter: &HolidayFilter) -> Result<Vec<Holiday>> {
+        Ok(self.state().holidays(filter))
+    }
+
+    async fn absences(&self, filter: &AbsenceFilter) -> Result<Vec<Absence>> {
+        Ok(self.state().absences(filter))
+    }
+
+    async fn absence(&self, id: AbsenceId) -> Result<Absence> {
+        self.state().absence(id).cloned()
+    }
+
+    async fn break_rule(&self, team: TeamId) -> Result<BreakRule> {
+        self.state().break_rule(team)
+    }
 }
 
 #[async_trait]
@@ -604,5 +653,25 @@ impl AnalyticsStore for InMemoryStore {
             .collect();
         open.sort_by_key(|s| (s.clock_in, s.id));
         Ok(open)
+    }
+
+    async fn ledger_days(
+        &self,
+        employee: EmployeeId,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerDay>> {
+        let state = self.state();
+        let e = state.employee(employee)?;
+        state.ledger(e, period, now)
+    }
+
+    async fn ledger_totals(
+        &self,
+        team: Option<TeamId>,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(EmployeeId, LedgerTotals)>> {
+        self.state().ledger_totals(team, period, now)
     }
 }

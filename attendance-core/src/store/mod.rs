@@ -36,6 +36,10 @@ use crate::error::{Error, Result};
 use crate::idempotency::{Claim, Claimed, Write, Written};
 use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
+use crate::worktime::{
+    Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, LedgerDay, LedgerPeriod,
+    LedgerTotals, PatternAssignment, ScheduleTarget, WorkPattern,
+};
 use chrono::NaiveTime;
 
 /// Teams, employees, and who manages which team.
@@ -139,6 +143,29 @@ pub trait AttendanceStore: Directory {
     /// Succeeds when the backend answers; [`Error::Unavailable`] otherwise.
     /// For health endpoints.
     async fn ping(&self) -> Result<()>;
+
+    /// Every work pattern, by id.
+    async fn work_patterns(&self) -> Result<Vec<WorkPattern>>;
+
+    /// The pattern assignments of `target` (or of every target), by
+    /// target (teams first, then employees, each by id) then date.
+    async fn pattern_assignments(
+        &self,
+        target: Option<ScheduleTarget>,
+    ) -> Result<Vec<PatternAssignment>>;
+
+    /// Holidays matching `filter`, by date then id.
+    async fn holidays(&self, filter: &HolidayFilter) -> Result<Vec<Holiday>>;
+
+    /// Absences matching `filter`, by start date then id.
+    async fn absences(&self, filter: &AbsenceFilter) -> Result<Vec<Absence>>;
+
+    /// One absence, or [`Error::NotFound`] with [`crate::Entity::Absence`].
+    async fn absence(&self, id: AbsenceId) -> Result<Absence>;
+
+    /// A team's break rule (empty when it has none); [`Error::NotFound`]
+    /// for an unknown team.
+    async fn break_rule(&self, team: TeamId) -> Result<BreakRule>;
 }
 
 /// Aggregates over sessions, computed where the data lives. The directory
@@ -175,6 +202,26 @@ pub trait AnalyticsStore: Directory {
         date: NaiveDate,
         teams: Option<&[TeamId]>,
     ) -> Result<Vec<AttendanceSession>>;
+
+    /// One employee's ledger lines for every date of `period`, ascending,
+    /// open sessions counted up to `now` (see [`crate::worktime`] for how
+    /// each figure is counted); [`Error::NotFound`] for an unknown employee.
+    async fn ledger_days(
+        &self,
+        employee: EmployeeId,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerDay>>;
+
+    /// Ledger totals over `period` of each current member of `team` (or of
+    /// every employee when `None`), by employee id, their balance starting
+    /// from 0; [`Error::NotFound`] for an unknown team.
+    async fn ledger_totals(
+        &self,
+        team: Option<TeamId>,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(EmployeeId, LedgerTotals)>>;
 }
 
 /// One employee's attendance on one day, the raw material of summaries.
