@@ -427,6 +427,24 @@ impl PgStore {
 
 #[async_trait]
 impl AnalyticsStore for PgStore {
+    // SCAFFOLD(worktime): replaced by the PostgreSQL implementation.
+    async fn ledger_days(
+        &self,
+        _employee: EmployeeId,
+        _period: &attendance_core::worktime::LedgerPeriod,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<attendance_core::worktime::LedgerDay>> {
+        Err(crate::scaffold())
+    }
+    async fn ledger_totals(
+        &self,
+        _team: Option<TeamId>,
+        _period: &attendance_core::worktime::LedgerPeriod,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(EmployeeId, attendance_core::worktime::LedgerTotals)>> {
+        Err(crate::scaffold())
+    }
+
     async fn employee_figures(
         &self,
         employee: EmployeeId,

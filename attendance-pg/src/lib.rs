@@ -280,3 +280,9 @@ impl PgStore {
         &self.pool
     }
 }
+
+// SCAFFOLD(worktime): the error of every work-time call until PostgreSQL
+// stores work time.
+pub(crate) fn scaffold() -> attendance_core::Error {
+    attendance_core::Error::backend("work time is not stored in PostgreSQL yet")
+}

@@ -576,6 +576,38 @@ impl AttendanceStore for PgStore {
             .map_err(Error::unavailable)
     }
 
+    // SCAFFOLD(worktime): replaced by the PostgreSQL implementation.
+    async fn work_patterns(&self) -> Result<Vec<attendance_core::worktime::WorkPattern>> {
+        Err(crate::scaffold())
+    }
+    async fn pattern_assignments(
+        &self,
+        _target: Option<attendance_core::worktime::ScheduleTarget>,
+    ) -> Result<Vec<attendance_core::worktime::PatternAssignment>> {
+        Err(crate::scaffold())
+    }
+    async fn holidays(
+        &self,
+        _filter: &attendance_core::worktime::HolidayFilter,
+    ) -> Result<Vec<attendance_core::worktime::Holiday>> {
+        Err(crate::scaffold())
+    }
+    async fn absences(
+        &self,
+        _filter: &attendance_core::worktime::AbsenceFilter,
+    ) -> Result<Vec<attendance_core::worktime::Absence>> {
+        Err(crate::scaffold())
+    }
+    async fn absence(
+        &self,
+        _id: attendance_core::worktime::AbsenceId,
+    ) -> Result<attendance_core::worktime::Absence> {
+        Err(crate::scaffold())
+    }
+    async fn break_rule(&self, _team: TeamId) -> Result<attendance_core::worktime::BreakRule> {
+        Err(crate::scaffold())
+    }
+
     async fn close_forgotten_sessions(
         &self,
         stamp: &Stamp,

@@ -124,6 +124,20 @@ pub enum AuditAction {
     TokenRevoked,
     /// An employee's name, role, team or manager flag was changed.
     EmployeeUpdated,
+    /// A work pattern was created.
+    WorkPatternCreated,
+    /// A work pattern was assigned to a team or an employee.
+    WorkPatternAssigned,
+    /// A holiday was added to a calendar.
+    HolidayAdded,
+    /// A holiday was removed from a calendar.
+    HolidayRemoved,
+    /// An absence was recorded.
+    AbsenceRecorded,
+    /// An absence was removed.
+    AbsenceRemoved,
+    /// A team's break rule was set.
+    BreakRuleSet,
 }
 
 impl From<CoreAction> for AuditAction {
@@ -141,6 +155,13 @@ impl From<CoreAction> for AuditAction {
             CoreAction::TokenCreated => Self::TokenCreated,
             CoreAction::TokenRevoked => Self::TokenRevoked,
             CoreAction::EmployeeUpdated => Self::EmployeeUpdated,
+            CoreAction::WorkPatternCreated => Self::WorkPatternCreated,
+            CoreAction::WorkPatternAssigned => Self::WorkPatternAssigned,
+            CoreAction::HolidayAdded => Self::HolidayAdded,
+            CoreAction::HolidayRemoved => Self::HolidayRemoved,
+            CoreAction::AbsenceRecorded => Self::AbsenceRecorded,
+            CoreAction::AbsenceRemoved => Self::AbsenceRemoved,
+            CoreAction::BreakRuleSet => Self::BreakRuleSet,
         }
     }
 }

@@ -3,6 +3,10 @@
 #![allow(dead_code, unreachable_pub)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use attendance_core::worktime::{
+    Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, LedgerDay, LedgerPeriod,
+    LedgerTotals, PatternAssignment, ScheduleTarget, WorkPattern,
+};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -189,6 +193,33 @@ impl AttendanceStore for FaultyStore {
         self.check().await?;
         self.inner.ping().await
     }
+    async fn work_patterns(&self) -> Result<Vec<WorkPattern>> {
+        self.check().await?;
+        self.inner.work_patterns().await
+    }
+    async fn pattern_assignments(
+        &self,
+        target: Option<ScheduleTarget>,
+    ) -> Result<Vec<PatternAssignment>> {
+        self.check().await?;
+        self.inner.pattern_assignments(target).await
+    }
+    async fn holidays(&self, filter: &HolidayFilter) -> Result<Vec<Holiday>> {
+        self.check().await?;
+        self.inner.holidays(filter).await
+    }
+    async fn absences(&self, filter: &AbsenceFilter) -> Result<Vec<Absence>> {
+        self.check().await?;
+        self.inner.absences(filter).await
+    }
+    async fn absence(&self, id: AbsenceId) -> Result<Absence> {
+        self.check().await?;
+        self.inner.absence(id).await
+    }
+    async fn break_rule(&self, team: TeamId) -> Result<BreakRule> {
+        self.check().await?;
+        self.inner.break_rule(team).await
+    }
 }
 
 #[async_trait]
@@ -224,6 +255,24 @@ impl AnalyticsStore for FaultyStore {
     ) -> Result<Vec<AttendanceSession>> {
         self.check().await?;
         self.inner.open_sessions_before(date, teams).await
+    }
+    async fn ledger_days(
+        &self,
+        employee: EmployeeId,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerDay>> {
+        self.check().await?;
+        self.inner.ledger_days(employee, period, now).await
+    }
+    async fn ledger_totals(
+        &self,
+        team: Option<TeamId>,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(EmployeeId, LedgerTotals)>> {
+        self.check().await?;
+        self.inner.ledger_totals(team, period, now).await
     }
 }
 

@@ -90,6 +90,14 @@ impl PgStore {
             Write::DismissManager { team, employee } => {
                 self.appoint(DISMISS, stamp, *team, *employee).await?
             }
+            // SCAFFOLD(worktime)
+            Write::CreateWorkPattern(_)
+            | Write::AssignWorkPattern(_)
+            | Write::AddHoliday(_)
+            | Write::RemoveHoliday(_)
+            | Write::RecordAbsence(_)
+            | Write::RemoveAbsence(_)
+            | Write::SetBreakRule { .. } => return Err(crate::scaffold()),
         })
     }
 
@@ -144,6 +152,14 @@ impl PgStore {
             Write::ClockOut { .. }
             | Write::CorrectSession { .. }
             | Write::UpdateEmployee { .. } => map(e),
+            // SCAFFOLD(worktime)
+            Write::CreateWorkPattern(_)
+            | Write::AssignWorkPattern(_)
+            | Write::AddHoliday(_)
+            | Write::RemoveHoliday(_)
+            | Write::RecordAbsence(_)
+            | Write::RemoveAbsence(_)
+            | Write::SetBreakRule { .. } => map(e),
         }))
     }
 
@@ -160,6 +176,14 @@ impl PgStore {
             | Write::UpdateEmployee { .. }
             | Write::AppointManager { .. }
             | Write::DismissManager { .. } => Error::backend("an insert returned no row"),
+            // SCAFFOLD(worktime)
+            Write::CreateWorkPattern(_)
+            | Write::AssignWorkPattern(_)
+            | Write::AddHoliday(_)
+            | Write::RemoveHoliday(_)
+            | Write::RecordAbsence(_)
+            | Write::RemoveAbsence(_)
+            | Write::SetBreakRule { .. } => crate::scaffold(),
         }
     }
 }
@@ -247,5 +271,13 @@ pub(crate) async fn perform_in(
                 changed: done.rows_affected() > 0,
             }))
         }
+        // SCAFFOLD(worktime)
+        Write::CreateWorkPattern(_)
+        | Write::AssignWorkPattern(_)
+        | Write::AddHoliday(_)
+        | Write::RemoveHoliday(_)
+        | Write::RecordAbsence(_)
+        | Write::RemoveAbsence(_)
+        | Write::SetBreakRule { .. } => Some(Err(crate::scaffold())),
     })
 }
