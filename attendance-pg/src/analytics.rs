@@ -50,8 +50,9 @@ use async_trait::async_trait;
 use attendance_core::domain::is_late;
 use attendance_core::store::{AnalyticsStore, DayRecord, Directory};
 use attendance_core::trends::{PeriodFigures, TeamFigures, TrendQuery};
+use attendance_core::worktime::{LedgerDay, LedgerPeriod, LedgerTotals};
 use attendance_core::{AttendanceSession, Employee, EmployeeId, Entity, Error, Result, TeamId};
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::FromRow;
 
 use crate::PgStore;
@@ -427,22 +428,22 @@ impl PgStore {
 
 #[async_trait]
 impl AnalyticsStore for PgStore {
-    // SCAFFOLD(worktime): replaced by the PostgreSQL implementation.
     async fn ledger_days(
         &self,
-        _employee: EmployeeId,
-        _period: &attendance_core::worktime::LedgerPeriod,
-        _now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<attendance_core::worktime::LedgerDay>> {
-        Err(crate::scaffold())
+        employee: EmployeeId,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerDay>> {
+        self.employee_ledger(employee, period, now).await
     }
+
     async fn ledger_totals(
         &self,
-        _team: Option<TeamId>,
-        _period: &attendance_core::worktime::LedgerPeriod,
-        _now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<(EmployeeId, attendance_core::worktime::LedgerTotals)>> {
-        Err(crate::scaffold())
+        team: Option<TeamId>,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(EmployeeId, LedgerTotals)>> {
+        self.totals(team, period, now).await
     }
 
     async fn employee_figures(

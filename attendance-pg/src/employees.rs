@@ -1,6 +1,7 @@
-//! Changing an employee: lock the row, apply core's changes, update it and
-//! append the entry with the employee before and after, in one
-//! transaction (a savepoint when it runs inside an idempotency key's).
+//! Changing an employee: lock the row, apply core's changes, update it,
+//! record a move in the membership history, and append the entry with the
+//! employee before and after, in one transaction (a savepoint when it runs
+//! inside an idempotency key's).
 
 use attendance_core::audit::{AuditRecord, Stamp};
 use attendance_core::idempotency::{Write, Written};
@@ -54,6 +55,21 @@ pub(crate) async fn update_employee(
     .fetch_one(&mut *tx)
     .await?;
     let after = Employee::from(row);
+    if after.team_id != before.team_id {
+        // From the local date of the move in the new team's timezone
+        // (`worktime::moved_on`); a second move that date replaces the first.
+        sqlx::query(
+            "INSERT INTO attendance.team_memberships (employee_id, valid_from, team_id) \
+             SELECT $1, ($2::timestamptz AT TIME ZONE t.timezone)::date, t.id \
+             FROM attendance.teams t WHERE t.id = $3 \
+             ON CONFLICT (employee_id, valid_from) DO UPDATE SET team_id = EXCLUDED.team_id",
+        )
+        .bind(id.0)
+        .bind(stamp.at)
+        .bind(after.team_id.0)
+        .execute(&mut *tx)
+        .await?;
+    }
     let write = Write::UpdateEmployee {
         employee: id,
         changes: changes.clone(),

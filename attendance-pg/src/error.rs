@@ -142,6 +142,27 @@ const CHECK_FIELDS: &[(&str, &str)] = &[
         "auto_close_after_hours",
     ),
     ("sessions_auto_closed_is_closed", "auto_closed"),
+    // Work time: each value is checked by core's constructors
+    // (`NewWorkPattern`, `PatternAssignment`, `NewHoliday`, `NewAbsence`,
+    // `BreakRule`) before it gets here.
+    ("work_patterns_name_valid", "name"),
+    ("work_patterns_minutes_valid", "minutes"),
+    (
+        "work_patterns_weekly_overtime_after_range",
+        "weekly_overtime_after",
+    ),
+    ("pattern_assignments_one_target", "target"),
+    ("pattern_assignments_valid_from_supported", "valid_from"),
+    ("holidays_name_valid", "name"),
+    ("holidays_portion_valid", "portion"),
+    ("holidays_date_supported", "date"),
+    ("absences_kind_valid", "kind"),
+    ("absences_portion_valid", "portion"),
+    ("absences_range_valid", "to"),
+    ("absences_dates_supported", "from"),
+    ("absences_note_valid", "note"),
+    ("break_thresholds_after_range", "thresholds"),
+    ("break_thresholds_break_range", "thresholds"),
 ];
 
 /// The input field guarded by the CHECK constraint `constraint`.

@@ -39,11 +39,13 @@ mod employees;
 mod error;
 mod idempotency;
 pub mod import;
+mod ledger;
 mod listing;
 pub mod qa;
 mod retry;
 mod store;
 mod tokens;
+mod worktime;
 mod writes;
 
 #[cfg(test)]
@@ -279,10 +281,4 @@ impl PgStore {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
-}
-
-// SCAFFOLD(worktime): the error of every work-time call until PostgreSQL
-// stores work time.
-pub(crate) fn scaffold() -> attendance_core::Error {
-    attendance_core::Error::backend("work time is not stored in PostgreSQL yet")
 }

@@ -21,6 +21,10 @@ use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::store::{
     AttendanceStore, Directory, IdCursor, Page, PageRequest, SessionFilter,
 };
+use attendance_core::worktime::{
+    Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, PatternAssignment,
+    ScheduleTarget, WorkPattern,
+};
 use attendance_core::{
     AttendanceSession, Conflict, Employee, EmployeeId, Entity, Error, NewEmployee, NewTeam, Result,
     SessionId, Team, TeamId, WorkMode,
@@ -576,36 +580,31 @@ impl AttendanceStore for PgStore {
             .map_err(Error::unavailable)
     }
 
-    // SCAFFOLD(worktime): replaced by the PostgreSQL implementation.
-    async fn work_patterns(&self) -> Result<Vec<attendance_core::worktime::WorkPattern>> {
-        Err(crate::scaffold())
+    async fn work_patterns(&self) -> Result<Vec<WorkPattern>> {
+        self.read_work_patterns().await
     }
+
     async fn pattern_assignments(
         &self,
-        _target: Option<attendance_core::worktime::ScheduleTarget>,
-    ) -> Result<Vec<attendance_core::worktime::PatternAssignment>> {
-        Err(crate::scaffold())
+        target: Option<ScheduleTarget>,
+    ) -> Result<Vec<PatternAssignment>> {
+        self.read_pattern_assignments(target).await
     }
-    async fn holidays(
-        &self,
-        _filter: &attendance_core::worktime::HolidayFilter,
-    ) -> Result<Vec<attendance_core::worktime::Holiday>> {
-        Err(crate::scaffold())
+
+    async fn holidays(&self, filter: &HolidayFilter) -> Result<Vec<Holiday>> {
+        self.read_holidays(filter).await
     }
-    async fn absences(
-        &self,
-        _filter: &attendance_core::worktime::AbsenceFilter,
-    ) -> Result<Vec<attendance_core::worktime::Absence>> {
-        Err(crate::scaffold())
+
+    async fn absences(&self, filter: &AbsenceFilter) -> Result<Vec<Absence>> {
+        self.read_absences(filter).await
     }
-    async fn absence(
-        &self,
-        _id: attendance_core::worktime::AbsenceId,
-    ) -> Result<attendance_core::worktime::Absence> {
-        Err(crate::scaffold())
+
+    async fn absence(&self, id: AbsenceId) -> Result<Absence> {
+        self.read_absence(id).await
     }
-    async fn break_rule(&self, _team: TeamId) -> Result<attendance_core::worktime::BreakRule> {
-        Err(crate::scaffold())
+
+    async fn break_rule(&self, team: TeamId) -> Result<BreakRule> {
+        self.read_break_rule(team).await
     }
 
     async fn close_forgotten_sessions(

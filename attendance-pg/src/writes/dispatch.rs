@@ -90,14 +90,21 @@ impl PgStore {
             Write::DismissManager { team, employee } => {
                 self.appoint(DISMISS, stamp, *team, *employee).await?
             }
-            // SCAFFOLD(worktime)
+            // One transaction with its entry; refusals come back explained.
             Write::CreateWorkPattern(_)
             | Write::AssignWorkPattern(_)
             | Write::AddHoliday(_)
             | Write::RemoveHoliday(_)
             | Write::RecordAbsence(_)
             | Write::RemoveAbsence(_)
-            | Write::SetBreakRule { .. } => return Err(crate::scaffold()),
+            | Write::SetBreakRule { .. } => self
+                .retry
+                .write(|| {
+                    self.conns
+                        .run(async |c| crate::worktime::perform(c, stamp, write).await)
+                })
+                .await
+                .map_err(map)??,
         })
     }
 
@@ -152,7 +159,8 @@ impl PgStore {
             Write::ClockOut { .. }
             | Write::CorrectSession { .. }
             | Write::UpdateEmployee { .. } => map(e),
-            // SCAFFOLD(worktime)
+            // Work-time writes explain their refusals inside their
+            // transactions too.
             Write::CreateWorkPattern(_)
             | Write::AssignWorkPattern(_)
             | Write::AddHoliday(_)
@@ -175,15 +183,14 @@ impl PgStore {
             | Write::CorrectSession { .. }
             | Write::UpdateEmployee { .. }
             | Write::AppointManager { .. }
-            | Write::DismissManager { .. } => Error::backend("an insert returned no row"),
-            // SCAFFOLD(worktime)
-            Write::CreateWorkPattern(_)
+            | Write::DismissManager { .. }
+            | Write::CreateWorkPattern(_)
             | Write::AssignWorkPattern(_)
             | Write::AddHoliday(_)
             | Write::RemoveHoliday(_)
             | Write::RecordAbsence(_)
             | Write::RemoveAbsence(_)
-            | Write::SetBreakRule { .. } => crate::scaffold(),
+            | Write::SetBreakRule { .. } => Error::backend("an insert returned no row"),
         }
     }
 }
@@ -271,13 +278,12 @@ pub(crate) async fn perform_in(
                 changed: done.rows_affected() > 0,
             }))
         }
-        // SCAFFOLD(worktime)
         Write::CreateWorkPattern(_)
         | Write::AssignWorkPattern(_)
         | Write::AddHoliday(_)
         | Write::RemoveHoliday(_)
         | Write::RecordAbsence(_)
         | Write::RemoveAbsence(_)
-        | Write::SetBreakRule { .. } => Some(Err(crate::scaffold())),
+        | Write::SetBreakRule { .. } => Some(crate::worktime::perform(c, stamp, write).await?),
     })
 }

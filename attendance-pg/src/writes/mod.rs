@@ -13,6 +13,7 @@
 
 use attendance_core::access::Actor;
 use attendance_core::audit::{AuditAction, Stamp};
+use attendance_core::worktime::SINCE_ALWAYS;
 use attendance_core::{
     Conflict, EmployeeId, Entity, Error, NewEmployee, NewTeam, TeamId, WorkMode,
 };
@@ -168,14 +169,16 @@ pub(crate) async fn insert_employee(
          jsonb_build_object('kind', 'employee', 'value', jsonb_build_object(\
          'id', e.id, 'name', e.name, 'role', e.role, 'team_id', e.team_id, \
          'is_manager', e.is_manager)) \
-         FROM e) \
+         FROM e), \
+         m AS (INSERT INTO attendance.team_memberships (employee_id, valid_from, team_id) \
+         SELECT e.id, $10, e.team_id FROM e) \
          SELECT id, team_id, name, role, is_manager FROM e",
     ))
     .bind(employee.team_id().0)
     .bind(employee.name())
     .bind(employee.role())
     .bind(employee.is_manager());
-    bind_stamp(q, stamp).fetch_one(c).await
+    bind_stamp(q, stamp).bind(SINCE_ALWAYS).fetch_one(c).await
 }
 
 pub(crate) fn employee_error(e: sqlx::Error, employee: &NewEmployee) -> Error {

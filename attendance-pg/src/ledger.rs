@@ -1,0 +1,261 @@
+//! The ledger computed in PostgreSQL: one statement per read, from the
+//! sessions and the work-time settings in effect on each date
+//! (`ledger.sql`), held to core's `worktime::ledger` by the conformance
+//! kit.
+//!
+//! Shape of `ledger.sql`: the dates from the Monday of the first date's ISO
+//! week (so weekly overtime sums from the week's start) crossed with the
+//! employees; each date resolved by range joins (membership, the
+//! employee's and the team's pattern assignment, each valid until its
+//! next row) and equality joins (the company's and the team's holiday, the
+//! absence covering it, the day's sessions); the sessions aggregated per
+//! employee and work date first, in a lateral read through the
+//! (employee_id, work_date) index, gaps by `lag()`; the break threshold
+//! found by a range join on the day's gross minutes; weekly overtime by a
+//! window sum over (employee, ISO week). Totals aggregate the same lines.
+
+use attendance_core::worktime::{DayAbsence, LedgerDay, LedgerPeriod, LedgerTotals};
+use attendance_core::{EmployeeId, Entity, Error, Result, TeamId};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::FromRow;
+
+use crate::PgStore;
+use crate::error::map;
+use crate::worktime::{kind, portion};
+
+/// The lines of `emp`, a CTE named before them.
+macro_rules! ledger_of {
+    ($emp:literal) => {
+        concat!("WITH emp AS (", $emp, "),\n", include_str!("ledger.sql"))
+    };
+}
+
+/// The selection of each line, by date.
+macro_rules! lines {
+    () => {
+        "SELECT employee_id, date, team_id, expected_minutes, worked_gross_minutes, \
+         break_deducted_minutes, worked_net_minutes, absence_credit_minutes, overtime_minutes, \
+         undertime_minutes, holiday_work_minutes, rest_day_work_minutes, holiday, absence_kind, \
+         absence_portion, absent_without_leave, late, sessions, open \
+         FROM ledger ORDER BY date"
+    };
+}
+
+/// The totals of each employee's lines.
+macro_rules! totals {
+    () => {
+        "SELECT employee_id,
+       sum(expected_minutes)::bigint AS expected_minutes,
+       sum(worked_gross_minutes)::bigint AS worked_gross_minutes,
+       sum(break_deducted_minutes)::bigint AS break_deducted_minutes,
+       sum(worked_net_minutes)::bigint AS worked_net_minutes,
+       sum(absence_credit_minutes)::bigint AS absence_credit_minutes,
+       sum(overtime_minutes)::bigint AS overtime_minutes,
+       sum(undertime_minutes)::bigint AS undertime_minutes,
+       sum(holiday_work_minutes)::bigint AS holiday_work_minutes,
+       sum(rest_day_work_minutes)::bigint AS rest_day_work_minutes,
+       coalesce(sum(CASE absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                FILTER (WHERE absence_kind = 'vacation'), 0)::float8 AS vacation_days,
+       coalesce(sum(CASE absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                FILTER (WHERE absence_kind = 'sick'), 0)::float8 AS sick_days,
+       coalesce(sum(CASE absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                FILTER (WHERE absence_kind = 'other'), 0)::float8 AS other_absence_days,
+       count(*) FILTER (WHERE absent_without_leave) AS absent_without_leave_days,
+       count(*) FILTER (WHERE late) AS late_days,
+       sum(worked_net_minutes + absence_credit_minutes - expected_minutes)::bigint
+           AS balance_minutes
+FROM ledger
+GROUP BY employee_id
+ORDER BY employee_id"
+    };
+}
+
+/// One employee's lines. `$4`: the employee; no row when there is none.
+const EMPLOYEE_LEDGER_SQL: &str = concat!(
+    ledger_of!(
+        "SELECT id AS employee_id, team_id AS current_team FROM attendance.employees WHERE id = $4"
+    ),
+    lines!()
+);
+
+/// The totals of a team's current members. `$4`: the team.
+const TEAM_TOTALS_SQL: &str = concat!(
+    ledger_of!(
+        "SELECT id AS employee_id, team_id AS current_team FROM attendance.employees \
+         WHERE team_id = $4"
+    ),
+    totals!()
+);
+
+/// The totals of every employee.
+const COMPANY_TOTALS_SQL: &str = concat!(
+    ledger_of!("SELECT id AS employee_id, team_id AS current_team FROM attendance.employees"),
+    totals!()
+);
+
+#[derive(FromRow)]
+struct LineRow {
+    employee_id: i64,
+    date: NaiveDate,
+    team_id: i64,
+    expected_minutes: i64,
+    worked_gross_minutes: i64,
+    break_deducted_minutes: i64,
+    worked_net_minutes: i64,
+    absence_credit_minutes: i64,
+    overtime_minutes: i64,
+    undertime_minutes: i64,
+    holiday_work_minutes: i64,
+    rest_day_work_minutes: i64,
+    holiday: Option<String>,
+    absence_kind: Option<String>,
+    absence_portion: Option<String>,
+    absent_without_leave: bool,
+    late: bool,
+    sessions: i64,
+    open: bool,
+}
+
+impl TryFrom<LineRow> for LedgerDay {
+    type Error = Error;
+
+    fn try_from(row: LineRow) -> Result<Self> {
+        let absence = match (row.absence_kind.as_deref(), row.absence_portion.as_deref()) {
+            (Some(k), Some(p)) => Some(DayAbsence {
+                kind: kind(k)?,
+                portion: portion(p)?,
+            }),
+            _ => None,
+        };
+        Ok(LedgerDay {
+            employee_id: EmployeeId(row.employee_id),
+            date: row.date,
+            team_id: TeamId(row.team_id),
+            expected_minutes: row.expected_minutes,
+            worked_gross_minutes: row.worked_gross_minutes,
+            break_deducted_minutes: row.break_deducted_minutes,
+            worked_net_minutes: row.worked_net_minutes,
+            absence_credit_minutes: row.absence_credit_minutes,
+            overtime_minutes: row.overtime_minutes,
+            undertime_minutes: row.undertime_minutes,
+            holiday_work_minutes: row.holiday_work_minutes,
+            rest_day_work_minutes: row.rest_day_work_minutes,
+            holiday: row.holiday.as_deref().map(portion).transpose()?,
+            absence,
+            absent_without_leave: row.absent_without_leave,
+            late: row.late,
+            sessions: row.sessions,
+            open: row.open,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct TotalsRow {
+    employee_id: i64,
+    expected_minutes: i64,
+    worked_gross_minutes: i64,
+    break_deducted_minutes: i64,
+    worked_net_minutes: i64,
+    absence_credit_minutes: i64,
+    overtime_minutes: i64,
+    undertime_minutes: i64,
+    holiday_work_minutes: i64,
+    rest_day_work_minutes: i64,
+    vacation_days: f64,
+    sick_days: f64,
+    other_absence_days: f64,
+    absent_without_leave_days: i64,
+    late_days: i64,
+    balance_minutes: i64,
+}
+
+impl From<TotalsRow> for (EmployeeId, LedgerTotals) {
+    fn from(row: TotalsRow) -> Self {
+        (
+            EmployeeId(row.employee_id),
+            LedgerTotals {
+                expected_minutes: row.expected_minutes,
+                worked_gross_minutes: row.worked_gross_minutes,
+                break_deducted_minutes: row.break_deducted_minutes,
+                worked_net_minutes: row.worked_net_minutes,
+                absence_credit_minutes: row.absence_credit_minutes,
+                overtime_minutes: row.overtime_minutes,
+                undertime_minutes: row.undertime_minutes,
+                holiday_work_minutes: row.holiday_work_minutes,
+                rest_day_work_minutes: row.rest_day_work_minutes,
+                vacation_days: row.vacation_days,
+                sick_days: row.sick_days,
+                other_absence_days: row.other_absence_days,
+                absent_without_leave_days: row.absent_without_leave_days,
+                late_days: row.late_days,
+                balance_minutes: row.balance_minutes,
+            },
+        )
+    }
+}
+
+impl PgStore {
+    /// [`AnalyticsStore::ledger_days`](attendance_core::store::AnalyticsStore::ledger_days).
+    pub(crate) async fn employee_ledger(
+        &self,
+        employee: EmployeeId,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerDay>> {
+        let rows = self
+            .retry
+            .read(|| {
+                self.conns.run(async |c| {
+                    sqlx::query_as::<_, LineRow>(EMPLOYEE_LEDGER_SQL)
+                        .bind(period.from())
+                        .bind(period.to())
+                        .bind(now)
+                        .bind(employee.0)
+                        .fetch_all(c)
+                        .await
+                })
+            })
+            .await
+            .map_err(map)?;
+        // A period has at least one date, so an employee has a line.
+        if rows.is_empty() {
+            return Err(Error::not_found(Entity::Employee, employee));
+        }
+        rows.into_iter().map(LedgerDay::try_from).collect()
+    }
+
+    /// [`AnalyticsStore::ledger_totals`](attendance_core::store::AnalyticsStore::ledger_totals).
+    pub(crate) async fn totals(
+        &self,
+        team: Option<TeamId>,
+        period: &LedgerPeriod,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(EmployeeId, LedgerTotals)>> {
+        let rows = self
+            .retry
+            .read(|| {
+                self.conns.run(async |c| {
+                    let q = match team {
+                        Some(team) => sqlx::query_as::<_, TotalsRow>(TEAM_TOTALS_SQL)
+                            .bind(period.from())
+                            .bind(period.to())
+                            .bind(now)
+                            .bind(team.0),
+                        None => sqlx::query_as::<_, TotalsRow>(COMPANY_TOTALS_SQL)
+                            .bind(period.from())
+                            .bind(period.to())
+                            .bind(now),
+                    };
+                    q.fetch_all(c).await
+                })
+            })
+            .await
+            .map_err(map)?;
+        // No row: a team without members, or no such team.
+        if let (Some(team), true) = (team, rows.is_empty()) {
+            attendance_core::store::Directory::team(self, team).await?;
+        }
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+}
