@@ -157,6 +157,7 @@ macro_rules! __conformance_scenarios {
             ],
             reference: [
                 generated_data_matches_in_memory,
+                generated_ledgers_match_in_memory,
             ],
         }
     };
