@@ -15,7 +15,7 @@
 //! window sum over (employee, ISO week). Totals aggregate the same lines.
 
 use attendance_core::worktime::{DayAbsence, LedgerDay, LedgerPeriod, LedgerTotals};
-use attendance_core::{EmployeeId, Entity, Error, Result, TeamId};
+use attendance_core::{EmployeeId, Error, Result, TeamId};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::FromRow;
 
@@ -41,32 +41,33 @@ macro_rules! lines {
     };
 }
 
-/// The totals of each employee's lines.
+/// The totals of each employee's lines; an employee without lines (a
+/// period not yet begun) has totals of zero.
 macro_rules! totals {
     () => {
-        "SELECT employee_id,
-       sum(expected_minutes)::bigint AS expected_minutes,
-       sum(worked_gross_minutes)::bigint AS worked_gross_minutes,
-       sum(break_deducted_minutes)::bigint AS break_deducted_minutes,
-       sum(worked_net_minutes)::bigint AS worked_net_minutes,
-       sum(absence_credit_minutes)::bigint AS absence_credit_minutes,
-       sum(overtime_minutes)::bigint AS overtime_minutes,
-       sum(undertime_minutes)::bigint AS undertime_minutes,
-       sum(holiday_work_minutes)::bigint AS holiday_work_minutes,
-       sum(rest_day_work_minutes)::bigint AS rest_day_work_minutes,
-       coalesce(sum(CASE absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                FILTER (WHERE absence_kind = 'vacation'), 0)::float8 AS vacation_days,
-       coalesce(sum(CASE absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                FILTER (WHERE absence_kind = 'sick'), 0)::float8 AS sick_days,
-       coalesce(sum(CASE absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                FILTER (WHERE absence_kind = 'other'), 0)::float8 AS other_absence_days,
-       count(*) FILTER (WHERE absent_without_leave) AS absent_without_leave_days,
-       count(*) FILTER (WHERE late) AS late_days,
-       sum(worked_net_minutes + absence_credit_minutes - expected_minutes)::bigint
+        "SELECT emp.employee_id,
+       coalesce(sum(l.expected_minutes), 0)::bigint AS expected_minutes,
+       coalesce(sum(l.worked_gross_minutes), 0)::bigint AS worked_gross_minutes,
+       coalesce(sum(l.break_deducted_minutes), 0)::bigint AS break_deducted_minutes,
+       coalesce(sum(l.worked_net_minutes), 0)::bigint AS worked_net_minutes,
+       coalesce(sum(l.absence_credit_minutes), 0)::bigint AS absence_credit_minutes,
+       coalesce(sum(l.overtime_minutes), 0)::bigint AS overtime_minutes,
+       coalesce(sum(l.undertime_minutes), 0)::bigint AS undertime_minutes,
+       coalesce(sum(l.holiday_work_minutes), 0)::bigint AS holiday_work_minutes,
+       coalesce(sum(l.rest_day_work_minutes), 0)::bigint AS rest_day_work_minutes,
+       coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                FILTER (WHERE l.absence_kind = 'vacation'), 0)::float8 AS vacation_days,
+       coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                FILTER (WHERE l.absence_kind = 'sick'), 0)::float8 AS sick_days,
+       coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                FILTER (WHERE l.absence_kind = 'other'), 0)::float8 AS other_absence_days,
+       count(*) FILTER (WHERE l.absent_without_leave) AS absent_without_leave_days,
+       count(*) FILTER (WHERE l.late) AS late_days,
+       coalesce(sum(l.worked_net_minutes + l.absence_credit_minutes - l.expected_minutes), 0)::bigint
            AS balance_minutes
-FROM ledger
-GROUP BY employee_id
-ORDER BY employee_id"
+FROM emp LEFT JOIN ledger l ON l.employee_id = emp.employee_id
+GROUP BY emp.employee_id
+ORDER BY emp.employee_id"
     };
 }
 
@@ -218,9 +219,9 @@ impl PgStore {
             })
             .await
             .map_err(map)?;
-        // A period has at least one date, so an employee has a line.
+        // No line: a period not yet begun, or no such employee.
         if rows.is_empty() {
-            return Err(Error::not_found(Entity::Employee, employee));
+            attendance_core::store::Directory::employee(self, employee).await?;
         }
         rows.into_iter().map(LedgerDay::try_from).collect()
     }

@@ -116,6 +116,8 @@ bounds AS (
     LEFT JOIN aways a
            ON a.employee_id = d.employee_id AND d.date BETWEEN a.from_date AND a.to_date
     LEFT JOIN worked w ON w.employee_id = d.employee_id AND w.work_date = d.date
+    -- A date after today in its team's timezone has not happened: no line.
+    WHERE d.date <= ($3::timestamptz AT TIME ZONE t.timezone)::date
 ), measured AS (
     SELECT r.*,
            CASE r.holiday WHEN 'full' THEN 0 WHEN 'half' THEN r.base / 2 ELSE r.base END
