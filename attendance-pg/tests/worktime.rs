@@ -499,3 +499,315 @@ fn compare(pg: &Answers, reference: &Answers) {
     assert_eq!(pg.totals, reference.totals);
     assert_eq!(pg.audit, reference.audit);
 }
+
+/// The SQLSTATE and constraint `sql` fails with.
+async fn failure(pool: &sqlx::PgPool, sql: &str) -> (String, String) {
+    // The test's own statements, with no input in them.
+    match sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(pool)
+        .await
+    {
+        Err(sqlx::Error::Database(db)) => (
+            db.code().map(|c| c.into_owned()).unwrap_or_default(),
+            db.constraint().unwrap_or_default().to_owned(),
+        ),
+        other => panic!("{sql}: expected a refusal, got {other:?}"),
+    }
+}
+
+/// Each work-time constraint refuses a row that breaks it, and a row that
+/// keeps them all is stored.
+#[tokio::test]
+async fn the_schema_refuses_bad_work_time_rows() {
+    common::with_store(|store| async move {
+        let pool = store.pool();
+        for ok in [
+            "INSERT INTO attendance.teams (name) VALUES ('Ops')",
+            "INSERT INTO attendance.employees (team_id, name, role) VALUES (1, 'Ada', 'Engineer')",
+            "INSERT INTO attendance.team_memberships VALUES (1, '1900-01-01', 1)",
+            "INSERT INTO attendance.work_patterns (name, minutes_mon, minutes_tue, minutes_wed, \
+             minutes_thu, minutes_fri, minutes_sat, minutes_sun, weekly_overtime_after) \
+             VALUES ('Full', 1440, 480, 480, 480, 480, 0, 0, 10080)",
+            "INSERT INTO attendance.pattern_assignments (team_id, pattern_id, valid_from) \
+             VALUES (1, 1, '2026-01-01')",
+            "INSERT INTO attendance.pattern_assignments (employee_id, valid_from) \
+             VALUES (1, '2026-01-01')",
+            "INSERT INTO attendance.holidays (team_id, date, name, portion) \
+             VALUES (NULL, '2026-12-25', 'Christmas', 'full')",
+            "INSERT INTO attendance.holidays (team_id, date, name, portion) \
+             VALUES (1, '2026-12-25', 'Christmas', 'half')",
+            "INSERT INTO attendance.absences (employee_id, kind, from_date, to_date, portion) \
+             VALUES (1, 'sick', '2026-01-01', '2027-01-01', 'full')",
+            "INSERT INTO attendance.break_thresholds VALUES (1, 360, 30), (1, 540, 45)",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(ok))
+                .execute(pool)
+                .await
+                .unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        let pattern = |cols: &str, values: &str| {
+            format!(
+                "INSERT INTO attendance.work_patterns (name, minutes_mon, minutes_tue, \
+                 minutes_wed, minutes_thu, minutes_fri, minutes_sat, minutes_sun{cols}) \
+                 VALUES ({values})"
+            )
+        };
+        let absence = |values: &str| {
+            format!(
+                "INSERT INTO attendance.absences \
+                 (employee_id, kind, from_date, to_date, portion, note) VALUES ({values})"
+            )
+        };
+        let (check, unique, fk, exclusion) = ("23514", "23505", "23503", "23P01");
+        let cases = [
+            (
+                pattern("", "' Full', 0, 0, 0, 0, 0, 0, 0"),
+                check,
+                "work_patterns_name_valid",
+            ),
+            (
+                pattern("", "'Full', 0, 0, 0, 0, 0, 0, 1441"),
+                check,
+                "work_patterns_minutes_valid",
+            ),
+            (
+                pattern("", "'Full', 0, -1, 0, 0, 0, 0, 0"),
+                check,
+                "work_patterns_minutes_valid",
+            ),
+            (
+                pattern(", weekly_overtime_after", "'Full', 0, 0, 0, 0, 0, 0, 0, 0"),
+                check,
+                "work_patterns_weekly_overtime_after_range",
+            ),
+            (
+                pattern(
+                    ", weekly_overtime_after",
+                    "'Full', 0, 0, 0, 0, 0, 0, 0, 10081",
+                ),
+                check,
+                "work_patterns_weekly_overtime_after_range",
+            ),
+            (
+                "INSERT INTO attendance.pattern_assignments (valid_from) VALUES ('2026-02-01')"
+                    .to_owned(),
+                check,
+                "pattern_assignments_one_target",
+            ),
+            (
+                "INSERT INTO attendance.pattern_assignments (team_id, employee_id, valid_from) \
+                 VALUES (1, 1, '2026-02-01')"
+                    .to_owned(),
+                check,
+                "pattern_assignments_one_target",
+            ),
+            (
+                "INSERT INTO attendance.pattern_assignments (team_id, valid_from) \
+                 VALUES (1, '2026-01-01')"
+                    .to_owned(),
+                unique,
+                "pattern_assignments_team_date_unique",
+            ),
+            (
+                "INSERT INTO attendance.pattern_assignments (employee_id, pattern_id, valid_from) \
+                 VALUES (1, 1, '2026-01-01')"
+                    .to_owned(),
+                unique,
+                "pattern_assignments_employee_date_unique",
+            ),
+            (
+                "INSERT INTO attendance.pattern_assignments (team_id, valid_from) \
+                 VALUES (1, '1899-12-31')"
+                    .to_owned(),
+                check,
+                "pattern_assignments_valid_from_supported",
+            ),
+            (
+                "INSERT INTO attendance.pattern_assignments (team_id, pattern_id, valid_from) \
+                 VALUES (1, 9, '2026-03-01')"
+                    .to_owned(),
+                fk,
+                "pattern_assignments_pattern_id_fkey",
+            ),
+            (
+                "INSERT INTO attendance.pattern_assignments (team_id, valid_from) \
+                 VALUES (9, '2026-03-01')"
+                    .to_owned(),
+                fk,
+                "pattern_assignments_team_id_fkey",
+            ),
+            (
+                "INSERT INTO attendance.holidays (team_id, date, name, portion) \
+                 VALUES (NULL, '2026-12-25', 'Again', 'half')"
+                    .to_owned(),
+                unique,
+                "holidays_calendar_date_unique",
+            ),
+            (
+                "INSERT INTO attendance.holidays (team_id, date, name, portion) \
+                 VALUES (1, '2026-12-25', 'Again', 'full')"
+                    .to_owned(),
+                unique,
+                "holidays_calendar_date_unique",
+            ),
+            (
+                "INSERT INTO attendance.holidays (date, name, portion) \
+                 VALUES ('2026-12-26', 'Boxing Day', 'quarter')"
+                    .to_owned(),
+                check,
+                "holidays_portion_valid",
+            ),
+            (
+                "INSERT INTO attendance.holidays (date, name, portion) \
+                 VALUES ('2026-12-26', '', 'full')"
+                    .to_owned(),
+                check,
+                "holidays_name_valid",
+            ),
+            (
+                "INSERT INTO attendance.holidays (date, name, portion) \
+                 VALUES ('10000-01-01', 'Far', 'full')"
+                    .to_owned(),
+                check,
+                "holidays_date_supported",
+            ),
+            (
+                "INSERT INTO attendance.holidays (team_id, date, name, portion) \
+                 VALUES (9, '2026-12-26', 'Nowhere', 'full')"
+                    .to_owned(),
+                fk,
+                "holidays_team_id_fkey",
+            ),
+            (
+                absence("1, 'holiday', '2027-02-01', '2027-02-01', 'full', NULL"),
+                check,
+                "absences_kind_valid",
+            ),
+            (
+                absence("1, 'sick', '2027-02-01', '2027-02-01', 'most', NULL"),
+                check,
+                "absences_portion_valid",
+            ),
+            (
+                absence("1, 'sick', '2027-02-02', '2027-02-01', 'full', NULL"),
+                check,
+                "absences_range_valid",
+            ),
+            (
+                absence("1, 'sick', '2027-02-01', '2028-02-02', 'full', NULL"),
+                check,
+                "absences_range_valid",
+            ),
+            (
+                absence("1, 'sick', '1899-12-31', '1900-01-01', 'full', NULL"),
+                check,
+                "absences_dates_supported",
+            ),
+            (
+                absence("1, 'sick', '2027-02-01', '2027-02-01', 'full', ' note'"),
+                check,
+                "absences_note_valid",
+            ),
+            (
+                absence("1, 'other', '2027-01-01', '2027-01-03', 'half', NULL"),
+                exclusion,
+                "absences_no_overlap",
+            ),
+            (
+                absence("9, 'sick', '2027-02-01', '2027-02-01', 'full', NULL"),
+                fk,
+                "absences_employee_id_fkey",
+            ),
+            (
+                "INSERT INTO attendance.break_thresholds VALUES (1, 0, 1)".to_owned(),
+                check,
+                "break_thresholds_after_range",
+            ),
+            (
+                "INSERT INTO attendance.break_thresholds VALUES (1, 1440, 30)".to_owned(),
+                check,
+                "break_thresholds_after_range",
+            ),
+            (
+                "INSERT INTO attendance.break_thresholds VALUES (1, 600, 600)".to_owned(),
+                check,
+                "break_thresholds_break_range",
+            ),
+            (
+                "INSERT INTO attendance.break_thresholds VALUES (1, 600, 0)".to_owned(),
+                check,
+                "break_thresholds_break_range",
+            ),
+            (
+                "INSERT INTO attendance.break_thresholds VALUES (1, 360, 20)".to_owned(),
+                unique,
+                "break_thresholds_pkey",
+            ),
+            (
+                "INSERT INTO attendance.team_memberships VALUES (1, '1900-01-01', 1)".to_owned(),
+                unique,
+                "team_memberships_pkey",
+            ),
+            (
+                "INSERT INTO attendance.team_memberships VALUES (1, '2026-01-01', 9)".to_owned(),
+                fk,
+                "team_memberships_team_id_fkey",
+            ),
+        ];
+        for (sql, code, constraint) in cases {
+            assert_eq!(
+                failure(pool, &sql).await,
+                (code.to_owned(), constraint.to_owned()),
+                "{sql}"
+            );
+        }
+    })
+    .await;
+}
+
+/// Creating an employee records their first team since always; a move
+/// records the new team from the local date of the move there, and a
+/// second move that date replaces the first.
+#[tokio::test]
+async fn memberships_follow_creation_and_moves() {
+    common::with_store(|store| async move {
+        let pool = store.pool().clone();
+        let store: Arc<dyn Store> = Arc::new(store);
+        for (name, tz) in [("Berlin", "Europe/Berlin"), ("Tokyo", "Asia/Tokyo")] {
+            let team = NewTeam::new(name).unwrap().with_timezone(tz).unwrap();
+            write(&store, NOW, Write::CreateTeam(team)).await;
+        }
+        let ada = NewEmployee::new("Ada", "Engineer", TeamId(1)).unwrap();
+        write(&store, NOW, Write::CreateEmployee(ada)).await;
+        let to = |team| Write::UpdateEmployee {
+            employee: EmployeeId(1),
+            changes: EmployeeChanges::new(None, None, Some(TeamId(team)), None).unwrap(),
+        };
+        write(&store, "2026-03-16T20:00:00Z", to(2)).await;
+        write(&store, "2026-03-16T21:00:00Z", to(1)).await;
+        // A change that keeps the team records nothing.
+        let rename = Write::UpdateEmployee {
+            employee: EmployeeId(1),
+            changes: EmployeeChanges::new(Some("Ada L."), None, None, None).unwrap(),
+        };
+        write(&store, "2026-04-01T09:00:00Z", rename).await;
+        let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(
+            "SELECT valid_from, team_id FROM attendance.team_memberships \
+             WHERE employee_id = 1 ORDER BY valid_from",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        // 20:00 UTC is already the 17th in Tokyo; back in Berlin at 22:00,
+        // still the 16th there.
+        assert_eq!(
+            rows,
+            [
+                (d("1900-01-01"), 1),
+                (d("2026-03-16"), 1),
+                (d("2026-03-17"), 2)
+            ]
+        );
+    })
+    .await;
+}
