@@ -46,27 +46,45 @@ macro_rules! lines {
 macro_rules! totals {
     () => {
         "SELECT emp.employee_id,
-       coalesce(sum(l.expected_minutes), 0)::bigint AS expected_minutes,
-       coalesce(sum(l.worked_gross_minutes), 0)::bigint AS worked_gross_minutes,
-       coalesce(sum(l.break_deducted_minutes), 0)::bigint AS break_deducted_minutes,
-       coalesce(sum(l.worked_net_minutes), 0)::bigint AS worked_net_minutes,
-       coalesce(sum(l.absence_credit_minutes), 0)::bigint AS absence_credit_minutes,
-       coalesce(sum(l.overtime_minutes), 0)::bigint AS overtime_minutes,
-       coalesce(sum(l.undertime_minutes), 0)::bigint AS undertime_minutes,
-       coalesce(sum(l.holiday_work_minutes), 0)::bigint AS holiday_work_minutes,
-       coalesce(sum(l.rest_day_work_minutes), 0)::bigint AS rest_day_work_minutes,
-       coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                FILTER (WHERE l.absence_kind = 'vacation'), 0)::float8 AS vacation_days,
-       coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                FILTER (WHERE l.absence_kind = 'sick'), 0)::float8 AS sick_days,
-       coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                FILTER (WHERE l.absence_kind = 'other'), 0)::float8 AS other_absence_days,
-       count(*) FILTER (WHERE l.absent_without_leave) AS absent_without_leave_days,
-       count(*) FILTER (WHERE l.late) AS late_days,
-       coalesce(sum(l.worked_net_minutes + l.absence_credit_minutes - l.expected_minutes), 0)::bigint
-           AS balance_minutes
-FROM emp LEFT JOIN ledger l ON l.employee_id = emp.employee_id
-GROUP BY emp.employee_id
+       coalesce(t.expected_minutes, 0) AS expected_minutes,
+       coalesce(t.worked_gross_minutes, 0) AS worked_gross_minutes,
+       coalesce(t.break_deducted_minutes, 0) AS break_deducted_minutes,
+       coalesce(t.worked_net_minutes, 0) AS worked_net_minutes,
+       coalesce(t.absence_credit_minutes, 0) AS absence_credit_minutes,
+       coalesce(t.overtime_minutes, 0) AS overtime_minutes,
+       coalesce(t.undertime_minutes, 0) AS undertime_minutes,
+       coalesce(t.holiday_work_minutes, 0) AS holiday_work_minutes,
+       coalesce(t.rest_day_work_minutes, 0) AS rest_day_work_minutes,
+       coalesce(t.vacation_days, 0) AS vacation_days,
+       coalesce(t.sick_days, 0) AS sick_days,
+       coalesce(t.other_absence_days, 0) AS other_absence_days,
+       coalesce(t.absent_without_leave_days, 0) AS absent_without_leave_days,
+       coalesce(t.late_days, 0) AS late_days,
+       coalesce(t.balance_minutes, 0) AS balance_minutes
+FROM emp LEFT JOIN (
+    SELECT l.employee_id,
+           sum(l.expected_minutes)::bigint AS expected_minutes,
+           sum(l.worked_gross_minutes)::bigint AS worked_gross_minutes,
+           sum(l.break_deducted_minutes)::bigint AS break_deducted_minutes,
+           sum(l.worked_net_minutes)::bigint AS worked_net_minutes,
+           sum(l.absence_credit_minutes)::bigint AS absence_credit_minutes,
+           sum(l.overtime_minutes)::bigint AS overtime_minutes,
+           sum(l.undertime_minutes)::bigint AS undertime_minutes,
+           sum(l.holiday_work_minutes)::bigint AS holiday_work_minutes,
+           sum(l.rest_day_work_minutes)::bigint AS rest_day_work_minutes,
+           coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                    FILTER (WHERE l.absence_kind = 'vacation'), 0)::float8 AS vacation_days,
+           coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                    FILTER (WHERE l.absence_kind = 'sick'), 0)::float8 AS sick_days,
+           coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
+                    FILTER (WHERE l.absence_kind = 'other'), 0)::float8 AS other_absence_days,
+           count(*) FILTER (WHERE l.absent_without_leave) AS absent_without_leave_days,
+           count(*) FILTER (WHERE l.late) AS late_days,
+           sum(l.worked_net_minutes + l.absence_credit_minutes - l.expected_minutes)::bigint
+               AS balance_minutes
+    FROM ledger l
+    GROUP BY l.employee_id
+) t ON t.employee_id = emp.employee_id
 ORDER BY emp.employee_id"
     };
 }

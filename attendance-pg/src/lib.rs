@@ -88,6 +88,15 @@ fn migrator() -> Migrator {
     migrator
 }
 
+/// The store's own connections run without JIT compilation. Its
+/// statements are short, and the few that the planner costs high (the
+/// company's ledger over 10,000 employees) spent longer compiling than
+/// executing: measured in `docs/PERFORMANCE.md`. The host's pool keeps the
+/// server's setting.
+fn without_jit(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("jit", "off")])
+}
+
 /// See [`PgConfig::ping_after_idle`].
 const DEFAULT_PING_AFTER_IDLE: Duration = Duration::from_secs(10);
 
@@ -210,7 +219,7 @@ impl PgStore {
         }
         let ping_after_idle = config.ping_after_idle;
         let conns = conns::Connections::new(
-            options.clone(),
+            without_jit(options.clone()),
             config.max_connections,
             config.acquire_timeout,
             ping_after_idle,
@@ -249,7 +258,7 @@ impl PgStore {
     pub fn from_pool(pool: PgPool) -> Self {
         let options = pool.options();
         let conns = conns::Connections::new(
-            (*pool.connect_options()).clone(),
+            without_jit((*pool.connect_options()).clone()),
             options.get_max_connections(),
             options.get_acquire_timeout(),
             DEFAULT_PING_AFTER_IDLE,

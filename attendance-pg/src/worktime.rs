@@ -227,13 +227,13 @@ const PATTERN_EXISTS: &str = "SELECT 1 FROM attendance.work_patterns WHERE id = 
 
 async fn create_pattern(c: &mut PgConnection, pattern: &NewWorkPattern) -> Step<Written> {
     let [mon, tue, wed, thu, fri, sat, sun] = pattern.minutes().map(int);
-    let row: PatternRow = sqlx::query_as(concat!(
+    let row: PatternRow = sqlx::query_as(
         "INSERT INTO attendance.work_patterns (name, minutes_mon, minutes_tue, minutes_wed, \
          minutes_thu, minutes_fri, minutes_sat, minutes_sun, starts_at, weekly_overtime_after) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          RETURNING id, name, minutes_mon, minutes_tue, minutes_wed, minutes_thu, \
-         minutes_fri, minutes_sat, minutes_sun, starts_at, weekly_overtime_after"
-    ))
+         minutes_fri, minutes_sat, minutes_sun, starts_at, weekly_overtime_after",
+    )
     .bind(pattern.name())
     .bind(mon)
     .bind(tue)
@@ -264,10 +264,10 @@ async fn assign_pattern(c: &mut PgConnection, a: &PatternAssignment) -> Step<Wri
             (None, Some(employee.0))
         }
     };
-    if let Some(pattern) = a.pattern {
-        if !exists(c, PATTERN_EXISTS, pattern.0).await? {
-            return Ok(Err(Error::not_found(Entity::WorkPattern, pattern)));
-        }
+    if let Some(pattern) = a.pattern
+        && !exists(c, PATTERN_EXISTS, pattern.0).await?
+    {
+        return Ok(Err(Error::not_found(Entity::WorkPattern, pattern)));
     }
     let inserted = sqlx::query(
         "INSERT INTO attendance.pattern_assignments (team_id, employee_id, pattern_id, valid_from) \
@@ -299,10 +299,10 @@ async fn assign_pattern(c: &mut PgConnection, a: &PatternAssignment) -> Step<Wri
 }
 
 async fn add_holiday(c: &mut PgConnection, new: &NewHoliday) -> Step<Written> {
-    if let Some(team) = new.team_id() {
-        if !exists(c, TEAM_EXISTS, team.0).await? {
-            return Ok(Err(unknown_calendar(team)));
-        }
+    if let Some(team) = new.team_id()
+        && !exists(c, TEAM_EXISTS, team.0).await?
+    {
+        return Ok(Err(unknown_calendar(team)));
     }
     let holiday = new.with_id(HolidayId(0));
     // A concurrent insert of the same calendar and date makes this wait for
@@ -510,11 +510,9 @@ impl PgStore {
 
     /// [`AttendanceStore::work_patterns`](attendance_core::store::AttendanceStore::work_patterns).
     pub(crate) async fn read_work_patterns(&self) -> Result<Vec<WorkPattern>> {
-        const SQL: &str = concat!(
-            "SELECT id, name, minutes_mon, minutes_tue, minutes_wed, minutes_thu, minutes_fri, \
-             minutes_sat, minutes_sun, starts_at, weekly_overtime_after \
-             FROM attendance.work_patterns ORDER BY id"
-        );
+        const SQL: &str = "SELECT id, name, minutes_mon, minutes_tue, minutes_wed, \
+             minutes_thu, minutes_fri, minutes_sat, minutes_sun, starts_at, weekly_overtime_after \
+             FROM attendance.work_patterns ORDER BY id";
         self.read_all::<PatternRow>(SQL, |q| q)
             .await?
             .into_iter()

@@ -164,3 +164,50 @@ async fn a_team_s_defaults_in_the_schema_equal_a_new_team_s() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn work_time_bounds_in_the_schema_equal_the_rust_constants() {
+    use attendance_core::domain::{MAX_SUPPORTED_YEAR, MIN_SUPPORTED_YEAR};
+    use attendance_core::worktime::{
+        MAX_ABSENCE_NOTE, MAX_LEDGER_DAYS, MAX_WORKTIME_NAME, MINUTES_PER_DAY, SINCE_ALWAYS,
+    };
+    common::with_store(|store| async move {
+        let pool = store.pool();
+        let minutes = MINUTES_PER_DAY as usize;
+        for name in ["work_patterns_name_valid", "holidays_name_valid"] {
+            let def = check(pool, name).await;
+            assert_between(&def, "char_length(name)", 1, MAX_WORKTIME_NAME);
+        }
+        let def = check(pool, "absences_note_valid").await;
+        assert_between(&def, "char_length(note)", 1, MAX_ABSENCE_NOTE);
+        let def = check(pool, "work_patterns_minutes_valid").await;
+        for day in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+            assert_between(&def, &format!("minutes_{day}"), 0, minutes);
+        }
+        let def = check(pool, "work_patterns_weekly_overtime_after_range").await;
+        assert_between(&def, "weekly_overtime_after", 1, 7 * minutes);
+        let def = check(pool, "break_thresholds_after_range").await;
+        assert_between(&def, "after_minutes", 1, minutes - 1);
+        // At most MAX_LEDGER_DAYS days, both ends counted.
+        let def = check(pool, "absences_range_valid").await;
+        assert!(
+            def.contains(&format!("((to_date - from_date) < {MAX_LEDGER_DAYS})")),
+            "{def}"
+        );
+        let first = format!("'{MIN_SUPPORTED_YEAR}-01-01'::date");
+        let last = format!("'{MAX_SUPPORTED_YEAR}-12-31'::date");
+        for name in [
+            "pattern_assignments_valid_from_supported",
+            "holidays_date_supported",
+            "absences_dates_supported",
+        ] {
+            let def = check(pool, name).await;
+            assert!(def.contains(&first) && def.contains(&last), "{def}");
+        }
+        // Employees who existed before work time joined their team since
+        // always, as new ones do.
+        let migration = include_str!("../migrations/0013_worktime.sql");
+        assert!(migration.contains(&format!("SELECT id, DATE '{SINCE_ALWAYS}', team_id")));
+    })
+    .await;
+}
