@@ -13,10 +13,12 @@ mod ask;
 mod attendance;
 mod audit;
 mod employees;
+mod ledger;
 mod shared;
 mod summaries;
 mod teams;
 mod trends;
+mod worktime;
 
 pub use ask::{Answer, AskRequest, PhrasedBy};
 pub(crate) use attendance::AttendanceQuery;
@@ -27,6 +29,11 @@ pub use audit::{
 pub(crate) use audit::{AuditQuery, day_or_instant};
 pub(crate) use employees::EmployeesQuery;
 pub use employees::{CreateEmployee, Employee, EmployeePage, UpdateEmployee};
+pub use ledger::{
+    DayAbsence, EmployeeLedger, EmployeeTotals, LedgerDay, LedgerTotals,
+    MAX_OPENING_BALANCE_MINUTES, TeamLedger,
+};
+pub(crate) use ledger::{EmployeeLedgerQuery, LedgerQuery};
 pub use shared::{Health, PageSize, WorkMode};
 pub use summaries::{
     DailyFacts, DailySummary, FallbackReason, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay,
@@ -37,3 +44,9 @@ pub(crate) use teams::TeamsQuery;
 pub use teams::{CreateTeam, Team, TeamPage};
 pub(crate) use trends::TrendParams;
 pub use trends::{EmployeeTrend, Granularity, TeamTrend, TeamTrendPoint, TrendPoint};
+pub use worktime::{
+    Absence, AbsenceKind, AbsenceList, AssignWorkPattern, BreakRule, BreakThreshold, CreateHoliday,
+    CreateWorkPattern, DayPortion, Holiday, HolidayList, PatternAssignment, PatternAssignmentList,
+    RecordAbsence, SetBreakRule, WeekMinutes, WorkPattern, WorkPatternList,
+};
+pub(crate) use worktime::{AbsencesQuery, AssignmentsQuery, HolidaysQuery};
