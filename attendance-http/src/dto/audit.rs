@@ -10,10 +10,11 @@ use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
 use super::attendance::Session;
+use super::calendar::{Absence, Holiday};
 use super::employees::Employee;
 use super::shared::{PageSize, WorkMode, described_string};
 use super::teams::Team;
-use super::worktime::{Absence, BreakRule, Holiday, PatternAssignment, WorkPattern};
+use super::worktime::{BreakRule, PatternAssignment, WorkPattern};
 
 /// Body of `POST /attendance/sessions`: a whole past session (a backfill).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::worktime::{AbsenceKind, DayPortion};
+use super::calendar::{AbsenceKind, DayPortion};
 
 /// The largest opening balance accepted, either way, in minutes: a
 /// hundred years of full days, far beyond any real balance, and small

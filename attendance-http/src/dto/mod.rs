@@ -12,6 +12,7 @@
 mod ask;
 mod attendance;
 mod audit;
+mod calendar;
 mod employees;
 mod ledger;
 mod shared;
@@ -27,6 +28,11 @@ pub use audit::{
     Actor, AuditAction, AuditEntry, AuditPage, AuditValue, CorrectSession, RecordSession,
 };
 pub(crate) use audit::{AuditQuery, day_or_instant};
+pub use calendar::{
+    Absence, AbsenceKind, AbsenceList, CreateHoliday, DayPortion, Holiday, HolidayList,
+    RecordAbsence,
+};
+pub(crate) use calendar::{AbsencesQuery, HolidaysQuery};
 pub(crate) use employees::EmployeesQuery;
 pub use employees::{CreateEmployee, Employee, EmployeePage, UpdateEmployee};
 pub use ledger::{
@@ -44,9 +50,8 @@ pub(crate) use teams::TeamsQuery;
 pub use teams::{CreateTeam, Team, TeamPage};
 pub(crate) use trends::TrendParams;
 pub use trends::{EmployeeTrend, Granularity, TeamTrend, TeamTrendPoint, TrendPoint};
+pub(crate) use worktime::AssignmentsQuery;
 pub use worktime::{
-    Absence, AbsenceKind, AbsenceList, AssignWorkPattern, BreakRule, BreakThreshold, CreateHoliday,
-    CreateWorkPattern, DayPortion, Holiday, HolidayList, PatternAssignment, PatternAssignmentList,
-    RecordAbsence, SetBreakRule, WeekMinutes, WorkPattern, WorkPatternList,
+    AssignWorkPattern, BreakRule, BreakThreshold, CreateWorkPattern, PatternAssignment,
+    PatternAssignmentList, SetBreakRule, WeekMinutes, WorkPattern, WorkPatternList,
 };
-pub(crate) use worktime::{AbsencesQuery, AssignmentsQuery, HolidaysQuery};
