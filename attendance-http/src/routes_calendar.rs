@@ -159,7 +159,7 @@ pub(crate) async fn remove_holiday(
         (status = 404, description = "No such employee", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It overlaps another absence of the employee (`absence_overlap`, with `existing_absence`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not declared as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid (`to` before `from`, more than 366 days), or the Idempotency-Key is invalid or was used for another request", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid (`to` before `from`, or a range longer than a leap year), or the Idempotency-Key is invalid or was used for another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn record_absence(

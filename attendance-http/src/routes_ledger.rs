@@ -51,7 +51,7 @@ fn opening_balance(value: Option<&str>) -> Result<i64, Problem> {
     responses(
         (status = 200, description = "Every date of the period and the totals, in minutes", body = EmployeeLedger),
         (status = 404, description = "No such employee, or one out of the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is invalid: `to` before `from` or more than 366 days after it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid: `to` before `from`, or a range longer than a leap year", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn employee_ledger(
@@ -82,7 +82,7 @@ pub(crate) async fn employee_ledger(
     responses(
         (status = 200, description = "Each member's totals and the team's, in minutes", body = TeamLedger),
         (status = 404, description = "No such team, or one the caller does not manage", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is invalid: `to` before `from` or more than 366 days after it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid: `to` before `from`, or a range longer than a leap year", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn team_ledger(
@@ -111,7 +111,7 @@ pub(crate) async fn team_ledger(
     responses(
         (status = 200, description = "Each employee's totals and the company's, in minutes", body = TeamLedger),
         (status = 403, description = "Only admins read the company's ledger", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is invalid: `to` before `from` or more than 366 days after it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid: `to` before `from`, or a range longer than a leap year", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn company_ledger(

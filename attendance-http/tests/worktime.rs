@@ -907,3 +907,67 @@ async fn work_time_writes_are_audited_and_retry_safe() {
     assert_eq!(removed["before"]["value"]["name"], "May Day");
     assert_eq!(trail.body["items"][1]["after"]["value"]["id"], id);
 }
+
+/// The keys of `value` are the properties its schema documents.
+fn documented_as(schemas: &Value, schema: &str, value: &Value) {
+    let keys: std::collections::BTreeSet<&String> = value.as_object().unwrap().keys().collect();
+    let documented: std::collections::BTreeSet<&String> = schemas[schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no schema {schema}"))
+        .keys()
+        .collect();
+    assert_eq!(keys, documented, "{schema}");
+}
+
+/// What the work-time routes answer has the shape the document gives it.
+#[tokio::test]
+async fn work_time_answers_are_as_documented() {
+    let spec = serde_json::to_value(attendance_http::openapi()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let w = ledger_world().await;
+    let get = |uri: String| {
+        let admin = w.admin.clone();
+        async move {
+            let reply = call(&admin, Method::GET, &uri, None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{uri}: {reply:?}");
+            reply.body
+        }
+    };
+    let ledger = get(format!(
+        "/ledger/employees/{}?from=2026-03-02&to=2026-03-03",
+        w.ada_id
+    ))
+    .await;
+    documented_as(schemas, "EmployeeLedger", &ledger);
+    documented_as(schemas, "LedgerDay", &ledger["days"][1]);
+    documented_as(schemas, "DayAbsence", &ledger["days"][1]["absence"]);
+    documented_as(schemas, "LedgerTotals", &ledger["totals"]);
+    let team = get(format!(
+        "/ledger/teams/{}?from=2026-03-02&to=2026-03-03",
+        w.ops
+    ))
+    .await;
+    documented_as(schemas, "TeamLedger", &team);
+    documented_as(schemas, "EmployeeTotals", &team["employees"][0]);
+    let patterns = get("/work-patterns".to_owned()).await;
+    documented_as(schemas, "WorkPattern", &patterns["items"][0]);
+    documented_as(schemas, "WeekMinutes", &patterns["items"][0]["minutes"]);
+    let assignments = get("/work-patterns/assignments".to_owned()).await;
+    documented_as(schemas, "PatternAssignment", &assignments["items"][0]);
+    let absences = get("/absences".to_owned()).await;
+    documented_as(schemas, "Absence", &absences["items"][0]);
+    let rule = get(format!("/teams/{}/break-rule", w.ops)).await;
+    documented_as(schemas, "BreakRule", &rule);
+    documented_as(schemas, "BreakThreshold", &rule["thresholds"][0]);
+    let holiday = json!({ "date": "2026-05-01", "name": "May Day" });
+    let holiday = call(&w.admin, Method::POST, "/holidays", Some(holiday))
+        .await
+        .body;
+    documented_as(schemas, "Holiday", &holiday);
+    for (schema, value) in [
+        ("DayPortion", json!(["full", "half"])),
+        ("AbsenceKind", json!(["vacation", "sick", "other"])),
+    ] {
+        assert_eq!(schemas[schema]["enum"], value, "{schema}");
+    }
+}

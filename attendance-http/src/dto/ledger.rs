@@ -251,8 +251,8 @@ pub(crate) struct EmployeeLedgerQuery {
     /// First day (`YYYY-MM-DD`), inclusive.
     #[param(value_type = NaiveDate, required = true)]
     pub(crate) from: Option<String>,
-    /// Last day (`YYYY-MM-DD`), inclusive; the range covers at most 366
-    /// days.
+    /// Last day (`YYYY-MM-DD`), inclusive; the range covers at most a
+    /// leap year of days.
     #[param(value_type = NaiveDate, required = true)]
     pub(crate) to: Option<String>,
     /// The balance carried into the period, in minutes (may be negative);
@@ -269,8 +269,8 @@ pub(crate) struct LedgerQuery {
     /// First day (`YYYY-MM-DD`), inclusive.
     #[param(value_type = NaiveDate, required = true)]
     pub(crate) from: Option<String>,
-    /// Last day (`YYYY-MM-DD`), inclusive; the range covers at most 366
-    /// days.
+    /// Last day (`YYYY-MM-DD`), inclusive; the range covers at most a
+    /// leap year of days.
     #[param(value_type = NaiveDate, required = true)]
     pub(crate) to: Option<String>,
 }
