@@ -54,8 +54,10 @@ pub(crate) async fn create_work_pattern(
         pattern = pattern.starting_at(parse_time("starts_at", starts_at)?);
     }
     if let Some(minutes) = body.weekly_overtime_after {
-        // Out of u32's range is out of the rule's range too: core words it.
-        pattern = pattern.with_weekly_overtime_after(u32::try_from(minutes).unwrap_or(0))?;
+        // Out of u32's range is out of the rule's range too: saturated, so
+        // that core words the error with its bounds.
+        let saturated = u32::try_from(minutes.max(0)).unwrap_or(u32::MAX);
+        pattern = pattern.with_weekly_overtime_after(saturated)?;
     }
     let once = app
         .services
