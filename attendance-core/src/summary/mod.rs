@@ -29,8 +29,8 @@ mod service;
 mod template;
 
 pub use facts::{
-    DailyFacts, ForgottenClockOut, LateArrival, TeamDay, TeamWeek, WeekChange, WeekTotals,
-    WeeklyFacts,
+    AbsenceGroup, DailyFacts, ForgottenClockOut, LateArrival, PersonDays, TeamDay, TeamWeek,
+    WeekChange, WeekTotals, WeeklyFacts, WorkTimeFacts,
 };
 pub use grounding::{ungrounded_names, ungrounded_numbers};
 pub use service::{ActingSummaries, SummaryService, YOUR_TEAMS};

@@ -29,8 +29,9 @@ pub(crate) use employees::EmployeesQuery;
 pub use employees::{CreateEmployee, Employee, EmployeePage, UpdateEmployee};
 pub use shared::{Health, PageSize, WorkMode};
 pub use summaries::{
-    DailyFacts, DailySummary, FallbackReason, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay,
-    TeamWeek, WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
+    AbsenceGroup, AbsenceKind, DailyFacts, DailySummary, FallbackReason, ForgottenClockOut,
+    GeneratedBy, LateArrival, PersonDays, TeamDay, TeamWeek, WeekChange, WeekTotals, WeeklyFacts,
+    WeeklySummary, WorkTimeFacts,
 };
 pub(crate) use summaries::{DailySummaryQuery, WeeklySummaryQuery};
 pub(crate) use teams::TeamsQuery;
