@@ -112,7 +112,8 @@ fn leave_label(kind: AbsenceKind) -> &'static str {
 /// ledger has nothing to say (no work pattern owes anything and nobody was
 /// away).
 /// `daily` names people with a half day as such; weekly, with their days.
-fn work_time_text(w: &WorkTimeFacts, daily: bool) -> String {
+/// With sessions `open`, it says that they count up to now.
+fn work_time_text(w: &WorkTimeFacts, daily: bool, open: bool) -> String {
     if w.is_empty() {
         return String::new();
     }
@@ -134,6 +135,9 @@ fn work_time_text(w: &WorkTimeFacts, daily: bool) -> String {
         ));
     } else {
         out.push_str("; no overtime.");
+    }
+    if open {
+        out.push_str(" Open sessions count up to now.");
     }
     for group in &w.absences {
         out.push_str(&leave(group, daily));
@@ -270,7 +274,11 @@ pub fn daily_template(f: &DailyFacts) -> String {
             f.auto_closed.iter().cloned(),
         ));
     }
-    out.push_str(&work_time_text(&f.work_time, true));
+    out.push_str(&work_time_text(
+        &f.work_time,
+        true,
+        !f.still_clocked_in.is_empty(),
+    ));
     for t in &f.teams {
         out.push_str(&format!(
             "\n{}: {} of {} present, {} WFH, {} WFO, {} late.",
@@ -329,7 +337,7 @@ pub fn weekly_template(f: &WeeklyFacts) -> String {
             plural(f.open_sessions, "session is", "sessions are")
         ));
     }
-    out.push_str(&work_time_text(&f.work_time, false));
+    out.push_str(&work_time_text(&f.work_time, false, f.open_sessions > 0));
     for t in &f.teams {
         let rate = t
             .totals
@@ -665,7 +673,7 @@ mod tests {
             absent_without_leave: vec![person("Alan Turing", 1.0)],
         };
         assert_eq!(
-            work_time_text(&work_time, true),
+            work_time_text(&work_time, true, false),
             "\nHours owed by the work patterns: 32; worked after breaks: 24.1; \
              credited for leave: 4; overtime: 1 hour. On vacation: Grace Hopper (half day). \
              Absent without leave: Alan Turing."
@@ -683,14 +691,14 @@ mod tests {
             ..work_time
         };
         assert_eq!(
-            work_time_text(&week, false),
+            work_time_text(&week, false, true),
             "\nHours owed by the work patterns: 32; worked after breaks: 24.1; \
-             credited for leave: 4; no overtime. \
+             credited for leave: 4; no overtime. Open sessions count up to now. \
              On sick leave: 2.5 days (Grace Hopper 1.5 days and Ada Lovelace 1 day). \
              Absent without leave: 2 days (Alan Turing 2 days)."
         );
         // Without work patterns nothing is owed, and nothing is said.
-        assert_eq!(work_time_text(&WorkTimeFacts::default(), true), "");
+        assert_eq!(work_time_text(&WorkTimeFacts::default(), true, true), "");
     }
 
     fn week_totals(week: &str) -> impl Strategy<Value = WeekTotals> + use<> {
