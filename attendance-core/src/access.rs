@@ -16,6 +16,12 @@
 //! | record/correct sessions | no | their teams | anyone |
 //! | create teams and employees, change employees (`PATCH`), appoint and dismiss managers | no | no | yes |
 //! | read the audit trail | entries about themself | entries about their teams' members that name no other team | all |
+//! | read work patterns and holiday calendars | yes | yes | yes |
+//! | read a team's pattern assignments and break rule | own team | own + their teams | all |
+//! | read ledgers ([`crate::worktime`]) | own | own + their teams and members | all, and the company's |
+//! | read absences | own | own + their teams' members | all |
+//! | record/remove absences | no | their teams' members | anyone |
+//! | create and assign work patterns, holidays, break rules | no | no | yes |
 //!
 //! Out-of-scope reads answer [`Error::NotFound`] exactly as a missing id
 //! would, so a caller cannot learn what exists outside its scope;

@@ -27,7 +27,11 @@ struct Op {
 }
 
 fn generated_ops(employees: usize, days: i64) -> Vec<Op> {
-    let mut rng = Lcg(0x5eed);
+    generated_ops_seeded(employees, days, 0x5eed)
+}
+
+fn generated_ops_seeded(employees: usize, days: i64, seed: u64) -> Vec<Op> {
+    let mut rng = Lcg(seed);
     let start = ts("2026-06-01T00:00:00Z");
     let mut ops = Vec::new();
     for employee in 0..employees {
@@ -179,4 +183,230 @@ pub async fn all_team_figures_match_each_team(store: Arc<dyn Store>) {
     let all = store.all_team_figures(&queries[0]).await.unwrap();
     assert!(all[0].1.periods.len() > 100 && all[1].1.periods.len() > 100);
     assert!(all[2].1.periods.is_empty() && all[3].1.periods.is_empty());
+}
+
+/// Generated companies with work time: for each seed, two teams in
+/// different timezones with random patterns (one counting overtime by the
+/// week), holidays, a break rule or none, absences, an own pattern, a move
+/// between the teams, and a few thousand sessions (open ones included).
+/// The store's ledger lines and totals equal the in-memory reference's.
+/// Run by every store but the reference itself.
+pub async fn generated_ledgers_match_in_memory(store: Arc<dyn Store>) {
+    let reference: Arc<dyn Store> = Arc::new(InMemoryStore::new());
+    for seed in [7_u64, 11, 23] {
+        let got = load_work_time(&store, seed).await;
+        let want = load_work_time(&reference, seed).await;
+        let periods = [
+            ("2026-06-01", "2026-06-30"),
+            ("2026-06-03", "2026-10-31"),
+            ("2026-07-13", "2026-07-19"),
+        ];
+        for (from, to) in periods {
+            let period = crate::worktime::LedgerPeriod::new(date(from), date(to)).unwrap();
+            for (person, ref_person) in got.people.iter().zip(&want.people) {
+                let mut lines = store.ledger_days(*person, &period, now()).await.unwrap();
+                let expected = reference
+                    .ledger_days(*ref_person, &period, now())
+                    .await
+                    .unwrap();
+                for line in &mut lines {
+                    line.employee_id = *ref_person;
+                    line.team_id = want.team_of(got.team_index(line.team_id));
+                }
+                assert_eq!(
+                    lines, expected,
+                    "seed {seed}, employee {person}, {from} to {to}"
+                );
+            }
+            for (team, ref_team) in got
+                .teams
+                .iter()
+                .zip(&want.teams)
+                .map(|(a, b)| (Some(*a), Some(*b)))
+                .chain([(None, None)])
+            {
+                let totals = store.ledger_totals(team, &period, now()).await.unwrap();
+                let expected = reference
+                    .ledger_totals(ref_team, &period, now())
+                    .await
+                    .unwrap();
+                let totals: Vec<_> = totals.into_iter().map(|(_, t)| t).collect();
+                let expected: Vec<_> = expected.into_iter().map(|(_, t)| t).collect();
+                assert_eq!(
+                    totals, expected,
+                    "seed {seed}, team {team:?}, {from} to {to}"
+                );
+            }
+        }
+        // The data exercises what it should.
+        let year =
+            crate::worktime::LedgerPeriod::new(date("2026-06-01"), date("2026-11-02")).unwrap();
+        let all = reference.ledger_totals(None, &year, now()).await.unwrap();
+        let sum = |f: fn(&crate::worktime::LedgerTotals) -> i64| {
+            all.iter().map(|(_, t)| f(t)).sum::<i64>()
+        };
+        assert!(sum(|t| t.overtime_minutes) > 0, "seed {seed}: overtime");
+        assert!(sum(|t| t.break_deducted_minutes) > 0, "seed {seed}: breaks");
+        assert!(
+            sum(|t| t.holiday_work_minutes) > 0,
+            "seed {seed}: holiday work"
+        );
+        assert!(
+            sum(|t| t.absence_credit_minutes) > 0,
+            "seed {seed}: absences"
+        );
+        assert!(
+            sum(|t| t.absent_without_leave_days) > 0,
+            "seed {seed}: absent without leave"
+        );
+    }
+}
+
+/// What [`load_work_time`] made, to compare two stores' answers.
+struct WorkTimeCompany {
+    teams: Vec<TeamId>,
+    people: Vec<EmployeeId>,
+}
+
+impl WorkTimeCompany {
+    fn team_index(&self, id: TeamId) -> usize {
+        self.teams.iter().position(|t| *t == id).unwrap()
+    }
+    fn team_of(&self, index: usize) -> TeamId {
+        self.teams[index]
+    }
+}
+
+async fn load_work_time(store: &Arc<dyn Store>, seed: u64) -> WorkTimeCompany {
+    use crate::access::Principal;
+    use crate::clock::ManualClock;
+    use crate::domain::EmployeeChanges;
+    use crate::worktime::{
+        AbsenceKind, BreakRule, DayPortion, NewAbsence, NewHoliday, NewWorkPattern,
+        PatternAssignment, ScheduleTarget,
+    };
+
+    let mut rng = Lcg(seed);
+    let svc = service(store);
+    let admin = Principal::system();
+    let acting = svc.acting_as(&admin);
+    let zones = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"];
+    let mut teams = Vec::new();
+    for i in 0..2 {
+        let zone = zones[rng.next(zones.len() as u64) as usize];
+        teams.push(team(&svc, &format!("Seed {seed} team {i}"), zone).await.id);
+    }
+    let choices = [0, 240, 360, 450, 480, 600];
+    let mut patterns = Vec::new();
+    for i in 0..3 {
+        let mut minutes = [0u32; 7];
+        for (day, m) in minutes.iter_mut().enumerate() {
+            *m = if day < 5 || rng.next(4) == 0 {
+                choices[rng.next(choices.len() as u64) as usize]
+            } else {
+                0
+            };
+        }
+        let mut new = NewWorkPattern::new(&format!("Pattern {i}"), minutes).unwrap();
+        if i == 1 {
+            new = new
+                .with_weekly_overtime_after(1_800 + 60 * rng.next(10) as u32)
+                .unwrap();
+        }
+        patterns.push(acting.create_work_pattern(&new).await.unwrap().value.id);
+    }
+    let assign = |target, pattern: Option<usize>, from: &str| {
+        PatternAssignment::new(target, pattern.map(|p| patterns[p]), date(from)).unwrap()
+    };
+    for a in [
+        assign(ScheduleTarget::Team(teams[0]), Some(0), "2026-05-01"),
+        assign(ScheduleTarget::Team(teams[0]), Some(1), "2026-08-12"),
+        assign(ScheduleTarget::Team(teams[1]), Some(2), "2026-06-10"),
+    ] {
+        acting.assign_work_pattern(&a).await.unwrap();
+    }
+    if rng.next(2) == 0 {
+        acting
+            .set_break_rule(teams[0], &BreakRule::statutory())
+            .await
+            .unwrap();
+    }
+    acting
+        .set_break_rule(teams[1], &BreakRule::statutory())
+        .await
+        .unwrap();
+    for i in 0..12 {
+        let day = date("2026-06-01") + TimeDelta::days(rng.next(150) as i64);
+        let team = match i % 3 {
+            0 => None,
+            n => Some(teams[n as usize - 1]),
+        };
+        let portion = if rng.next(3) == 0 {
+            DayPortion::Half
+        } else {
+            DayPortion::Full
+        };
+        // A date already in that calendar is refused: one per date.
+        let added = acting
+            .add_holiday(&NewHoliday::new(team, day, &format!("Holiday {i}"), portion).unwrap())
+            .await;
+        assert!(
+            matches!(
+                added,
+                Ok(_) | Err(Error::Conflict(Conflict::HolidayExists { .. }))
+            ),
+            "{added:?}"
+        );
+    }
+    let mut people = Vec::new();
+    for i in 0..8 {
+        people.push(
+            employee(&svc, &format!("Seed {seed} person {i}"), teams[i % 2])
+                .await
+                .id,
+        );
+    }
+    acting
+        .assign_work_pattern(&assign(
+            ScheduleTarget::Employee(people[2]),
+            Some(2),
+            "2026-07-01",
+        ))
+        .await
+        .unwrap();
+    acting
+        .assign_work_pattern(&assign(
+            ScheduleTarget::Employee(people[2]),
+            None,
+            "2026-09-01",
+        ))
+        .await
+        .unwrap();
+    for (i, person) in people.iter().enumerate() {
+        let start = date("2026-06-01") + TimeDelta::days(rng.next(140) as i64);
+        let end = start + TimeDelta::days(rng.next(6) as i64);
+        let kind = AbsenceKind::ALL[i % 3];
+        let mut new = NewAbsence::new(*person, kind, start, end).unwrap();
+        if rng.next(3) == 0 {
+            new = new.with_portion(DayPortion::Half);
+        }
+        acting.record_absence(&new).await.unwrap();
+    }
+    // One employee moves mid-July, by a clock set then.
+    let then = AttendanceService::new(store.clone())
+        .with_clock(Arc::new(ManualClock::new(ts("2026-07-15T10:00:00Z"))));
+    then.update_employee(
+        people[1],
+        &EmployeeChanges::new(None, None, Some(teams[0]), None).unwrap(),
+    )
+    .await
+    .unwrap();
+    for op in generated_ops_seeded(people.len(), 150, seed) {
+        let who = people[op.employee];
+        svc.clock_in(who, op.mode, Some(op.clock_in)).await.unwrap();
+        if let Some(out) = op.clock_out {
+            svc.clock_out(who, Some(out)).await.unwrap();
+        }
+    }
+    WorkTimeCompany { teams, people }
 }

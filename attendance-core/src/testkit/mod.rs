@@ -42,6 +42,7 @@ mod generated;
 mod idempotency;
 mod import;
 mod listing;
+mod worktime;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -62,6 +63,7 @@ pub use generated::*;
 pub use idempotency::*;
 pub use import::*;
 pub use listing::*;
+pub use worktime::*;
 
 /// What the scenario files share.
 mod prelude {
@@ -142,9 +144,20 @@ macro_rules! __conformance_scenarios {
                 forgotten_sessions_are_closed_by_the_team_policy,
                 employees_are_changed_by_admins,
                 audit_entries_about_other_teams_are_hidden,
+                ledger_counts_owed_and_worked_minutes,
+                night_shifts_count_to_the_date_they_start,
+                dst_days_count_elapsed_time,
+                holidays_set_what_a_day_owes,
+                absences_count_as_met,
+                breaks_deduct_only_the_shortfall,
+                weekly_overtime_counts_past_the_threshold,
+                patterns_apply_from_their_date,
+                a_move_keeps_each_dates_team,
+                work_time_writes_are_audited,
             ],
             reference: [
                 generated_data_matches_in_memory,
+                generated_ledgers_match_in_memory,
             ],
         }
     };

@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::{BreakRule, DayAbsence, DayPortion, LedgerDay, WorkPattern};
-use crate::domain::{EmployeeId, TeamId, is_late, local_time};
+use crate::domain::{EmployeeId, TeamId, is_late, local_time, work_date};
 
 /// One session as the ledger reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +49,11 @@ fn micros(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
 }
 
 /// The ledger lines of `employee` for `days`, ascending and consecutive,
-/// open sessions counted up to `now`. Weekly overtime sums from each
-/// Monday: to have it right on the first days, start `days` at the Monday
-/// of the first date's week and drop the lines before it.
+/// open sessions counted up to `now`. A date after today (the local date of
+/// `now` in that date's team's timezone) has no line: it has not happened,
+/// and owes nothing yet. Weekly overtime sums from each Monday: to have it
+/// right on the first days, start `days` at the Monday of the first date's
+/// week and drop the lines before it.
 pub fn ledger(employee: EmployeeId, days: &[DayInput<'_>], now: DateTime<Utc>) -> Vec<LedgerDay> {
     let mut lines = Vec::with_capacity(days.len());
     // Minutes met (net work plus absence credit) so far in the ISO week, on
@@ -59,6 +61,9 @@ pub fn ledger(employee: EmployeeId, days: &[DayInput<'_>], now: DateTime<Utc>) -
     let mut week_met = 0i64;
     let mut week = None;
     for day in days {
+        if day.date > work_date(day.timezone, now) {
+            continue;
+        }
         let iso = day.date.iso_week();
         if week != Some(iso) {
             week = Some(iso);
