@@ -42,9 +42,9 @@ pub use ledger::{
 pub(crate) use ledger::{EmployeeLedgerQuery, LedgerQuery};
 pub use shared::{Health, PageSize, WorkMode};
 pub use summaries::{
-    AbsenceGroup, AbsenceKind, DailyFacts, DailySummary, FallbackReason, ForgottenClockOut,
-    GeneratedBy, LateArrival, PersonDays, TeamDay, TeamWeek, WeekChange, WeekTotals, WeeklyFacts,
-    WeeklySummary, WorkTimeFacts,
+    AbsenceGroup, DailyFacts, DailySummary, FallbackReason, ForgottenClockOut, GeneratedBy,
+    LateArrival, PersonDays, TeamDay, TeamWeek, WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
+    WorkTimeFacts,
 };
 pub(crate) use summaries::{DailySummaryQuery, WeeklySummaryQuery};
 pub(crate) use teams::TeamsQuery;

@@ -2,6 +2,8 @@
 //! `attendance_core::summary`, the summaries around them, and their queries.
 
 use attendance_core::summary;
+
+use super::calendar::AbsenceKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -104,29 +106,6 @@ impl From<summary::ForgottenClockOut> for ForgottenClockOut {
     fn from(f: summary::ForgottenClockOut) -> Self {
         let summary::ForgottenClockOut { name, work_date } = f;
         Self { name, work_date }
-    }
-}
-
-/// Why someone is away: `vacation`, `sick` or `other`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AbsenceKind {
-    /// Paid leave.
-    Vacation,
-    /// Sick leave.
-    Sick,
-    /// Any other excused absence.
-    Other,
-}
-
-impl From<attendance_core::worktime::AbsenceKind> for AbsenceKind {
-    fn from(k: attendance_core::worktime::AbsenceKind) -> Self {
-        use attendance_core::worktime::AbsenceKind as Core;
-        match k {
-            Core::Vacation => Self::Vacation,
-            Core::Sick => Self::Sick,
-            Core::Other => Self::Other,
-        }
     }
 }
 
