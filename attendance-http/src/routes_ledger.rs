@@ -34,7 +34,7 @@ fn opening_balance(value: Option<&str>) -> Result<i64, Problem> {
         )
     };
     let minutes: i64 = value.trim().parse().map_err(|_| invalid())?;
-    if minutes.abs() > MAX_OPENING_BALANCE_MINUTES {
+    if !(-MAX_OPENING_BALANCE_MINUTES..=MAX_OPENING_BALANCE_MINUTES).contains(&minutes) {
         return Err(invalid());
     }
     Ok(minutes)

@@ -8,10 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::calendar::{AbsenceKind, DayPortion};
 
-/// The largest opening balance accepted, either way, in minutes: a
-/// hundred years of full days, far beyond any real balance, and small
-/// enough that no sum over a period can overflow.
-pub const MAX_OPENING_BALANCE_MINUTES: i64 = 100 * 366 * 24 * 60;
+pub use attendance_core::worktime::MAX_OPENING_BALANCE_MINUTES;
 
 /// An absence as it falls on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
