@@ -1,4 +1,6 @@
-//! Two weeks in the life of a small company, end to end.
+//! Two weeks in the life of a small company, end to end: work patterns,
+//! holidays and absences, sessions, a team trend table, the daily and
+//! weekly summaries, a correction, and each employee's balance of hours.
 //!
 //! ```sh
 //! cargo run --example quickstart
@@ -18,7 +20,12 @@ use attendance::core::memory::InMemoryStore;
 use attendance::core::service::{AttendanceService, TrendService};
 use attendance::core::store::Store;
 use attendance::core::summary::SummaryService;
-use attendance::core::trends::{Granularity, TeamTrend, TrendPoint, TrendQuery};
+use attendance::core::trends::{Granularity, TeamTrend, TrendQuery};
+use attendance::core::worktime::{
+    AbsenceKind, BreakRule, DayPortion, LedgerPeriod, NewAbsence, NewHoliday, NewWorkPattern,
+    PatternAssignment, ScheduleTarget, display_hours,
+};
+use attendance::core::write::SessionChanges;
 use attendance::core::{Employee, NewEmployee, NewTeam, Team, WorkMode};
 use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
 
@@ -83,15 +90,50 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let this_monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
     let from = this_monday - Days::new(14);
     let to = this_monday - Days::new(1);
-    let sessions = simulate(&attendance, &staff, from).await?;
+    let plan = Plan::new(&attendance, &teams, &staff, from).await?;
+    let sessions = simulate(&attendance, &staff, &plan, from).await?;
     println!(
-        "Simulated {sessions} sessions for {} employees in {} teams, {from} to {to}.\n",
+        "Simulated {sessions} sessions for {} employees in {} teams, {from} to {to}.",
         staff.len(),
         teams.len()
     );
+    println!(
+        "Work time: Monday to Friday 8 h ({} 4 × 6 h); holidays {} (company) and {} ({});\n\
+         {} on vacation 2 days, {} sick 1 day; {} under the statutory break rule.",
+        staff[PART_TIME].0.name,
+        plan.company_holiday,
+        plan.team_holiday,
+        teams[1].name,
+        staff[ON_VACATION].0.name,
+        staff[SICK].0.name,
+        teams[0].name,
+    );
+
+    // A forgotten clock-out counts up to now until someone corrects it;
+    // the ledger is computed on every read, so the correction shows at once.
+    let period = LedgerPeriod::new(from, to)?;
+    let forgetful = &staff[FORGETS].0;
+    if let Some(open) = attendance.open_session(forgetful.id).await? {
+        let before = trends.employee_ledger(forgetful.id, &period, 0).await?;
+        let changes = SessionChanges {
+            clock_out: Some(open.clock_in + TimeDelta::hours(8)),
+            ..SessionChanges::default()
+        };
+        attendance
+            .correct_session(open.id, &changes, "forgot to clock out; left after 8 h")
+            .await?;
+        let after = trends.employee_ledger(forgetful.id, &period, 0).await?;
+        println!(
+            "{} forgot to clock out on {}: balance {:+.1} h while the session counts up \
+             to now,\n{:+.1} h once it is corrected to 8 h.\n",
+            forgetful.name,
+            open.work_date,
+            display_hours(before.totals.balance_minutes),
+            display_hours(after.totals.balance_minutes)
+        );
+    }
 
     let weekly = TrendQuery::new(from, to, Granularity::Week)?;
-    print_employee_table(&trends, &staff, &weekly).await?;
     print_team_table(&trends, &teams, &weekly).await?;
 
     let friday = to - Days::new(2);
@@ -111,7 +153,114 @@ async fn main() -> Result<(), Box<dyn Error>> {
         "\nWeekly summary ({:?}):\n{}",
         weekly.generated_by, weekly.text
     );
+
+    print_balances(&trends, &teams, &staff, &period).await?;
     Ok(())
+}
+
+/// Who is who in the story: indexes into the staff list.
+const PART_TIME: usize = 5;
+const FORGETS: usize = 3;
+const ON_VACATION: usize = 2;
+const SICK: usize = 7;
+/// Works on the company holiday.
+const HOLIDAY_WORKER: usize = 1;
+
+/// The work-time settings of the two weeks, written through the library
+/// as an administrator would.
+struct Plan {
+    company_holiday: NaiveDate,
+    team_holiday: NaiveDate,
+    vacation: (NaiveDate, NaiveDate),
+    sick: NaiveDate,
+}
+
+impl Plan {
+    async fn new(
+        attendance: &AttendanceService,
+        teams: &[Team; 2],
+        staff: &[(Employee, Team)],
+        from: NaiveDate,
+    ) -> Result<Self, Box<dyn Error>> {
+        let system = Principal::system();
+        let admin = attendance.acting_as(&system);
+        let full_time = admin
+            .create_work_pattern(&NewWorkPattern::new(
+                "Full time",
+                [480, 480, 480, 480, 480, 0, 0],
+            )?)
+            .await?
+            .value;
+        let part_time = admin
+            .create_work_pattern(&NewWorkPattern::new(
+                "4 × 6 h",
+                [360, 360, 360, 360, 0, 0, 0],
+            )?)
+            .await?
+            .value;
+        for team in teams {
+            let target = ScheduleTarget::Team(team.id);
+            admin
+                .assign_work_pattern(&PatternAssignment::new(target, Some(full_time.id), from)?)
+                .await?;
+        }
+        let target = ScheduleTarget::Employee(staff[PART_TIME].0.id);
+        admin
+            .assign_work_pattern(&PatternAssignment::new(target, Some(part_time.id), from)?)
+            .await?;
+        admin
+            .set_break_rule(teams[0].id, &BreakRule::statutory())
+            .await?;
+        let plan = Self {
+            company_holiday: from + Days::new(2),
+            team_holiday: from + Days::new(7),
+            vacation: (from + Days::new(8), from + Days::new(9)),
+            sick: from + Days::new(3),
+        };
+        let company_day =
+            NewHoliday::new(None, plan.company_holiday, "Company day", DayPortion::Full)?;
+        match admin.add_holiday(&company_day).await {
+            // On PostgreSQL an earlier run may have added it already: the
+            // company's calendar is shared by every run's teams.
+            Ok(_) | Err(attendance::core::Error::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        admin
+            .add_holiday(&NewHoliday::new(
+                Some(teams[1].id),
+                plan.team_holiday,
+                "Support team day",
+                DayPortion::Full,
+            )?)
+            .await?;
+        let (first, last) = plan.vacation;
+        admin
+            .record_absence(&NewAbsence::new(
+                staff[ON_VACATION].0.id,
+                AbsenceKind::Vacation,
+                first,
+                last,
+            )?)
+            .await?;
+        admin
+            .record_absence(&NewAbsence::new(
+                staff[SICK].0.id,
+                AbsenceKind::Sick,
+                plan.sick,
+                plan.sick,
+            )?)
+            .await?;
+        Ok(plan)
+    }
+
+    /// Whether employee `i` of `team` (0 or 1) stays home on `day`.
+    fn off(&self, day: NaiveDate, i: usize, team: usize) -> bool {
+        (day == self.company_holiday && i != HOLIDAY_WORKER)
+            || (day == self.team_holiday && team == 1)
+            || (self.vacation.0 <= day && day <= self.vacation.1 && i == ON_VACATION)
+            || (day == self.sick && i == SICK)
+            || (i == PART_TIME && day.weekday().number_from_monday() == 5)
+    }
 }
 
 /// The in-memory store, or PostgreSQL when `DATABASE_URL` is set.
@@ -132,11 +281,13 @@ async fn open_store() -> Result<(Arc<dyn Store>, String, String), Box<dyn Error>
     }
 }
 
-/// Realistic days: most people come in, some work from home, some arrive
-/// after 09:30, some take a lunch break, and one forgets to clock out.
+/// Realistic days: most people come in (a few stay away without leave),
+/// some work from home, some arrive after 09:30, some take a lunch break,
+/// one works on the holiday, and one forgets to clock out.
 async fn simulate(
     attendance: &AttendanceService,
     staff: &[(Employee, Team)],
+    plan: &Plan,
     from: NaiveDate,
 ) -> Result<usize, Box<dyn Error>> {
     let mut dice = Dice(2026);
@@ -148,9 +299,9 @@ async fn simulate(
         }
         for (i, (employee, team)) in staff.iter().enumerate() {
             // On the last Friday, one person forgets to clock out.
-            let forgets = offset == 11 && i == 3;
-            if !forgets && dice.roll(10) == 0 {
-                continue; // a day off
+            let forgets = offset == 11 && i == FORGETS;
+            if plan.off(day, i, i / 6) || (!forgets && dice.roll(12) == 0) {
+                continue;
             }
             let mode = if dice.roll(5) < 2 {
                 WorkMode::Wfh
@@ -167,7 +318,11 @@ async fn simulate(
                 continue; // a local time skipped by a DST change
             };
             let clock_in = clock_in.with_timezone(&Utc);
-            let worked = TimeDelta::minutes(7 * 60 + 30 + dice.roll(90) as i64);
+            let worked = if i == PART_TIME {
+                TimeDelta::minutes(5 * 60 + 30 + dice.roll(60) as i64)
+            } else {
+                TimeDelta::minutes(7 * 60 + 30 + dice.roll(90) as i64)
+            };
             attendance
                 .clock_in(employee.id, mode, Some(clock_in))
                 .await?;
@@ -199,42 +354,6 @@ fn time(t: Option<NaiveTime>) -> String {
     t.map_or_else(|| "  -  ".into(), |t| t.format("%H:%M").to_string())
 }
 
-async fn print_employee_table(
-    trends: &TrendService,
-    staff: &[(Employee, Team)],
-    query: &TrendQuery,
-) -> Result<(), Box<dyn Error>> {
-    println!("Employees, per ISO week (local times in each team's timezone)");
-    println!(
-        "{:<18} {:<10} {:<8} {:>4} {:>6} {:>7} {:>4} {:>4} {:>4} {:>4}",
-        "employee", "team", "week", "days", "hours", "avg in", "WFH", "WFO", "late", "open"
-    );
-    for (employee, team) in staff {
-        let trend = trends.employee_trend(employee.id, query).await?;
-        for p in &trend.points {
-            print_row(&employee.name, &team.name, p);
-        }
-    }
-    println!();
-    Ok(())
-}
-
-fn print_row(name: &str, team: &str, p: &TrendPoint) {
-    println!(
-        "{:<18} {:<10} {:<8} {:>4} {:>6.1} {:>7} {:>4} {:>4} {:>4} {:>4}",
-        truncate(name, 18),
-        truncate(team, 10),
-        p.label,
-        p.days_present,
-        p.hours_worked,
-        time(p.avg_clock_in),
-        p.wfh_days,
-        p.wfo_days,
-        p.late_arrivals,
-        p.open_sessions
-    );
-}
-
 async fn print_team_table(
     trends: &TrendService,
     teams: &[Team],
@@ -261,12 +380,54 @@ async fn print_team_table(
                 headcount,
                 f.days_present,
                 rate,
-                f.hours_worked,
+                // The one rounding of hours: the summaries show the same.
+                display_hours(f.worked_seconds / 60),
                 time(f.avg_clock_in),
                 f.wfh_days,
                 f.wfo_days,
                 f.late_arrivals,
                 f.open_sessions
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Each employee's ledger totals over `period`, in hours rounded once by
+/// `display_hours`; absences in days.
+async fn print_balances(
+    trends: &TrendService,
+    teams: &[Team],
+    staff: &[(Employee, Team)],
+    period: &LedgerPeriod,
+) -> Result<(), Box<dyn Error>> {
+    println!(
+        "\nBalance of hours, {} to {} (worked after breaks; leave counts as worked)",
+        period.from(),
+        period.to()
+    );
+    println!(
+        "{:<18} {:<10} {:>8} {:>6} {:>8} {:>5} {:>5} {:>7}",
+        "employee", "team", "expected", "worked", "overtime", "leave", "awol", "balance"
+    );
+    for team in teams {
+        for row in trends.team_ledger(Some(team.id), period).await?.employees {
+            let name = staff
+                .iter()
+                .find(|(e, _)| e.id == row.employee_id)
+                .map_or("?", |(e, _)| e.name.as_str());
+            let t = &row.totals;
+            let leave = t.vacation_days + t.sick_days + t.other_absence_days;
+            println!(
+                "{:<18} {:<10} {:>8.1} {:>6.1} {:>8.1} {:>5} {:>5} {:>+7.1}",
+                truncate(name, 18),
+                truncate(&team.name, 10),
+                display_hours(t.expected_minutes),
+                display_hours(t.worked_net_minutes),
+                display_hours(t.overtime_minutes),
+                leave,
+                t.absent_without_leave_days,
+                display_hours(t.balance_minutes)
             );
         }
     }

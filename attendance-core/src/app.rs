@@ -183,7 +183,8 @@ impl AppBuilder {
             .with_working_days(self.working_days)
             .with_clock(self.clock.clone());
         let summaries = SummaryService::new(self.store, self.model.clone())
-            .with_working_days(self.working_days);
+            .with_working_days(self.working_days)
+            .with_clock(self.clock.clone());
         let ask = match (self.model, self.runner) {
             (Some(model), Some((runner, catalog))) => {
                 Some(AskService::new(model, runner, catalog).with_clock(self.clock))

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{EmployeeId, IsoWeek, TeamId};
 use crate::error::{Error, Result};
+use crate::worktime::display_hours;
 
 /// The width of one period of a trend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -229,7 +230,9 @@ pub struct TrendPoint {
     pub sessions: i64,
     /// Whole seconds worked in closed sessions.
     pub worked_seconds: i64,
-    /// Hours worked in closed sessions, rounded to two decimals.
+    /// Hours worked in closed sessions: the whole minutes of
+    /// `worked_seconds` as [`display_hours`] shows them (one decimal), so a
+    /// table and a summary of the same period read the same.
     pub hours_worked: f64,
     /// Mean local time of the first clock-in of each day present.
     pub avg_clock_in: Option<NaiveTime>,
@@ -252,7 +255,7 @@ impl TrendPoint {
             days_present: f.days_present,
             sessions: f.sessions,
             worked_seconds: f.worked_seconds,
-            hours_worked: round2(f.worked_seconds as f64 / 3600.0),
+            hours_worked: display_hours(f.worked_seconds / 60),
             avg_clock_in: f
                 .avg_clock_in_seconds
                 .and_then(|s| u32::try_from(s).ok())
@@ -349,10 +352,6 @@ impl Default for WorkingDays {
     fn default() -> Self {
         Self::MONDAY_TO_FRIDAY
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 fn round4(x: f64) -> f64 {

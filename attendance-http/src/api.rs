@@ -29,8 +29,11 @@ use crate::middleware::DeadlineLayer;
 use crate::problem::PROBLEM_JSON;
 use crate::routes::{self, AppState};
 use crate::routes_audit;
+use crate::routes_calendar;
 use crate::routes_employees;
+use crate::routes_ledger;
 use crate::routes_managers;
+use crate::routes_worktime;
 
 /// The name of the security scheme in the document.
 pub(crate) const BEARER: &str = "bearer";
@@ -62,6 +65,31 @@ pub(crate) fn declare(
         .standard(routes!(routes_audit::list_audit))
         .standard(routes!(routes::employee_trend))
         .standard(routes!(routes::team_trend))
+        .standard(routes!(
+            routes_worktime::create_work_pattern,
+            routes_worktime::list_work_patterns
+        ))
+        .standard(routes!(
+            routes_worktime::assign_work_pattern,
+            routes_worktime::list_assignments
+        ))
+        .standard(routes!(
+            routes_calendar::add_holiday,
+            routes_calendar::list_holidays
+        ))
+        .standard(routes!(routes_calendar::remove_holiday))
+        .standard(routes!(
+            routes_calendar::record_absence,
+            routes_calendar::list_absences
+        ))
+        .standard(routes!(routes_calendar::remove_absence))
+        .standard(routes!(
+            routes_worktime::set_break_rule,
+            routes_worktime::get_break_rule
+        ))
+        .standard(routes!(routes_ledger::employee_ledger))
+        .standard(routes!(routes_ledger::team_ledger))
+        .standard(routes!(routes_ledger::company_ledger))
         .ai(routes!(routes::daily_summary))
         .ai(routes!(routes::weekly_summary))
         .ai(routes!(routes::ask))
@@ -99,6 +127,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         (name = "employees", description = "Employees, each in one team"),
         (name = "attendance", description = "Clock-in, clock-out and the sessions they make"),
         (name = "trends", description = "Figures per day, ISO week or month"),
+        (name = "work time", description = "Work patterns, holidays, absences, break rules, and the ledger of hours owed and worked"),
         (name = "summaries", description = "Daily and weekly summaries: facts, and text written from them"),
         (name = "questions", description = "Questions in plain language, answered from the data"),
         (name = "operations", description = "Health and this document"),

@@ -168,8 +168,11 @@ mod middleware;
 pub mod problem;
 mod routes;
 mod routes_audit;
+mod routes_calendar;
 mod routes_employees;
+mod routes_ledger;
 mod routes_managers;
+mod routes_worktime;
 mod server;
 
 pub use api::openapi;

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::dto::Session;
+use crate::dto::{Absence, Holiday, Session};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -114,7 +114,8 @@ pub struct Extensions {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// For conflicts: which one (`already_clocked_in`, `not_clocked_in`,
-    /// `overlap`, `duplicate_team_name`).
+    /// `overlap`, `duplicate_team_name`, `holiday_exists`,
+    /// `absence_overlap`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict: Option<String>,
     /// For `question-refused`: why (`out_of_scope`, `unsafe_query`,
@@ -129,6 +130,13 @@ pub struct Extensions {
     /// For `overlap`: the existing session the new one would overlap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_session: Option<Session>,
+    /// For `holiday_exists`: the holiday already on that date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_holiday: Option<Holiday>,
+    /// For `absence_overlap`: the existing absence the new one would
+    /// overlap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_absence: Option<Absence>,
 }
 
 impl Problem {
@@ -496,6 +504,14 @@ impl From<Conflict> for Problem {
                 "overlap"
             }
             Conflict::DuplicateTeamName { .. } => "duplicate_team_name",
+            Conflict::HolidayExists { existing } => {
+                problem.extensions.existing_holiday = Some(Holiday::from(*existing));
+                "holiday_exists"
+            }
+            Conflict::AbsenceOverlap { existing } => {
+                problem.extensions.existing_absence = Some(Absence::from(*existing));
+                "absence_overlap"
+            }
             _ => "conflict",
         };
         problem.extensions.conflict = Some(kind.to_owned());

@@ -1,4 +1,5 @@
-//! No query string makes any route answer 500. A panic in
+//! No query string makes any route answer 500, nor any body the routes
+//! that change employees and work time. A panic in
 //! a handler is answered 500 by the envelope, so "never 500" is checked on
 //! the status the client sees, not on a caught panic turned into a value.
 //!
@@ -156,6 +157,17 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/teams/ID", &[]),
     ("/employees/ID", &[]),
     ("/health", &[]),
+    ("/work-patterns", &[]),
+    ("/work-patterns/assignments", &["team_id", "employee_id"]),
+    ("/holidays", &["team_id", "from", "to"]),
+    ("/absences", &["employee_id", "team_id", "from", "to"]),
+    ("/teams/ID/break-rule", &[]),
+    (
+        "/ledger/employees/ID",
+        &["from", "to", "opening_balance_minutes"],
+    ),
+    ("/ledger/teams/ID", &["from", "to"]),
+    ("/ledger/company", &["from", "to"]),
 ];
 
 /// A request to `path` with some of `names` set, and its path id.
@@ -193,6 +205,7 @@ fn no_query_string_makes_any_route_answer_500() {
         let h = Harness::new();
         let team = h.team("Platform").await;
         let employee = h.employee(team, "Ada").await;
+        work_time(&h, team, employee).await;
         for (at, path) in [
             ("2026-03-02T08:00:00Z", "clock-in"),
             ("2026-03-02T17:00:00Z", "clock-out"),
@@ -347,5 +360,164 @@ fn no_change_of_an_employee_makes_the_route_answer_500() {
     });
     if let Err(err) = result {
         panic!("{err}");
+    }
+}
+
+/// A pattern for `team`, a holiday, an absence of `employee` and a break
+/// rule, so that the ledger routes have something to compute.
+async fn work_time(h: &Harness, team: i64, employee: i64) {
+    let pattern = json!({
+        "name": "Full time",
+        "minutes": { "mon": 480, "tue": 480, "wed": 480, "thu": 480, "fri": 480, "sat": 0, "sun": 0 },
+        "weekly_overtime_after": 2400,
+    });
+    let id = h.post("/work-patterns", pattern).await.body["id"].clone();
+    for (uri, body) in [
+        (
+            "/work-patterns/assignments",
+            json!({ "team_id": team, "pattern_id": id, "valid_from": "2026-01-01" }),
+        ),
+        (
+            "/holidays",
+            json!({ "date": "2026-03-03", "name": "Founders' Day", "portion": "half" }),
+        ),
+        (
+            "/absences",
+            json!({ "employee_id": employee, "kind": "sick", "from": "2026-02-23", "to": "2026-02-27" }),
+        ),
+    ] {
+        let reply = h.post(uri, body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{uri}: {reply:?}");
+    }
+    let request = axum::http::Request::builder()
+        .method(axum::http::Method::PUT)
+        .uri(format!("/teams/{team}/break-rule"))
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from("{}"))
+        .unwrap();
+    assert_eq!(h.send(request).await.status, StatusCode::OK);
+}
+
+/// A JSON value for a work-time field: mostly of its own kind (an id
+/// that exists, a date at the edges, a weekday table or a threshold list
+/// with values at the edges), sometimes anything.
+fn work_time_value(name: &'static str) -> BoxedStrategy<serde_json::Value> {
+    let minutes = || {
+        prop_oneof![
+            prop::sample::select(vec![
+                0i64,
+                1,
+                1440,
+                1441,
+                -1,
+                i64::from(u32::MAX) + 1,
+                i64::MAX,
+                i64::MIN
+            ])
+            .prop_map(|n| json!(n)),
+            json_value(),
+        ]
+    };
+    let own = match name {
+        "from" | "to" | "date" | "valid_from" => date().prop_map(|d| json!(d)).boxed(),
+        "team_id" | "employee_id" | "pattern_id" => {
+            prop_oneof![3 => Just(json!(1)), 1 => json_value()].boxed()
+        }
+        "minutes" => prop::collection::vec(minutes(), 7)
+            .prop_map(|m| {
+                json!({ "mon": m[0], "tue": m[1], "wed": m[2], "thu": m[3], "fri": m[4], "sat": m[5], "sun": m[6] })
+            })
+            .boxed(),
+        "thresholds" => prop::collection::vec((minutes(), minutes()), 0..10)
+            .prop_map(|t| {
+                json!(t
+                    .into_iter()
+                    .map(|(a, b)| json!({ "after_minutes": a, "break_minutes": b }))
+                    .collect::<Vec<_>>())
+            })
+            .boxed(),
+        "weekly_overtime_after" => minutes().boxed(),
+        "kind" => prop::sample::select(vec!["vacation", "sick", "other", "leave"])
+            .prop_map(|k| json!(k))
+            .boxed(),
+        "portion" => prop::sample::select(vec!["full", "half", "quarter"])
+            .prop_map(|k| json!(k))
+            .boxed(),
+        "starts_at" => prop::sample::select(vec!["09:00", "23:59:59", "24:00", "9"])
+            .prop_map(|k| json!(k))
+            .boxed(),
+        _ => json_value().boxed(),
+    };
+    prop_oneof![9 => own, 1 => json_value()].boxed()
+}
+
+/// The work-time writes: no body makes them answer 500.
+#[test]
+fn no_work_time_write_answers_500() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let h = runtime.block_on(async {
+        let h = Harness::new();
+        let team = h.team("Platform").await;
+        let employee = h.employee(team, "Ada").await;
+        work_time(&h, team, employee).await;
+        h
+    });
+    const WRITES: &[(&str, &str, &[&str])] = &[
+        (
+            "POST",
+            "/work-patterns",
+            &["name", "minutes", "starts_at", "weekly_overtime_after"],
+        ),
+        (
+            "POST",
+            "/work-patterns/assignments",
+            &["team_id", "employee_id", "pattern_id", "valid_from"],
+        ),
+        ("POST", "/holidays", &["team_id", "date", "name", "portion"]),
+        (
+            "POST",
+            "/absences",
+            &["employee_id", "kind", "from", "to", "portion", "note"],
+        ),
+        ("PUT", "/teams/1/break-rule", &["thresholds"]),
+    ];
+    for (method, uri, names) in WRITES {
+        let fields: Vec<_> = names
+            .iter()
+            .map(|name| {
+                proptest::option::weighted(0.8, work_time_value(name).prop_map(move |v| (*name, v)))
+            })
+            .collect();
+        let mut runner = TestRunner::new(Config {
+            cases: 300,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&fields, |fields| {
+            let body: serde_json::Map<String, serde_json::Value> = fields
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            let request = axum::http::Request::builder()
+                .method(*method)
+                .uri(*uri)
+                .header(axum::http::header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(serde_json::to_vec(&body).unwrap()))
+                .unwrap();
+            let reply = runtime.block_on(h.send(request));
+            if reply.status == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(TestCaseError::fail(format!(
+                    "{method} {uri} {body:?} answered 500"
+                )));
+            }
+            Ok(())
+        });
+        if let Err(err) = result {
+            panic!("{err}");
+        }
     }
 }

@@ -69,6 +69,21 @@ fn the_document_covers_the_contract() {
         ("POST", "/attendance/sessions"),
         ("PATCH", "/attendance/sessions/{id}"),
         ("GET", "/audit"),
+        ("POST", "/work-patterns"),
+        ("GET", "/work-patterns"),
+        ("POST", "/work-patterns/assignments"),
+        ("GET", "/work-patterns/assignments"),
+        ("POST", "/holidays"),
+        ("GET", "/holidays"),
+        ("DELETE", "/holidays/{id}"),
+        ("POST", "/absences"),
+        ("GET", "/absences"),
+        ("DELETE", "/absences/{id}"),
+        ("PUT", "/teams/{id}/break-rule"),
+        ("GET", "/teams/{id}/break-rule"),
+        ("GET", "/ledger/employees/{id}"),
+        ("GET", "/ledger/teams/{id}"),
+        ("GET", "/ledger/company"),
     ] {
         assert!(
             documented.contains(&(method.to_owned(), path.to_owned())),
@@ -283,6 +298,24 @@ fn quoted_bounds_are_cores_constants() {
         "{}",
         description("CreateTeam", "late_after")
     );
+    use attendance_core::worktime::{
+        MAX_ABSENCE_NOTE, MAX_BREAK_THRESHOLDS, MAX_LEDGER_DAYS, MAX_WORKTIME_NAME, MINUTES_PER_DAY,
+    };
+    for (schema, property, max) in [
+        ("CreateWorkPattern", "name", MAX_WORKTIME_NAME),
+        ("CreateHoliday", "name", MAX_WORKTIME_NAME),
+        ("RecordAbsence", "note", MAX_ABSENCE_NOTE),
+    ] {
+        let text = description(schema, property);
+        assert!(
+            text.contains(&format!("1–{max} ")),
+            "{schema}.{property}: {text}"
+        );
+    }
+    let text = |schema: &str| schemas[schema]["description"].as_str().unwrap().to_owned();
+    assert!(text("WeekMinutes").contains(&format!("0–{MINUTES_PER_DAY}")));
+    assert!(text("RecordAbsence").contains(&format!("{MAX_LEDGER_DAYS} days")));
+    assert!(text("SetBreakRule").contains(&format!("up to {MAX_BREAK_THRESHOLDS} thresholds")));
     let granularity = schemas["Granularity"]["description"].as_str().unwrap();
     for g in [Granularity::Day, Granularity::Week, Granularity::Month] {
         let days = format!("{} days by {}", g.max_span_days(), g.as_str());

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 use serde::Serialize;
 
-use crate::domain::{AttendanceSession, IsoWeek};
+use crate::domain::{AttendanceSession, EmployeeId, IsoWeek};
 use crate::store::DayRecord;
 use crate::trends::TeamTrendPoint;
+use crate::worktime::{AbsenceKind, EmployeeTotals, LedgerTotals, display_hours};
 
 /// Someone who arrived after their team's late-after time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +50,123 @@ pub struct TeamDay {
     pub late: i64,
 }
 
+/// Someone, and for how many days (a half day counts 0.5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonDays {
+    /// Employee name.
+    pub name: String,
+    /// Days, in halves.
+    pub days: f64,
+}
+
+/// One kind of excused absence over a summary's day or week.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AbsenceGroup {
+    /// Vacation, sick leave or other.
+    pub kind: AbsenceKind,
+    /// Days of it in all (a half day counts 0.5).
+    pub days: f64,
+    /// Who, with their days, by name.
+    pub people: Vec<PersonDays>,
+}
+
+/// Hours owed and worked over a summary's day or week, from the ledger
+/// (see [`crate::worktime`] for how each figure is counted). Minutes are
+/// exact; each `_hours` is its minutes through [`display_hours`].
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct WorkTimeFacts {
+    /// Minutes the work patterns expected, less holidays.
+    pub expected_minutes: i64,
+    /// `expected_minutes` in hours, one decimal.
+    pub expected_hours: f64,
+    /// Minutes worked, after the break deduction (open sessions up to now).
+    pub worked_minutes: i64,
+    /// `worked_minutes` in hours, one decimal.
+    pub worked_hours: f64,
+    /// Minutes absences count as worked.
+    pub absence_credit_minutes: i64,
+    /// `absence_credit_minutes` in hours, one decimal.
+    pub absence_credit_hours: f64,
+    /// Minutes of overtime.
+    pub overtime_minutes: i64,
+    /// `overtime_minutes` in hours, one decimal.
+    pub overtime_hours: f64,
+    /// Excused absences, one group per kind that occurred.
+    pub absences: Vec<AbsenceGroup>,
+    /// Days owed with neither a session nor an absence, in all.
+    pub absent_without_leave_days: i64,
+    /// Who was absent without leave, with their days, by name.
+    pub absent_without_leave: Vec<PersonDays>,
+}
+
+impl WorkTimeFacts {
+    /// The facts of a ledger's per-employee `rows`, named from `names`
+    /// (an employee missing there is called by their id); lists of people
+    /// keep the order of `rows`.
+    pub(super) fn from_ledger(
+        rows: &[EmployeeTotals],
+        names: &BTreeMap<EmployeeId, String>,
+    ) -> Self {
+        let mut sum = LedgerTotals::default();
+        rows.iter().for_each(|r| sum.merge(&r.totals));
+        let name = |id: EmployeeId| {
+            names
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("employee {id}"))
+        };
+        let people = |days: fn(&LedgerTotals) -> f64| -> Vec<PersonDays> {
+            rows.iter()
+                .filter(|r| days(&r.totals) > 0.0)
+                .map(|r| PersonDays {
+                    name: name(r.employee_id),
+                    days: days(&r.totals),
+                })
+                .collect()
+        };
+        let absences = AbsenceKind::ALL
+            .into_iter()
+            .map(|kind| {
+                let days: fn(&LedgerTotals) -> f64 = match kind {
+                    AbsenceKind::Vacation => |t| t.vacation_days,
+                    AbsenceKind::Sick => |t| t.sick_days,
+                    AbsenceKind::Other => |t| t.other_absence_days,
+                };
+                AbsenceGroup {
+                    kind,
+                    days: days(&sum),
+                    people: people(days),
+                }
+            })
+            .filter(|g| !g.people.is_empty())
+            .collect();
+        Self {
+            expected_minutes: sum.expected_minutes,
+            expected_hours: display_hours(sum.expected_minutes),
+            worked_minutes: sum.worked_net_minutes,
+            worked_hours: display_hours(sum.worked_net_minutes),
+            absence_credit_minutes: sum.absence_credit_minutes,
+            absence_credit_hours: display_hours(sum.absence_credit_minutes),
+            overtime_minutes: sum.overtime_minutes,
+            overtime_hours: display_hours(sum.overtime_minutes),
+            absences,
+            absent_without_leave_days: sum.absent_without_leave_days,
+            absent_without_leave: people(|t| t.absent_without_leave_days as f64),
+        }
+    }
+
+    /// Whether there is anything to say: minutes owed, an absence, or
+    /// someone absent without leave. Without work patterns nothing is owed,
+    /// and the hours worked are said already.
+    pub fn is_empty(&self) -> bool {
+        self.expected_minutes == 0
+            && self.absence_credit_minutes == 0
+            && self.overtime_minutes == 0
+            && self.absences.is_empty()
+            && self.absent_without_leave.is_empty()
+    }
+}
+
 /// Everything a daily summary may say.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DailyFacts {
@@ -77,8 +195,11 @@ pub struct DailyFacts {
     pub late_arrivals: Vec<LateArrival>,
     /// Mean first local clock-in of present employees, `HH:MM`.
     pub average_clock_in: Option<String>,
-    /// Hours worked in closed sessions, one decimal.
+    /// Hours worked in closed sessions: their whole minutes through
+    /// [`display_hours`].
     pub hours_worked: f64,
+    /// Hours owed and worked, absences and absence without leave.
+    pub work_time: WorkTimeFacts,
     /// Names of those with a session of that day still open.
     pub still_clocked_in: Vec<String>,
     /// Sessions left open on earlier days.
@@ -108,7 +229,8 @@ pub struct WeekTotals {
     pub wfo_days: i64,
     /// Late arrivals.
     pub late_arrivals: i64,
-    /// Hours worked in closed sessions, one decimal.
+    /// Hours worked in closed sessions: their whole minutes through
+    /// [`display_hours`].
     pub hours_worked: f64,
 }
 
@@ -166,6 +288,9 @@ pub struct WeeklyFacts {
     pub previous_week: WeekTotals,
     /// This week minus the previous one.
     pub change: WeekChange,
+    /// This week's hours owed and worked, absences and absence without
+    /// leave.
+    pub work_time: WorkTimeFacts,
     /// One line per team (summaries asked for without a team only).
     pub teams: Vec<TeamWeek>,
 }
@@ -173,13 +298,15 @@ pub struct WeeklyFacts {
 impl DailyFacts {
     /// The facts of `date` in `scope` from its day `records` (one per
     /// employee in scope) and the sessions left open on earlier days;
-    /// `per_team` adds one line per team (company-wide summaries).
+    /// `per_team` adds one line per team (company-wide summaries), and the
+    /// ledger's `work_time` of the day.
     pub(super) fn from_records(
         date: NaiveDate,
         scope: String,
         records: &[DayRecord],
         stale: &[AttendanceSession],
         per_team: bool,
+        work_time: WorkTimeFacts,
     ) -> Self {
         let names: BTreeMap<_, _> = records
             .iter()
@@ -238,9 +365,8 @@ impl DailyFacts {
                 })
                 .collect(),
             average_clock_in: average_time(&first_ins).map(hhmm),
-            hours_worked: round1(
-                records.iter().map(|r| r.worked_seconds).sum::<i64>() as f64 / 3600.0,
-            ),
+            hours_worked: display_hours(records.iter().map(|r| r.worked_seconds).sum::<i64>() / 60),
+            work_time,
             still_clocked_in: present
                 .iter()
                 .filter(|r| r.open)
@@ -279,6 +405,8 @@ impl WeekChange {
             wfh_days: this.wfh_days - previous.wfh_days,
             wfo_days: this.wfo_days - previous.wfo_days,
             late_arrivals: this.late_arrivals - previous.late_arrivals,
+            // The difference of the two numbers as shown, so a reader who
+            // subtracts gets what the change says.
             hours_worked: round1(this.hours_worked - previous.hours_worked),
         }
     }
@@ -322,7 +450,7 @@ impl Accumulator {
             wfh_days: self.wfh,
             wfo_days: self.wfo,
             late_arrivals: self.late,
-            hours_worked: round1(self.worked_seconds as f64 / 3600.0),
+            hours_worked: display_hours(self.worked_seconds / 60),
         }
     }
 

@@ -160,8 +160,9 @@ pub fn ungrounded_numbers(text: &str, facts: &serde_json::Value) -> Vec<String> 
 const COMMON_WORDS: &[&str] = &[
     "a",
     "about",
-    "absent",
+    "absence",
     "absences",
+    "absent",
     "across",
     "after",
     "again",
@@ -180,8 +181,11 @@ const COMMON_WORDS: &[&str] = &[
     "attendance",
     "average",
     "averaged",
+    "balance",
     "before",
     "both",
+    "break",
+    "breaks",
     "but",
     "by",
     "clock",
@@ -189,6 +193,7 @@ const COMMON_WORDS: &[&str] = &[
     "clocking",
     "company",
     "compared",
+    "credited",
     "daily",
     "despite",
     "down",
@@ -201,6 +206,7 @@ const COMMON_WORDS: &[&str] = &[
     "every",
     "everybody",
     "everyone",
+    "expected",
     "few",
     "fewer",
     "first",
@@ -214,7 +220,10 @@ const COMMON_WORDS: &[&str] = &[
     "her",
     "here",
     "his",
+    "holiday",
+    "holidays",
     "home",
+    "hour",
     "hours",
     "however",
     "if",
@@ -225,6 +234,7 @@ const COMMON_WORDS: &[&str] = &[
     "last",
     "late",
     "lateness",
+    "leave",
     "less",
     "meanwhile",
     "more",
@@ -250,6 +260,8 @@ const COMMON_WORDS: &[&str] = &[
     "others",
     "over",
     "overall",
+    "overtime",
+    "owed",
     "people",
     "per",
     "presence",
@@ -261,6 +273,7 @@ const COMMON_WORDS: &[&str] = &[
     "seven",
     "several",
     "she",
+    "sick",
     "since",
     "six",
     "so",
@@ -290,9 +303,11 @@ const COMMON_WORDS: &[&str] = &[
     "total",
     "totals",
     "two",
-    "under",
     "unchanged",
+    "under",
+    "undertime",
     "up",
+    "vacation",
     "week",
     "weekly",
     "were",
@@ -487,6 +502,33 @@ mod tests {
         );
         let ok = "On 2026-03-10, 3 came in; one at 09:45, on 10 March.";
         assert_eq!(ungrounded_numbers(ok, &facts), Vec::<String>::new());
+    }
+
+    /// Work time: hours as the facts give them (or whole), days in halves,
+    /// the words of leave at the start of a sentence; not a sum of its own.
+    #[test]
+    fn work_time_is_grounded_like_the_rest() {
+        let facts = json!({
+            "work_time": {
+                "expected_minutes": 1920, "expected_hours": 32.0,
+                "worked_minutes": 1447, "worked_hours": 24.1,
+                "absence_credit_minutes": 240, "absence_credit_hours": 4.0,
+                "overtime_minutes": 63, "overtime_hours": 1.1,
+                "absences": [{"kind": "vacation", "days": 1.5,
+                              "people": [{"name": "Grace Hopper", "days": 1.5}]}],
+                "absent_without_leave_days": 2,
+                "absent_without_leave": [{"name": "Alan Turing", "days": 2.0}]
+            }
+        });
+        let ok = "Overtime came to 1.1 hours against 32 expected, with 24.1 worked \
+                  and 4 credited. Vacation: Grace Hopper, 1.5 days. Sick leave: none. \
+                  Alan Turing was absent without leave on 2 days.";
+        assert_eq!(ungrounded_numbers(ok, &facts), Vec::<String>::new());
+        assert_eq!(ungrounded_names(ok, &facts), Vec::<String>::new());
+        // 24.1 + 4 is a sum the facts do not hold; Edsger is nobody here.
+        let bad = "Hours met: 28.1 of 32. Edsger was on vacation.";
+        assert_eq!(ungrounded_numbers(bad, &facts), vec!["28.1"]);
+        assert_eq!(ungrounded_names(bad, &facts), vec!["Edsger"]);
     }
 
     #[test]

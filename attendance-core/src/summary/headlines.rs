@@ -208,6 +208,7 @@ mod tests {
             late_arrivals: vec![],
             average_clock_in: None,
             hours_worked: 16.0,
+            work_time: Default::default(),
             still_clocked_in: vec![],
             forgotten_clock_outs: vec![],
             auto_closed: vec![],
@@ -289,6 +290,7 @@ mod tests {
                 late_arrivals: 0,
                 hours_worked: 0.0,
             },
+            work_time: Default::default(),
             teams: vec![],
         };
         for ok in [

@@ -1,7 +1,9 @@
 //! Daily and weekly summaries: facts first, words second.
 //!
 //! The facts ([`DailyFacts`], [`WeeklyFacts`]) are computed by the analytics
-//! of the store. A chat model, when one is configured, only phrases them and
+//! of the store and its ledger of hours ([`crate::worktime`]); every hour
+//! in them is whole minutes through [`crate::worktime::display_hours`], as
+//! in the trends, so one number reads one way everywhere. A chat model, when one is configured, only phrases them and
 //! is told to use no other numbers; [`ungrounded_numbers`] rejects a text
 //! that states a number the facts do not contain, and [`ungrounded_names`]
 //! one that names a person or team they do not contain. Names are data
@@ -29,8 +31,8 @@ mod service;
 mod template;
 
 pub use facts::{
-    DailyFacts, ForgottenClockOut, LateArrival, TeamDay, TeamWeek, WeekChange, WeekTotals,
-    WeeklyFacts,
+    AbsenceGroup, DailyFacts, ForgottenClockOut, LateArrival, PersonDays, TeamDay, TeamWeek,
+    WeekChange, WeekTotals, WeeklyFacts, WorkTimeFacts,
 };
 pub use grounding::{ungrounded_names, ungrounded_numbers};
 pub use service::{ActingSummaries, SummaryService, YOUR_TEAMS};

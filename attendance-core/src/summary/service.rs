@@ -7,19 +7,21 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::facts::{Accumulator, hhmm};
+use super::facts::{Accumulator, WorkTimeFacts, hhmm};
 use super::headlines::{Headlines, missing_headlines};
 use super::{
     DailyFacts, FallbackReason, GeneratedBy, Summary, TeamWeek, WeekChange, WeeklyFacts,
     daily_template, ungrounded_names, ungrounded_numbers, weekly_template,
 };
 use crate::access::Principal;
-use crate::domain::{IsoWeek, TeamId};
+use crate::clock::Clock;
+use crate::domain::{EmployeeId, IsoWeek, TeamId};
 use crate::error::{Error, Result};
 use crate::llm::{ChatMessage, ChatModel, ChatRequest};
 use crate::service::TrendService;
 use crate::store::Store;
 use crate::trends::{Granularity, TrendQuery, WorkingDays};
+use crate::worktime::{EmployeeTotals, LedgerPeriod};
 
 /// What the facts of a manager's summary over all the teams they manage
 /// call its scope (an admin's is `"company"`, one team's its name).
@@ -145,6 +147,14 @@ impl SummaryService {
         }
     }
 
+    /// Replaces the clock that says until when an open session counts in
+    /// the hours worked against the work patterns. Default: the system
+    /// clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.trends = self.trends.with_clock(clock);
+        self
+    }
+
     /// Sets which weekdays count as working days.
     pub fn with_working_days(mut self, working_days: WorkingDays) -> Self {
         self.working_days = working_days;
@@ -199,12 +209,20 @@ impl SummaryService {
             .store
             .open_sessions_before(date, teams.as_deref())
             .await?;
+        let ledger = self
+            .ledger(teams.as_deref(), &LedgerPeriod::new(date, date)?)
+            .await?;
+        let names = records
+            .iter()
+            .map(|r| (r.employee.id, r.employee.name.clone()))
+            .collect();
         Ok(DailyFacts::from_records(
             date,
             scope,
             &records,
             &stale,
             team.is_none(),
+            WorkTimeFacts::from_ledger(&ledger, &names),
         ))
     }
 
@@ -276,6 +294,22 @@ impl SummaryService {
         let this_week = this.totals(week);
         let previous_week = previous.totals(week.previous());
         let change = WeekChange::between(&this_week, &previous_week);
+        let ledger = self
+            .ledger(
+                ids.as_deref(),
+                &LedgerPeriod::new(week.monday(), week.sunday())?,
+            )
+            .await?;
+        let mut names = std::collections::BTreeMap::new();
+        match &ids {
+            Some(ids) => {
+                for id in ids {
+                    names.extend(employee_names(self.store.employees(Some(*id)).await?));
+                }
+            }
+            None => names.extend(employee_names(self.store.employees(None).await?)),
+        }
+        let work_time = WorkTimeFacts::from_ledger(&ledger, &names);
         Ok(WeeklyFacts {
             week,
             from: week.monday(),
@@ -290,8 +324,28 @@ impl SummaryService {
             open_sessions,
             previous_week,
             change,
+            work_time,
             teams: if team.is_none() { lines } else { Vec::new() },
         })
+    }
+
+    /// The ledger totals of each employee of `teams` (of everyone when
+    /// `None`, from one store call) over `period`.
+    async fn ledger(
+        &self,
+        teams: Option<&[TeamId]>,
+        period: &LedgerPeriod,
+    ) -> Result<Vec<EmployeeTotals>> {
+        match teams {
+            None => Ok(self.trends.team_ledger(None, period).await?.employees),
+            Some(ids) => {
+                let mut rows = Vec::new();
+                for id in ids {
+                    rows.extend(self.trends.team_ledger(Some(*id), period).await?.employees);
+                }
+                Ok(rows)
+            }
+        }
     }
 
     /// Asks the model to phrase `facts`; falls back to `template`.
@@ -373,6 +427,10 @@ impl SummaryService {
             fallback_detail: None,
         }
     }
+}
+
+fn employee_names(employees: Vec<crate::Employee>) -> impl Iterator<Item = (EmployeeId, String)> {
+    employees.into_iter().map(|e| (e.id, e.name))
 }
 
 #[cfg(test)]

@@ -67,6 +67,10 @@ pub const MAX_WORKTIME_NAME: usize = 100;
 pub const MAX_ABSENCE_NOTE: usize = 500;
 /// Most days one ledger read or one absence covers: a leap year.
 pub const MAX_LEDGER_DAYS: i64 = 366;
+/// The largest opening balance accepted, either way, in minutes: a
+/// hundred years of full days, far beyond any real balance, and small
+/// enough that no sum over a period can overflow.
+pub const MAX_OPENING_BALANCE_MINUTES: i64 = 100 * 366 * 24 * 60;
 /// Most thresholds a break rule may have.
 pub const MAX_BREAK_THRESHOLDS: usize = 8;
 

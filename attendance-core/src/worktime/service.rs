@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, HolidayId, LedgerDay,
-    LedgerPeriod, LedgerTotals, NewAbsence, NewHoliday, NewWorkPattern, PatternAssignment,
-    ScheduleTarget, WorkPattern,
+    LedgerPeriod, LedgerTotals, MAX_OPENING_BALANCE_MINUTES, NewAbsence, NewHoliday,
+    NewWorkPattern, PatternAssignment, ScheduleTarget, WorkPattern,
 };
 use crate::access::manage_refusal;
 use crate::acting::{Acting, ActingTrends};
@@ -71,13 +71,23 @@ pub struct TeamLedger {
 
 impl TrendService {
     /// `employee`'s ledger over `period`, the balance running from
-    /// `opening_minutes`; [`Error::NotFound`] for an unknown employee.
+    /// `opening_minutes` (at most [`MAX_OPENING_BALANCE_MINUTES`] either
+    /// way); [`Error::NotFound`] for an unknown employee.
     pub async fn employee_ledger(
         &self,
         employee: EmployeeId,
         period: &LedgerPeriod,
         opening_minutes: i64,
     ) -> Result<EmployeeLedger> {
+        if !(-MAX_OPENING_BALANCE_MINUTES..=MAX_OPENING_BALANCE_MINUTES).contains(&opening_minutes)
+        {
+            return Err(Error::validation(
+                "opening_balance_minutes",
+                format!(
+                    "must be between -{MAX_OPENING_BALANCE_MINUTES} and {MAX_OPENING_BALANCE_MINUTES} minutes"
+                ),
+            ));
+        }
         let days = self.store.ledger_days(employee, period, self.now()).await?;
         let totals = LedgerTotals::of(&days, opening_minutes);
         let mut balance = opening_minutes;

@@ -10,9 +10,11 @@ use utoipa::openapi::schema::ObjectBuilder;
 use utoipa::{IntoParams, ToSchema};
 
 use super::attendance::Session;
+use super::calendar::{Absence, Holiday};
 use super::employees::Employee;
 use super::shared::{PageSize, WorkMode, described_string};
 use super::teams::Team;
+use super::worktime::{BreakRule, PatternAssignment, WorkPattern};
 
 /// Body of `POST /attendance/sessions`: a whole past session (a backfill).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -176,6 +178,16 @@ pub enum AuditValue {
     Employee(Employee),
     /// A session.
     Session(Session),
+    /// A work pattern.
+    WorkPattern(WorkPattern),
+    /// A pattern assignment.
+    PatternAssignment(PatternAssignment),
+    /// A holiday.
+    Holiday(Holiday),
+    /// An absence.
+    Absence(Absence),
+    /// A team's break rule.
+    BreakRule(BreakRule),
 }
 
 impl AuditValue {
@@ -184,6 +196,15 @@ impl AuditValue {
             Written::Team(team) => Some(Self::Team(team.into())),
             Written::Employee(employee) => Some(Self::Employee(employee.into())),
             Written::Session(session) => Some(Self::Session(session.into())),
+            Written::WorkPattern(pattern) => Some(Self::WorkPattern(pattern.into())),
+            Written::PatternAssigned(assignment) => {
+                Some(Self::PatternAssignment(assignment.into()))
+            }
+            Written::Holiday(holiday) => Some(Self::Holiday(holiday.into())),
+            Written::Absence(absence) => Some(Self::Absence(absence.into())),
+            Written::BreakRule { team, rule } => Some(Self::BreakRule(BreakRule::of(team, &rule))),
+            // A manager's appointment is told by the entry's action and ids.
+            Written::Appointment { .. } => None,
             _ => None,
         }
     }

@@ -12,11 +12,14 @@
 mod ask;
 mod attendance;
 mod audit;
+mod calendar;
 mod employees;
+mod ledger;
 mod shared;
 mod summaries;
 mod teams;
 mod trends;
+mod worktime;
 
 pub use ask::{Answer, AskRequest, PhrasedBy};
 pub(crate) use attendance::AttendanceQuery;
@@ -25,15 +28,31 @@ pub use audit::{
     Actor, AuditAction, AuditEntry, AuditPage, AuditValue, CorrectSession, RecordSession,
 };
 pub(crate) use audit::{AuditQuery, day_or_instant};
+pub use calendar::{
+    Absence, AbsenceKind, AbsenceList, CreateHoliday, DayPortion, Holiday, HolidayList,
+    RecordAbsence,
+};
+pub(crate) use calendar::{AbsencesQuery, HolidaysQuery};
 pub(crate) use employees::EmployeesQuery;
 pub use employees::{CreateEmployee, Employee, EmployeePage, UpdateEmployee};
+pub use ledger::{
+    DayAbsence, EmployeeLedger, EmployeeTotals, LedgerDay, LedgerTotals,
+    MAX_OPENING_BALANCE_MINUTES, TeamLedger,
+};
+pub(crate) use ledger::{EmployeeLedgerQuery, LedgerQuery};
 pub use shared::{Health, PageSize, WorkMode};
 pub use summaries::{
-    DailyFacts, DailySummary, FallbackReason, ForgottenClockOut, GeneratedBy, LateArrival, TeamDay,
-    TeamWeek, WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
+    AbsenceGroup, DailyFacts, DailySummary, FallbackReason, ForgottenClockOut, GeneratedBy,
+    LateArrival, PersonDays, TeamDay, TeamWeek, WeekChange, WeekTotals, WeeklyFacts, WeeklySummary,
+    WorkTimeFacts,
 };
 pub(crate) use summaries::{DailySummaryQuery, WeeklySummaryQuery};
 pub(crate) use teams::TeamsQuery;
 pub use teams::{CreateTeam, Team, TeamPage};
 pub(crate) use trends::TrendParams;
 pub use trends::{EmployeeTrend, Granularity, TeamTrend, TeamTrendPoint, TrendPoint};
+pub(crate) use worktime::AssignmentsQuery;
+pub use worktime::{
+    AssignWorkPattern, BreakRule, BreakThreshold, CreateWorkPattern, PatternAssignment,
+    PatternAssignmentList, SetBreakRule, WeekMinutes, WorkPattern, WorkPatternList,
+};

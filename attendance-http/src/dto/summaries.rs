@@ -2,6 +2,8 @@
 //! `attendance_core::summary`, the summaries around them, and their queries.
 
 use attendance_core::summary;
+
+use super::calendar::AbsenceKind;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -107,6 +109,104 @@ impl From<summary::ForgottenClockOut> for ForgottenClockOut {
     }
 }
 
+/// Someone, and for how many days (a half day counts 0.5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PersonDays {
+    /// Employee name.
+    pub name: String,
+    /// Days, in halves.
+    pub days: f64,
+}
+
+impl From<summary::PersonDays> for PersonDays {
+    fn from(p: summary::PersonDays) -> Self {
+        let summary::PersonDays { name, days } = p;
+        Self { name, days }
+    }
+}
+
+/// One kind of excused absence over a summary's day or week.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AbsenceGroup {
+    /// Why.
+    pub kind: AbsenceKind,
+    /// Days of it in all (a half day counts 0.5).
+    pub days: f64,
+    /// Who, with their days.
+    pub people: Vec<PersonDays>,
+}
+
+impl From<summary::AbsenceGroup> for AbsenceGroup {
+    fn from(g: summary::AbsenceGroup) -> Self {
+        let summary::AbsenceGroup { kind, days, people } = g;
+        Self {
+            kind: kind.into(),
+            days,
+            people: people.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Hours owed and worked over a summary's day or week, from the ledger.
+/// Minutes are exact; each `_hours` is its minutes rounded half up to one
+/// decimal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WorkTimeFacts {
+    /// Minutes the work patterns expected, less holidays.
+    pub expected_minutes: i64,
+    /// `expected_minutes` in hours.
+    pub expected_hours: f64,
+    /// Minutes worked after the break deduction (open sessions up to now).
+    pub worked_minutes: i64,
+    /// `worked_minutes` in hours.
+    pub worked_hours: f64,
+    /// Minutes absences count as worked.
+    pub absence_credit_minutes: i64,
+    /// `absence_credit_minutes` in hours.
+    pub absence_credit_hours: f64,
+    /// Minutes of overtime.
+    pub overtime_minutes: i64,
+    /// `overtime_minutes` in hours.
+    pub overtime_hours: f64,
+    /// Excused absences, one group per kind that occurred.
+    pub absences: Vec<AbsenceGroup>,
+    /// Days owed with neither a session nor an absence, in all.
+    pub absent_without_leave_days: i64,
+    /// Who was absent without leave, with their days.
+    pub absent_without_leave: Vec<PersonDays>,
+}
+
+impl From<summary::WorkTimeFacts> for WorkTimeFacts {
+    fn from(w: summary::WorkTimeFacts) -> Self {
+        let summary::WorkTimeFacts {
+            expected_minutes,
+            expected_hours,
+            worked_minutes,
+            worked_hours,
+            absence_credit_minutes,
+            absence_credit_hours,
+            overtime_minutes,
+            overtime_hours,
+            absences,
+            absent_without_leave_days,
+            absent_without_leave,
+        } = w;
+        Self {
+            expected_minutes,
+            expected_hours,
+            worked_minutes,
+            worked_hours,
+            absence_credit_minutes,
+            absence_credit_hours,
+            overtime_minutes,
+            overtime_hours,
+            absences: absences.into_iter().map(Into::into).collect(),
+            absent_without_leave_days,
+            absent_without_leave: absent_without_leave.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// One team's line in a daily summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TeamDay {
@@ -176,8 +276,11 @@ pub struct DailyFacts {
     pub late_arrivals: Vec<LateArrival>,
     /// Mean first local clock-in of present employees, `HH:MM`.
     pub average_clock_in: Option<String>,
-    /// Hours worked in closed sessions, one decimal.
+    /// Hours worked in closed sessions: their whole minutes, rounded half
+    /// up to one decimal.
     pub hours_worked: f64,
+    /// Hours owed and worked, absences and absence without leave.
+    pub work_time: WorkTimeFacts,
     /// Names of those with a session of that day still open.
     pub still_clocked_in: Vec<String>,
     /// Sessions left open on earlier days.
@@ -207,6 +310,7 @@ impl From<summary::DailyFacts> for DailyFacts {
             late_arrivals,
             average_clock_in,
             hours_worked,
+            work_time,
             still_clocked_in,
             forgotten_clock_outs,
             auto_closed,
@@ -227,6 +331,7 @@ impl From<summary::DailyFacts> for DailyFacts {
             late_arrivals: late_arrivals.into_iter().map(Into::into).collect(),
             average_clock_in,
             hours_worked,
+            work_time: work_time.into(),
             still_clocked_in,
             forgotten_clock_outs: forgotten_clock_outs.into_iter().map(Into::into).collect(),
             auto_closed,
@@ -252,7 +357,8 @@ pub struct WeekTotals {
     pub wfo_days: i64,
     /// Late arrivals.
     pub late_arrivals: i64,
-    /// Hours worked in closed sessions, one decimal.
+    /// Hours worked in closed sessions: their whole minutes, rounded half
+    /// up to one decimal.
     pub hours_worked: f64,
 }
 
@@ -369,6 +475,9 @@ pub struct WeeklyFacts {
     pub previous_week: WeekTotals,
     /// This week minus the previous one.
     pub change: WeekChange,
+    /// This week's hours owed and worked, absences and absence without
+    /// leave.
+    pub work_time: WorkTimeFacts,
     /// One line per team (company-wide summaries only).
     pub teams: Vec<TeamWeek>,
 }
@@ -387,6 +496,7 @@ impl From<summary::WeeklyFacts> for WeeklyFacts {
             open_sessions,
             previous_week,
             change,
+            work_time,
             teams,
         } = f;
         Self {
@@ -401,6 +511,7 @@ impl From<summary::WeeklyFacts> for WeeklyFacts {
             open_sessions,
             previous_week: previous_week.into(),
             change: change.into(),
+            work_time: work_time.into(),
             teams: teams.into_iter().map(Into::into).collect(),
         }
     }

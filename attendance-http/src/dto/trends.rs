@@ -74,7 +74,8 @@ pub struct TrendPoint {
     pub sessions: i64,
     /// Whole seconds worked in closed sessions.
     pub worked_seconds: i64,
-    /// Hours worked in closed sessions, two decimals.
+    /// Hours worked in closed sessions: the whole minutes of
+    /// `worked_seconds`, rounded half up to one decimal.
     pub hours_worked: f64,
     /// Mean local time (`HH:MM:SS`) of each day's first clock-in.
     #[schema(example = "08:57:30")]

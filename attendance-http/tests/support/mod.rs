@@ -3,6 +3,8 @@
 #![allow(dead_code, unreachable_pub)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod world;
+
 use attendance_core::worktime::{
     Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, LedgerDay, LedgerPeriod,
     LedgerTotals, PatternAssignment, ScheduleTarget, WorkPattern,

@@ -9,6 +9,7 @@ use attendance::core::service::{AttendanceService, TrendService};
 use attendance::core::store::{Cursor, SessionFilter};
 use attendance::core::summary::SummaryService;
 use attendance::core::trends::{Granularity, TrendQuery};
+use attendance::core::worktime::display_hours;
 use attendance::core::{AttendanceSession, EmployeeId, SessionId, TeamId, WorkMode};
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
 use sqlx::PgPool;
@@ -86,10 +87,6 @@ fn period_line(f: [i64; 8], avg: Option<i64>, period: NaiveDate) -> String {
 
 fn seconds(t: Option<NaiveTime>) -> Option<i64> {
     t.map(|t| i64::from(t.num_seconds_from_midnight()))
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
 }
 
 impl Bench {
@@ -361,7 +358,7 @@ impl Bench {
                     sum(|r| r.3),
                     sum(|r| r.4),
                     sum(|r| r.5),
-                    round1(sum(|r| r.6) as f64 / 3600.0),
+                    display_hours(sum(|r| r.6) / 60),
                     rows.iter().map(|r| len(&r.7)).sum::<usize>(),
                     rows.iter().map(|r| len(&r.9)).sum::<usize>(),
                     rows.first().map_or(0, |r| len(&r.10)),
