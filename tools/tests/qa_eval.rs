@@ -302,9 +302,11 @@ async fn gold_queries_run_and_read_the_pinned_date() {
             // The ledger's answers need the fixture's work time: a value
             // other than zero, false or NULL shows it is there.
             if sql.contains("qa_ledger_days") {
-                let trivial = |v: &Value| matches!(v, Value::Null | Value::Bool(false))
-                    || v.as_f64() == Some(0.0)
-                    || v.as_str().and_then(|s| s.parse::<f64>().ok()) == Some(0.0);
+                let trivial = |v: &Value| {
+                    matches!(v, Value::Null | Value::Bool(false))
+                        || v.as_f64() == Some(0.0)
+                        || v.as_str().and_then(|s| s.parse::<f64>().ok()) == Some(0.0)
+                };
                 assert!(
                     rows.rows.iter().flatten().any(|v| !trivial(v)),
                     "{}: only zeros: {:?}",
@@ -315,7 +317,10 @@ async fn gold_queries_run_and_read_the_pinned_date() {
             }
         }
     }
-    assert!(ledger_golds >= 15, "{ledger_golds} gold queries over the ledger");
+    assert!(
+        ledger_golds >= 15,
+        "{ledger_golds} gold queries over the ledger"
+    );
     // `current_date` is the pinned day, not the real one.
     let yesterday = runner
         .run_text(

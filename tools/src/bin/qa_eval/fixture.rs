@@ -2,17 +2,17 @@
 
 use std::error::Error;
 
+use attendance::AttendanceStore;
 use attendance::core::access::Actor;
 use attendance::core::audit::Stamp;
 use attendance::core::idempotency::Write;
 use attendance::core::import::ImportBatch;
 use attendance::core::worktime::{
-    AbsenceKind, BreakRule, DayPortion, NewAbsence, NewHoliday, NewWorkPattern,
-    PatternAssignment, ScheduleTarget, WorkPatternId,
+    AbsenceKind, BreakRule, DayPortion, NewAbsence, NewHoliday, NewWorkPattern, PatternAssignment,
+    ScheduleTarget, WorkPatternId,
 };
 use attendance::core::{EmployeeId, TeamId};
 use attendance::pg::PgStore;
-use attendance::AttendanceStore;
 use chrono::{DateTime, NaiveDate, Utc};
 
 #[path = "../../common/company.rs"]
@@ -119,9 +119,24 @@ async fn work_time(store: &PgStore) -> Result<(), Box<dyn Error>> {
     }
     for (team, day, name, portion) in [
         (None, "2026-02-16", "Company day", DayPortion::Full),
-        (Some(7), "2026-02-11", "National Foundation Day", DayPortion::Full),
-        (Some(7), "2026-02-23", "Emperor's Birthday", DayPortion::Full),
-        (Some(2), "2026-03-06", "Founders' afternoon", DayPortion::Half),
+        (
+            Some(7),
+            "2026-02-11",
+            "National Foundation Day",
+            DayPortion::Full,
+        ),
+        (
+            Some(7),
+            "2026-02-23",
+            "Emperor's Birthday",
+            DayPortion::Full,
+        ),
+        (
+            Some(2),
+            "2026-03-06",
+            "Founders' afternoon",
+            DayPortion::Half,
+        ),
     ] {
         writes.push(Write::AddHoliday(NewHoliday::new(
             team.map(TeamId),
@@ -131,14 +146,62 @@ async fn work_time(store: &PgStore) -> Result<(), Box<dyn Error>> {
         )?));
     }
     for (who, kind, from, to, portion) in [
-        (41, AbsenceKind::Vacation, "2026-02-09", "2026-02-13", DayPortion::Full),
-        (1, AbsenceKind::Vacation, "2026-03-02", "2026-03-06", DayPortion::Full),
-        (87, AbsenceKind::Vacation, "2026-02-23", "2026-02-27", DayPortion::Full),
-        (42, AbsenceKind::Sick, "2026-02-18", "2026-02-19", DayPortion::Full),
-        (81, AbsenceKind::Sick, "2026-02-25", "2026-02-25", DayPortion::Full),
-        (122, AbsenceKind::Sick, "2026-03-09", "2026-03-10", DayPortion::Full),
-        (43, AbsenceKind::Other, "2026-03-04", "2026-03-04", DayPortion::Half),
-        (127, AbsenceKind::Other, "2026-02-20", "2026-02-20", DayPortion::Full),
+        (
+            41,
+            AbsenceKind::Vacation,
+            "2026-02-09",
+            "2026-02-13",
+            DayPortion::Full,
+        ),
+        (
+            1,
+            AbsenceKind::Vacation,
+            "2026-03-02",
+            "2026-03-06",
+            DayPortion::Full,
+        ),
+        (
+            87,
+            AbsenceKind::Vacation,
+            "2026-02-23",
+            "2026-02-27",
+            DayPortion::Full,
+        ),
+        (
+            42,
+            AbsenceKind::Sick,
+            "2026-02-18",
+            "2026-02-19",
+            DayPortion::Full,
+        ),
+        (
+            81,
+            AbsenceKind::Sick,
+            "2026-02-25",
+            "2026-02-25",
+            DayPortion::Full,
+        ),
+        (
+            122,
+            AbsenceKind::Sick,
+            "2026-03-09",
+            "2026-03-10",
+            DayPortion::Full,
+        ),
+        (
+            43,
+            AbsenceKind::Other,
+            "2026-03-04",
+            "2026-03-04",
+            DayPortion::Half,
+        ),
+        (
+            127,
+            AbsenceKind::Other,
+            "2026-02-20",
+            "2026-02-20",
+            DayPortion::Full,
+        ),
     ] {
         writes.push(Write::RecordAbsence(
             NewAbsence::new(EmployeeId(who), kind, date(from)?, date(to)?)?.with_portion(portion),
