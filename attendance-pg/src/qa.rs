@@ -157,8 +157,10 @@ pub fn catalog() -> Catalog {
                 name: "qa_ledger_days",
                 description: "one row per employee and date up to today, every date (days \
                               off and days absent too): hours owed and worked, overtime, \
-                              holidays, absences; filter work_date with DATE literals \
-                              (work_date BETWEEN DATE '2026-03-01' AND DATE '2026-03-31')",
+                              holidays, absences; compare work_date with dates only \
+                              (BETWEEN DATE '2026-03-01' AND DATE '2026-03-31', or \
+                              date_trunc(...)::date): against a timestamp or inside \
+                              extract() it reads every day and is slow",
                 columns: vec![
                     col("employee_id", "bigint", "employee id"),
                     col("employee_name", "text", "full name; not unique"),
