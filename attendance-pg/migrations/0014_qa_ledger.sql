@@ -228,11 +228,13 @@ SELECT l.employee_id,
        l.sessions,
        l.open
 FROM attendance.ledger_day_lines l
--- What the week's earlier days met, for a weekly threshold only.
+-- What the week's earlier days met, for a weekly threshold only, and only
+-- where it can matter: a day that met nothing has no overtime, and a
+-- Monday has no earlier day.
 CROSS JOIN LATERAL (
     SELECT coalesce(sum(x.met), 0) AS before
     FROM attendance.ledger_day_lines x
-    WHERE l.weekly_overtime_after IS NOT NULL
+    WHERE l.weekly_overtime_after IS NOT NULL AND l.met > 0 AND l.work_date > l.week
       AND x.employee_id = l.employee_id
       AND x.work_date >= l.week AND x.work_date < l.work_date
 ) wk;
