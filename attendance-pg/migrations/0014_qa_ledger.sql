@@ -21,10 +21,11 @@
 -- view reads the database's clock: an open session counts up to now().
 
 -- The lines before weekly overtime; read by `qa_ledger_days` with its
--- owner's rights, never granted. The scope of `qa_scope` (0006) is applied
--- here, in each branch of who was where, so that the lines of employees
--- out of scope are never computed: applied after the lookups, it left an
--- employee's year at two minutes on the 10,000-employee company.
+-- owner's rights, never granted. The scope of `qa_scope` (0006, keyed on
+-- the employee and their current team, as in the other Q&A views) is
+-- applied here, in each branch of who was where, so that the lines of
+-- employees out of scope are never computed: as a filter above the
+-- lookups it would compute everyone's first.
 CREATE VIEW attendance.ledger_day_lines AS
 SELECT l.employee_id, l.employee_name, l.current_team_id, l.team_id, l.team_name,
        l.work_date, l.week, l.weekly_overtime_after, l.holiday_portion,
@@ -196,7 +197,7 @@ FROM (
 CREATE INDEX absences_from_date_idx ON attendance.absences (from_date);
 
 COMMENT ON VIEW attendance.ledger_day_lines IS
-    'The ledger''s days before scoping and weekly overtime; read by qa_ledger_days only.';
+    'The ledger''s days in the Q&A scope, before weekly overtime; read by qa_ledger_days only.';
 
 CREATE VIEW attendance.qa_ledger_days WITH (security_barrier = true) AS
 SELECT l.employee_id,

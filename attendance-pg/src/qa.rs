@@ -536,8 +536,8 @@ impl PgSqlRunner {
         // role configured otherwise cannot make the two read different
         // statements: string escapes, `= NULL`, `NULL` in array literals,
         // and the input of dates and intervals. JIT is off: the views'
-        // plans are large, and compiling one took a second of the timeout
-        // for a query that runs in milliseconds.
+        // plans are large, and compiling one costs more than most queries
+        // take to run (docs/PERFORMANCE.md).
         sqlx::query(
             "SELECT set_config('transaction_read_only', 'on', true), \
                     set_config('statement_timeout', $1, true), \
