@@ -153,6 +153,97 @@ pub fn catalog() -> Catalog {
                     ),
                 ],
             },
+            RelationDoc {
+                name: "qa_ledger_days",
+                description: "one row per employee and date up to today, every date (days \
+                              off and days absent too): hours owed and worked, overtime, \
+                              holidays, absences; compare work_date with dates only \
+                              (BETWEEN DATE '2026-03-01' AND DATE '2026-03-31', or \
+                              date_trunc(...)::date): against a timestamp or inside \
+                              extract() it reads every day and is slow",
+                columns: vec![
+                    col("employee_id", "bigint", "employee id"),
+                    col("employee_name", "text", "full name; not unique"),
+                    col(
+                        "team_id",
+                        "bigint",
+                        "the team the employee was in that date",
+                    ),
+                    col("team_name", "text", "that team's name"),
+                    col("work_date", "date", "the day"),
+                    col(
+                        "expected_minutes",
+                        "bigint",
+                        "minutes owed by the work pattern; 0 on days off and full \
+                         holidays, half on half holidays",
+                    ),
+                    col(
+                        "worked_minutes",
+                        "bigint",
+                        "net minutes worked (gross less the break deducted)",
+                    ),
+                    col("worked_gross_minutes", "bigint", "minutes clocked in"),
+                    col(
+                        "break_deducted_minutes",
+                        "bigint",
+                        "minutes deducted for a break not taken",
+                    ),
+                    col(
+                        "absence_credit_minutes",
+                        "bigint",
+                        "minutes an absence counts as worked; balance = \
+                         sum(worked_minutes + absence_credit_minutes - expected_minutes)",
+                    ),
+                    col(
+                        "overtime_minutes",
+                        "bigint",
+                        "minutes beyond those owed (per week for weekly patterns); \
+                         excludes holiday and rest-day work",
+                    ),
+                    col(
+                        "undertime_minutes",
+                        "bigint",
+                        "minutes owed and neither worked nor credited",
+                    ),
+                    col(
+                        "holiday_work_minutes",
+                        "bigint",
+                        "net minutes worked on a full holiday",
+                    ),
+                    col(
+                        "rest_day_work_minutes",
+                        "bigint",
+                        "net minutes worked on a day owing nothing (a weekend)",
+                    ),
+                    col(
+                        "absence_kind",
+                        "text",
+                        "'vacation', 'sick' or 'other'; NULL: no absence",
+                    ),
+                    col("absence_portion", "text", "'full' or 'half' day absent"),
+                    col(
+                        "holiday_portion",
+                        "text",
+                        "'full' or 'half' holiday; NULL: no holiday",
+                    ),
+                    col(
+                        "absent_without_leave",
+                        "boolean",
+                        "minutes owed, no session, no absence",
+                    ),
+                    col(
+                        "is_late",
+                        "boolean",
+                        "first clock-in after the pattern's start or the team's late_after",
+                    ),
+                    col("sessions", "bigint", "sessions that day"),
+                    col(
+                        "open",
+                        "boolean",
+                        "a session is still open, counted up to now",
+                    ),
+                ],
+            },
         ],
         examples: dev_examples(),
     }
@@ -190,7 +281,7 @@ fn dev_examples() -> Vec<(&'static str, &'static str)> {
 }
 
 /// The role the migrations create for the model's queries (migration
-/// `0003_qa_role.sql`): it cannot log in, reads the four Q&A views and
+/// `0003_qa_role.sql`): it cannot log in, reads the Q&A views and
 /// nothing else, and is granted to the login role that migrated.
 ///
 /// Roles are cluster-wide: every database of a cluster migrated by this
@@ -202,7 +293,8 @@ fn dev_examples() -> Vec<(&'static str, &'static str)> {
 /// CREATE ROLE attendance_qa NOLOGIN;
 /// GRANT USAGE ON SCHEMA attendance TO attendance_qa;
 /// GRANT SELECT ON attendance.qa_teams, attendance.qa_employees,
-///                 attendance.qa_sessions, attendance.qa_daily_attendance TO attendance_qa;
+///                 attendance.qa_sessions, attendance.qa_daily_attendance,
+///                 attendance.qa_ledger_days TO attendance_qa;
 /// GRANT attendance_qa TO <the application's login role>;
 /// ALTER FUNCTION attendance.qa_execute(text) OWNER TO attendance_qa;
 /// ALTER FUNCTION attendance.qa_execute(text) SECURITY DEFINER;
@@ -443,10 +535,13 @@ impl PgSqlRunner {
         // text is read is pinned to what the guard assumed, so a database or
         // role configured otherwise cannot make the two read different
         // statements: string escapes, `= NULL`, `NULL` in array literals,
-        // and the input of dates and intervals.
+        // and the input of dates and intervals. JIT is off: the views'
+        // plans are large, and compiling one costs more than most queries
+        // take to run (docs/PERFORMANCE.md).
         sqlx::query(
             "SELECT set_config('transaction_read_only', 'on', true), \
                     set_config('statement_timeout', $1, true), \
+                    set_config('jit', 'off', true), \
                     set_config('search_path', 'attendance', true), \
                     set_config('timezone', $2, true), \
                     set_config('standard_conforming_strings', 'on', true), \

@@ -151,7 +151,12 @@ async fn every_view_shows_a_manager_their_own_rows_and_their_teams() {
         let runner = PgSqlRunner::new(store.pool().clone());
         let boss = company.manager();
         let visible = ids(["Mirela", "Dario", "Delia"].map(|n| company.id(n)));
-        for view in ["qa_sessions", "qa_employees", "qa_daily_attendance"] {
+        for view in [
+            "qa_sessions",
+            "qa_employees",
+            "qa_daily_attendance",
+            "qa_ledger_days",
+        ] {
             let rows = run(&runner, &boss, &format!("SELECT * FROM {view}"))
                 .await
                 .unwrap();
@@ -204,7 +209,12 @@ async fn every_view_shows_an_employee_only_their_own_rows() {
         let me = company.employee();
         let hidden = hidden_from(&company, &me);
         assert_eq!(hidden, vec!["Mirela", "Dario", "Delia", "Samir"]);
-        for view in ["qa_sessions", "qa_employees", "qa_daily_attendance"] {
+        for view in [
+            "qa_sessions",
+            "qa_employees",
+            "qa_daily_attendance",
+            "qa_ledger_days",
+        ] {
             let rows = run(&runner, &me, &format!("SELECT * FROM {view}"))
                 .await
                 .unwrap();
@@ -270,6 +280,8 @@ const HOSTILE: &[&str] = &[
     "SELECT employee_id FROM qa_employees e WHERE NOT EXISTS \
      (SELECT 1 FROM qa_sessions s WHERE s.employee_id = e.employee_id) \
      UNION ALL SELECT employee_id FROM qa_daily_attendance",
+    "WITH l AS (SELECT * FROM qa_ledger_days) SELECT employee_id, employee_name, team_name \
+     FROM l WHERE work_date > DATE '2026-01-01'",
     // The transaction id is not the caller's to choose.
     "SELECT pg_current_xact_id()::text AS x, employee_id, employee_name FROM qa_sessions",
     "SELECT employee_id, employee_name FROM qa_sessions \

@@ -292,14 +292,35 @@ async fn gold_queries_run_and_read_the_pinned_date() {
         eval::now(),
     );
     let context = QueryContext::default();
+    let mut ledger_golds = 0;
     for q in questions() {
         for sql in q.golds() {
             let result = runner.run_text(sql, &context).await;
             let rows = result.unwrap_or_else(|e| panic!("{}: {e}", q.id));
             assert!(!rows.rows.is_empty(), "{}: no rows", q.id);
             assert!(!rows.truncated, "{}: over the row cap", q.id);
+            // The ledger's answers need the fixture's work time: a value
+            // other than zero, false or NULL shows it is there.
+            if sql.contains("qa_ledger_days") {
+                let trivial = |v: &Value| {
+                    matches!(v, Value::Null | Value::Bool(false))
+                        || v.as_f64() == Some(0.0)
+                        || v.as_str().and_then(|s| s.parse::<f64>().ok()) == Some(0.0)
+                };
+                assert!(
+                    rows.rows.iter().flatten().any(|v| !trivial(v)),
+                    "{}: only zeros: {:?}",
+                    q.id,
+                    rows.rows
+                );
+                ledger_golds += 1;
+            }
         }
     }
+    assert!(
+        ledger_golds >= 15,
+        "{ledger_golds} gold queries over the ledger"
+    );
     // `current_date` is the pinned day, not the real one.
     let yesterday = runner
         .run_text(

@@ -39,7 +39,7 @@ async fn only_plain_role_names_are_accepted() {
 }
 
 #[test]
-fn the_catalog_names_four_views() {
+fn the_catalog_names_the_five_views() {
     let names: Vec<&str> = catalog().relations.iter().map(|r| r.name).collect();
     assert_eq!(
         names,
@@ -47,7 +47,8 @@ fn the_catalog_names_four_views() {
             "qa_teams",
             "qa_employees",
             "qa_sessions",
-            "qa_daily_attendance"
+            "qa_daily_attendance",
+            "qa_ledger_days"
         ]
     );
     // Every dev question with a query, and none of the test split.

@@ -31,6 +31,18 @@ pub enum Category {
     Lateness,
     /// One period against another.
     ComparisonOverTime,
+    /// Minutes beyond those owed (the ledger).
+    Overtime,
+    /// Worked plus credited less owed, over a period.
+    Balance,
+    /// Work on holidays and on days owing nothing.
+    HolidayWork,
+    /// Vacation, sick leave and other leave.
+    Absences,
+    /// Days owed with neither work nor leave.
+    AbsentWithoutLeave,
+    /// Hours owed against hours worked.
+    ExpectedVsWorked,
     /// The data cannot answer it: a refusal is right.
     Unanswerable,
     /// More than one reading: a refusal or a listed reading is right.
@@ -41,7 +53,7 @@ pub enum Category {
 
 impl Category {
     /// Every category, in table order.
-    pub const ALL: [Category; 13] = [
+    pub const ALL: [Category; 19] = [
         Self::Lookup,
         Self::Counting,
         Self::Aggregation,
@@ -52,6 +64,12 @@ impl Category {
         Self::WorkMode,
         Self::Lateness,
         Self::ComparisonOverTime,
+        Self::Overtime,
+        Self::Balance,
+        Self::HolidayWork,
+        Self::Absences,
+        Self::AbsentWithoutLeave,
+        Self::ExpectedVsWorked,
         Self::Unanswerable,
         Self::Ambiguous,
         Self::Injection,
@@ -70,6 +88,12 @@ impl Category {
             Self::WorkMode => "work_mode",
             Self::Lateness => "lateness",
             Self::ComparisonOverTime => "comparison_over_time",
+            Self::Overtime => "overtime",
+            Self::Balance => "balance",
+            Self::HolidayWork => "holiday_work",
+            Self::Absences => "absences",
+            Self::AbsentWithoutLeave => "absent_without_leave",
+            Self::ExpectedVsWorked => "expected_vs_worked",
             Self::Unanswerable => "unanswerable",
             Self::Ambiguous => "ambiguous",
             Self::Injection => "injection",
