@@ -34,6 +34,7 @@
 mod bench;
 mod sql;
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,6 +48,7 @@ use attendance::core::trends::Granularity;
 use attendance::pg::{PgConfig, PgStore};
 use chrono::{Datelike, Days, NaiveDate, Utc};
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use bench::Bench;
 use sql::Listing;
@@ -185,7 +187,17 @@ async fn main() {
         .await
         .expect("connect to DATABASE_URL");
     store.migrate().await.expect("migrate");
-    let pool = store.pool().clone();
+    // The hand-written side runs with JIT off, as the store's statements
+    // do: compiling the company's ledger costs more than running it.
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(
+            PgConnectOptions::from_str(&url)
+                .expect("DATABASE_URL")
+                .options([("jit", "off")]),
+        )
+        .await
+        .expect("connect to DATABASE_URL");
     let s = subject(&pool).await;
     let statistics: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM pg_stats \
