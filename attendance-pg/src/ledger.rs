@@ -14,8 +14,9 @@
 //! aggregated per employee and work date in a lateral read through the
 //! (employee_id, work_date) index; the gaps are the day's span less its
 //! sessions; the break threshold is found by `width_bucket` on the day's
-//! gross minutes. Weekly overtime needs a window sum over (employee, ISO
-//! week), computed only for the employees who work by a weekly threshold.
+//! gross minutes. Weekly overtime needs the dates from the week's Monday
+//! and a window sum over (employee, ISO week): both only for the employees
+//! who work by a weekly threshold.
 //! Totals aggregate the same lines, in integer sums.
 
 use attendance_core::worktime::{DayAbsence, LedgerDay, LedgerPeriod, LedgerTotals};

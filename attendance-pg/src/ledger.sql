@@ -1,8 +1,9 @@
 -- The ledger's lines (see attendance_core::worktime and its reference,
 -- worktime::ledger). Follows a CTE `emp (employee_id, current_team)`: the
 -- employees to compute. $1 first date, $2 last date, $3 now.
--- Every date from the Monday of $1's ISO week is computed, so that weekly
--- overtime sums from the week's start; `ledger` keeps dates >= $1.
+-- For whoever works by a weekly threshold, every date from the Monday of
+-- $1's ISO week is computed, so that weekly overtime sums from the week's
+-- start; for the others from $1. `ledger` keeps dates >= $1.
 bounds AS (
     SELECT $1::date - (extract(isodow FROM $1::date)::int - 1) AS first_day,
            $2::date AS last_day
@@ -71,11 +72,21 @@ bounds AS (
     -- starts on or before it) instead of a range join: their team
     -- memberships, their own pattern assignments (a pattern id, or NULL:
     -- the team's again) and their absences in the period (which never
-    -- overlap).
+    -- overlap). `by_week`: whether they work by a weekly threshold on some
+    -- date, through a team they are or were in or their own pattern (true
+    -- for a few more does no harm): only they need the dates before $1 and
+    -- the week's running sum, a window over sorted lines.
     SELECT e.employee_id, e.current_team, m.froms AS team_froms, m.teams,
            o.froms AS own_froms, o.patterns AS own_patterns,
            a.froms AS away_froms, a.tos AS away_tos, a.kinds AS away_kinds,
-           a.portions AS away_portions
+           a.portions AS away_portions,
+           e.current_team IN (SELECT team_id FROM team_days
+                              WHERE weekly_overtime_after IS NOT NULL)
+           OR coalesce(m.teams && ARRAY(SELECT team_id FROM team_days
+                                        WHERE weekly_overtime_after IS NOT NULL), false)
+           OR coalesce(o.patterns && ARRAY(SELECT id FROM attendance.work_patterns
+                                           WHERE weekly_overtime_after IS NOT NULL), false)
+               AS by_week
     FROM emp e
     LEFT JOIN (
         SELECT employee_id, array_agg(valid_from ORDER BY valid_from) AS froms,
@@ -111,7 +122,7 @@ bounds AS (
     -- microseconds are summed per day before they are cut to minutes; an
     -- open session counts up to $3. Materialized, narrow, so that what
     -- follows joins small tables on one plain column each.
-    SELECT e.employee_id, x.date, x.week, x.isodow, x.team_id,
+    SELECT e.employee_id, e.by_week, x.date, x.week, x.isodow, x.team_id,
            x.team_id::bigint * 1024 + x.n AS team_key,
            e.own_patterns[width_bucket(x.date, e.own_froms)] AS own_pattern,
            CASE WHEN x.date <= e.away_tos[x.away] THEN e.away_kinds[x.away] END AS absence_kind,
@@ -146,11 +157,13 @@ bounds AS (
             FROM attendance.sessions s
             WHERE s.employee_id = e.employee_id
               AND s.work_date BETWEEN (SELECT first_day FROM bounds) AND (SELECT last_day FROM bounds)
+              AND (e.by_week OR s.work_date >= $1::date)
             GROUP BY s.work_date
         ) w ON w.work_date = c.date
+        WHERE e.by_week OR c.date >= $1::date
     ) x
 ), resolved AS NOT MATERIALIZED (
-    SELECT d.employee_id, d.date, d.week, d.team_id, td.holiday,
+    SELECT d.employee_id, d.by_week, d.date, d.week, d.team_id, td.holiday,
            CASE WHEN d.own_pattern IS NULL THEN td.weekly_overtime_after
                 ELSE op.weekly_overtime_after END AS weekly_overtime_after,
            CASE WHEN d.own_pattern IS NULL THEN td.base
@@ -178,7 +191,7 @@ bounds AS (
     -- A date after today in its team's timezone has not happened: no line.
     WHERE d.date <= td.today
 ), measured AS (
-    SELECT r.employee_id, r.date, r.week, r.team_id, r.holiday, r.weekly_overtime_after,
+    SELECT r.employee_id, r.by_week, r.date, r.week, r.team_id, r.holiday, r.weekly_overtime_after,
            r.absence_kind, r.absence_portion, r.gross, r.deducted, r.late, r.sessions, r.open,
            r.base,
            r.gross - r.deducted AS net,
@@ -187,7 +200,7 @@ bounds AS (
            r.holiday IS NOT DISTINCT FROM 'full' AS full_holiday
     FROM resolved r
 ), credited AS (
-    SELECT m.employee_id, m.date, m.week, m.team_id, m.holiday, m.weekly_overtime_after,
+    SELECT m.employee_id, m.by_week, m.date, m.week, m.team_id, m.holiday, m.weekly_overtime_after,
            m.absence_kind, m.absence_portion, m.gross, m.deducted, m.late, m.sessions, m.open,
            m.net, m.expected, m.full_holiday,
            CASE m.absence_portion
@@ -201,28 +214,16 @@ bounds AS (
 ), met AS NOT MATERIALIZED (
     SELECT c.*, CASE WHEN c.owes THEN c.net + c.credit ELSE 0 END AS met
     FROM credited c
-), weekly_employees AS (
-    -- Whoever works by a weekly threshold on some date: through a team they
-    -- are or were in, or their own pattern (a few employees more do no
-    -- harm). Only their lines need the week's sum so far, a window over
-    -- sorted lines; the rest skip it.
-    SELECT e.employee_id FROM emp_x e
-    WHERE e.current_team IN (SELECT team_id FROM team_days
-                             WHERE weekly_overtime_after IS NOT NULL)
-       OR e.teams && ARRAY(SELECT team_id FROM team_days
-                           WHERE weekly_overtime_after IS NOT NULL)
-       OR e.own_patterns && ARRAY(SELECT id FROM attendance.work_patterns
-                                  WHERE weekly_overtime_after IS NOT NULL)
 ), weekly AS (
     SELECT m.*, 0::bigint AS week_before
     FROM met m
-    WHERE m.employee_id NOT IN (SELECT employee_id FROM weekly_employees)
+    WHERE NOT m.by_week
     UNION ALL
     SELECT m.*,
            sum(m.met) OVER (PARTITION BY m.employee_id, m.week ORDER BY m.date
                             ROWS UNBOUNDED PRECEDING) - m.met AS week_before
     FROM met m
-    WHERE m.employee_id IN (SELECT employee_id FROM weekly_employees)
+    WHERE m.by_week
 ), ledger AS (
     SELECT l.employee_id, l.date, l.team_id,
            l.expected::bigint AS expected_minutes,
