@@ -5,14 +5,19 @@
 //!
 //! Shape of `ledger.sql`: the dates from the Monday of the first date's ISO
 //! week (so weekly overtime sums from the week's start) crossed with the
-//! employees; each date resolved by range joins (membership, the
-//! employee's and the team's pattern assignment, each valid until its
-//! next row) and equality joins (the company's and the team's holiday, the
-//! absence covering it, the day's sessions); the sessions aggregated per
-//! employee and work date first, in a lateral read through the
-//! (employee_id, work_date) index, gaps by `lag()`; the break threshold
-//! found by a range join on the day's gross minutes; weekly overtime by a
-//! window sum over (employee, ISO week). Totals aggregate the same lines.
+//! employees. What depends on the team alone (its pattern's minutes that
+//! weekday, holiday, break rule, today in its zone) is resolved once per
+//! team and date, and joined on one number standing for (team, date), which
+//! the planner hashes. Each employee's dated settings (memberships, own
+//! pattern assignments, absences) are sorted arrays, and a date finds the
+//! one in effect by `width_bucket`, not by a range join. The sessions are
+//! aggregated per employee and work date in a lateral read through the
+//! (employee_id, work_date) index; the gaps are the day's span less its
+//! sessions; the break threshold is found by `width_bucket` on the day's
+//! gross minutes. Weekly overtime needs the dates from the week's Monday
+//! and a window sum over (employee, ISO week): both only for the employees
+//! who work by a weekly threshold.
+//! Totals aggregate the same lines, in integer sums.
 
 use attendance_core::worktime::{DayAbsence, LedgerDay, LedgerPeriod, LedgerTotals};
 use attendance_core::{EmployeeId, Error, Result, TeamId};
@@ -63,24 +68,24 @@ macro_rules! totals {
        coalesce(t.balance_minutes, 0) AS balance_minutes
 FROM emp LEFT JOIN (
     SELECT l.employee_id,
-           sum(l.expected_minutes)::bigint AS expected_minutes,
-           sum(l.worked_gross_minutes)::bigint AS worked_gross_minutes,
-           sum(l.break_deducted_minutes)::bigint AS break_deducted_minutes,
-           sum(l.worked_net_minutes)::bigint AS worked_net_minutes,
-           sum(l.absence_credit_minutes)::bigint AS absence_credit_minutes,
-           sum(l.overtime_minutes)::bigint AS overtime_minutes,
-           sum(l.undertime_minutes)::bigint AS undertime_minutes,
-           sum(l.holiday_work_minutes)::bigint AS holiday_work_minutes,
-           sum(l.rest_day_work_minutes)::bigint AS rest_day_work_minutes,
-           coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                    FILTER (WHERE l.absence_kind = 'vacation'), 0)::float8 AS vacation_days,
-           coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                    FILTER (WHERE l.absence_kind = 'sick'), 0)::float8 AS sick_days,
-           coalesce(sum(CASE l.absence_portion WHEN 'full' THEN 1.0 ELSE 0.5 END)
-                    FILTER (WHERE l.absence_kind = 'other'), 0)::float8 AS other_absence_days,
+           sum(l.expected_minutes::int) AS expected_minutes,
+           sum(l.worked_gross_minutes::int) AS worked_gross_minutes,
+           sum(l.break_deducted_minutes::int) AS break_deducted_minutes,
+           sum(l.worked_net_minutes::int) AS worked_net_minutes,
+           sum(l.absence_credit_minutes::int) AS absence_credit_minutes,
+           sum(l.overtime_minutes::int) AS overtime_minutes,
+           sum(l.undertime_minutes::int) AS undertime_minutes,
+           sum(l.holiday_work_minutes::int) AS holiday_work_minutes,
+           sum(l.rest_day_work_minutes::int) AS rest_day_work_minutes,
+           sum(CASE l.absence_portion WHEN 'full' THEN 2 ELSE 1 END)
+               FILTER (WHERE l.absence_kind = 'vacation')::float8 / 2 AS vacation_days,
+           sum(CASE l.absence_portion WHEN 'full' THEN 2 ELSE 1 END)
+               FILTER (WHERE l.absence_kind = 'sick')::float8 / 2 AS sick_days,
+           sum(CASE l.absence_portion WHEN 'full' THEN 2 ELSE 1 END)
+               FILTER (WHERE l.absence_kind = 'other')::float8 / 2 AS other_absence_days,
            count(*) FILTER (WHERE l.absent_without_leave) AS absent_without_leave_days,
            count(*) FILTER (WHERE l.late) AS late_days,
-           sum(l.worked_net_minutes + l.absence_credit_minutes - l.expected_minutes)::bigint
+           sum((l.worked_net_minutes + l.absence_credit_minutes - l.expected_minutes)::int)
                AS balance_minutes
     FROM ledger l
     GROUP BY l.employee_id

@@ -10,7 +10,10 @@
 //! Employees have their own habits: how often they work from home, how
 //! punctual they are, whether they clock out for lunch; the operations teams
 //! work night shifts that end after midnight; a few sessions of the last day
-//! are left open. The data is the same for the same `--seed`.
+//! are left open. Work time as `company::create_worktime` describes it: a
+//! pattern per team, holiday calendars, absences, break rules; nobody
+//! works a day they are away, and only the night shifts work full
+//! holidays. The data is the same for the same `--seed`.
 //!
 //! Flags:
 //! - `--employees N` (10000), `--teams N` (50), `--days N` (250 working days),
@@ -49,7 +52,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 #[path = "../common/company.rs"]
 mod company;
 
-use company::{Rng, create_company, generate, working_days};
+use company::{Rng, create_company, create_worktime, generate, working_days};
 
 struct Args {
     employees: usize,
@@ -161,10 +164,11 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
 
     if args.reset {
         sqlx::query(
-            // CASCADE: manager appointments and API tokens name employees,
-            // and a reset company has none of them left.
-            "TRUNCATE attendance.sessions, attendance.employees, attendance.teams \
-             RESTART IDENTITY CASCADE",
+            // CASCADE: manager appointments, API tokens and the work-time
+            // settings name employees, teams or patterns, and a reset
+            // company has none of them left.
+            "TRUNCATE attendance.sessions, attendance.employees, attendance.teams, \
+             attendance.work_patterns RESTART IDENTITY CASCADE",
         )
         .execute(store.pool())
         .await?;
@@ -181,8 +185,17 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
     }
 
     let days = working_days(args.until, args.days);
+    // A stream of its own, so that the sessions are those of a seed
+    // without work time, less the days nobody would have worked.
+    let mut work_rng = Rng(args.seed ^ 0x5eed_0f71);
+    let work = create_worktime(&store, &days, &mut work_rng).await?;
+    println!(
+        "{} work patterns, {} holidays, {} absences, {} teams with a break rule",
+        work.patterns, work.holiday_count, work.absences, work.break_rules
+    );
     let started = Instant::now();
-    let rows = generate(&people, &days, args.open, &mut rng);
+    let mut rows = generate(&people, &days, args.open, &mut rng);
+    rows.retain(|row| work.keep(row));
     println!(
         "generated {} sessions over {} working days ({} to {}) in {:.1} s",
         rows.len(),

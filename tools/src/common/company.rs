@@ -8,9 +8,17 @@
 
 use std::error::Error;
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use attendance::core::access::Principal;
 use attendance::core::domain::work_date;
 use attendance::core::import::ImportRow;
-use attendance::core::{EmployeeId, NewTeam, WorkMode};
+use attendance::core::worktime::{
+    AbsenceKind, BreakRule, DayPortion, NewAbsence, NewHoliday, NewWorkPattern, PatternAssignment,
+    SINCE_ALWAYS, ScheduleTarget, WorkPatternId,
+};
+use attendance::core::{EmployeeId, NewTeam, TeamId, WorkMode};
 use attendance::pg::PgStore;
 use chrono::{
     DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
@@ -192,15 +200,21 @@ pub(crate) async fn create_company(
         });
         managers.push(manager);
     }
+    // Each employee is in their team from `SINCE_ALWAYS` on, as the store
+    // records it for an employee it creates.
     let ids: Vec<(i64, i64)> = sqlx::query_as(
-        "INSERT INTO attendance.employees (team_id, name, role, is_manager) \
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bool[]) \
-         RETURNING id, team_id",
+        "WITH e AS (INSERT INTO attendance.employees (team_id, name, role, is_manager) \
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bool[]) \
+             RETURNING id, team_id), \
+         m AS (INSERT INTO attendance.team_memberships (employee_id, valid_from, team_id) \
+             SELECT id, $5, team_id FROM e) \
+         SELECT id, team_id FROM e ORDER BY id",
     )
     .bind(&team_col)
     .bind(&names)
     .bind(&role_col)
     .bind(&managers)
+    .bind(SINCE_ALWAYS)
     .fetch_all(store.pool())
     .await?;
 
@@ -305,4 +319,214 @@ pub(crate) fn generate(
         }
     }
     rows
+}
+
+/// What the seeded work-time settings mean for the sessions: the dates
+/// each employee is away for a whole day, and the full holidays of each
+/// employee's calendars.
+pub(crate) struct WorkTime {
+    away: HashSet<(i64, NaiveDate)>,
+    holidays: HashSet<(i64, NaiveDate)>,
+    night: HashSet<i64>,
+    pub(crate) patterns: usize,
+    pub(crate) holiday_count: usize,
+    pub(crate) absences: usize,
+    pub(crate) break_rules: usize,
+}
+
+impl WorkTime {
+    /// Drops the sessions nobody would have worked: on a whole day away,
+    /// and on a full holiday (except the night-shift teams, who keep the
+    /// plant running and so work on holidays).
+    pub(crate) fn keep(&self, row: &ImportRow) -> bool {
+        let Some(date) = row.work_date else {
+            return true;
+        };
+        let key = (row.employee_id.0, date);
+        !self.away.contains(&key)
+            && (!self.holidays.contains(&key) || self.night.contains(&row.employee_id.0))
+    }
+}
+
+/// Work-time settings for the company `create_company` made, through the
+/// services (validated and audited like any admin's writes), over the
+/// working `days`: every team works by a pattern (full time, 5 × 8 h; a
+/// tenth of the teams part time, 4 × 6 h, from the middle of the period, full
+/// time before; one team full time with overtime past 40 h a week), two
+/// employees in a thousand by their own part-time pattern; a company holiday
+/// calendar (about one working day in twenty, one half day, one on a
+/// weekend) and one team's own; the statutory break rule on every other
+/// team; an absence for about 5 % of the employees.
+pub(crate) async fn create_worktime(
+    store: &PgStore,
+    days: &[NaiveDate],
+    rng: &mut Rng,
+) -> Result<WorkTime, Box<dyn Error>> {
+    let Some(&last) = days.last() else {
+        return Ok(WorkTime {
+            away: HashSet::new(),
+            holidays: HashSet::new(),
+            night: HashSet::new(),
+            patterns: 0,
+            holiday_count: 0,
+            absences: 0,
+            break_rules: 0,
+        });
+    };
+    let middle = days[days.len() / 2];
+    let service = attendance::AttendanceService::new(Arc::new(store.clone()));
+    let system = Principal::system();
+    let admin = service.acting_as(&system);
+
+    let week = |m: u32| [m, m, m, m, m, 0, 0];
+    let full = admin
+        .create_work_pattern(&NewWorkPattern::new("Full time", week(480))?)
+        .await?
+        .value
+        .id;
+    let part = admin
+        .create_work_pattern(&NewWorkPattern::new(
+            "4 × 6 h",
+            [360, 360, 360, 360, 0, 0, 0],
+        )?)
+        .await?
+        .value
+        .id;
+    let weekly = admin
+        .create_work_pattern(
+            &NewWorkPattern::new("Full time, overtime past 40 h a week", week(480))?
+                .with_weekly_overtime_after(40 * 60)?,
+        )
+        .await?
+        .value
+        .id;
+    let assign = async |target: ScheduleTarget, pattern: WorkPatternId, from: NaiveDate| {
+        admin
+            .assign_work_pattern(&PatternAssignment::new(target, Some(pattern), from)?)
+            .await
+            .map(|_| ())
+    };
+
+    let teams: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM attendance.teams ORDER BY id")
+            .fetch_all(store.pool())
+            .await?;
+    let mut night = HashSet::new();
+    let mut team_of = HashMap::new();
+    let members: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, team_id FROM attendance.employees ORDER BY id")
+            .fetch_all(store.pool())
+            .await?;
+    let mut break_rules = 0;
+    for (i, (team, name)) in teams.iter().enumerate() {
+        let target = ScheduleTarget::Team(TeamId(*team));
+        if i % 10 == 4 {
+            assign(target, full, SINCE_ALWAYS).await?;
+            assign(target, part, middle).await?;
+        } else if i == 7 {
+            assign(target, weekly, SINCE_ALWAYS).await?;
+        } else {
+            assign(target, full, SINCE_ALWAYS).await?;
+        }
+        if i % 2 == 0 {
+            admin
+                .set_break_rule(TeamId(*team), &BreakRule::statutory())
+                .await?;
+            break_rules += 1;
+        }
+        if name.starts_with("Operations") {
+            night.extend(members.iter().filter(|m| m.1 == *team).map(|m| m.0));
+        }
+    }
+    for (i, (employee, team)) in members.iter().enumerate() {
+        team_of.insert(*employee, *team);
+        if i % 500 == 7 {
+            assign(
+                ScheduleTarget::Employee(EmployeeId(*employee)),
+                part,
+                SINCE_ALWAYS,
+            )
+            .await?;
+        }
+    }
+
+    // The company's calendar, and the first team's own.
+    let mut calendar: Vec<(Option<i64>, NaiveDate, DayPortion)> = days
+        .iter()
+        .skip(10)
+        .step_by(20)
+        .map(|&d| (None, d, DayPortion::Full))
+        .collect();
+    // Half way between two of those, so never on one of them.
+    if let Some(&d) = days.get(days.len() * 3 / 4 / 20 * 20 + 20) {
+        calendar.push((None, d, DayPortion::Half));
+    }
+    // A holiday on a Saturday owes nothing anyway; calendars have them.
+    let saturday = middle + Days::new(u64::from(6 - middle.weekday().number_from_monday()));
+    calendar.push((None, saturday, DayPortion::Full));
+    if let Some((team, _)) = teams.first() {
+        for &d in days.iter().skip(15).step_by(60) {
+            if !calendar.iter().any(|c| c.1 == d) {
+                calendar.push((Some(*team), d, DayPortion::Full));
+            }
+        }
+    }
+    let mut holidays = HashSet::new();
+    for (n, (team, date, portion)) in calendar.iter().enumerate() {
+        let name = match team {
+            None => format!("Company holiday {}", n + 1),
+            Some(_) => format!("Team holiday {}", n + 1),
+        };
+        admin
+            .add_holiday(&NewHoliday::new(team.map(TeamId), *date, &name, *portion)?)
+            .await?;
+        if *portion == DayPortion::Full {
+            for (employee, t) in &team_of {
+                if team.is_none_or(|team| team == *t) {
+                    holidays.insert((*employee, *date));
+                }
+            }
+        }
+    }
+
+    // One absence for about one employee in twenty: mostly vacation, of a
+    // day to two weeks, some in half days.
+    let mut away = HashSet::new();
+    let mut absences = 0;
+    for (employee, _) in &members {
+        if !rng.chance(0.05) {
+            continue;
+        }
+        let kind = match rng.below(10) {
+            0..=5 => AbsenceKind::Vacation,
+            6..=8 => AbsenceKind::Sick,
+            _ => AbsenceKind::Other,
+        };
+        let from = days[rng.below(days.len())];
+        let to = (from + Days::new(rng.below(14) as u64)).min(last);
+        let portion = if rng.chance(0.2) {
+            DayPortion::Half
+        } else {
+            DayPortion::Full
+        };
+        let absence = NewAbsence::new(EmployeeId(*employee), kind, from, to)?.with_portion(portion);
+        admin.record_absence(&absence).await?;
+        absences += 1;
+        if portion == DayPortion::Full {
+            away.extend(
+                from.iter_days()
+                    .take_while(|d| *d <= to)
+                    .map(|d| (*employee, d)),
+            );
+        }
+    }
+    Ok(WorkTime {
+        away,
+        holidays,
+        night,
+        patterns: 3,
+        holiday_count: calendar.len(),
+        absences,
+        break_rules,
+    })
 }

@@ -7,14 +7,16 @@ use std::time::{Duration, Instant};
 use attendance::core::access::Principal;
 use attendance::core::service::{AttendanceService, TrendService};
 use attendance::core::store::{Cursor, SessionFilter};
-use attendance::core::summary::SummaryService;
+use attendance::core::summary::{SummaryService, WorkTimeFacts};
 use attendance::core::trends::{Granularity, TrendQuery};
-use attendance::core::worktime::display_hours;
+use attendance::core::worktime::{
+    AbsenceKind, LedgerDay, LedgerPeriod, LedgerTotals, display_hours,
+};
 use attendance::core::{AttendanceSession, EmployeeId, SessionId, TeamId, WorkMode};
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
-use sqlx::PgPool;
-use sqlx::postgres::PgArguments;
+use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::QueryAs;
+use sqlx::{PgPool, Row};
 
 use crate::sql::{self, Bind, Listing};
 use crate::{Kind, PAGE, Span, Subject};
@@ -24,6 +26,8 @@ pub(crate) struct Bench {
     pub(crate) attendance: AttendanceService,
     pub(crate) trends: TrendService,
     pub(crate) summaries: SummaryService,
+    /// The instant both sides count open sessions up to.
+    pub(crate) now: DateTime<Utc>,
     pub(crate) s: Subject,
 }
 
@@ -83,6 +87,156 @@ fn session_line(
 
 fn period_line(f: [i64; 8], avg: Option<i64>, period: NaiveDate) -> String {
     format!("{period} {f:?} {avg:?}")
+}
+
+fn day_line(d: &LedgerDay) -> String {
+    format!(
+        "{} {} {} {} {} {} {} {} {} {} {} {:?} {:?} {} {} {} {}",
+        d.date,
+        d.team_id.0,
+        d.expected_minutes,
+        d.worked_gross_minutes,
+        d.break_deducted_minutes,
+        d.worked_net_minutes,
+        d.absence_credit_minutes,
+        d.overtime_minutes,
+        d.undertime_minutes,
+        d.holiday_work_minutes,
+        d.rest_day_work_minutes,
+        d.holiday.map(|h| h.as_str()),
+        d.absence.map(|a| (a.kind.as_str(), a.portion.as_str())),
+        d.absent_without_leave,
+        d.late,
+        d.sessions,
+        d.open
+    )
+}
+
+/// A day line from the hand-written SQL's row (the columns of
+/// `sql::LEDGER_DAYS`).
+fn day_row_line(r: &PgRow) -> String {
+    let n = |i: usize| r.get::<i64, _>(i);
+    let kind: Option<String> = r.get(12);
+    let portion: Option<String> = r.get(13);
+    format!(
+        "{} {} {} {} {} {} {} {} {} {} {} {:?} {:?} {} {} {} {}",
+        r.get::<NaiveDate, _>(0),
+        n(1),
+        n(2),
+        n(3),
+        n(4),
+        n(5),
+        n(6),
+        n(7),
+        n(8),
+        n(9),
+        n(10),
+        r.get::<Option<String>, _>(11).as_deref(),
+        kind.as_deref().zip(portion.as_deref()),
+        r.get::<bool, _>(14),
+        r.get::<bool, _>(15),
+        n(16),
+        r.get::<bool, _>(17),
+    )
+}
+
+fn totals_line(employee: i64, t: &LedgerTotals) -> String {
+    format!(
+        "{employee} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}",
+        t.expected_minutes,
+        t.worked_gross_minutes,
+        t.break_deducted_minutes,
+        t.worked_net_minutes,
+        t.absence_credit_minutes,
+        t.overtime_minutes,
+        t.undertime_minutes,
+        t.holiday_work_minutes,
+        t.rest_day_work_minutes,
+        t.vacation_days,
+        t.sick_days,
+        t.other_absence_days,
+        t.absent_without_leave_days,
+        t.late_days,
+        t.balance_minutes
+    )
+}
+
+/// An employee's totals from the hand-written SQL's row (the columns of
+/// `sql::LEDGER_TOTALS`).
+fn totals_row(r: &PgRow) -> (i64, LedgerTotals) {
+    let n = |i: usize| r.get::<i64, _>(i);
+    let f = |i: usize| r.get::<f64, _>(i);
+    (
+        n(0),
+        LedgerTotals {
+            expected_minutes: n(1),
+            worked_gross_minutes: n(2),
+            break_deducted_minutes: n(3),
+            worked_net_minutes: n(4),
+            absence_credit_minutes: n(5),
+            overtime_minutes: n(6),
+            undertime_minutes: n(7),
+            holiday_work_minutes: n(8),
+            rest_day_work_minutes: n(9),
+            vacation_days: f(10),
+            sick_days: f(11),
+            other_absence_days: f(12),
+            absent_without_leave_days: n(13),
+            late_days: n(14),
+            balance_minutes: n(15),
+        },
+    )
+}
+
+/// What a summary says of the ledger: minutes expected, worked, credited
+/// and over, days away by kind and absent without leave.
+fn work_time_line(rows: &[(i64, LedgerTotals)]) -> String {
+    let mut sum = LedgerTotals::default();
+    rows.iter().for_each(|(_, t)| sum.merge(t));
+    let people = |f: fn(&LedgerTotals) -> bool| rows.iter().filter(|(_, t)| f(t)).count();
+    format!(
+        "{} {} {} {} {} {} {} {} {} {} {}",
+        sum.expected_minutes,
+        sum.worked_net_minutes,
+        sum.absence_credit_minutes,
+        sum.overtime_minutes,
+        sum.vacation_days,
+        sum.sick_days,
+        sum.other_absence_days,
+        sum.absent_without_leave_days,
+        people(|t| t.vacation_days > 0.0),
+        people(|t| t.sick_days > 0.0),
+        people(|t| t.absent_without_leave_days > 0),
+    )
+}
+
+/// [`work_time_line`] of a summary's facts.
+fn work_time_facts_line(w: &WorkTimeFacts) -> String {
+    let days = |kind: AbsenceKind| {
+        w.absences
+            .iter()
+            .find(|g| g.kind == kind)
+            .map_or((0.0, 0), |g| (g.days, g.people.len()))
+    };
+    let (vacation, sick, other) = (
+        days(AbsenceKind::Vacation),
+        days(AbsenceKind::Sick),
+        days(AbsenceKind::Other),
+    );
+    format!(
+        "{} {} {} {} {} {} {} {} {} {} {}",
+        w.expected_minutes,
+        w.worked_minutes,
+        w.absence_credit_minutes,
+        w.overtime_minutes,
+        vacation.0,
+        sick.0,
+        other.0,
+        w.absent_without_leave_days,
+        vacation.1,
+        sick.1,
+        w.absent_without_leave.len(),
+    )
 }
 
 fn seconds(t: Option<NaiveTime>) -> Option<i64> {
@@ -264,18 +418,21 @@ impl Bench {
                     .unwrap();
                 let took = start.elapsed();
                 let f = &s.facts;
-                let answer = vec![format!(
-                    "{} {} {} {} {} {} {} {} {}",
-                    f.headcount,
-                    f.present,
-                    f.wfh,
-                    f.wfo,
-                    f.late_arrivals.len(),
-                    f.hours_worked,
-                    f.absent_names.len(),
-                    f.still_clocked_in.len(),
-                    f.forgotten_clock_outs.len()
-                )];
+                let answer = vec![
+                    format!(
+                        "{} {} {} {} {} {} {} {} {}",
+                        f.headcount,
+                        f.present,
+                        f.wfh,
+                        f.wfo,
+                        f.late_arrivals.len(),
+                        f.hours_worked,
+                        f.absent_names.len(),
+                        f.still_clocked_in.len(),
+                        f.forgotten_clock_outs.len()
+                    ),
+                    work_time_facts_line(&f.work_time),
+                ];
                 (took, answer)
             }
             Kind::Weekly(team) => {
@@ -287,19 +444,80 @@ impl Bench {
                     .unwrap();
                 let took = start.elapsed();
                 let f = &s.facts;
-                let answer = vec![format!(
-                    "{} {} {} {} {} {} {}",
-                    f.headcount,
-                    f.this_week.days_present,
-                    f.this_week.wfh_days,
-                    f.this_week.wfo_days,
-                    f.this_week.late_arrivals,
-                    f.previous_week.days_present,
-                    f.open_sessions
-                )];
+                let answer = vec![
+                    format!(
+                        "{} {} {} {} {} {} {}",
+                        f.headcount,
+                        f.this_week.days_present,
+                        f.this_week.wfh_days,
+                        f.this_week.wfo_days,
+                        f.this_week.late_arrivals,
+                        f.previous_week.days_present,
+                        f.open_sessions
+                    ),
+                    work_time_facts_line(&f.work_time),
+                ];
+                (took, answer)
+            }
+            Kind::EmployeeLedger => {
+                let ledger = self
+                    .trends
+                    .employee_ledger(EmployeeId(self.s.employee), &self.year(), 0)
+                    .await
+                    .unwrap();
+                let took = start.elapsed();
+                let answer = ledger.days.iter().map(|l| day_line(&l.day)).collect();
+                (took, answer)
+            }
+            Kind::TeamLedger(team) => {
+                let ledger = self.trends.team_ledger(*team, &self.month()).await.unwrap();
+                let took = start.elapsed();
+                let answer = ledger
+                    .employees
+                    .iter()
+                    .map(|e| totals_line(e.employee_id.0, &e.totals))
+                    .collect();
                 (took, answer)
             }
         }
+    }
+
+    fn year(&self) -> LedgerPeriod {
+        LedgerPeriod::new(self.s.year.0, self.s.year.1).unwrap()
+    }
+
+    fn month(&self) -> LedgerPeriod {
+        LedgerPeriod::new(self.s.month.0, self.s.month.1).unwrap()
+    }
+
+    /// The hand-written ledger totals of `team`'s members (everyone's when
+    /// `None`) from `from` to `to`.
+    async fn hand_totals(
+        &self,
+        team: Option<TeamId>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Vec<(i64, LedgerTotals)> {
+        let q = match team {
+            Some(_) => sqlx::query(sql::TEAM_LEDGER_TOTALS),
+            None => sqlx::query(sql::COMPANY_LEDGER_TOTALS),
+        }
+        // Planned with its values each time: a generic plan of this
+        // statement is several times slower.
+        .persistent(false)
+        .bind(from)
+        .bind(to)
+        .bind(self.now);
+        match team {
+            Some(t) => q.bind(t.0),
+            None => q,
+        }
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(totals_row)
+        .collect()
     }
 
     pub(crate) async fn hand_written(&self, kind: &Kind) -> (Duration, Answer) {
@@ -348,21 +566,25 @@ impl Bench {
                 .fetch_all(&self.pool)
                 .await
                 .unwrap();
+                let ledger = self.hand_totals(*team, self.s.day, self.s.day).await;
                 let took = start.elapsed();
                 let sum = |f: fn(&DayRow) -> i64| rows.iter().map(f).sum::<i64>();
                 let len = |v: &Option<Vec<String>>| v.as_ref().map_or(0, Vec::len);
-                let answer = vec![format!(
-                    "{} {} {} {} {} {} {} {} {}",
-                    sum(|r| r.1),
-                    sum(|r| r.2),
-                    sum(|r| r.3),
-                    sum(|r| r.4),
-                    sum(|r| r.5),
-                    display_hours(sum(|r| r.6) / 60),
-                    rows.iter().map(|r| len(&r.7)).sum::<usize>(),
-                    rows.iter().map(|r| len(&r.9)).sum::<usize>(),
-                    rows.first().map_or(0, |r| len(&r.10)),
-                )];
+                let answer = vec![
+                    format!(
+                        "{} {} {} {} {} {} {} {} {}",
+                        sum(|r| r.1),
+                        sum(|r| r.2),
+                        sum(|r| r.3),
+                        sum(|r| r.4),
+                        sum(|r| r.5),
+                        display_hours(sum(|r| r.6) / 60),
+                        rows.iter().map(|r| len(&r.7)).sum::<usize>(),
+                        rows.iter().map(|r| len(&r.9)).sum::<usize>(),
+                        rows.first().map_or(0, |r| len(&r.10)),
+                    ),
+                    work_time_line(&ledger),
+                ];
                 (took, answer)
             }
             Kind::Weekly(team) => {
@@ -374,6 +596,9 @@ impl Bench {
                 .fetch_all(&self.pool)
                 .await
                 .unwrap();
+                let ledger = self
+                    .hand_totals(*team, self.s.week.monday(), self.s.week.sunday())
+                    .await;
                 let took = start.elapsed();
                 let monday = self.s.week.monday();
                 let this = |f: fn(&WeekRow) -> i64| {
@@ -381,19 +606,43 @@ impl Bench {
                 };
                 let mut headcounts: Vec<(i64, i64)> = rows.iter().map(|r| (r.0, r.2)).collect();
                 headcounts.dedup();
-                let answer = vec![format!(
-                    "{} {} {} {} {} {} {}",
-                    headcounts.iter().map(|h| h.1).sum::<i64>(),
-                    this(|r| r.3),
-                    this(|r| r.7),
-                    this(|r| r.8),
-                    this(|r| r.9),
-                    rows.iter()
-                        .filter(|r| r.1 != monday)
-                        .map(|r| r.3)
-                        .sum::<i64>(),
-                    this(|r| r.10),
-                )];
+                let answer = vec![
+                    format!(
+                        "{} {} {} {} {} {} {}",
+                        headcounts.iter().map(|h| h.1).sum::<i64>(),
+                        this(|r| r.3),
+                        this(|r| r.7),
+                        this(|r| r.8),
+                        this(|r| r.9),
+                        rows.iter()
+                            .filter(|r| r.1 != monday)
+                            .map(|r| r.3)
+                            .sum::<i64>(),
+                        this(|r| r.10),
+                    ),
+                    work_time_line(&ledger),
+                ];
+                (took, answer)
+            }
+            Kind::EmployeeLedger => {
+                let rows = sqlx::query(sql::EMPLOYEE_LEDGER_DAYS)
+                    .persistent(false)
+                    .bind(self.s.year.0)
+                    .bind(self.s.year.1)
+                    .bind(self.now)
+                    .bind(self.s.employee)
+                    .fetch_all(&self.pool)
+                    .await
+                    .unwrap();
+                let took = start.elapsed();
+                (took, rows.iter().map(day_row_line).collect())
+            }
+            Kind::TeamLedger(team) => {
+                let rows = self
+                    .hand_totals(*team, self.s.month.0, self.s.month.1)
+                    .await;
+                let took = start.elapsed();
+                let answer = rows.iter().map(|(e, t)| totals_line(*e, t)).collect();
                 (took, answer)
             }
         }
