@@ -9,12 +9,15 @@
 //! - every admin token is an admin of its own (keys, rate limit, trail);
 //! - a manager reads no audit entry about another team;
 //! - the Q&A views show each role what the routes show it;
-//! - `PATCH /employees/{id}`, and dismissing a manager of their own team.
+//! - `PATCH /employees/{id}`, and dismissing a manager of their own team;
+//! - work time: patterns, holidays, break rules, absences and ledgers, and
+//!   the ledger's Q&A view, as each role.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod ids_and_admins;
 mod matrix;
 mod scopes_and_changes;
+mod worktime;
 
 use attendance_testsupport as common;
 
@@ -164,6 +167,10 @@ const QUESTIONS: &[(&str, &str)] = &[
     (
         "marker-days",
         "SELECT DISTINCT employee_id FROM qa_daily_attendance ORDER BY employee_id",
+    ),
+    (
+        "marker-ledger",
+        "SELECT DISTINCT employee_id FROM qa_ledger_days ORDER BY employee_id",
     ),
 ];
 
