@@ -23,6 +23,18 @@ async fn pattern(svc: &AttendanceService, name: &str, minutes: WeekMinutes) -> W
     create_pattern(svc, &new).await
 }
 
+/// A team in `tz` working full time (Monday to Friday 8 h) since
+/// 2026-01-01, and Ada in it.
+async fn full_time_team(svc: &AttendanceService, name: &str, tz: &str) -> (Team, Employee) {
+    let t = team(svc, name, tz).await;
+    let ada = employee(svc, "Ada", t.id).await;
+    let full = pattern(svc, "Full time", FULL_TIME).await;
+    assign(svc, ScheduleTarget::Team(t.id), Some(&full), "2026-01-01")
+        .await
+        .unwrap();
+    (t, ada)
+}
+
 async fn create_pattern(svc: &AttendanceService, new: &NewWorkPattern) -> WorkPattern {
     svc.acting_as(&Principal::system())
         .create_work_pattern(new)
@@ -87,6 +99,13 @@ async fn ledger(store: &Arc<dyn Store>, who: EmployeeId, from: &str, to: &str) -
     store.ledger_days(who, &period, now()).await.unwrap()
 }
 
+fn not_found(err: &Error, expected: Entity) {
+    assert!(
+        matches!(err, Error::NotFound { entity, .. } if *entity == expected),
+        "{err:?}"
+    );
+}
+
 fn on<'a>(days: &'a [LedgerDay], d: &str) -> &'a LedgerDay {
     days.iter()
         .find(|l| l.date == date(d))
@@ -98,12 +117,7 @@ fn on<'a>(days: &'a [LedgerDay], d: &str) -> &'a LedgerDay {
 /// pattern; a correction changes the next read.
 pub async fn ledger_counts_owed_and_worked_minutes(store: Arc<dyn Store>) {
     let svc = service(&store);
-    let t = team(&svc, "Ops", "UTC").await;
-    let ada = employee(&svc, "Ada", t.id).await;
-    let full = pattern(&svc, "Full time", FULL_TIME).await;
-    assign(&svc, ScheduleTarget::Team(t.id), Some(&full), "2026-01-01")
-        .await
-        .unwrap();
+    let (t, ada) = full_time_team(&svc, "Ops", "UTC").await;
     // Mon: 240 + 270 = 510, a 30-minute gap and no break rule.
     work(&svc, ada.id, "2026-10-05T08:00:00Z", "2026-10-05T12:00:00Z").await;
     work(&svc, ada.id, "2026-10-05T12:30:00Z", "2026-10-05T17:00:00Z").await;
@@ -223,12 +237,7 @@ pub async fn ledger_counts_owed_and_worked_minutes(store: Arc<dyn Store>) {
 /// Monday, the first day of the next week.
 pub async fn night_shifts_count_to_the_date_they_start(store: Arc<dyn Store>) {
     let svc = service(&store);
-    let t = team(&svc, "Nights", "UTC").await;
-    let ada = employee(&svc, "Ada", t.id).await;
-    let full = pattern(&svc, "Full time", FULL_TIME).await;
-    assign(&svc, ScheduleTarget::Team(t.id), Some(&full), "2026-01-01")
-        .await
-        .unwrap();
+    let (_, ada) = full_time_team(&svc, "Nights", "UTC").await;
     // Sun 22:00 to Mon 06:00: 480 on Sunday.
     work(&svc, ada.id, "2026-10-11T22:00:00Z", "2026-10-12T06:00:00Z").await;
     // Wed 22:00 to Thu 07:00: 540 on Wednesday.
@@ -262,12 +271,7 @@ pub async fn night_shifts_count_to_the_date_they_start(store: Arc<dyn Store>) {
 /// lateness reads the local time of the day's offset.
 pub async fn dst_days_count_elapsed_time(store: Arc<dyn Store>) {
     let svc = service(&store);
-    let t = team(&svc, "Berlin", "Europe/Berlin").await;
-    let ada = employee(&svc, "Ada", t.id).await;
-    let full = pattern(&svc, "Full time", FULL_TIME).await;
-    assign(&svc, ScheduleTarget::Team(t.id), Some(&full), "2026-01-01")
-        .await
-        .unwrap();
+    let (_, ada) = full_time_team(&svc, "Berlin", "Europe/Berlin").await;
     // Sat 28 March 22:00 CET to Sun 06:00 CEST.
     work(&svc, ada.id, "2026-03-28T21:00:00Z", "2026-03-29T04:00:00Z").await;
     // Sat 24 October 22:00 CEST to Sun 06:00 CET.
@@ -410,16 +414,7 @@ pub async fn holidays_set_what_a_day_owes(store: Arc<dyn Store>) {
         .remove_holiday(company_wed.id)
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::NotFound {
-                entity: Entity::Holiday,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    not_found(&err, Entity::Holiday);
 }
 
 /// An absence counts as the day's owed minutes met (half: half the
@@ -427,12 +422,7 @@ pub async fn holidays_set_what_a_day_owes(store: Arc<dyn Store>) {
 /// absences of one employee never overlap.
 pub async fn absences_count_as_met(store: Arc<dyn Store>) {
     let svc = service(&store);
-    let t = team(&svc, "Ops", "UTC").await;
-    let ada = employee(&svc, "Ada", t.id).await;
-    let full = pattern(&svc, "Full time", FULL_TIME).await;
-    assign(&svc, ScheduleTarget::Team(t.id), Some(&full), "2026-01-01")
-        .await
-        .unwrap();
+    let (_, ada) = full_time_team(&svc, "Ops", "UTC").await;
     let vacation = absence(
         &svc,
         &NewAbsence::new(
@@ -559,16 +549,7 @@ pub async fn absences_count_as_met(store: Arc<dyn Store>) {
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::NotFound {
-                entity: Entity::Employee,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    not_found(&err, Entity::Employee);
     let listed = store
         .absences(&crate::worktime::AbsenceFilter {
             employee_id: Some(ada.id),
@@ -589,16 +570,7 @@ pub async fn absences_count_as_met(store: Arc<dyn Store>) {
     let mon = ledger(&store, ada.id, "2026-10-05", "2026-10-05").await;
     assert!(mon[0].absent_without_leave);
     let err = store.absence(vacation.id).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::NotFound {
-                entity: Entity::Absence,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    not_found(&err, Entity::Absence);
 }
 
 /// Gaps between a day's sessions count as break; only the shortfall of the
@@ -778,16 +750,7 @@ pub async fn patterns_apply_from_their_date(store: Arc<dyn Store>) {
     let err = assign(&svc, mine, Some(&ghost), "2026-10-20")
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::NotFound {
-                entity: Entity::WorkPattern,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    not_found(&err, Entity::WorkPattern);
     let err = assign(
         &svc,
         ScheduleTarget::Team(TeamId(9_999)),
@@ -796,16 +759,7 @@ pub async fn patterns_apply_from_their_date(store: Arc<dyn Store>) {
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::NotFound {
-                entity: Entity::Team,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    not_found(&err, Entity::Team);
     // No pattern in effect owes nothing.
     let before = ledger(&store, ada.id, "2025-12-31", "2025-12-31").await;
     assert_eq!(
@@ -888,30 +842,12 @@ pub async fn a_move_keeps_each_dates_team(store: Arc<dyn Store>) {
         .team_ledger(Some(TeamId(9_999)), &period)
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::NotFound {
-                entity: Entity::Team,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    not_found(&err, Entity::Team);
     let err = store
         .ledger_days(EmployeeId(9_999), &period, now())
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::NotFound {
-                entity: Entity::Employee,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    not_found(&err, Entity::Employee);
 }
 
 /// Every work-time write leaves one audit entry naming what it changed; a
