@@ -811,3 +811,106 @@ async fn memberships_follow_creation_and_moves() {
     })
     .await;
 }
+
+/// Racing writers meet the constraints: of eight overlapping absences of
+/// one employee, or eight holidays on one calendar date, written at once,
+/// one is stored and every other is refused as a conflict naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_writes_store_one_and_name_it_to_the_others() {
+    common::with_store(|store| async move {
+        let store: Arc<dyn Store> = Arc::new(store);
+        let team = match write(
+            &store,
+            NOW,
+            Write::CreateTeam(NewTeam::new("Racers").unwrap()),
+        )
+        .await
+        {
+            Written::Team(t) => t,
+            other => panic!("{other:?}"),
+        };
+        let new = NewEmployee::new("Ada", "Engineer", team.id).unwrap();
+        let ada = match write(&store, NOW, Write::CreateEmployee(new)).await {
+            Written::Employee(e) => e,
+            other => panic!("{other:?}"),
+        };
+
+        let absences = (0..8).map(|i| {
+            let store = store.clone();
+            let from = d("2026-03-02") + chrono::TimeDelta::days(i % 3);
+            let w = Write::RecordAbsence(
+                NewAbsence::new(ada.id, AbsenceKind::Vacation, from, d("2026-03-06")).unwrap(),
+            );
+            tokio::spawn(async move { store.write(&at(NOW), &w).await })
+        });
+        let mut outcomes = Vec::new();
+        for handle in absences.collect::<Vec<_>>() {
+            outcomes.push(handle.await.unwrap());
+        }
+        let stored: Vec<_> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Ok(Written::Absence(a)) => Some(a.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stored.len(), 1, "{outcomes:?}");
+        for outcome in &outcomes {
+            match outcome {
+                Ok(_) => {}
+                Err(attendance_core::Error::Conflict(
+                    attendance_core::Conflict::AbsenceOverlap { existing },
+                )) => assert_eq!(existing.id, stored[0].id),
+                other => panic!("{other:?}"),
+            }
+        }
+
+        let holidays = (0..8).map(|i| {
+            let store = store.clone();
+            let w = Write::AddHoliday(
+                NewHoliday::new(
+                    Some(team.id),
+                    d("2026-05-01"),
+                    &format!("Day {i}"),
+                    DayPortion::Full,
+                )
+                .unwrap(),
+            );
+            tokio::spawn(async move { store.write(&at(NOW), &w).await })
+        });
+        let mut outcomes = Vec::new();
+        for handle in holidays.collect::<Vec<_>>() {
+            outcomes.push(handle.await.unwrap());
+        }
+        let stored: Vec<_> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Ok(Written::Holiday(h)) => Some(h.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stored.len(), 1, "{outcomes:?}");
+        for outcome in &outcomes {
+            match outcome {
+                Ok(_) => {}
+                Err(attendance_core::Error::Conflict(
+                    attendance_core::Conflict::HolidayExists { existing },
+                )) => assert_eq!(existing.id, stored[0].id),
+                other => panic!("{other:?}"),
+            }
+        }
+        let audit = store
+            .audit_entries(
+                &AuditFilter::default(),
+                &PageRequest::new(Some(100), None).unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            audit.items.len(),
+            4,
+            "two creations, one absence, one holiday"
+        );
+    })
+    .await;
+}
