@@ -1,4 +1,4 @@
-//! What each role may do (README.md, "What a token may do"), with a played
+//! What each role may do (docs/SERVER.md, "What a token may do"), with a played
 //! model whose SQL selects every row and one client per role. Each row of
 //! the matrix is tried by every role, allowed and refused.
 
