@@ -27,6 +27,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Actor, Scope};
+use crate::close::{CorrectionRequest, Decision};
 use crate::domain::{
     AttendanceSession, EmployeeId, SessionId, TeamId, check_not_future, check_supported_instant,
     validate_text,
@@ -90,11 +91,27 @@ pub enum AuditAction {
     AbsenceRemoved,
     /// A team's break rule was set.
     BreakRuleSet,
+    /// A correction request was filed.
+    RequestCreated,
+    /// A correction request was approved (and applied).
+    RequestApproved,
+    /// A correction request was rejected.
+    RequestRejected,
+    /// A period was locked.
+    PeriodLocked,
+    /// A locked period was reopened.
+    PeriodReopened,
+    /// A webhook endpoint was registered.
+    WebhookRegistered,
+    /// A webhook endpoint was removed.
+    WebhookRemoved,
+    /// Deliveries to a webhook endpoint were sent again.
+    WebhookRedelivered,
 }
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 27] = [
         Self::TeamCreated,
         Self::EmployeeCreated,
         Self::ManagerAppointed,
@@ -114,6 +131,14 @@ impl AuditAction {
         Self::AbsenceRecorded,
         Self::AbsenceRemoved,
         Self::BreakRuleSet,
+        Self::RequestCreated,
+        Self::RequestApproved,
+        Self::RequestRejected,
+        Self::PeriodLocked,
+        Self::PeriodReopened,
+        Self::WebhookRegistered,
+        Self::WebhookRemoved,
+        Self::WebhookRedelivered,
     ];
 
     /// The spelling stores and the wire use (`"clock_in"`).
@@ -138,6 +163,14 @@ impl AuditAction {
             Self::AbsenceRecorded => "absence_recorded",
             Self::AbsenceRemoved => "absence_removed",
             Self::BreakRuleSet => "break_rule_set",
+            Self::RequestCreated => "request_created",
+            Self::RequestApproved => "request_approved",
+            Self::RequestRejected => "request_rejected",
+            Self::PeriodLocked => "period_locked",
+            Self::PeriodReopened => "period_reopened",
+            Self::WebhookRegistered => "webhook_registered",
+            Self::WebhookRemoved => "webhook_removed",
+            Self::WebhookRedelivered => "webhook_redelivered",
         }
     }
 
@@ -196,24 +229,35 @@ impl AuditRecord {
             Write::AddHoliday(_) => (AuditAction::HolidayAdded, None),
             Write::RecordAbsence(_) => (AuditAction::AbsenceRecorded, None),
             Write::SetBreakRule { .. } => (AuditAction::BreakRuleSet, None),
+            Write::RequestCorrection(request) => (
+                AuditAction::RequestCreated,
+                Some(request.reason().to_owned()),
+            ),
+            Write::DecideRequest { decision, .. } => match decision {
+                Decision::Approve => (AuditAction::RequestApproved, None),
+                Decision::Reject { reason } => (AuditAction::RequestRejected, Some(reason.clone())),
+            },
+            Write::LockPeriod(lock) => {
+                (AuditAction::PeriodLocked, lock.reason().map(str::to_owned))
+            }
+            Write::RegisterWebhook(_) => (AuditAction::WebhookRegistered, None),
+            Write::RedeliverWebhook { .. } => (AuditAction::WebhookRedelivered, None),
+            Write::ReopenPeriod { reason, .. } => {
+                return Some(Self::removal(
+                    AuditAction::PeriodReopened,
+                    written,
+                    Some(reason.clone()),
+                ));
+            }
+            Write::RemoveWebhook(_) => {
+                return Some(Self::removal(AuditAction::WebhookRemoved, written, None));
+            }
             // A removal records what was removed, and nothing after.
-            Write::RemoveHoliday(_) | Write::RemoveAbsence(_) => {
-                let action = if matches!(write, Write::RemoveHoliday(_)) {
-                    AuditAction::HolidayRemoved
-                } else {
-                    AuditAction::AbsenceRemoved
-                };
-                let (employee_id, session_id, team_id) = Self::subject(written);
-                return Some(Self {
-                    action,
-                    employee_id,
-                    session_id,
-                    team_id,
-                    before: Some(written.clone()),
-                    after: None,
-                    reason: None,
-                    token_id: None,
-                });
+            Write::RemoveHoliday(_) => {
+                return Some(Self::removal(AuditAction::HolidayRemoved, written, None));
+            }
+            Write::RemoveAbsence(_) => {
+                return Some(Self::removal(AuditAction::AbsenceRemoved, written, None));
             }
         };
         let (employee_id, session_id, team_id) = Self::subject(written);
@@ -227,6 +271,46 @@ impl AuditRecord {
             reason,
             token_id: None,
         })
+    }
+
+    /// A removal's entry: what was removed, and nothing after.
+    fn removal(action: AuditAction, written: &Written, reason: Option<String>) -> Self {
+        let (employee_id, session_id, team_id) = Self::subject(written);
+        Self {
+            action,
+            employee_id,
+            session_id,
+            team_id,
+            before: Some(written.clone()),
+            after: None,
+            reason,
+            token_id: None,
+        }
+    }
+
+    /// The second entry of an approval: the session it recorded (`before`
+    /// `None`, a backfill) or corrected (`before` the session as it was),
+    /// with the request's reason. The first entry is [`AuditRecord::of`]
+    /// the decision.
+    pub fn applied(
+        request: &CorrectionRequest,
+        before: Option<&AttendanceSession>,
+        after: &AttendanceSession,
+    ) -> Self {
+        let action = match before {
+            None => AuditAction::Backfill,
+            Some(_) => AuditAction::Correction,
+        };
+        Self {
+            action,
+            employee_id: Some(after.employee_id),
+            session_id: Some(after.id),
+            team_id: None,
+            before: before.map(|s| Written::Session(s.clone())),
+            after: Some(Written::Session(after.clone())),
+            reason: Some(request.reason.clone()),
+            token_id: None,
+        }
     }
 
     /// The employee, session and team a written record is about.
@@ -243,6 +327,11 @@ impl AuditRecord {
             Written::Holiday(h) => (None, None, h.team_id),
             Written::Absence(a) => (Some(a.employee_id), None, None),
             Written::BreakRule { team, .. } => (None, None, Some(*team)),
+            Written::Request(request) | Written::Decided { request, .. } => {
+                (Some(request.employee_id), request.session_id, None)
+            }
+            Written::PeriodLock(lock) => (None, None, lock.team_id),
+            Written::Webhook(_) => (None, None, None),
         }
     }
 

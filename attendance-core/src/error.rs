@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use crate::close::{CorrectionRequest, PeriodLock};
 use crate::domain::{AttendanceSession, EmployeeId};
 use crate::worktime::{Absence, Holiday};
 
@@ -129,6 +130,14 @@ pub enum Entity {
     Holiday,
     /// An absence.
     Absence,
+    /// A correction request (see [`crate::close`]).
+    Request,
+    /// A period lock.
+    PeriodLock,
+    /// A webhook endpoint (see [`crate::webhooks`]).
+    Webhook,
+    /// A webhook delivery.
+    Delivery,
 }
 
 impl fmt::Display for Entity {
@@ -141,6 +150,10 @@ impl fmt::Display for Entity {
             Self::WorkPattern => "work pattern",
             Self::Holiday => "holiday",
             Self::Absence => "absence",
+            Self::Request => "request",
+            Self::PeriodLock => "period lock",
+            Self::Webhook => "webhook endpoint",
+            Self::Delivery => "delivery",
         })
     }
 }
@@ -184,6 +197,38 @@ pub enum Conflict {
     AbsenceOverlap {
         /// The first absence it would overlap.
         existing: Box<Absence>,
+    },
+    /// The write would create, change or remove a session or absence whose
+    /// work date a lock covers (see [`crate::close`]).
+    #[error("work dates {} to {} are locked", lock.from, lock.to)]
+    PeriodLocked {
+        /// The lock (the first by id, if several cover it).
+        lock: Box<PeriodLock>,
+    },
+    /// A lock would overlap a standing lock of the same team or the company.
+    #[error("the period overlaps lock {} ({} to {})", existing.id, existing.from, existing.to)]
+    LockOverlap {
+        /// The standing lock.
+        existing: Box<PeriodLock>,
+    },
+    /// A lock would cover sessions still open; they must be closed first.
+    #[error("{} session(s) in the period are still open", sessions.len())]
+    OpenSessions {
+        /// The open sessions, oldest first, at most
+        /// [`MAX_LISTED_OPEN_SESSIONS`](crate::close::MAX_LISTED_OPEN_SESSIONS).
+        sessions: Vec<AttendanceSession>,
+    },
+    /// The session a request changes is no longer as the requester saw it.
+    #[error("session {} changed since the request was made", current.id)]
+    RequestStale {
+        /// The session as it is now.
+        current: Box<AttendanceSession>,
+    },
+    /// The request was decided already.
+    #[error("request {} is already {}", request.id, request.state.as_str())]
+    RequestDecided {
+        /// The request as it stands.
+        request: Box<CorrectionRequest>,
     },
 }
 

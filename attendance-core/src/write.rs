@@ -7,11 +7,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::access::Actor;
+use crate::close::{
+    CorrectionRequest, Decision, NewCorrectionRequest, NewPeriodLock, PeriodLock, PeriodLockId,
+    RequestId,
+};
 use crate::domain::{
     AttendanceSession, Employee, EmployeeChanges, EmployeeId, NewEmployee, NewTeam, SessionId,
     Team, TeamId, WorkMode, check_clock_out,
 };
 use crate::error::Result;
+use crate::webhooks::{DeliveryId, Endpoint, EndpointId, NewEndpoint};
 use crate::worktime::{
     Absence, AbsenceId, BreakRule, Holiday, HolidayId, NewAbsence, NewHoliday, NewWorkPattern,
     PatternAssignment, WorkPattern,
@@ -175,6 +180,54 @@ pub enum Write {
         /// The rule.
         rule: BreakRule,
     },
+    /// Files a correction request ([`Written::Request`]); see
+    /// [`crate::close`]. Fails with [`crate::Conflict::PeriodLocked`] when
+    /// its work date is locked, [`Error::NotFound`](crate::Error::NotFound)
+    /// for an unknown employee.
+    RequestCorrection(NewCorrectionRequest),
+    /// Decides an open request as the stamp's actor ([`Written::Decided`]):
+    /// approving applies it (as [`Write::RecordSession`] or
+    /// [`Write::CorrectSession`] would, with their failures) atomically
+    /// with the request's new state, each with its audit entry. Fails with
+    /// [`crate::Conflict::RequestDecided`] when it is no longer open,
+    /// [`crate::Conflict::RequestStale`] when the session it changes is no
+    /// longer as the requester saw it, [`crate::Conflict::PeriodLocked`],
+    /// and [`Error::NotFound`](crate::Error::NotFound) for an unknown
+    /// request. Who may decide is the service's check.
+    DecideRequest {
+        /// Which request.
+        request: RequestId,
+        /// Approve or reject.
+        decision: Decision,
+    },
+    /// Locks a period ([`Written::PeriodLock`]). Fails with
+    /// [`crate::Conflict::LockOverlap`], [`crate::Conflict::OpenSessions`],
+    /// and a validation error on `team_id` for an unknown team.
+    LockPeriod(NewPeriodLock),
+    /// Removes a lock ([`Written::PeriodLock`], as it was), with a reason;
+    /// [`Error::NotFound`](crate::Error::NotFound) when there is none.
+    ReopenPeriod {
+        /// Which lock.
+        lock: PeriodLockId,
+        /// Why (validated).
+        reason: String,
+    },
+    /// Registers a webhook endpoint ([`Written::Webhook`]).
+    RegisterWebhook(NewEndpoint),
+    /// Removes an endpoint and its deliveries ([`Written::Webhook`], as it
+    /// was); [`Error::NotFound`](crate::Error::NotFound) when there is none.
+    RemoveWebhook(EndpointId),
+    /// Sends again: one delivery of the endpoint (as new: pending, due now,
+    /// no attempts), or every failed one when `delivery` is `None`; the
+    /// endpoint becomes active ([`Written::Webhook`]).
+    /// [`Error::NotFound`](crate::Error::NotFound) for an unknown endpoint
+    /// or a delivery not of it.
+    RedeliverWebhook {
+        /// Which endpoint.
+        endpoint: EndpointId,
+        /// Which delivery; `None`: every failed one.
+        delivery: Option<DeliveryId>,
+    },
 }
 
 /// The outcome of a [`Write`], as a store keeps it for replays.
@@ -208,6 +261,19 @@ pub enum Written {
         /// The rule now.
         rule: BreakRule,
     },
+    /// A correction request was filed.
+    Request(CorrectionRequest),
+    /// A request was decided.
+    Decided {
+        /// The request as decided.
+        request: CorrectionRequest,
+        /// The session an approval recorded or corrected.
+        session: Option<AttendanceSession>,
+    },
+    /// A period was locked or reopened.
+    PeriodLock(PeriodLock),
+    /// A webhook endpoint was registered, removed or sent to again.
+    Webhook(Endpoint),
 }
 
 /// What a correction changes; `None` leaves a value as it is. A session's

@@ -446,6 +446,16 @@ impl AnalyticsStore for PgStore {
         self.totals(team, period, now).await
     }
 
+    fn timesheet<'a>(
+        &'a self,
+        query: &'a attendance_core::export::TimesheetQuery,
+        now: DateTime<Utc>,
+    ) -> attendance_core::export::TimesheetStream<'a> {
+        // SCAFFOLD
+        let _ = (query, now);
+        attendance_core::export::stream_from(Vec::new())
+    }
+
     async fn employee_figures(
         &self,
         employee: EmployeeId,

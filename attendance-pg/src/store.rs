@@ -607,6 +607,53 @@ impl AttendanceStore for PgStore {
         self.read_break_rule(team).await
     }
 
+    async fn correction_request(
+        &self,
+        id: attendance_core::close::RequestId,
+    ) -> Result<attendance_core::close::CorrectionRequest> {
+        let _ = id;
+        Err(crate::close::scaffold())
+    }
+
+    async fn correction_requests(
+        &self,
+        filter: &attendance_core::close::RequestFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<attendance_core::close::CorrectionRequest>> {
+        let _ = (filter, page);
+        Err(crate::close::scaffold())
+    }
+
+    async fn period_locks(
+        &self,
+        filter: &attendance_core::close::LockFilter,
+    ) -> Result<Vec<attendance_core::close::PeriodLock>> {
+        let _ = filter;
+        Err(crate::close::scaffold())
+    }
+
+    async fn webhook_endpoints(&self) -> Result<Vec<attendance_core::webhooks::Endpoint>> {
+        Err(crate::close::scaffold())
+    }
+
+    async fn webhook_endpoint(
+        &self,
+        id: attendance_core::webhooks::EndpointId,
+    ) -> Result<attendance_core::webhooks::Endpoint> {
+        let _ = id;
+        Err(crate::close::scaffold())
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        endpoint: attendance_core::webhooks::EndpointId,
+        filter: &attendance_core::webhooks::DeliveryFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<attendance_core::webhooks::Delivery>> {
+        let _ = (endpoint, filter, page);
+        Err(crate::close::scaffold())
+    }
+
     async fn close_forgotten_sessions(
         &self,
         stamp: &Stamp,

@@ -192,7 +192,14 @@ pub(crate) async fn perform(
         | Write::CorrectSession { .. }
         | Write::UpdateEmployee { .. }
         | Write::AppointManager { .. }
-        | Write::DismissManager { .. } => Err(Error::backend("not a work-time write")),
+        | Write::DismissManager { .. }
+        | Write::RequestCorrection(_)
+        | Write::DecideRequest { .. }
+        | Write::LockPeriod(_)
+        | Write::ReopenPeriod { .. }
+        | Write::RegisterWebhook(_)
+        | Write::RemoveWebhook(_)
+        | Write::RedeliverWebhook { .. } => Err(Error::backend("not a work-time write")),
     };
     let written = match written {
         Ok(written) => written,

@@ -11,6 +11,12 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 
 use crate::access::Scope;
 use crate::audit::{AuditEntry, AuditFilter, Stamp};
+use crate::close::{CorrectionRequest, LockFilter, PeriodLock, RequestFilter, RequestId};
+use crate::export::{TimesheetQuery, TimesheetStream, stream_from};
+use crate::webhooks::{
+    AttemptOutcome, Delivery, DeliveryFilter, DeliveryId, DueDelivery, Endpoint, EndpointId,
+    WebhookOutbox,
+};
 
 mod audit;
 mod auto_close;
@@ -262,6 +268,14 @@ impl State {
                 team,
                 rule: self.set_break_rule(team, rule)?,
             },
+            // SCAFFOLD
+            Write::RequestCorrection(_)
+            | Write::DecideRequest { .. }
+            | Write::LockPeriod(_)
+            | Write::ReopenPeriod { .. }
+            | Write::RegisterWebhook(_)
+            | Write::RemoveWebhook(_)
+            | Write::RedeliverWebhook { .. } => return Err(Error::backend("SCAFFOLD")),
         })
     }
 
@@ -553,6 +567,67 @@ impl AttendanceStore for InMemoryStore {
     async fn break_rule(&self, team: TeamId) -> Result<BreakRule> {
         self.state().break_rule(team)
     }
+
+    async fn correction_request(&self, id: RequestId) -> Result<CorrectionRequest> {
+        let _ = id;
+        Err(Error::backend("SCAFFOLD"))
+    }
+
+    async fn correction_requests(
+        &self,
+        filter: &RequestFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<CorrectionRequest>> {
+        let _ = (filter, page);
+        Err(Error::backend("SCAFFOLD"))
+    }
+
+    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>> {
+        let _ = filter;
+        Err(Error::backend("SCAFFOLD"))
+    }
+
+    async fn webhook_endpoints(&self) -> Result<Vec<Endpoint>> {
+        Err(Error::backend("SCAFFOLD"))
+    }
+
+    async fn webhook_endpoint(&self, id: EndpointId) -> Result<Endpoint> {
+        let _ = id;
+        Err(Error::backend("SCAFFOLD"))
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        endpoint: EndpointId,
+        filter: &DeliveryFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<Delivery>> {
+        let _ = (endpoint, filter, page);
+        Err(Error::backend("SCAFFOLD"))
+    }
+}
+
+#[async_trait]
+impl WebhookOutbox for InMemoryStore {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>> {
+        let _ = (now, lease_until, limit);
+        Err(Error::backend("SCAFFOLD"))
+    }
+
+    async fn record_attempt(
+        &self,
+        delivery: DeliveryId,
+        outcome: &AttemptOutcome,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let _ = (delivery, outcome, at);
+        Err(Error::backend("SCAFFOLD"))
+    }
 }
 
 #[async_trait]
@@ -673,5 +748,14 @@ impl AnalyticsStore for InMemoryStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<(EmployeeId, LedgerTotals)>> {
         self.state().ledger_totals(team, period, now)
+    }
+
+    fn timesheet<'a>(
+        &'a self,
+        query: &'a TimesheetQuery,
+        now: DateTime<Utc>,
+    ) -> TimesheetStream<'a> {
+        let _ = (query, now);
+        stream_from(Vec::new())
     }
 }

@@ -28,14 +28,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Scope;
 use crate::audit::{AuditEntry, AuditFilter, Stamp};
+use crate::close::{CorrectionRequest, LockFilter, PeriodLock, RequestFilter, RequestId};
 use crate::domain::{
     AttendanceSession, Employee, EmployeeId, SessionId, Team, TeamId, WorkMode,
     check_supported_instant,
 };
 use crate::error::{Error, Result};
+use crate::export::{TimesheetQuery, TimesheetStream};
 use crate::idempotency::{Claim, Claimed, Write, Written};
 use crate::import::{ImportBatch, ImportReport};
 use crate::trends::{PeriodFigures, TeamFigures, TrendQuery};
+use crate::webhooks::{Delivery, DeliveryFilter, Endpoint, EndpointId, WebhookOutbox};
 use crate::worktime::{
     Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, LedgerDay, LedgerPeriod,
     LedgerTotals, PatternAssignment, ScheduleTarget, WorkPattern,
@@ -166,6 +169,36 @@ pub trait AttendanceStore: Directory {
     /// A team's break rule (empty when it has none); [`Error::NotFound`]
     /// for an unknown team.
     async fn break_rule(&self, team: TeamId) -> Result<BreakRule>;
+
+    /// One correction request, or [`Error::NotFound`] with
+    /// [`crate::Entity::Request`].
+    async fn correction_request(&self, id: RequestId) -> Result<CorrectionRequest>;
+
+    /// Correction requests matching `filter`, newest first, one page at a
+    /// time.
+    async fn correction_requests(
+        &self,
+        filter: &RequestFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<CorrectionRequest>>;
+
+    /// Standing locks matching `filter`, by start date then id.
+    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>>;
+
+    /// Every webhook endpoint, by id.
+    async fn webhook_endpoints(&self) -> Result<Vec<Endpoint>>;
+
+    /// One endpoint, or [`Error::NotFound`] with [`crate::Entity::Webhook`].
+    async fn webhook_endpoint(&self, id: EndpointId) -> Result<Endpoint>;
+
+    /// An endpoint's deliveries matching `filter`, newest first, one page
+    /// at a time; [`Error::NotFound`] for an unknown endpoint.
+    async fn webhook_deliveries(
+        &self,
+        endpoint: EndpointId,
+        filter: &DeliveryFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<Delivery>>;
 }
 
 /// Aggregates over sessions, computed where the data lives. The directory
@@ -222,6 +255,19 @@ pub trait AnalyticsStore: Directory {
         period: &LedgerPeriod,
         now: DateTime<Utc>,
     ) -> Result<Vec<(EmployeeId, LedgerTotals)>>;
+
+    /// The timesheet rows of `query` (see [`crate::export`]): every date of
+    /// the period for each employee the query selects (current members of
+    /// its team, or its one employee, or everyone) within its scope, by
+    /// employee id then date, as [`AnalyticsStore::ledger_days`] computes
+    /// them, each marked locked when a lock covers it. Streamed: a backend
+    /// holds a bounded number of rows at a time. An unknown team or
+    /// employee is an empty stream.
+    fn timesheet<'a>(
+        &'a self,
+        query: &'a TimesheetQuery,
+        now: DateTime<Utc>,
+    ) -> TimesheetStream<'a>;
 }
 
 /// One employee's attendance on one day, the raw material of summaries.
@@ -257,10 +303,11 @@ impl DayRecord {
 }
 
 /// Everything a complete backend provides, for a host that holds one
-/// `Arc<dyn Store>` (it upcasts to each trait a service takes).
-pub trait Store: AttendanceStore + AnalyticsStore {}
+/// `Arc<dyn Store>` (it upcasts to each trait a service takes, and to the
+/// [`WebhookOutbox`] a delivery worker drains).
+pub trait Store: AttendanceStore + AnalyticsStore + WebhookOutbox {}
 
-impl<T: AttendanceStore + AnalyticsStore + ?Sized> Store for T {}
+impl<T: AttendanceStore + AnalyticsStore + WebhookOutbox + ?Sized> Store for T {}
 
 /// Which sessions to list. Every field narrows the result; none set lists all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -105,6 +105,8 @@ macro_rules! worktime_id {
     };
 }
 
+pub(crate) use worktime_id;
+
 worktime_id!(
     /// Identifies a [`WorkPattern`].
     WorkPatternId

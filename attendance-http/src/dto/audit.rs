@@ -140,6 +140,22 @@ pub enum AuditAction {
     AbsenceRemoved,
     /// A team's break rule was set.
     BreakRuleSet,
+    /// A correction request was filed.
+    RequestCreated,
+    /// A correction request was approved (and applied).
+    RequestApproved,
+    /// A correction request was rejected.
+    RequestRejected,
+    /// A period was locked.
+    PeriodLocked,
+    /// A locked period was reopened.
+    PeriodReopened,
+    /// A webhook endpoint was registered.
+    WebhookRegistered,
+    /// A webhook endpoint was removed.
+    WebhookRemoved,
+    /// Deliveries to a webhook endpoint were sent again.
+    WebhookRedelivered,
 }
 
 impl From<CoreAction> for AuditAction {
@@ -164,6 +180,14 @@ impl From<CoreAction> for AuditAction {
             CoreAction::AbsenceRecorded => Self::AbsenceRecorded,
             CoreAction::AbsenceRemoved => Self::AbsenceRemoved,
             CoreAction::BreakRuleSet => Self::BreakRuleSet,
+            CoreAction::RequestCreated => Self::RequestCreated,
+            CoreAction::RequestApproved => Self::RequestApproved,
+            CoreAction::RequestRejected => Self::RequestRejected,
+            CoreAction::PeriodLocked => Self::PeriodLocked,
+            CoreAction::PeriodReopened => Self::PeriodReopened,
+            CoreAction::WebhookRegistered => Self::WebhookRegistered,
+            CoreAction::WebhookRemoved => Self::WebhookRemoved,
+            CoreAction::WebhookRedelivered => Self::WebhookRedelivered,
         }
     }
 }

@@ -5,6 +5,12 @@
 
 pub mod world;
 
+use attendance_core::close::{CorrectionRequest, LockFilter, PeriodLock, RequestFilter, RequestId};
+use attendance_core::export::{TimesheetQuery, TimesheetStream};
+use attendance_core::webhooks::{
+    AttemptOutcome, Delivery, DeliveryFilter, DeliveryId, DueDelivery, Endpoint, EndpointId,
+    WebhookOutbox,
+};
 use attendance_core::worktime::{
     Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, LedgerDay, LedgerPeriod,
     LedgerTotals, PatternAssignment, ScheduleTarget, WorkPattern,
@@ -83,17 +89,10 @@ impl FaultyStore {
 
     async fn check(&self) -> Result<()> {
         let fault = *self.fault.lock().unwrap();
-        match fault {
-            Fault::None => Ok(()),
-            Fault::Unavailable => Err(Error::unavailable(std::io::Error::other(format!(
-                "connection to 10.1.2.3:5432 refused; {SECRET}"
-            )))),
-            Fault::Backend => Err(Error::backend(std::io::Error::other(format!(
-                "SELECT * FROM attendance.secret_table: {SECRET}"
-            )))),
-            Fault::Panic => panic!("handler blew up: {SECRET}"),
-            Fault::Hang => std::future::pending().await,
+        if fault == Fault::Hang {
+            std::future::pending::<()>().await;
         }
+        fault_error(fault)
     }
 }
 
@@ -222,6 +221,61 @@ impl AttendanceStore for FaultyStore {
         self.check().await?;
         self.inner.break_rule(team).await
     }
+    async fn correction_request(&self, id: RequestId) -> Result<CorrectionRequest> {
+        self.check().await?;
+        self.inner.correction_request(id).await
+    }
+    async fn correction_requests(
+        &self,
+        filter: &RequestFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<CorrectionRequest>> {
+        self.check().await?;
+        self.inner.correction_requests(filter, page).await
+    }
+    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>> {
+        self.check().await?;
+        self.inner.period_locks(filter).await
+    }
+    async fn webhook_endpoints(&self) -> Result<Vec<Endpoint>> {
+        self.check().await?;
+        self.inner.webhook_endpoints().await
+    }
+    async fn webhook_endpoint(&self, id: EndpointId) -> Result<Endpoint> {
+        self.check().await?;
+        self.inner.webhook_endpoint(id).await
+    }
+    async fn webhook_deliveries(
+        &self,
+        endpoint: EndpointId,
+        filter: &DeliveryFilter,
+        page: &PageRequest<IdCursor>,
+    ) -> Result<Page<Delivery>> {
+        self.check().await?;
+        self.inner.webhook_deliveries(endpoint, filter, page).await
+    }
+}
+
+#[async_trait]
+impl WebhookOutbox for FaultyStore {
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>> {
+        self.check().await?;
+        self.inner.claim_due(now, lease_until, limit).await
+    }
+    async fn record_attempt(
+        &self,
+        delivery: DeliveryId,
+        outcome: &AttemptOutcome,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.check().await?;
+        self.inner.record_attempt(delivery, outcome, at).await
+    }
 }
 
 #[async_trait]
@@ -275,6 +329,32 @@ impl AnalyticsStore for FaultyStore {
     ) -> Result<Vec<(EmployeeId, LedgerTotals)>> {
         self.check().await?;
         self.inner.ledger_totals(team, period, now).await
+    }
+    fn timesheet<'a>(
+        &'a self,
+        query: &'a TimesheetQuery,
+        now: DateTime<Utc>,
+    ) -> TimesheetStream<'a> {
+        // Not async: a hang cannot be played here, the other faults can.
+        let fault = *self.fault.lock().unwrap();
+        match fault_error(fault) {
+            Err(e) => attendance_core::export::failed(e),
+            Ok(()) => self.inner.timesheet(query, now),
+        }
+    }
+}
+
+/// The error a fault injects (none for a hang, which `check` plays).
+fn fault_error(fault: Fault) -> Result<()> {
+    match fault {
+        Fault::Unavailable => Err(Error::unavailable(std::io::Error::other(format!(
+            "connection to 10.1.2.3:5432 refused; {SECRET}"
+        )))),
+        Fault::Backend => Err(Error::backend(std::io::Error::other(format!(
+            "SELECT * FROM attendance.secret_table: {SECRET}"
+        )))),
+        Fault::Panic => panic!("handler blew up: {SECRET}"),
+        Fault::None | Fault::Hang => Ok(()),
     }
 }
 

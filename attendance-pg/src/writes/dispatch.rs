@@ -105,6 +105,22 @@ impl PgStore {
                 })
                 .await
                 .map_err(map)??,
+            // One transaction with their entries; refusals come back
+            // explained.
+            Write::RequestCorrection(_)
+            | Write::DecideRequest { .. }
+            | Write::LockPeriod(_)
+            | Write::ReopenPeriod { .. }
+            | Write::RegisterWebhook(_)
+            | Write::RemoveWebhook(_)
+            | Write::RedeliverWebhook { .. } => self
+                .retry
+                .write(|| {
+                    self.conns
+                        .run(async |c| crate::close::perform(c, stamp, write).await)
+                })
+                .await
+                .map_err(map)??,
         })
     }
 
@@ -167,7 +183,14 @@ impl PgStore {
             | Write::RemoveHoliday(_)
             | Write::RecordAbsence(_)
             | Write::RemoveAbsence(_)
-            | Write::SetBreakRule { .. } => map(e),
+            | Write::SetBreakRule { .. }
+            | Write::RequestCorrection(_)
+            | Write::DecideRequest { .. }
+            | Write::LockPeriod(_)
+            | Write::ReopenPeriod { .. }
+            | Write::RegisterWebhook(_)
+            | Write::RemoveWebhook(_)
+            | Write::RedeliverWebhook { .. } => map(e),
         }))
     }
 
@@ -190,7 +213,14 @@ impl PgStore {
             | Write::RemoveHoliday(_)
             | Write::RecordAbsence(_)
             | Write::RemoveAbsence(_)
-            | Write::SetBreakRule { .. } => Error::backend("an insert returned no row"),
+            | Write::SetBreakRule { .. }
+            | Write::RequestCorrection(_)
+            | Write::DecideRequest { .. }
+            | Write::LockPeriod(_)
+            | Write::ReopenPeriod { .. }
+            | Write::RegisterWebhook(_)
+            | Write::RemoveWebhook(_)
+            | Write::RedeliverWebhook { .. } => Error::backend("an insert returned no row"),
         }
     }
 }
@@ -285,5 +315,12 @@ pub(crate) async fn perform_in(
         | Write::RecordAbsence(_)
         | Write::RemoveAbsence(_)
         | Write::SetBreakRule { .. } => Some(crate::worktime::perform(c, stamp, write).await?),
+        Write::RequestCorrection(_)
+        | Write::DecideRequest { .. }
+        | Write::LockPeriod(_)
+        | Write::ReopenPeriod { .. }
+        | Write::RegisterWebhook(_)
+        | Write::RemoveWebhook(_)
+        | Write::RedeliverWebhook { .. } => Some(crate::close::perform(c, stamp, write).await?),
     })
 }

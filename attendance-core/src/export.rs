@@ -1,0 +1,131 @@
+//! Timesheets: one row per employee and work date, with the ledger's
+//! columns ([`crate::worktime`]), for a period, a team or the company, read
+//! from the store as a stream so a month of a large company never sits in
+//! memory. The CSV and XLSX writers are the `attendance-export` crate; the
+//! rows, the query and the stream are here, where every store can produce
+//! them.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::access::Scope;
+use crate::domain::{EmployeeId, TeamId};
+use crate::error::Result;
+use crate::worktime::{LedgerDay, LedgerPeriod};
+
+/// Which rows a timesheet holds: the period, and optionally one team or one
+/// employee, within the principal's scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimesheetQuery {
+    /// The work dates, at most a year.
+    pub period: LedgerPeriod,
+    /// Only the current members of this team.
+    pub team_id: Option<TeamId>,
+    /// Only this employee.
+    pub employee_id: Option<EmployeeId>,
+    /// Only employees in the principal's scope: set by the service.
+    pub scope: Scope,
+}
+
+/// One employee's work date: the ledger's line with the names a payroll
+/// file needs, and whether the date is locked (final).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimesheetRow {
+    /// The employee's name.
+    pub employee_name: String,
+    /// The employee's team's name on that date.
+    pub team_name: String,
+    /// The ledger's line.
+    pub day: LedgerDay,
+    /// A lock covers the date: the numbers are final.
+    pub locked: bool,
+}
+
+/// Whether a timesheet's period is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockCoverage {
+    /// Every row's date is locked.
+    Full,
+    /// Some are.
+    Partial,
+    /// None is.
+    None,
+}
+
+impl LockCoverage {
+    /// The spelling of headers and file properties.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Partial => "partial",
+            Self::None => "none",
+        }
+    }
+}
+
+/// Rows in order: by employee id, then date. Each item is a row or the
+/// error that ended the stream.
+pub type TimesheetStream<'a> =
+    Pin<Box<dyn futures_core::Stream<Item = Result<TimesheetRow>> + Send + 'a>>;
+
+/// A stream over rows already in memory: what the in-memory store returns.
+pub fn stream_from(rows: Vec<TimesheetRow>) -> TimesheetStream<'static> {
+    Box::pin(VecStream(rows.into_iter().map(Ok)))
+}
+
+/// A stream whose one item is `error`: a refusal found before the first
+/// row.
+pub fn failed(error: crate::Error) -> TimesheetStream<'static> {
+    Box::pin(VecStream(vec![Err(error)].into_iter()))
+}
+
+struct VecStream<I>(I);
+
+impl<I: Iterator<Item = Result<TimesheetRow>> + Unpin> futures_core::Stream for VecStream<I> {
+    type Item = Result<TimesheetRow>;
+
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Poll::Ready(self.0.next())
+    }
+}
+
+/// Whether `dates` (each row's) are all, some or none locked: what a
+/// writer says of the file once the rows are through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LockTally {
+    locked: u64,
+    open: u64,
+}
+
+impl LockTally {
+    /// Counts one row.
+    pub fn add(&mut self, row: &TimesheetRow) {
+        if row.locked {
+            self.locked += 1;
+        } else {
+            self.open += 1;
+        }
+    }
+
+    /// The coverage so far (no rows: none).
+    pub fn coverage(&self) -> LockCoverage {
+        match (self.locked, self.open) {
+            (0, _) => LockCoverage::None,
+            (_, 0) => LockCoverage::Full,
+            _ => LockCoverage::Partial,
+        }
+    }
+}
+
+/// A timesheet file's name without its extension:
+/// `timesheet-2026-03-01-2026-03-31`, or `timesheet-team-7-…` for a team.
+pub fn file_stem(from: NaiveDate, to: NaiveDate, team: Option<TeamId>) -> String {
+    match team {
+        Some(team) => format!("timesheet-team-{team}-{from}-{to}"),
+        None => format!("timesheet-{from}-{to}"),
+    }
+}
