@@ -240,7 +240,22 @@ impl AuditRecord {
             Write::LockPeriod(lock) => {
                 (AuditAction::PeriodLocked, lock.reason().map(str::to_owned))
             }
-            Write::RegisterWebhook(_) => (AuditAction::WebhookRegistered, None),
+            Write::RegisterWebhook(_) => {
+                // The secret stays out of the trail.
+                let Written::WebhookRegistered { endpoint, .. } = written else {
+                    return None;
+                };
+                return Some(Self {
+                    action: AuditAction::WebhookRegistered,
+                    employee_id: None,
+                    session_id: None,
+                    team_id: None,
+                    before: None,
+                    after: Some(Written::Webhook(endpoint.clone())),
+                    reason: None,
+                    token_id: None,
+                });
+            }
             Write::RedeliverWebhook { .. } => (AuditAction::WebhookRedelivered, None),
             Write::ReopenPeriod { reason, .. } => {
                 return Some(Self::removal(
@@ -331,7 +346,7 @@ impl AuditRecord {
                 (Some(request.employee_id), request.session_id, None)
             }
             Written::PeriodLock(lock) => (None, None, lock.team_id),
-            Written::Webhook(_) => (None, None, None),
+            Written::Webhook(_) | Written::WebhookRegistered { .. } => (None, None, None),
         }
     }
 

@@ -67,6 +67,58 @@ impl LockCoverage {
     }
 }
 
+/// What the locks say of a whole timesheet before its rows are read (a
+/// response header must be sent before the body): full when locks of the
+/// company, or of `team` when the timesheet is one team's, cover every
+/// date of `from..=to`; partial when any lock meets the period; none
+/// otherwise. Each row says for itself ([`TimesheetRow::locked`]).
+pub fn coverage(
+    locks: &[crate::close::PeriodLock],
+    team: Option<TeamId>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> LockCoverage {
+    let applies = |l: &&crate::close::PeriodLock| {
+        l.from <= to
+            && from <= l.to
+            && (l.team_id.is_none() || (team.is_some() && l.team_id == team))
+    };
+    let meets = locks.iter().any(|l| l.from <= to && from <= l.to);
+    if !meets {
+        return LockCoverage::None;
+    }
+    let every_date = from.iter_days().take_while(|d| *d <= to).all(|d| {
+        locks
+            .iter()
+            .filter(applies)
+            .any(|l| l.from <= d && d <= l.to)
+    });
+    if every_date {
+        LockCoverage::Full
+    } else {
+        LockCoverage::Partial
+    }
+}
+
+/// A timesheet ready to write: its rows, and what is known before them.
+pub struct Timesheet<'a> {
+    /// The rows, by employee id then date.
+    pub rows: TimesheetStream<'a>,
+    /// Whether the locks make the period final ([`coverage`]).
+    pub coverage: LockCoverage,
+    /// The file's name without extension ([`file_stem`]).
+    pub file_stem: String,
+}
+
+impl std::fmt::Debug for Timesheet<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timesheet")
+            .field("coverage", &self.coverage)
+            .field("file_stem", &self.file_stem)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Rows in order: by employee id, then date. Each item is a row or the
 /// error that ended the stream.
 pub type TimesheetStream<'a> =

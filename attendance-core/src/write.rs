@@ -16,7 +16,7 @@ use crate::domain::{
     Team, TeamId, WorkMode, check_clock_out,
 };
 use crate::error::Result;
-use crate::webhooks::{DeliveryId, Endpoint, EndpointId, NewEndpoint};
+use crate::webhooks::{DeliveryId, Endpoint, EndpointId, NewEndpoint, WebhookSecret};
 use crate::worktime::{
     Absence, AbsenceId, BreakRule, Holiday, HolidayId, NewAbsence, NewHoliday, NewWorkPattern,
     PatternAssignment, WorkPattern,
@@ -212,7 +212,7 @@ pub enum Write {
         /// Why (validated).
         reason: String,
     },
-    /// Registers a webhook endpoint ([`Written::Webhook`]).
+    /// Registers a webhook endpoint ([`Written::WebhookRegistered`]).
     RegisterWebhook(NewEndpoint),
     /// Removes an endpoint and its deliveries ([`Written::Webhook`], as it
     /// was); [`Error::NotFound`](crate::Error::NotFound) when there is none.
@@ -272,7 +272,15 @@ pub enum Written {
     },
     /// A period was locked or reopened.
     PeriodLock(PeriodLock),
-    /// A webhook endpoint was registered, removed or sent to again.
+    /// A webhook endpoint was registered: the endpoint and its secret,
+    /// which only this outcome carries (the audit entry does not).
+    WebhookRegistered {
+        /// The endpoint.
+        endpoint: Endpoint,
+        /// Its signing secret.
+        secret: WebhookSecret,
+    },
+    /// A webhook endpoint was removed or sent to again.
     Webhook(Endpoint),
 }
 

@@ -285,6 +285,13 @@ impl Directory for PgStore {
             .map_err(map)?;
         Ok(teams.into_iter().map(TeamId).collect())
     }
+    async fn period_locks(
+        &self,
+        filter: &attendance_core::close::LockFilter,
+    ) -> Result<Vec<attendance_core::close::PeriodLock>> {
+        let _ = filter;
+        Err(crate::close::scaffold())
+    }
 }
 
 impl PgStore {
@@ -621,14 +628,6 @@ impl AttendanceStore for PgStore {
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<attendance_core::close::CorrectionRequest>> {
         let _ = (filter, page);
-        Err(crate::close::scaffold())
-    }
-
-    async fn period_locks(
-        &self,
-        filter: &attendance_core::close::LockFilter,
-    ) -> Result<Vec<attendance_core::close::PeriodLock>> {
-        let _ = filter;
         Err(crate::close::scaffold())
     }
 

@@ -209,6 +209,15 @@ pub fn lock_on<'a>(
         .min_by_key(|l| l.id)
 }
 
+/// What an approval or a rejection produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecidedRequest {
+    /// The request as decided.
+    pub request: CorrectionRequest,
+    /// The session an approval recorded or corrected.
+    pub session: Option<crate::domain::AttendanceSession>,
+}
+
 /// Which locks to list; every field narrows the result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockFilter {

@@ -404,6 +404,10 @@ impl Directory for InMemoryStore {
     async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>> {
         Ok(self.state().managed_teams(employee))
     }
+    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>> {
+        let _ = filter;
+        Err(Error::backend("SCAFFOLD"))
+    }
 }
 
 #[async_trait]
@@ -579,11 +583,6 @@ impl AttendanceStore for InMemoryStore {
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<CorrectionRequest>> {
         let _ = (filter, page);
-        Err(Error::backend("SCAFFOLD"))
-    }
-
-    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>> {
-        let _ = filter;
         Err(Error::backend("SCAFFOLD"))
     }
 

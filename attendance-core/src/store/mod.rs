@@ -1,7 +1,8 @@
 //! The store traits every backend implements, and the listing types.
 //!
 //! A backend implements three traits, each for a reason:
-//! - [`Directory`]: teams, employees and who manages which team. Every
+//! - [`Directory`]: teams, employees, who manages which team, and which
+//!   periods are locked. Every
 //!   service reads it (access checks need a principal's team), so it is the
 //!   one trait the other two build on.
 //! - [`AttendanceStore`]: everything the attendance service writes and
@@ -72,6 +73,10 @@ pub trait Directory: Send + Sync {
     /// created as a manager (`is_manager`), and the teams they were
     /// appointed to ([`Write::AppointManager`]). Unknown employee: empty.
     async fn managed_teams(&self, employee: EmployeeId) -> Result<Vec<TeamId>>;
+    /// Standing period locks matching `filter`, by start date then id
+    /// (see [`crate::close`]): here because writes and timesheets both
+    /// ask which dates are final.
+    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>>;
 }
 
 /// What [`AttendanceService`](crate::service::AttendanceService) writes and
@@ -181,9 +186,6 @@ pub trait AttendanceStore: Directory {
         filter: &RequestFilter,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<CorrectionRequest>>;
-
-    /// Standing locks matching `filter`, by start date then id.
-    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>>;
 
     /// Every webhook endpoint, by id.
     async fn webhook_endpoints(&self) -> Result<Vec<Endpoint>>;

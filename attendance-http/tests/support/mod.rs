@@ -131,6 +131,10 @@ impl Directory for FaultyStore {
         self.check().await?;
         self.inner.managed_teams(employee).await
     }
+    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>> {
+        self.check().await?;
+        self.inner.period_locks(filter).await
+    }
 }
 
 #[async_trait]
@@ -232,10 +236,6 @@ impl AttendanceStore for FaultyStore {
     ) -> Result<Page<CorrectionRequest>> {
         self.check().await?;
         self.inner.correction_requests(filter, page).await
-    }
-    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>> {
-        self.check().await?;
-        self.inner.period_locks(filter).await
     }
     async fn webhook_endpoints(&self) -> Result<Vec<Endpoint>> {
         self.check().await?;
