@@ -212,10 +212,25 @@ impl WebhookUrl {
 }
 
 /// A signing secret: `whsec_` and the base64 of 24 to 64 random bytes, as
-/// Standard Webhooks spells it. `Debug` does not print it.
+/// Standard Webhooks spells it. `Debug` does not print it. Deserializing
+/// checks it as [`WebhookSecret::new`] does, so every value holds a key.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[serde(try_from = "String", into = "String")]
 pub struct WebhookSecret(String);
+
+impl TryFrom<String> for WebhookSecret {
+    type Error = Error;
+
+    fn try_from(secret: String) -> Result<Self> {
+        Self::new(&secret)
+    }
+}
+
+impl From<WebhookSecret> for String {
+    fn from(secret: WebhookSecret) -> Self {
+        secret.0
+    }
+}
 
 impl WebhookSecret {
     /// Checks a secret a caller chose.
@@ -611,6 +626,11 @@ mod tests {
         ] {
             assert!(WebhookSecret::new(bad).is_err(), "{bad}");
         }
+        let invalid = serde_json::from_value::<WebhookSecret>(serde_json::json!("whsec_!!!!"));
+        assert!(invalid.is_err(), "deserializing checks the secret too");
+        let round_trip: WebhookSecret =
+            serde_json::from_value(serde_json::to_value(&secret).unwrap()).unwrap();
+        assert_eq!(round_trip, secret);
         // The Standard Webhooks specification's example secret.
         assert!(WebhookSecret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_ok());
     }
