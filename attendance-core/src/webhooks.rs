@@ -325,6 +325,16 @@ impl NewEndpoint {
     }
 }
 
+/// A new endpoint and its signing secret: the one time the secret is
+/// shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredEndpoint {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// Its signing secret, for the receiver's configuration.
+    pub secret: WebhookSecret,
+}
+
 /// Whether an endpoint receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -749,11 +749,7 @@ impl AnalyticsStore for InMemoryStore {
         self.state().ledger_totals(team, period, now)
     }
 
-    fn timesheet<'a>(
-        &'a self,
-        query: &'a TimesheetQuery,
-        now: DateTime<Utc>,
-    ) -> TimesheetStream<'a> {
+    fn timesheet(&self, query: TimesheetQuery, now: DateTime<Utc>) -> TimesheetStream<'_> {
         let _ = (query, now);
         stream_from(Vec::new())
     }
