@@ -2,8 +2,9 @@
 //!
 //! The attendance HTTP API as a complete service: PostgreSQL (migrated on
 //! start), bearer-token authentication, summaries, questions in plain
-//! language, OpenAPI at `/openapi.json`, graceful shutdown on Ctrl-C and
-//! SIGTERM.
+//! language, OpenAPI at `/openapi.json`, webhook delivery, graceful
+//! shutdown on Ctrl-C and SIGTERM (the webhook worker finishes the
+//! deliveries in flight).
 //!
 //! Tokens are managed from the same binary, against `DATABASE_URL`
 //! (migrated first); `create` prints the token, and nothing else, on
@@ -38,6 +39,11 @@
 //! - `ATTENDANCE_AUTH=off`: no authentication, every request acts as an
 //!   admin; for local development only, and the server warns at start.
 //!   Nothing else turns authentication off; any other value is an error.
+//! - `ATTENDANCE_WEBHOOKS_ALLOW_PRIVATE=1`: the webhook worker (which runs
+//!   beside the server, over the same database) may also deliver to
+//!   loopback and private-network addresses, for a receiver on this machine
+//!   or network; local testing only, and the server warns at start. Without
+//!   it, deliveries go to public addresses only (link-local never).
 //! - `RUST_LOG`: log filter; default `info`. Logs go to stderr.
 //! - `TOKIO_WORKER_THREADS` (read by tokio): worker threads, one per core by
 //!   default. On a small machine that PostgreSQL shares, one worker costs
@@ -56,6 +62,7 @@ use attendance::core::tokens::{TokenId, TokenInfo, TokenService};
 use attendance::http::{AuthOff, Authenticator, BearerAuthenticator, HttpConfig, ServeConfig};
 use attendance::llm::{ConfigError, OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgConfig, PgSqlRunner, PgStore, qa};
+use attendance::webhooks::{AddressPolicy, Deliverer, DeliveryConfig};
 use attendance::{App, EmployeeId, Error as CoreError, Services};
 use chrono::{TimeDelta, Utc};
 use clap::{Parser, Subcommand};
@@ -117,10 +124,51 @@ async fn serve() -> Result<(), Failure> {
     );
     let limits = serve_config()?;
     tracing::info!(?limits, "connection limits");
-    let shutdown = attendance::http::shutdown_signal();
-    attendance::http::serve_with(listener, router, &limits, shutdown).await?;
+    let deliverer = Deliverer::new(Arc::new(pg), delivery_config()?)?;
+    // One signal stops both the server and the webhook worker.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        attendance::http::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let worker = tokio::spawn(deliverer.run(stopped(stopping.clone())));
+    attendance::http::serve_with(listener, router, &limits, stopped(stopping)).await?;
+    if let Err(err) = worker.await {
+        tracing::error!(error = %err, "the webhook worker did not stop cleanly");
+    }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Completes once the shutdown signal has come.
+async fn stopped(mut stopping: tokio::sync::watch::Receiver<bool>) {
+    // An error means the sender is gone, which only happens after sending.
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+/// The webhook worker's settings: public addresses only, unless
+/// `ATTENDANCE_WEBHOOKS_ALLOW_PRIVATE=1` (and only that; `0` is the
+/// default) also allows loopback and private networks.
+fn delivery_config() -> Result<DeliveryConfig, Failure> {
+    const VAR: &str = "ATTENDANCE_WEBHOOKS_ALLOW_PRIVATE";
+    let open = match std::env::var(VAR) {
+        Err(std::env::VarError::NotPresent) => false,
+        Ok(value) if value == "0" => false,
+        Ok(value) if value == "1" => true,
+        Ok(value) => {
+            return Err(format!("{VAR}={value:?}: the values are 1 (allow) and 0").into());
+        }
+        Err(err) => return Err(format!("{VAR}: {err}").into()),
+    };
+    let mut policy = AddressPolicy::public_only();
+    if open {
+        tracing::warn!(
+            "{VAR}=1: webhooks may be delivered to loopback and private-network addresses. \
+             For local testing only; an admin's endpoint URL can then reach this network"
+        );
+        policy = policy.allow_loopback(true).allow_private(true);
+    }
+    Ok(DeliveryConfig::new().with_address_policy(policy))
 }
 
 #[derive(Parser)]

@@ -19,6 +19,12 @@ pub use attendance_llm as llm;
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use attendance_http as http;
 
+/// The webhook delivery worker and Standard Webhooks signatures (feature
+/// `webhooks`, on by default).
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+pub use attendance_webhooks as webhooks;
+
 // What a host uses daily, at the root: the one way in, the services, the
 // stores, the domain types and the error.
 pub use attendance_core::access::{Identity, Principal};
@@ -42,3 +48,6 @@ pub use attendance_llm::{OpenAiClient, OpenAiConfig};
 #[cfg(feature = "pg")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pg")))]
 pub use attendance_pg::{PgConfig, PgSqlRunner, PgStore};
+#[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
+pub use attendance_webhooks::{Deliverer, DeliveryConfig};

@@ -153,7 +153,7 @@ impl Deliverer {
                             .saturating_mul(1 << failures.min(16))
                             .min(MAX_ERROR_WAIT.max(self.config.poll_interval()));
                         tracing::warn!(
-                            error = %err,
+                            error = %chain(&err),
                             retry_in_ms = wait.as_millis(),
                             "webhook outbox: the claim failed"
                         );
@@ -246,7 +246,7 @@ impl Deliverer {
                     Some(wait) => tokio::time::sleep(*wait).await,
                     None => {
                         tracing::error!(
-                            error = %err,
+                            error = %chain(&err),
                             "could not record the attempt; the delivery goes out again when its lease ends"
                         );
                         return Err(err.into());
@@ -255,6 +255,18 @@ impl Deliverer {
             }
         }
     }
+}
+
+/// An error and its causes, for a log line an operator can act on.
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 /// A finished delivery task's result; a task that panicked (none should)
