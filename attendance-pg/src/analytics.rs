@@ -446,11 +446,11 @@ impl AnalyticsStore for PgStore {
         self.totals(team, period, now).await
     }
 
-    fn timesheet<'a>(
-        &'a self,
-        query: &'a attendance_core::export::TimesheetQuery,
+    fn timesheet(
+        &self,
+        query: attendance_core::export::TimesheetQuery,
         now: DateTime<Utc>,
-    ) -> attendance_core::export::TimesheetStream<'a> {
+    ) -> attendance_core::export::TimesheetStream<'_> {
         // SCAFFOLD
         let _ = (query, now);
         attendance_core::export::stream_from(Vec::new())
