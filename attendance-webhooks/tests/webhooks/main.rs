@@ -44,4 +44,5 @@ on_every_store!(
     redirects_are_not_followed,
     responses_are_read_up_to_the_cap,
     shutdown_finishes_the_deliveries_in_flight,
+    failures_say_what_went_wrong_without_the_url,
 );

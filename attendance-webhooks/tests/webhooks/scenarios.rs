@@ -398,3 +398,41 @@ pub(crate) async fn shutdown_finishes_the_deliveries_in_flight(store: Arc<dyn St
         "nothing claimed after the shutdown began"
     );
 }
+
+/// Each failure is logged in a few words that say what went wrong, and
+/// never with the URL, whose query or path may carry a token.
+pub(crate) async fn failures_say_what_went_wrong_without_the_url(store: Arc<dyn Store>) {
+    let world = World::new(store.clone(), 1).await;
+    let rx = &world.receiver;
+    let token = "?token=s3cret-token";
+    let (closed, _) = world
+        .register_url(&format!("http://127.0.0.1:1/hook{token}"))
+        .await;
+    let mut at_receiver = Vec::new();
+    for (name, answer) in [("hangs", Answer::Hang), ("refuses", Answer::Status(500))] {
+        let (id, secret) = world
+            .register_url(&format!("{}{token}", rx.url(name)))
+            .await;
+        rx.expect(name, secret);
+        rx.script(name, [answer]);
+        at_receiver.push(id);
+    }
+    world.clock_cycles(1).await;
+    let worker = Deliverer::new(store.clone(), loopback_config()).unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), 3);
+    let mut errors = Vec::new();
+    for id in [closed, at_receiver[0], at_receiver[1]] {
+        let log = world.deliveries(id).await;
+        errors.push(log[0].last_error.clone().unwrap_or_default());
+    }
+    let [closed, hangs, refuses] = <[String; 3]>::try_from(errors).unwrap();
+    assert!(closed.starts_with("could not connect"), "{closed}");
+    assert_eq!(hangs, "timed out after 2000 ms");
+    assert_eq!(refuses, "HTTP 500: the receiver says no");
+    for error in [closed, hangs, refuses] {
+        assert!(
+            !error.contains("s3cret") && !error.contains("127.0.0.1"),
+            "{error}"
+        );
+    }
+}
