@@ -242,6 +242,10 @@ impl Deliverer {
         loop {
             match self.outbox.record_attempt(due.id, outcome, at).await {
                 Ok(()) => return Ok(()),
+                Err(attendance_core::Error::NotFound { .. }) => {
+                    tracing::debug!("the delivery is gone: its endpoint was removed meanwhile");
+                    return Ok(());
+                }
                 Err(err) => match waits.next() {
                     Some(wait) => tokio::time::sleep(*wait).await,
                     None => {

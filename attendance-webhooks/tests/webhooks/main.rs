@@ -45,4 +45,5 @@ on_every_store!(
     responses_are_read_up_to_the_cap,
     shutdown_finishes_the_deliveries_in_flight,
     failures_say_what_went_wrong_without_the_url,
+    an_endpoint_removed_mid_delivery_is_no_error,
 );

@@ -436,3 +436,23 @@ pub(crate) async fn failures_say_what_went_wrong_without_the_url(store: Arc<dyn 
         );
     }
 }
+
+/// An endpoint removed while one of its deliveries is in flight: the
+/// attempt has nowhere to be recorded, which is no error.
+pub(crate) async fn an_endpoint_removed_mid_delivery_is_no_error(store: Arc<dyn Store>) {
+    let world = World::new(store.clone(), 1).await;
+    let hook = world.register("hook").await;
+    world
+        .receiver
+        .script("hook", [Answer::Slow(Duration::from_millis(300))]);
+    world.clock_cycles(1).await;
+    let worker = Deliverer::new(store.clone(), loopback_config()).unwrap();
+    let pass = tokio::spawn(async move { worker.run_once().await });
+    world.receiver.holding().await;
+    store
+        .write(&Stamp::system_now(), &Write::RemoveWebhook(hook))
+        .await
+        .unwrap();
+    assert_eq!(pass.await.unwrap().unwrap(), 1);
+    assert!(store.webhook_endpoint(hook).await.is_err());
+}
