@@ -1,17 +1,19 @@
-//! Webhooks on PostgreSQL, in one run on a fresh database (dropped after):
+//! Webhooks on PostgreSQL, in one run on a fresh database (dropped after).
+//! Each round measures, back to back, so that load from other processes
+//! falls on all of them alike:
 //!
 //! 1. what a registered endpoint costs the clock cycle: the clock driver's
 //!    loop (`tools/src/bin/clock_driver.rs`: each client owns a slice of the
 //!    employees and clocks a random one of them in and out, now, through
-//!    `AttendanceService` over a `PgStore` with one connection per client)
+//!    `AttendanceService` over a `PgStore` with a connection per client)
 //!    with no endpoint, with one endpoint subscribed to clock-ins and
-//!    clock-outs (each write then also stores an event and a delivery), and
-//!    with that endpoint and the delivery worker draining it at the same
-//!    time; the variants alternate within each round, so load from other
-//!    processes falls on all of them alike;
-//! 2. delivery throughput: events written with the worker stopped, then
-//!    drained by `Deliverer` (default settings, loopback allowed) to an
-//!    axum receiver on 127.0.0.1, for one endpoint and for several.
+//!    clock-outs (each write then also stores a delivery), and with that
+//!    endpoint and the delivery worker draining it meanwhile; the three run
+//!    in a rotating order, and the endpoint is removed after each run;
+//! 2. delivery throughput: events written with no worker running, then
+//!    drained by one `Deliverer` (default settings, loopback allowed) to an
+//!    axum receiver on 127.0.0.1: `BENCH_EVENTS` to one endpoint, and the
+//!    same number of deliveries spread over `BENCH_ENDPOINTS` endpoints.
 //!
 //! ```sh
 //! DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench --bench webhooks
@@ -19,10 +21,11 @@
 //! ```
 //!
 //! Environment (defaults in brackets): `BENCH_CLIENTS` [8], `BENCH_SECONDS`
-//! per measured run [5], `BENCH_ROUNDS` [3], `BENCH_EMPLOYEES` [1000],
-//! `BENCH_EVENTS` to deliver [5000], `BENCH_ENDPOINTS` for the second
-//! delivery run [8]. Without `DATABASE_URL` it says so and exits
-//! successfully: a bench is not a test. The last lines are `name=value`.
+//! per clock run [5], `BENCH_ROUNDS` [3], `BENCH_EMPLOYEES` [1000],
+//! `BENCH_EVENTS` per delivery run [5000], `BENCH_ENDPOINTS` [8]. Without
+//! `DATABASE_URL` it says so and exits successfully: a bench is not a
+//! test. It prints a table per round, then `name=value` lines: medians
+//! over the rounds, ratios taken within each round.
 // A bench is test code: a failure must abort it loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -100,11 +103,13 @@ async fn run() {
     }
     let receiver = Receiver::start().await;
 
-    // 1. The clock cycle with and without an endpoint.
+    // Each round: the clock cycle in each variant (in rotating order),
+    // then the deliveries to one endpoint and to several.
     let variants = ["none", "endpoint", "endpoint+worker"];
-    let mut results: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
-    let mut warm = false;
+    let mut rows: Vec<Round> = Vec::new();
+    cycles(&service, &ids, clients, Duration::from_secs(1)).await;
     for round in 0..rounds {
+        let mut rates = [0.0; 3];
         let mut order: Vec<usize> = (0..variants.len()).collect();
         order.rotate_left(usize::try_from(round).unwrap() % variants.len());
         for v in order {
@@ -114,11 +119,7 @@ async fn run() {
                 None
             };
             let worker = (v == 2).then(|| spawn_worker(&store));
-            if !warm {
-                cycles(&service, &ids, clients, Duration::from_secs(1)).await;
-                warm = true;
-            }
-            let rate = cycles(&service, &ids, clients, Duration::from_secs(seconds)).await;
+            rates[v] = cycles(&service, &ids, clients, Duration::from_secs(seconds)).await;
             if let Some((stop, handle)) = worker {
                 stop.send(()).unwrap();
                 handle.await.unwrap();
@@ -131,64 +132,86 @@ async fn run() {
                     .unwrap();
             }
             eprintln!(
-                "round {}: {:<16} {rate:8.1} cycles/s",
+                "round {}: {:<16} {:8.1} cycles/s",
                 round + 1,
-                variants[v]
+                variants[v],
+                rates[v]
             );
-            results[v].push(rate);
         }
+        let per_endpoint = (events / endpoints as u64).max(2);
+        let one = deliver(&store, &service, &ids, &receiver, 1, events).await;
+        let many = deliver(&store, &service, &ids, &receiver, endpoints, per_endpoint).await;
+        rows.push(Round { rates, one, many });
     }
-    let medians: Vec<f64> = results.iter_mut().map(|r| median(r)).collect();
-
-    // 2. Delivery throughput: one endpoint, then several.
-    let one = deliver(&store, &service, &ids, &receiver, "one", 1, events).await;
-    let many = deliver(&store, &service, &ids, &receiver, "many", endpoints, events).await;
 
     println!();
     println!(
-        "| clock cycle ({clients} clients, {seconds} s × {rounds}) | cycles/s, median | / none |"
+        "| round | clock cycles/s: none | endpoint | endpoint + worker | endpoint / none | endpoint + worker / none | deliveries/s: 1 endpoint | {endpoints} endpoints |"
     );
-    println!("|--|--:|--:|");
-    for (v, name) in variants.iter().enumerate() {
+    println!("|--:|--:|--:|--:|--:|--:|--:|--:|");
+    for (i, r) in rows.iter().enumerate() {
         println!(
-            "| {name} | {:.0} | {:.2} |",
-            medians[v],
-            medians[v] / medians[0]
+            "| {} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} | {:.0} | {:.0} |",
+            i + 1,
+            r.rates[0],
+            r.rates[1],
+            r.rates[2],
+            r.rates[1] / r.rates[0],
+            r.rates[2] / r.rates[0],
+            r.one.rate,
+            r.many.rate
         );
     }
+    let med = |f: &dyn Fn(&Round) -> f64| median(&mut rows.iter().map(f).collect::<Vec<_>>());
+    let duplicates: u64 = rows
+        .iter()
+        .map(|r| r.one.duplicates + r.many.duplicates)
+        .sum();
+    let delivered: u64 = rows
+        .iter()
+        .map(|r| r.one.deliveries + r.many.deliveries)
+        .sum();
     println!();
-    println!("| delivery | deliveries | seconds | deliveries/s | duplicates |");
-    println!("|--|--:|--:|--:|--:|");
-    for (name, d) in [
-        ("1 endpoint", &one),
-        (&*format!("{endpoints} endpoints"), &many),
-    ] {
-        println!(
-            "| {name} | {} | {:.2} | {:.0} | {} |",
-            d.deliveries, d.seconds, d.rate, d.duplicates
-        );
-    }
+    println!(
+        "({clients} clients, {seconds} s per clock run; {delivered} deliveries, {duplicates} duplicates)"
+    );
     println!();
-    for (v, name) in ["none", "endpoint", "endpoint_worker"].iter().enumerate() {
-        println!("clock_cycles_per_second_{name}={:.1}", medians[v]);
-    }
+    println!("clock_cycles_per_second_none={:.1}", med(&|r| r.rates[0]));
+    println!(
+        "clock_cycles_per_second_endpoint={:.1}",
+        med(&|r| r.rates[1])
+    );
+    println!(
+        "clock_cycles_per_second_endpoint_worker={:.1}",
+        med(&|r| r.rates[2])
+    );
     println!(
         "clock_cycle_endpoint_vs_none={:.3}",
-        medians[1] / medians[0]
+        med(&|r| r.rates[1] / r.rates[0])
     );
     println!(
         "clock_cycle_endpoint_worker_vs_none={:.3}",
-        medians[2] / medians[0]
+        med(&|r| r.rates[2] / r.rates[0])
     );
-    println!("deliveries_per_second_1_endpoint={:.1}", one.rate);
+    println!(
+        "deliveries_per_second_1_endpoint={:.1}",
+        med(&|r| r.one.rate)
+    );
     println!(
         "deliveries_per_second_{endpoints}_endpoints={:.1}",
-        many.rate
+        med(&|r| r.many.rate)
     );
+    println!("duplicates={duplicates}");
 
     drop(service);
     drop(store);
     db.drop_db().await;
+}
+
+struct Round {
+    rates: [f64; 3],
+    one: Delivered,
+    many: Delivered,
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -284,13 +307,13 @@ async fn deliver(
     service: &AttendanceService,
     ids: &[EmployeeId],
     receiver: &Receiver,
-    name: &str,
     endpoints: usize,
     events: u64,
 ) -> Delivered {
     let mut registered = Vec::new();
-    for i in 0..endpoints {
-        registered.push(register(store, &receiver.url(&format!("{name}{i}"))).await);
+    for _ in 0..endpoints {
+        let name = format!("d{}", receiver.shared.names.fetch_add(1, Ordering::SeqCst));
+        registered.push(register(store, &receiver.url(&name)).await);
     }
     for i in 0..events / 2 {
         let who = ids[usize::try_from(i).unwrap() % ids.len()];
@@ -331,6 +354,8 @@ struct Receiver {
 
 #[derive(Default)]
 struct Shared {
+    /// Endpoint names handed out, so that each run's are new.
+    names: AtomicU64,
     received: AtomicU64,
     duplicates: AtomicU64,
     last: std::sync::Mutex<std::collections::HashMap<String, i64>>,
