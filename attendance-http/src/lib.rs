@@ -170,8 +170,12 @@ mod routes;
 mod routes_audit;
 mod routes_calendar;
 mod routes_employees;
+mod routes_export;
 mod routes_ledger;
 mod routes_managers;
+mod routes_periods;
+mod routes_requests;
+mod routes_webhooks;
 mod routes_worktime;
 mod server;
 
@@ -293,6 +297,12 @@ pub struct HttpConfig {
     /// bucket shared by the three); `None` for no limit. Default:
     /// [`RateLimit::default`], 10 a minute in bursts of 10.
     pub rate_limit: Option<RateLimit>,
+    /// Longest a timesheet export may take, its streamed body included:
+    /// past it, before the headers, a 503 problem; after them, the body
+    /// ends short. (Between two chunks of the body, the server's idle
+    /// timeout, [`ServeConfig::idle_timeout`], may also end it.) Default:
+    /// 10 minutes.
+    pub export_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -302,6 +312,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             ai_request_timeout: Duration::from_secs(120),
             rate_limit: Some(RateLimit::default()),
+            export_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -330,6 +341,12 @@ impl HttpConfig {
         self.ai_request_timeout = timeout;
         self
     }
+
+    /// Sets [`HttpConfig::export_timeout`].
+    pub fn with_export_timeout(mut self, timeout: Duration) -> Self {
+        self.export_timeout = timeout;
+        self
+    }
 }
 
 /// The router with [`HttpConfig::default`].
@@ -356,6 +373,7 @@ pub fn router_without_envelope(services: Services, config: &HttpConfig) -> Route
     let state = Arc::new(routes::AppState {
         services,
         openapi_json,
+        export_timeout: config.export_timeout,
     });
     router
         .fallback(routes::not_found)
