@@ -64,6 +64,12 @@ pub enum Fault {
     Panic,
     /// Every call waits forever.
     Hang,
+    /// Only timesheets fail, as a store does that finds the database gone
+    /// when it starts reading rows: the stream's first item is the error.
+    TimesheetStart,
+    /// Only timesheets fail, after their rows: the stream ends with the
+    /// error instead of ending.
+    TimesheetEnd,
 }
 
 /// Text of the injected failures, which no response may contain.
@@ -333,6 +339,17 @@ impl AnalyticsStore for FaultyStore {
     fn timesheet(&self, query: TimesheetQuery, now: DateTime<Utc>) -> TimesheetStream<'_> {
         // Not async: a hang cannot be played here, the other faults can.
         let fault = *self.fault.lock().unwrap();
+        let backend = || Error::backend(std::io::Error::other(SECRET));
+        match fault {
+            Fault::TimesheetStart => return attendance_core::export::failed(backend()),
+            Fault::TimesheetEnd => {
+                return Box::pin(ThenFail {
+                    rows: self.inner.timesheet(query, now),
+                    error: Some(backend()),
+                });
+            }
+            _ => {}
+        }
         match fault_error(fault) {
             Err(e) => attendance_core::export::failed(e),
             Ok(()) => self.inner.timesheet(query, now),
@@ -350,7 +367,28 @@ fn fault_error(fault: Fault) -> Result<()> {
             "SELECT * FROM attendance.secret_table: {SECRET}"
         )))),
         Fault::Panic => panic!("handler blew up: {SECRET}"),
-        Fault::None | Fault::Hang => Ok(()),
+        Fault::None | Fault::Hang | Fault::TimesheetStart | Fault::TimesheetEnd => Ok(()),
+    }
+}
+
+/// Rows, then an error where the stream would have ended.
+struct ThenFail<'a> {
+    rows: TimesheetStream<'a>,
+    error: Option<Error>,
+}
+
+impl futures_core::Stream for ThenFail<'_> {
+    type Item = Result<attendance_core::export::TimesheetRow>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match this.rows.as_mut().poll_next(cx) {
+            std::task::Poll::Ready(None) => std::task::Poll::Ready(this.error.take().map(Err)),
+            other => other,
+        }
     }
 }
 
