@@ -323,3 +323,78 @@ async fn a_store_failing_before_the_first_row_is_a_problem_after_it_a_cut_body()
     h.store.set(Fault::None);
     assert_eq!(h.get(uri).await.status, StatusCode::OK);
 }
+
+/// The export has its own time budget, longer than the other routes':
+/// a store that hangs is answered with it, and a body that stalls after
+/// its first bytes is cut at it rather than held open forever. (Paused
+/// time: the runtime jumps to each timer, so minutes take none.)
+#[tokio::test(start_paused = true)]
+async fn the_export_keeps_its_own_time_budget_body_included() {
+    let config = attendance_http::HttpConfig::default()
+        .with_rate_limit(None)
+        .with_request_timeout(std::time::Duration::from_secs(1))
+        .with_export_timeout(std::time::Duration::from_secs(300));
+    let h = Harness::with_config(&config);
+    let team = h.team("Ops").await;
+    h.employee(team, "Ada").await;
+    let uri = "/exports/timesheet?from=2026-03-02&to=2026-03-03";
+
+    h.store.set(Fault::Hang);
+    let reply = h.get(uri).await;
+    reply.problem(StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("300000 ms"),
+        "{reply:?}"
+    );
+    // The other routes keep theirs.
+    let reply = h.get("/teams").await;
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("1000 ms"),
+        "{reply:?}"
+    );
+
+    h.store.set(Fault::TimesheetStall);
+    let response = h
+        .app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+    assert!(body.is_err(), "a stalled export ended as if whole: {body:?}");
+}
+
+/// A client that goes away ends the export's task: the stream it reads
+/// from is dropped, though the store would never have ended it.
+#[tokio::test(start_paused = true)]
+async fn a_client_that_leaves_ends_the_export() {
+    let h = Harness::new();
+    let team = h.team("Ops").await;
+    h.employee(team, "Ada").await;
+    h.store.set(Fault::TimesheetStall);
+    let response = h
+        .app
+        .clone()
+        .oneshot(
+            Request::get("/exports/timesheet?from=2026-03-02&to=2026-03-03")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut waits = 0;
+    while waits < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        waits += 1;
+    }
+    assert_eq!(h.store.live_streams(), 1, "the export is under way");
+    drop(response);
+    let mut waits = 0;
+    while h.store.live_streams() > 0 && waits < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        waits += 1;
+    }
+    assert_eq!(h.store.live_streams(), 0, "the export outlived its client");
+}

@@ -1,5 +1,5 @@
 //! No query string makes any route answer 500, nor any body the routes
-//! that change employees and work time. A panic in
+//! that change employees, work time and closed periods. A panic in
 //! a handler is answered 500 by the envelope, so "never 500" is checked on
 //! the status the client sees, not on a caught panic turned into a value.
 //!
@@ -122,6 +122,14 @@ fn value_for(name: &str) -> BoxedStrategy<String> {
         "from" | "to" | "date" => date().boxed(),
         "week" => week().boxed(),
         "cursor" => "[0-9a-f]{32}".boxed(),
+        "state" => prop::sample::select(vec![
+            "open", "approved", "rejected", "pending", "delivered", "failed", "Open", "",
+        ])
+        .prop_map(str::to_owned)
+        .boxed(),
+        "format" => prop::sample::select(vec!["csv", "xlsx", " xlsx", "CSV", "pdf", ""])
+            .prop_map(str::to_owned)
+            .boxed(),
         // Mostly the ids that exist, so that the route gets past them.
         "limit" | "team_id" | "employee_id" => prop_oneof![
             3 => Just(String::from("1")),
@@ -168,6 +176,28 @@ const ROUTES: &[(&str, &[&str])] = &[
     ),
     ("/ledger/teams/ID", &["from", "to"]),
     ("/ledger/company", &["from", "to"]),
+    (
+        "/attendance/requests",
+        &[
+            "state",
+            "employee_id",
+            "team_id",
+            "from",
+            "to",
+            "limit",
+            "cursor",
+        ],
+    ),
+    ("/attendance/requests/inbox", &["limit", "cursor"]),
+    ("/attendance/requests/ID", &[]),
+    ("/periods", &["team_id", "from", "to"]),
+    (
+        "/exports/timesheet",
+        &["from", "to", "team_id", "employee_id", "format"],
+    ),
+    ("/webhooks", &[]),
+    ("/webhooks/ID", &[]),
+    ("/webhooks/ID/deliveries", &["state", "limit", "cursor"]),
 ];
 
 /// A request to `path` with some of `names` set, and its path id.
@@ -206,6 +236,7 @@ fn no_query_string_makes_any_route_answer_500() {
         let team = h.team("Platform").await;
         let employee = h.employee(team, "Ada").await;
         work_time(&h, team, employee).await;
+        closing(&h, team, employee).await;
         for (at, path) in [
             ("2026-03-02T08:00:00Z", "clock-in"),
             ("2026-03-02T17:00:00Z", "clock-out"),
@@ -513,6 +544,174 @@ fn no_work_time_write_answers_500() {
                 return Err(TestCaseError::fail(format!(
                     "{method} {uri} {body:?} answered 500"
                 )));
+            }
+            Ok(())
+        });
+        if let Err(err) = result {
+            panic!("{err}");
+        }
+    }
+}
+
+/// A request of `employee` (filed as them), a lock of February for
+/// `team`, and a webhook hearing of everything, so that the closing
+/// routes' ids name something.
+async fn closing(h: &Harness, team: i64, employee: i64) {
+    let ada = as_member(h, team, employee);
+    let request = json!({
+        "kind": "missing", "employee_id": employee, "clock_in": "2026-01-05T08:00:00Z",
+        "clock_out": "2026-01-05T16:00:00Z", "work_mode": "WFO", "reason": "forgot",
+    });
+    let reply = support::send(&ada, support::post_json("/attendance/requests", &request)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    let event_types: Vec<&str> = attendance_core::webhooks::EventType::ALL
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    for (uri, body) in [
+        (
+            "/periods",
+            json!({ "team_id": team, "from": "2026-02-01", "to": "2026-02-28" }),
+        ),
+        (
+            "/webhooks",
+            json!({ "url": "https://hooks.example.com/a", "event_types": event_types }),
+        ),
+    ] {
+        let reply = h.post(uri, body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{uri}: {reply:?}");
+    }
+}
+
+/// A router acting as the employee `employee` of `team`.
+fn as_member(h: &Harness, team: i64, employee: i64) -> axum::Router {
+    use attendance_core::access::{Member, Principal};
+    use attendance_core::{EmployeeId, TeamId};
+    support::world::router_as(
+        h,
+        Principal::Member(Member::new(EmployeeId(employee), TeamId(team), Vec::new())),
+    )
+}
+
+/// A JSON value for a field of the closing routes' bodies: mostly of its
+/// own kind, at the edges, sometimes anything.
+fn closing_value(name: &'static str) -> BoxedStrategy<serde_json::Value> {
+    let text = |values: Vec<&'static str>| {
+        prop::sample::select(values).prop_map(|v| json!(v)).boxed()
+    };
+    let own = match name {
+        "kind" => text(vec!["missing", "change", " change", "other", ""]),
+        "clock_in" | "clock_out" => instant().prop_map(|i| json!(i)).boxed(),
+        "work_mode" => text(vec!["WFH", "WFO", "wfh", ""]),
+        "reason" => prop_oneof![
+            3 => Just(json!("because")),
+            1 => "\\PC{0,600}".prop_map(|s| json!(s)),
+        ]
+        .boxed(),
+        "employee_id" | "session_id" | "team_id" | "delivery_id" => {
+            prop_oneof![3 => Just(json!(1)), 1 => json_value()].boxed()
+        }
+        "from" | "to" => date().prop_map(|d| json!(d)).boxed(),
+        "url" => prop_oneof![
+            text(vec![
+                "https://hooks.example.com/a",
+                "http://[::1]:9/x",
+                "http://:80/",
+                "https://u:p@x.example",
+                "ftp://x",
+            ]),
+            "\\PC{0,60}".prop_map(|s| json!(s)).boxed(),
+            Just(json!(format!("https://a.example/{}", "x".repeat(3000)))).boxed(),
+        ]
+        .boxed(),
+        "event_types" => prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(attendance_core::webhooks::EventType::ALL.to_vec())
+                    .prop_map(|t| json!(t.as_str())),
+                1 => json_value(),
+            ],
+            0..20,
+        )
+        .prop_map(|v| json!(v))
+        .boxed(),
+        "secret" => prop_oneof![
+            text(vec![
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "whsec_",
+                "whsec_====",
+                "secret",
+            ]),
+            "whsec_[A-Za-z0-9+/=]{0,120}".prop_map(|s| json!(s)).boxed(),
+        ]
+        .boxed(),
+        _ => json_value().boxed(),
+    };
+    prop_oneof![9 => own, 1 => json_value()].boxed()
+}
+
+/// The closing routes' writes: no body makes them answer 500, as the
+/// employee who files requests or as the admin who decides and locks.
+#[test]
+fn no_closing_write_answers_500() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (h, employee_app) = runtime.block_on(async {
+        let h = Harness::new();
+        let team = h.team("Platform").await;
+        let employee = h.employee(team, "Ada").await;
+        work_time(&h, team, employee).await;
+        closing(&h, team, employee).await;
+        let ada = as_member(&h, team, employee);
+        (h, ada)
+    });
+    const WRITES: &[(&str, bool, &[&str])] = &[
+        (
+            "/attendance/requests",
+            true,
+            &[
+                "kind",
+                "employee_id",
+                "session_id",
+                "clock_in",
+                "clock_out",
+                "work_mode",
+                "reason",
+            ],
+        ),
+        ("/attendance/requests/1/approve", false, &["note"]),
+        ("/attendance/requests/1/reject", false, &["reason"]),
+        ("/periods", false, &["team_id", "from", "to", "reason"]),
+        ("/periods/1/reopen", false, &["reason"]),
+        ("/webhooks", false, &["url", "event_types", "secret"]),
+        ("/webhooks/1/redeliver", false, &["delivery_id"]),
+    ];
+    for (uri, as_employee, names) in WRITES {
+        let app = if *as_employee { &employee_app } else { &h.app };
+        let fields: Vec<_> = names
+            .iter()
+            .map(|name| {
+                // `note` is no member of an approval: mostly left out.
+                let weight = if *name == "note" { 0.1 } else { 0.8 };
+                proptest::option::weighted(weight, closing_value(name).prop_map(move |v| (*name, v)))
+            })
+            .collect();
+        let mut runner = TestRunner::new(Config {
+            cases: 300,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&fields, |fields| {
+            let body: serde_json::Map<String, serde_json::Value> = fields
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            let request = support::post_json(uri, &serde_json::Value::Object(body.clone()));
+            let reply = runtime.block_on(support::send(app, request));
+            if reply.status == StatusCode::INTERNAL_SERVER_ERROR {
+                return Err(TestCaseError::fail(format!("POST {uri} {body:?} answered 500")));
             }
             Ok(())
         });

@@ -70,6 +70,8 @@ pub enum Fault {
     /// Only timesheets fail, after their rows: the stream ends with the
     /// error instead of ending.
     TimesheetEnd,
+    /// Only timesheets stall after their rows: the stream never ends.
+    TimesheetStall,
 }
 
 /// Text of the injected failures, which no response may contain.
@@ -79,6 +81,8 @@ pub const SECRET: &str = "relation \"attendance.secret_table\" does not exist";
 pub struct FaultyStore {
     inner: InMemoryStore,
     fault: Mutex<Fault>,
+    /// Held by each timesheet stream a fault made, while it lives.
+    streams: Arc<()>,
 }
 
 impl FaultyStore {
@@ -86,7 +90,13 @@ impl FaultyStore {
         Self {
             inner: InMemoryStore::new(),
             fault: Mutex::new(Fault::None),
+            streams: Arc::new(()),
         }
+    }
+
+    /// How many timesheet streams of the `Timesheet*` faults are alive.
+    pub fn live_streams(&self) -> usize {
+        Arc::strong_count(&self.streams) - 1
     }
 
     pub fn set(&self, fault: Fault) {
@@ -346,6 +356,16 @@ impl AnalyticsStore for FaultyStore {
                 return Box::pin(ThenFail {
                     rows: self.inner.timesheet(query, now),
                     error: Some(backend()),
+                    stall: false,
+                    _live: self.streams.clone(),
+                });
+            }
+            Fault::TimesheetStall => {
+                return Box::pin(ThenFail {
+                    rows: self.inner.timesheet(query, now),
+                    error: None,
+                    stall: true,
+                    _live: self.streams.clone(),
                 });
             }
             _ => {}
@@ -367,14 +387,21 @@ fn fault_error(fault: Fault) -> Result<()> {
             "SELECT * FROM attendance.secret_table: {SECRET}"
         )))),
         Fault::Panic => panic!("handler blew up: {SECRET}"),
-        Fault::None | Fault::Hang | Fault::TimesheetStart | Fault::TimesheetEnd => Ok(()),
+        Fault::None
+        | Fault::Hang
+        | Fault::TimesheetStart
+        | Fault::TimesheetEnd
+        | Fault::TimesheetStall => Ok(()),
     }
 }
 
-/// Rows, then an error where the stream would have ended.
+/// Rows, then an error where the stream would have ended, or (`stall`)
+/// nothing ever again.
 struct ThenFail<'a> {
     rows: TimesheetStream<'a>,
     error: Option<Error>,
+    stall: bool,
+    _live: Arc<()>,
 }
 
 impl futures_core::Stream for ThenFail<'_> {
@@ -386,6 +413,7 @@ impl futures_core::Stream for ThenFail<'_> {
     ) -> std::task::Poll<Option<Self::Item>> {
         let this = self.get_mut();
         match this.rows.as_mut().poll_next(cx) {
+            std::task::Poll::Ready(None) if this.stall => std::task::Poll::Pending,
             std::task::Poll::Ready(None) => std::task::Poll::Ready(this.error.take().map(Err)),
             other => other,
         }
