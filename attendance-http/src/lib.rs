@@ -45,6 +45,11 @@
 //! | GET | `/trends/employees/{id}`, `/trends/teams/{id}` (`?from=&to=&granularity=`) | 200 | bearer |
 //! | GET | `/summaries/daily?date=&team_id=`, `/summaries/weekly?week=&team_id=` | 200 `{facts, text, generated_by}` | bearer, rate limited |
 //! | POST | `/ask` `{question}` | 200 `{text, sql, columns, rows, attempts}` | bearer, rate limited |
+//! | POST, GET | `/attendance/requests`, GET `/attendance/requests/inbox`, `/attendance/requests/{id}` | 201 / 200 | bearer |
+//! | POST | `/attendance/requests/{id}/approve`, `/attendance/requests/{id}/reject` | 200 `{request, session}` | bearer |
+//! | POST, GET | `/periods`, POST `/periods/{id}/reopen` | 201 / 200 | bearer |
+//! | GET | `/exports/timesheet?from=&to=&team_id=&employee_id=&format=csv\|xlsx` | 200, a file | bearer, own time budget |
+//! | POST, GET | `/webhooks`, GET, DELETE `/webhooks/{id}`, GET `/webhooks/{id}/deliveries`, POST `/webhooks/{id}/redeliver` | 201 / 200 / 204 / 202 | bearer (admins) |
 //! | GET | `/openapi.json` | 200 | none |
 //!
 //! # Authentication
@@ -84,8 +89,8 @@
 //!   `Retry-After`, and anything else, panics included, 500 with a detail
 //!   that reveals nothing (the cause is logged). The server keeps serving
 //!   after a panic.
-//! - Every write (`POST /teams`, `/employees`, `/attendance/clock-in`,
-//!   `/attendance/clock-out`) takes an optional `Idempotency-Key` header
+//! - Every write (every `POST` but `/ask`, and the `PATCH`es) takes an
+//!   optional `Idempotency-Key` header
 //!   (see [`attendance_core::idempotency`]): a retry with the same key and
 //!   request within 24 hours gets the first response again, with
 //!   `Idempotent-Replayed: true`, and writes nothing; the same key with
@@ -93,6 +98,11 @@
 //!   which authentication sets from the principal.
 //!   `POST /ask` writes nothing and may simply be sent again; it ignores
 //!   the header.
+//! - `GET /exports/timesheet` streams its CSV: what is refused before the
+//!   first row is a problem; a failure after it cuts the body short (the
+//!   client sees a broken transfer, never a complete-looking file). It runs
+//!   within [`HttpConfig::export_timeout`], body included, not within
+//!   [`HttpConfig::request_timeout`].
 //! - `POST /ask` adds: a refused question 422 (`question-refused`), a
 //!   failing LLM 502, a slow one 504, none configured 503. Provider and
 //!   database messages stay in the logs.

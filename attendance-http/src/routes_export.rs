@@ -103,7 +103,10 @@ pub(crate) async fn export_timesheet(
         Some("xlsx") => xlsx(&app, &principal, params).await,
         Some(other) => Err(Problem::validation(
             "format",
-            format!("must be \"csv\" or \"xlsx\", got \"{}\"", excerpt(other, 40)),
+            format!(
+                "must be \"csv\" or \"xlsx\", got \"{}\"",
+                excerpt(other, 40)
+            ),
         )),
     }
 }
@@ -114,10 +117,19 @@ async fn xlsx(app: &AppState, principal: &Principal, params: Params) -> Result<R
     let acting = app.services.trends.acting_as(principal);
     let (head, rows) = open(acting, params).await?;
     let workbook = attendance_export::xlsx(rows, head.coverage).await?;
-    Ok(attachment(XLSX_CONTENT_TYPE, &head, "xlsx", Body::from(workbook)))
+    Ok(attachment(
+        XLSX_CONTENT_TYPE,
+        &head,
+        "xlsx",
+        Body::from(workbook),
+    ))
 }
 
-async fn csv(app: Arc<AppState>, principal: Principal, params: Params) -> Result<Response, Problem> {
+async fn csv(
+    app: Arc<AppState>,
+    principal: Principal,
+    params: Params,
+) -> Result<Response, Problem> {
     let limit = app.export_timeout;
     let deadline = Instant::now() + limit;
     let (head_tx, head_rx) = oneshot::channel();
@@ -235,9 +247,15 @@ fn attachment(content_type: &'static str, head: &Head, extension: &str, body: Bo
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CONTENT_DISPOSITION, disposition),
-            (PERIOD_LOCKED, HeaderValue::from_static(head.coverage.as_str())),
+            (
+                PERIOD_LOCKED,
+                HeaderValue::from_static(head.coverage.as_str()),
+            ),
             // Payroll data: no shared cache keeps a copy.
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-store")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            ),
         ],
         body,
     )

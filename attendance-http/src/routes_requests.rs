@@ -80,12 +80,21 @@ pub(crate) async fn create_request(
         kind @ "missing" => {
             not_of(kind, "session_id", body.session_id.is_some())?;
             let employee = required("employee_id", body.employee_id)?;
-            let clock_in = parse_instant("clock_in", required("clock_in", body.clock_in.as_deref())?)?;
-            let clock_out =
-                parse_instant("clock_out", required("clock_out", body.clock_out.as_deref())?)?;
+            let clock_in =
+                parse_instant("clock_in", required("clock_in", body.clock_in.as_deref())?)?;
+            let clock_out = parse_instant(
+                "clock_out",
+                required("clock_out", body.clock_out.as_deref())?,
+            )?;
             let mode = parse_work_mode(required("work_mode", body.work_mode.as_deref())?)?;
             acting
-                .request_missing_session(EmployeeId(employee), mode, clock_in, clock_out, &body.reason)
+                .request_missing_session(
+                    EmployeeId(employee),
+                    mode,
+                    clock_in,
+                    clock_out,
+                    &body.reason,
+                )
                 .await?
         }
         kind @ "change" => {

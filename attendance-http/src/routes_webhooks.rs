@@ -13,9 +13,7 @@ use crate::dto::{
     DeliveriesQuery, DeliveryPage, Redeliver, RegisterWebhook, RegisteredWebhook, WebhookEndpoint,
     WebhookList,
 };
-use crate::extract::{
-    IdempotencyHeader, JsonBody, QueryParams, excerpt, parse_page_size, path_id,
-};
+use crate::extract::{IdempotencyHeader, JsonBody, QueryParams, excerpt, parse_page_size, path_id};
 use crate::problem::Problem;
 use crate::routes::{Shared, created, written};
 

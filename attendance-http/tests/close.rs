@@ -160,7 +160,13 @@ async fn who_asks_who_reads_and_who_decides() {
         ),
     ] {
         let reply = w
-            .refused(&w.admin, Method::POST, &uri, Some(body), StatusCode::CONFLICT)
+            .refused(
+                &w.admin,
+                Method::POST,
+                &uri,
+                Some(body),
+                StatusCode::CONFLICT,
+            )
             .await;
         let problem = reply.problem(StatusCode::CONFLICT, "conflict");
         assert_eq!(problem["conflict"], "request_decided");
@@ -407,13 +413,30 @@ async fn a_lock_refuses_every_write_into_its_dates() {
     assert_eq!(reply.body["locked_by"]["kind"], "admin");
     let lock = reply.body["id"].as_i64().unwrap();
 
-    let clock_in = json!({ "employee_id": w.ada_id, "work_mode": "WFO", "at": "2026-03-02T18:00:00Z" });
-    locked(&w, &w.admin, Method::POST, "/attendance/clock-in", clock_in, lock).await;
+    let clock_in =
+        json!({ "employee_id": w.ada_id, "work_mode": "WFO", "at": "2026-03-02T18:00:00Z" });
+    locked(
+        &w,
+        &w.admin,
+        Method::POST,
+        "/attendance/clock-in",
+        clock_in,
+        lock,
+    )
+    .await;
     let backfill_body = json!({
         "employee_id": w.ada_id, "clock_in": "2026-03-03T09:00:00Z",
         "clock_out": "2026-03-03T12:00:00Z", "work_mode": "WFH", "reason": "paper sheet",
     });
-    locked(&w, &w.boss, Method::POST, "/attendance/sessions", backfill_body, lock).await;
+    locked(
+        &w,
+        &w.boss,
+        Method::POST,
+        "/attendance/sessions",
+        backfill_body,
+        lock,
+    )
+    .await;
     let correction = json!({ "work_mode": "WFH", "reason": "was at home" });
     let uri = format!("/attendance/sessions/{sid}");
     locked(&w, &w.boss, Method::PATCH, &uri, correction, lock).await;
@@ -422,7 +445,15 @@ async fn a_lock_refuses_every_write_into_its_dates() {
     let absence = json!({ "employee_id": w.ada_id, "kind": "sick", "from": "2026-03-03", "to": "2026-03-04" });
     locked(&w, &w.boss, Method::POST, "/absences", absence, lock).await;
     let request = missing(w.ada_id, "2026-03-01");
-    locked(&w, &w.ada, Method::POST, "/attendance/requests", request, lock).await;
+    locked(
+        &w,
+        &w.ada,
+        Method::POST,
+        "/attendance/requests",
+        request,
+        lock,
+    )
+    .await;
 
     // Another team's dates are open.
     backfill(&w, w.bob_id, "2026-03-02").await;
@@ -440,8 +471,15 @@ async fn a_lock_refuses_every_write_into_its_dates() {
     assert_eq!(problem["conflict"], "lock_overlap");
     assert_eq!(problem["existing_lock"]["id"], lock);
     // So is one over a session still open.
-    let clock_in = json!({ "employee_id": w.bob_id, "work_mode": "WFO", "at": "2026-03-04T08:00:00Z" });
-    let open = call(&w.admin, Method::POST, "/attendance/clock-in", Some(clock_in)).await;
+    let clock_in =
+        json!({ "employee_id": w.bob_id, "work_mode": "WFO", "at": "2026-03-04T08:00:00Z" });
+    let open = call(
+        &w.admin,
+        Method::POST,
+        "/attendance/clock-in",
+        Some(clock_in),
+    )
+    .await;
     assert_eq!(open.status, StatusCode::CREATED, "{open:?}");
     let reply = w
         .refused(
@@ -464,7 +502,10 @@ async fn a_lock_refuses_every_write_into_its_dates() {
         (&w.bob, vec![]),
         (&w.dee, vec![]),
     ] {
-        assert_eq!(ids(&call(app, Method::GET, "/periods", None).await), expected);
+        assert_eq!(
+            ids(&call(app, Method::GET, "/periods", None).await),
+            expected
+        );
     }
     let filtered = call(&w.admin, Method::GET, "/periods?from=2026-03-04", None).await;
     assert_eq!(ids(&filtered), Vec::<i64>::new());

@@ -148,14 +148,26 @@ async fn each_exports_what_they_may_read_and_nothing_else() {
         ids
     };
     // Without a team or an employee: one's own, or one's teams'.
-    let own = call(&w.ada, Method::GET, &format!("/exports/timesheet?{period}"), None).await;
+    let own = call(
+        &w.ada,
+        Method::GET,
+        &format!("/exports/timesheet?{period}"),
+        None,
+    )
+    .await;
     assert_eq!(employees_in(&own), vec![w.ada_id]);
     let mine = format!("/exports/timesheet?{period}&employee_id={}", w.ada_id);
     assert_eq!(
         employees_in(&call(&w.ada, Method::GET, &mine, None).await),
         vec![w.ada_id]
     );
-    let team = call(&w.boss, Method::GET, &format!("/exports/timesheet?{period}"), None).await;
+    let team = call(
+        &w.boss,
+        Method::GET,
+        &format!("/exports/timesheet?{period}"),
+        None,
+    )
+    .await;
     assert_eq!(employees_in(&team), vec![w.boss_id, w.ada_id]);
 
     for (app, query) in [
@@ -267,9 +279,10 @@ async fn the_csv_arrives_in_chunks_as_it_is_written() {
     let mut frames = response.into_body().into_data_stream();
     let mut file = Vec::new();
     let mut count = 0;
-    while let Some(frame) =
-        std::future::poll_fn(|cx| futures_core::Stream::poll_next(std::pin::Pin::new(&mut frames), cx))
-            .await
+    while let Some(frame) = std::future::poll_fn(|cx| {
+        futures_core::Stream::poll_next(std::pin::Pin::new(&mut frames), cx)
+    })
+    .await
     {
         let frame = frame.unwrap();
         assert!(
@@ -362,7 +375,10 @@ async fn the_export_keeps_its_own_time_budget_body_included() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
-    assert!(body.is_err(), "a stalled export ended as if whole: {body:?}");
+    assert!(
+        body.is_err(),
+        "a stalled export ended as if whole: {body:?}"
+    );
 }
 
 /// A client that goes away ends the export's task: the stream it reads

@@ -123,7 +123,14 @@ fn value_for(name: &str) -> BoxedStrategy<String> {
         "week" => week().boxed(),
         "cursor" => "[0-9a-f]{32}".boxed(),
         "state" => prop::sample::select(vec![
-            "open", "approved", "rejected", "pending", "delivered", "failed", "Open", "",
+            "open",
+            "approved",
+            "rejected",
+            "pending",
+            "delivered",
+            "failed",
+            "Open",
+            "",
         ])
         .prop_map(str::to_owned)
         .boxed(),
@@ -596,9 +603,8 @@ fn as_member(h: &Harness, team: i64, employee: i64) -> axum::Router {
 /// A JSON value for a field of the closing routes' bodies: mostly of its
 /// own kind, at the edges, sometimes anything.
 fn closing_value(name: &'static str) -> BoxedStrategy<serde_json::Value> {
-    let text = |values: Vec<&'static str>| {
-        prop::sample::select(values).prop_map(|v| json!(v)).boxed()
-    };
+    let text =
+        |values: Vec<&'static str>| prop::sample::select(values).prop_map(|v| json!(v)).boxed();
     let own = match name {
         "kind" => text(vec!["missing", "change", " change", "other", ""]),
         "clock_in" | "clock_out" => instant().prop_map(|i| json!(i)).boxed(),
@@ -694,7 +700,10 @@ fn no_closing_write_answers_500() {
             .map(|name| {
                 // `note` is no member of an approval: mostly left out.
                 let weight = if *name == "note" { 0.1 } else { 0.8 };
-                proptest::option::weighted(weight, closing_value(name).prop_map(move |v| (*name, v)))
+                proptest::option::weighted(
+                    weight,
+                    closing_value(name).prop_map(move |v| (*name, v)),
+                )
             })
             .collect();
         let mut runner = TestRunner::new(Config {
@@ -711,7 +720,9 @@ fn no_closing_write_answers_500() {
             let request = support::post_json(uri, &serde_json::Value::Object(body.clone()));
             let reply = runtime.block_on(support::send(app, request));
             if reply.status == StatusCode::INTERNAL_SERVER_ERROR {
-                return Err(TestCaseError::fail(format!("POST {uri} {body:?} answered 500")));
+                return Err(TestCaseError::fail(format!(
+                    "POST {uri} {body:?} answered 500"
+                )));
             }
             Ok(())
         });

@@ -353,7 +353,10 @@ fn the_export_and_the_event_types_are_documented() {
             &attendance_export::XLSX_CONTENT_TYPE.to_owned(),
         ])
     );
-    assert!(ok["headers"]["Attendance-Period-Locked"].is_object(), "{ok}");
+    assert!(
+        ok["headers"]["Attendance-Period-Locked"].is_object(),
+        "{ok}"
+    );
     assert!(ok["headers"]["Content-Disposition"].is_object(), "{ok}");
     let documented = &spec["components"]["schemas"]["EventType"]["enum"];
     let core: Vec<&str> = attendance_core::webhooks::EventType::ALL

@@ -17,7 +17,8 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 #[tokio::test]
 async fn webhooks_are_for_admins_only() {
     let w = World::new().await;
-    let body = json!({ "url": "https://hooks.example.com/a", "event_types": ["session.clocked_in"] });
+    let body =
+        json!({ "url": "https://hooks.example.com/a", "event_types": ["session.clocked_in"] });
     let reply = call(&w.admin, Method::POST, "/webhooks", Some(body.clone())).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
     let id = reply.body["endpoint"]["id"].as_i64().unwrap();
@@ -25,8 +26,16 @@ async fn webhooks_are_for_admins_only() {
         for (method, uri, body) in [
             (Method::POST, String::from("/webhooks"), Some(body.clone())),
             // Even a body that would not pass says nothing but no.
-            (Method::POST, String::from("/webhooks"), Some(json!({ "url": "x", "event_types": [] }))),
-            (Method::POST, format!("/webhooks/{id}/redeliver"), Some(json!({}))),
+            (
+                Method::POST,
+                String::from("/webhooks"),
+                Some(json!({ "url": "x", "event_types": [] })),
+            ),
+            (
+                Method::POST,
+                format!("/webhooks/{id}/redeliver"),
+                Some(json!({})),
+            ),
             (Method::DELETE, format!("/webhooks/{id}"), None),
         ] {
             w.refused(app, method, &uri, body, StatusCode::FORBIDDEN)
@@ -119,10 +128,16 @@ async fn registrations_are_checked() {
     let w = World::new().await;
     let url = "https://hooks.example.com/a";
     for (body, field) in [
-        (json!({ "url": url, "event_types": ["session.clocked"] }), "event_types"),
+        (
+            json!({ "url": url, "event_types": ["session.clocked"] }),
+            "event_types",
+        ),
         (json!({ "url": url, "event_types": [] }), "event_types"),
         (json!({ "url": url }), "event_types"),
-        (json!({ "url": "ftp://x", "event_types": ["team.created"] }), "url"),
+        (
+            json!({ "url": "ftp://x", "event_types": ["team.created"] }),
+            "url",
+        ),
         (
             json!({ "url": "https://u:p@example.com", "event_types": ["team.created"] }),
             "url",
@@ -166,10 +181,12 @@ async fn registrations_are_checked() {
 #[tokio::test]
 async fn writes_queue_deliveries_that_can_be_sent_again_until_removed() {
     let w = World::new().await;
-    let body = json!({ "url": "https://hooks.example.com/a", "event_types": ["session.clocked_in"] });
+    let body =
+        json!({ "url": "https://hooks.example.com/a", "event_types": ["session.clocked_in"] });
     let reply = call(&w.admin, Method::POST, "/webhooks", Some(body)).await;
     let id = reply.body["endpoint"]["id"].as_i64().unwrap();
-    let clock_in = json!({ "employee_id": w.ada_id, "work_mode": "WFO", "at": "2026-03-04T08:00:00Z" });
+    let clock_in =
+        json!({ "employee_id": w.ada_id, "work_mode": "WFO", "at": "2026-03-04T08:00:00Z" });
     let reply = call(&w.ada, Method::POST, "/attendance/clock-in", Some(clock_in)).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
     // Not subscribed: no delivery.
@@ -191,14 +208,31 @@ async fn writes_queue_deliveries_that_can_be_sent_again_until_removed() {
     assert_eq!(items[0]["state"], "pending");
     assert_eq!(items[0]["endpoint_id"], id);
     let delivery = items[0]["id"].as_i64().unwrap();
-    let pending = call(&w.admin, Method::GET, &format!("{deliveries}?state=pending&limit=1"), None).await;
+    let pending = call(
+        &w.admin,
+        Method::GET,
+        &format!("{deliveries}?state=pending&limit=1"),
+        None,
+    )
+    .await;
     assert_eq!(pending.body["items"][0]["id"], delivery);
-    let failed = call(&w.admin, Method::GET, &format!("{deliveries}?state=failed"), None).await;
+    let failed = call(
+        &w.admin,
+        Method::GET,
+        &format!("{deliveries}?state=failed"),
+        None,
+    )
+    .await;
     assert_eq!(failed.body["items"], json!([]));
     for query in ["state=lost", "limit=0", "cursor=zz", "since=1"] {
-        call(&w.admin, Method::GET, &format!("{deliveries}?{query}"), None)
-            .await
-            .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        call(
+            &w.admin,
+            Method::GET,
+            &format!("{deliveries}?{query}"),
+            None,
+        )
+        .await
+        .problem(StatusCode::UNPROCESSABLE_ENTITY, "validation");
     }
 
     let redeliver = format!("/webhooks/{id}/redeliver");
@@ -230,7 +264,11 @@ async fn writes_queue_deliveries_that_can_be_sent_again_until_removed() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    for action in ["webhook_registered", "webhook_redelivered", "webhook_removed"] {
+    for action in [
+        "webhook_registered",
+        "webhook_redelivered",
+        "webhook_removed",
+    ] {
         assert!(actions.contains(&action), "{action}: {actions:?}");
     }
 }

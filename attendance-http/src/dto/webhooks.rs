@@ -1,9 +1,7 @@
 //! Webhooks: endpoints, their deliveries, the bodies that register and
 //! redeliver, and the deliveries' query.
 
-use attendance_core::webhooks::{
-    self as core, MAX_URL_LEN, SECRET_BYTES, SECRET_PREFIX,
-};
+use attendance_core::webhooks::{self as core, MAX_URL_LEN, SECRET_BYTES, SECRET_PREFIX};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::ObjectBuilder;
