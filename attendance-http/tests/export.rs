@@ -414,3 +414,52 @@ async fn a_client_that_leaves_ends_the_export() {
     }
     assert_eq!(h.store.live_streams(), 0, "the export outlived its client");
 }
+
+/// Over a real connection: the whole file arrives chunked and parses, and
+/// a cut one is a transfer error in the client's hands, not a short file.
+#[tokio::test]
+async fn over_a_real_connection_a_cut_export_is_a_broken_transfer() {
+    let h = Harness::new();
+    let team = h.team("Ops").await;
+    h.employee(team, "Ada").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(attendance_http::serve(
+        listener,
+        h.app.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let url = format!("http://{addr}/exports/timesheet?from=2026-03-02&to=2026-03-08");
+    let client = reqwest::Client::new();
+
+    let response = client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["transfer-encoding"], "chunked");
+    let (_, lines) = parse(&response.text().await.unwrap());
+    assert_eq!(lines.len(), 8, "seven days and a total");
+
+    // The failure may come before hyper flushed the head (the client then
+    // sees the connection close without an answer) or after some lines;
+    // either way the file never arrives whole.
+    h.store.set(Fault::TimesheetEnd);
+    for n in 0..11 {
+        h.employee(team, &format!("Employee {n}")).await;
+    }
+    for period in [
+        "from=2026-03-02&to=2026-03-08",
+        "from=2025-01-01&to=2025-12-31",
+    ] {
+        let url = format!("http://{addr}/exports/timesheet?{period}");
+        if let Ok(response) = client.get(&url).send().await {
+            assert_eq!(response.status(), StatusCode::OK);
+            let body = response.bytes().await;
+            assert!(body.is_err(), "{period}: a cut export read as whole");
+        }
+    }
+
+    drop(stop);
+    server.await.unwrap().unwrap();
+}
