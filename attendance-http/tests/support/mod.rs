@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod edges;
 pub mod world;
 
 use attendance_core::close::{CorrectionRequest, LockFilter, PeriodLock, RequestFilter, RequestId};
@@ -612,7 +613,8 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    // Lossy: a body may be a file (an XLSX export), not text.
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let body = if text.is_empty() {
         Value::Null
     } else {
