@@ -775,15 +775,20 @@ async fn approval_applies_a_current_change_and_refuses_a_stale_one() {
             .unwrap()
             .items;
         let actions: Vec<_> = trail.iter().map(|e| e.record.action).collect();
+        // Newest first: the decision, then the correction it made.
         assert_eq!(
             actions[..2],
-            [AuditAction::RequestApproved, AuditAction::Correction]
+            [AuditAction::Correction, AuditAction::RequestApproved]
         );
-        let applied = &trail[1];
+        let applied = &trail[0];
         assert_eq!(applied.actor, approver.actor);
         assert_eq!(applied.record.reason.as_deref(), Some("stayed late"));
         assert_eq!(applied.record.before, Some(Written::Session(current)));
-        assert_eq!(trail[0].record.employee_id, Some(ada));
+        assert_eq!(trail[1].record.employee_id, Some(ada));
+        assert_eq!(
+            trail[1].record.before,
+            Some(Written::Request(fresh.clone()))
+        );
 
         match store
             .write(
