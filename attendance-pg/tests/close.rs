@@ -13,7 +13,7 @@ use attendance_core::access::Actor;
 use attendance_core::audit::{AuditAction, AuditFilter, Stamp};
 use attendance_core::close::{
     Decision, LockFilter, NewCorrectionRequest, NewPeriodLock, PeriodLock, RequestFilter,
-    RequestId, RequestState,
+    RequestId, RequestState, lock_on,
 };
 use attendance_core::idempotency::{IdempotencyKey, Write, Written};
 use attendance_core::import::{ImportBatch, ImportRow};
@@ -1000,6 +1000,80 @@ async fn an_unknown_employee_or_session_is_not_found() {
         match store.correction_request(RequestId(1)).await {
             Err(Error::NotFound { entity, .. }) => assert_eq!(entity, Entity::Request),
             other => panic!("expected not found, got {other:?}"),
+        }
+    })
+    .await;
+}
+
+/// The triggers' one rule, `covering_locks`, agrees with core's `lock_on`
+/// judged by the team on each date, over every short
+/// range of a month in which the employee changes team twice.
+#[tokio::test]
+async fn the_sql_rule_of_which_locks_cover_a_range_is_core_s() {
+    common::with_store(|store| async move {
+        let pool = store.pool().clone();
+        let (a, b, ada, _) = company(&store).await;
+        for (from, team) in [("2026-03-16", b), ("2026-03-25", a)] {
+            sqlx::query(
+                "INSERT INTO attendance.team_memberships (employee_id, valid_from, team_id) \
+                 VALUES ($1, $2, $3)",
+            )
+            .bind(ada.0)
+            .bind(day(from))
+            .bind(team.0)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let team_on = |d: NaiveDate| {
+            if d >= day("2026-03-25") || d < day("2026-03-16") {
+                a
+            } else {
+                b
+            }
+        };
+        for (team, from, to) in [
+            (Some(a), "2026-03-01", "2026-03-10"),
+            (Some(b), "2026-03-12", "2026-03-20"),
+            (Some(b), "2026-03-05", "2026-03-08"),
+            (None, "2026-03-28", "2026-03-28"),
+            (Some(a), "2026-03-22", "2026-03-26"),
+        ] {
+            sqlx::query(
+                "INSERT INTO attendance.period_locks \
+                 (team_id, from_date, to_date, locked_by_kind, locked_at) \
+                 VALUES ($1, $2, $3, 'system', now())",
+            )
+            .bind(team.map(|t| t.0))
+            .bind(day(from))
+            .bind(day(to))
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let locks = store.period_locks(&LockFilter::default()).await.unwrap();
+        assert_eq!(locks.len(), 5);
+        let first = day("2026-03-01");
+        for start in 0..31u64 {
+            for len in 0..10u64 {
+                let from = first + chrono::Days::new(start);
+                let to = from + chrono::Days::new(len);
+                let expected = from
+                    .iter_days()
+                    .take_while(|d| *d <= to)
+                    .filter_map(|d| lock_on(&locks, team_on(d), d, d))
+                    .map(|lock| lock.id.0)
+                    .min();
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT min(id) FROM attendance.covering_locks($1, $2, $3)")
+                        .bind(ada.0)
+                        .bind(from)
+                        .bind(to)
+                        .fetch_one(&pool)
+                        .await
+                        .unwrap();
+                assert_eq!(found, expected, "{from}..{to}");
+            }
         }
     })
     .await;
