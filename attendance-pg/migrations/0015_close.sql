@@ -142,8 +142,9 @@ END
 $$;
 
 -- Per statement, over its transition tables: a COPY of 100k sessions
--- checks once, and a statement with no lock standing reads one empty
--- table. The rows' distinct work dates are compared with the locks first,
+-- checks once, and a statement whose dates no lock comes near stops after
+-- one comparison of spans. The rows' distinct work dates are compared
+-- with the locks next,
 -- so only rows on a date some lock covers are looked at one by one (an
 -- import of a month next to closed ones reads no membership). The first
 -- lock by id that any row meets is named. PostgreSQL allows transition
@@ -153,7 +154,25 @@ LANGUAGE plpgsql AS $$
 DECLARE
     hit attendance.period_locks;
 BEGIN
-    IF NOT EXISTS (SELECT FROM attendance.period_locks) THEN
+    -- The span of the statement's work dates against the locks' spans, in
+    -- one query: a clock-in today, with the past months locked, stops here.
+    IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT FROM attendance.period_locks l,
+                       (SELECT min(work_date) AS lo, max(work_date) AS hi FROM new_rows) r
+                       WHERE l.from_date <= r.hi AND r.lo <= l.to_date) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT FROM attendance.period_locks l,
+                       (SELECT min(work_date) AS lo, max(work_date) AS hi
+                        FROM (SELECT work_date FROM old_rows
+                              UNION ALL SELECT work_date FROM new_rows) d) r
+                       WHERE l.from_date <= r.hi AND r.lo <= l.to_date) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF NOT EXISTS (SELECT FROM attendance.period_locks l,
+                      (SELECT min(work_date) AS lo, max(work_date) AS hi FROM old_rows) r
+                      WHERE l.from_date <= r.hi AND r.lo <= l.to_date) THEN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
