@@ -41,8 +41,10 @@ CREATE TABLE attendance.webhook_deliveries (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     endpoint_id       bigint      NOT NULL
         REFERENCES attendance.webhook_endpoints (id) ON DELETE CASCADE,
-    -- The audit entry the event is (`Event::of`).
-    event_id          bigint      NOT NULL REFERENCES attendance.audit_log (id),
+    -- The audit entry the event is (`Event::of`). No foreign key: the
+    -- trail is append-only, so the entry outlives its deliveries, and a
+    -- key would turn the trail's refusal of TRUNCATE into another error.
+    event_id          bigint      NOT NULL,
     event_type        text        NOT NULL,
     state             text        NOT NULL DEFAULT 'pending',
     attempts          integer     NOT NULL DEFAULT 0,
@@ -80,9 +82,6 @@ CREATE INDEX webhook_deliveries_pending_idx
 -- An endpoint's delivery log, newest first.
 CREATE INDEX webhook_deliveries_endpoint_idx
     ON attendance.webhook_deliveries (endpoint_id, id DESC);
--- The foreign key to the audit trail (never deleted from, but a key
--- without an index is a trap).
-CREATE INDEX webhook_deliveries_event_idx ON attendance.webhook_deliveries (event_id);
 
 -- `EventType::of` in SQL: the event an audit action is, or NULL. The
 -- store's tests compare it with the Rust mapping for every action.
