@@ -11,6 +11,11 @@
 //! waiting a few milliseconds for it is the price. Lock creation is
 //! serialized on `period_locks` itself so two overlapping locks cannot
 //! both pass the overlap check.
+//!
+//! While the lock waits for its `SHARE`, new writers queue behind it, so
+//! it waits a short while only ([`LOCK_WAIT`]): behind a long import it
+//! gives up (unavailable, try again later) rather than hold every
+//! clock-in back until the import ends.
 
 use attendance_core::access::Actor;
 use attendance_core::audit::Stamp;
@@ -84,12 +89,17 @@ pub(crate) fn lock_from_detail(detail: &str) -> Result<PeriodLock> {
         .try_into()
 }
 
+/// How long locking waits for the writers in flight: `lock_timeout` for
+/// its transaction.
+const LOCK_WAIT: &str = "SET LOCAL lock_timeout = '2s'";
+
 /// Locks `new`'s period: see the module docs for the order of the locks.
 pub(super) async fn lock(
     c: &mut PgConnection,
     stamp: &Stamp,
     new: &NewPeriodLock,
 ) -> Step<Written> {
+    sqlx::query(LOCK_WAIT).execute(&mut *c).await?;
     sqlx::query("LOCK TABLE attendance.period_locks IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *c)
         .await?;
