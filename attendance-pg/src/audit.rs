@@ -106,6 +106,18 @@ pub(crate) async fn change_session(
                 ) =>
         {
             tx.rollback().await?;
+            // The rules name a lock over the old date, or the new one, first.
+            let employee = before.employee_id;
+            let day = before.work_date;
+            let lock = match crate::close::lock_over(c, employee, day, day).await? {
+                Ok(None) => crate::close::lock_at(c, employee, wanted.clock_in).await?,
+                found => found,
+            };
+            match lock {
+                Ok(None) => {}
+                Ok(Some(lock)) => return Ok(Err(crate::close::locked(lock))),
+                Err(unreadable) => return Ok(Err(unreadable)),
+            }
             let existing = first_overlapping_except(c, before.employee_id, &wanted, id).await?;
             return Ok(Err(match existing {
                 Some(existing) => Conflict::Overlap {

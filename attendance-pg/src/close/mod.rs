@@ -15,7 +15,7 @@ mod outbox;
 mod requests;
 mod webhooks;
 
-pub(crate) use locks::lock_from_detail;
+pub(crate) use locks::{lock_at, lock_from_detail, lock_over, locked};
 
 use attendance_core::audit::{AuditRecord, Stamp};
 use attendance_core::idempotency::{Write, Written};

@@ -20,7 +20,7 @@ use attendance_core::{
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Connection, FromRow, PgConnection, Postgres, QueryBuilder};
 
-use super::Step;
+use super::{Step, lock_at, locked};
 use crate::PgStore;
 use crate::audit::{actor_of, change_session};
 use crate::error::{map, sqlstate, violates};
@@ -256,6 +256,12 @@ async fn apply(c: &mut PgConnection, request: &CorrectionRequest) -> Step<Attend
                 Ok(None) => Ok(Err(Error::not_found(Entity::Employee, request.employee_id))),
                 Err(e) if violates(&e, sqlstate::EXCLUSION_VIOLATION, "sessions_no_overlap") => {
                     sp.rollback().await?;
+                    // The rules name a lock over its date first.
+                    match lock_at(c, new.employee, new.clock_in).await? {
+                        Ok(None) => {}
+                        Ok(Some(lock)) => return Ok(Err(locked(lock))),
+                        Err(unreadable) => return Ok(Err(unreadable)),
+                    }
                     let existing = first_overlapping(c, &new).await?;
                     Ok(Err(match existing.map(session).transpose() {
                         Ok(Some(existing)) => Conflict::Overlap {

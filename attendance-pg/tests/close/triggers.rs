@@ -193,15 +193,19 @@ async fn every_write_path_reports_the_lock() {
         let entries = audit_count(&pool).await;
 
         // Ada's April session would meet a clock-in in March (open until
-        // clocked out), and the schema's overlap check comes first: Cy has
-        // nothing after it.
+        // clocked out): the lock is named first all the same, as the
+        // in-memory store names it. Cy has nothing after it.
+        let in_march = at("2026-03-10T08:00:00Z");
+        assert_eq!(
+            locked_by(svc.clock_in(ada, WorkMode::Wfo, Some(in_march)).await),
+            march
+        );
         let cy = svc
             .create_employee(&NewEmployee::new("Cy", "Engineer", a).unwrap())
             .await
             .unwrap()
             .id;
         let entries = entries + 1;
-        let in_march = at("2026-03-10T08:00:00Z");
         assert_eq!(
             locked_by(svc.clock_in(cy, WorkMode::Wfo, Some(in_march)).await),
             march
@@ -243,6 +247,21 @@ async fn every_write_path_reports_the_lock() {
         .unwrap();
         let away = store.write(&admin(), &Write::RecordAbsence(absence)).await;
         assert_eq!(locked_by(away), march);
+        let again =
+            NewAbsence::new(ada, AbsenceKind::Sick, day("2026-03-09"), day("2026-03-09")).unwrap();
+        let twice = store.write(&admin(), &Write::RecordAbsence(again)).await;
+        assert_eq!(locked_by(twice), march, "named before the overlap");
+        let onto_later = Write::CorrectSession {
+            session: before.id,
+            changes: attendance_core::audit::SessionChanges {
+                clock_in: Some(at("2026-04-02T09:00:00Z")),
+                clock_out: Some(at("2026-04-02T10:00:00Z")),
+                ..Default::default()
+            },
+            reason: "wrong day".into(),
+        };
+        let overlapping = store.write(&admin(), &onto_later).await;
+        assert_eq!(locked_by(overlapping), march, "named before the overlap");
         let removed = store
             .write(&admin(), &Write::RemoveAbsence(absent.id))
             .await;
