@@ -295,7 +295,6 @@ async fn cycles(
 
 struct Delivered {
     deliveries: u64,
-    seconds: f64,
     rate: f64,
     duplicates: u64,
 }
@@ -339,7 +338,6 @@ async fn deliver(
     eprintln!("delivery to {endpoints} endpoint(s): {expected} in {seconds:.2} s");
     Delivered {
         deliveries: expected,
-        seconds,
         rate: expected as f64 / seconds,
         duplicates: receiver.duplicates(),
     }
