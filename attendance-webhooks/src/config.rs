@@ -211,6 +211,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn settings_that_contradict_each_other_are_refused() {
+        use crate::{Deliverer, Error};
+        let outbox = std::sync::Arc::new(attendance_core::memory::InMemoryStore::new());
+        let lease_too_short = DeliveryConfig::new()
+            .with_request_timeout(Duration::from_secs(30))
+            .with_lease(Duration::from_secs(30));
+        let spinning = DeliveryConfig::new().with_poll_interval(Duration::ZERO);
+        for config in [lease_too_short, spinning] {
+            let err = Deliverer::new(outbox.clone(), config).unwrap_err();
+            assert!(matches!(err, Error::Config(_)), "{err:?}");
+        }
+        assert!(Deliverer::new(outbox, DeliveryConfig::default()).is_ok());
+    }
+
+    #[test]
     fn the_bound_doubles_up_to_the_cap() {
         let config =
             DeliveryConfig::new().with_backoff(Duration::from_secs(5), Duration::from_secs(60));

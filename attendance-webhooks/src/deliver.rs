@@ -52,7 +52,8 @@ impl Deliverer {
     ///
     /// # Errors
     /// [`Error::Config`] when the lease is not longer than the request
-    /// timeout (a delivery still in flight could be claimed again);
+    /// timeout (a delivery still in flight could be claimed again) or the
+    /// poll interval is zero (an idle worker would spin);
     /// [`Error::Tls`] or [`Error::HttpClient`] when the client cannot be
     /// built.
     pub fn new(outbox: Arc<dyn WebhookOutbox>, config: DeliveryConfig) -> Result<Self, Error> {
@@ -60,6 +61,9 @@ impl Deliverer {
             return Err(Error::Config(
                 "the lease must be longer than the request timeout",
             ));
+        }
+        if config.poll_interval().is_zero() {
+            return Err(Error::Config("the poll interval must be longer than zero"));
         }
         if TimeDelta::from_std(config.lease()).is_err() {
             return Err(Error::Config("the lease is too long"));
