@@ -98,14 +98,14 @@ pub(crate) async fn lock_at(
     employee: EmployeeId,
     clock_in: DateTime<Utc>,
 ) -> Step<Option<PeriodLock>> {
-    let row: Option<LockRow> = sqlx::query_as(concat!(
+    let row: Option<LockRow> = sqlx::query_as(
         "SELECT l.* FROM attendance.employees e \
          JOIN attendance.teams t ON t.id = e.team_id \
          CROSS JOIN LATERAL attendance.covering_locks(e.id, \
              ($2::timestamptz AT TIME ZONE t.timezone)::date, \
              ($2::timestamptz AT TIME ZONE t.timezone)::date) l \
-         WHERE e.id = $1 ORDER BY l.id LIMIT 1"
-    ))
+         WHERE e.id = $1 ORDER BY l.id LIMIT 1",
+    )
     .bind(employee.0)
     .bind(clock_in)
     .fetch_optional(c)

@@ -3,6 +3,9 @@
 
 use super::*;
 
+use attendance_core::domain::DEFAULT_FUTURE_TOLERANCE;
+use attendance_pg::Strategy;
+
 /// No statement gets past the triggers: inserting, updating (into or out
 /// of a locked date) and deleting sessions, absences over a locked date,
 /// requests for one, and TRUNCATE, each refused with AL001 naming the
@@ -281,21 +284,31 @@ async fn every_write_path_reports_the_lock() {
             )
             .await;
         assert_eq!(locked_by(filed), march);
-        let batch = ImportBatch::from_rows([
-            ImportRow::new(
-                ada,
-                WorkMode::Wfo,
-                at("2026-04-06T08:00:00Z"),
-                Some(at("2026-04-06T16:00:00Z")),
-            ),
-            ImportRow::new(
-                ada,
-                WorkMode::Wfo,
-                at("2026-03-16T08:00:00Z"),
-                Some(at("2026-03-16T16:00:00Z")),
-            ),
-        ]);
-        assert_eq!(locked_by(svc.import(batch).await), march);
+        let batch = || {
+            ImportBatch::from_rows([
+                ImportRow::new(
+                    ada,
+                    WorkMode::Wfo,
+                    at("2026-04-06T08:00:00Z"),
+                    Some(at("2026-04-06T16:00:00Z")),
+                ),
+                ImportRow::new(
+                    ada,
+                    WorkMode::Wfo,
+                    at("2026-03-16T08:00:00Z"),
+                    Some(at("2026-03-16T16:00:00Z")),
+                ),
+            ])
+        };
+        assert_eq!(locked_by(svc.import(batch()).await), march);
+        for strategy in [Strategy::Direct, Strategy::Staged] {
+            let imported = store
+                .importer()
+                .strategy(strategy)
+                .import(batch(), at(NOW), DEFAULT_FUTURE_TOLERANCE)
+                .await;
+            assert_eq!(locked_by(imported), march, "{strategy:?}");
+        }
 
         assert_eq!(
             audit_count(&pool).await,
