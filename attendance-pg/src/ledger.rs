@@ -32,7 +32,7 @@ use crate::worktime::{kind, portion};
 /// ledger's rules for every statement that reads lines (here and the
 /// timesheet's).
 macro_rules! ledger_of {
-    ($emp:literal) => {
+    ($emp:expr) => {
         concat!("WITH emp AS (", $emp, "),\n", include_str!("ledger.sql"))
     };
 }
