@@ -8,20 +8,30 @@
 //!
 //! | action | employee | manager | admin |
 //! |---|---|---|---|
-//! | clock in/out themself, `at` within the self-service window | yes | yes | yes |
-//! | clock in/out someone else, or `at` older than the window | no | their teams' members | anyone |
+//! | clock in/out themself, `at` within the self-service window | yes | yes | n/a |
+//! | clock in/out someone else, or `at` older than the window | no | their teams' other members | anyone |
 //! | read sessions, trends | own | own + their teams | all |
 //! | daily/weekly summaries | no | their teams only | all |
 //! | ask questions | over own rows | over their teams' rows | all rows |
-//! | record/correct sessions | no | their teams | anyone |
+//! | record/correct sessions | no | their teams' other members | anyone |
+//! | ask for a correction ([`crate::close`]) | own sessions | own sessions | no (corrects directly) |
+//! | read correction requests | own | own + their teams' members' | all |
+//! | approve/reject a request | no | their teams' members', never their own | all |
+//! | lock and reopen periods; register webhooks | no | no | yes |
+//! | export timesheets | own | own + their teams | all, and the company's |
 //! | create teams and employees, change employees (`PATCH`), appoint and dismiss managers | no | no | yes |
 //! | read the audit trail | entries about themself | entries about their teams' members that name no other team | all |
 //! | read work patterns and holiday calendars | yes | yes | yes |
 //! | read a team's pattern assignments and break rule | own team | own + their teams | all |
 //! | read ledgers ([`crate::worktime`]) | own | own + their teams and members | all, and the company's |
 //! | read absences | own | own + their teams' members | all |
-//! | record/remove absences | no | their teams' members | anyone |
+//! | record/remove absences | no | their teams' other members | anyone |
 //! | create and assign work patterns, holidays, break rules | no | no | yes |
+//!
+//! Nobody approves their own work: a manager is an employee of their own
+//! team, and for their own records (sessions, absences, requests) they are
+//! one like any other: they clock themself within the window and ask for
+//! the rest. Admins are not employees and stay unrestricted.
 //!
 //! Out-of-scope reads answer [`Error::NotFound`] exactly as a missing id
 //! would, so a caller cannot learn what exists outside its scope;
@@ -275,7 +285,7 @@ impl Principal {
         let Self::Member(member) = self else {
             return Ok(());
         };
-        if member.manages(target.team_id) {
+        if member.manages(target.team_id) && member.employee != target.id {
             return Ok(());
         }
         if member.employee != target.id {
@@ -293,11 +303,13 @@ impl Principal {
         Ok(())
     }
 
-    /// May this principal record or correct `target`'s sessions? Their
-    /// teams' managers and admins may.
+    /// May this principal record or correct `target`'s sessions and
+    /// absences? Their teams' managers (for the other members) and admins
+    /// may; nobody may for themself.
     pub fn check_manages(&self, target: &Employee, action: &'static str) -> Result<()> {
         match self {
             Self::Admin { .. } => Ok(()),
+            Self::Member(member) if member.employee == target.id => Err(own_refusal(action)),
             Self::Member(member) if member.manages(target.team_id) => Ok(()),
             Self::Member(_) => Err(manage_refusal(action)),
         }
@@ -338,6 +350,15 @@ pub(crate) fn clock_refusal() -> Error {
     Error::forbidden(
         "clock in or out",
         "only the employee themself, their team's manager or an admin may",
+    )
+}
+
+/// The refusal of `action` on one's own records: nobody approves their own
+/// work.
+pub(crate) fn own_refusal(action: &'static str) -> Error {
+    Error::forbidden(
+        action,
+        "nobody may for themself: ask for a correction, which another manager or an admin decides",
     )
 }
 
@@ -432,8 +453,13 @@ mod tests {
             boss.check_clock(&employee(2, 20), old, now(), window)
                 .is_ok()
         );
+        let own = boss.check_clock(&employee(1, 10), old, now(), window);
         assert!(
-            boss.check_clock(&employee(1, 10), old, now(), window)
+            matches!(own, Err(Error::Forbidden { .. })),
+            "a manager clocks themself within the window only: {own:?}"
+        );
+        assert!(
+            boss.check_clock(&employee(1, 10), now(), now(), window)
                 .is_ok()
         );
         let outside = boss.check_clock(&employee(3, 30), now(), now(), window);
@@ -477,6 +503,22 @@ mod tests {
             Err(Error::NotFound { .. })
         ));
         assert_eq!(Principal::system().summary_teams(None).ok(), Some(None));
+    }
+
+    #[test]
+    fn nobody_records_or_corrects_their_own_sessions() {
+        let boss = member(1, 10, &[10]);
+        let own = boss.check_manages(&employee(1, 10), "correct a session");
+        assert!(matches!(own, Err(Error::Forbidden { .. })), "{own:?}");
+        assert!(
+            boss.check_manages(&employee(2, 10), "correct a session")
+                .is_ok()
+        );
+        assert!(
+            Principal::system()
+                .check_manages(&employee(1, 10), "correct a session")
+                .is_ok()
+        );
     }
 
     #[test]

@@ -221,17 +221,16 @@ impl WebhookSecret {
     /// Checks a secret a caller chose.
     pub fn new(secret: &str) -> Result<Self> {
         let secret = Self(secret.trim().to_owned());
-        let bytes = secret.key().map_err(|()| {
-            Error::validation(
+        if secret.key().is_none() {
+            return Err(Error::validation(
                 "secret",
                 format!(
                     "must be {SECRET_PREFIX} followed by the base64 of {} to {} bytes",
                     SECRET_BYTES.start(),
                     SECRET_BYTES.end()
                 ),
-            )
-        })?;
-        drop(bytes);
+            ));
+        }
         Ok(secret)
     }
 
@@ -247,15 +246,12 @@ impl WebhookSecret {
         &self.0
     }
 
-    /// The HMAC key: the bytes after the prefix.
-    pub fn key(&self) -> std::result::Result<Vec<u8>, ()> {
-        let encoded = self.0.strip_prefix(SECRET_PREFIX).ok_or(())?;
-        let bytes = BASE64.decode(encoded).map_err(|_| ())?;
-        if SECRET_BYTES.contains(&bytes.len()) {
-            Ok(bytes)
-        } else {
-            Err(())
-        }
+    /// The HMAC key: the bytes after the prefix (`None` for a secret that
+    /// [`WebhookSecret::new`] would refuse, which no store holds).
+    pub fn key(&self) -> Option<Vec<u8>> {
+        let encoded = self.0.strip_prefix(SECRET_PREFIX)?;
+        let bytes = BASE64.decode(encoded).ok()?;
+        SECRET_BYTES.contains(&bytes.len()).then_some(bytes)
     }
 }
 
@@ -323,6 +319,16 @@ impl NewEndpoint {
             failing_since: None,
         }
     }
+}
+
+/// A new endpoint and its signing secret: the one time the secret is
+/// shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredEndpoint {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// Its signing secret, for the receiver's configuration.
+    pub secret: WebhookSecret,
 }
 
 /// Whether an endpoint receives deliveries.

@@ -446,11 +446,11 @@ impl AnalyticsStore for PgStore {
         self.totals(team, period, now).await
     }
 
-    fn timesheet<'a>(
-        &'a self,
-        query: &'a attendance_core::export::TimesheetQuery,
+    fn timesheet(
+        &self,
+        query: attendance_core::export::TimesheetQuery,
         now: DateTime<Utc>,
-    ) -> attendance_core::export::TimesheetStream<'a> {
+    ) -> attendance_core::export::TimesheetStream<'_> {
         self.timesheet_rows(query, now)
     }
 

@@ -44,11 +44,11 @@ impl PgStore {
     /// Not retried: rows already handed on cannot be taken back. The
     /// connection goes back to the stack only when every row was read; a
     /// stream dropped early (a client gone) closes it with its statement.
-    pub(crate) fn timesheet_rows<'a>(
-        &'a self,
-        query: &'a TimesheetQuery,
+    pub(crate) fn timesheet_rows(
+        &self,
+        query: TimesheetQuery,
         now: DateTime<Utc>,
-    ) -> TimesheetStream<'a> {
+    ) -> TimesheetStream<'_> {
         let (member, teams): (Option<i64>, Vec<i64>) = match &query.scope {
             Scope::All => (None, Vec::new()),
             Scope::Member { employee, teams } => {

@@ -192,7 +192,7 @@ async fn each_employee_s_rows_are_their_ledger_with_names_and_locks() {
         let locks = locks(&pg).await;
         let now = ts(NOW);
         let q = query(None, None, Scope::All);
-        let rows = all(store.timesheet(&q, now)).await;
+        let rows = all(store.timesheet(q.clone(), now)).await;
 
         assert_eq!(employees(&rows), [1, 2, 3, 4]);
         for e in 1..=4 {
@@ -249,10 +249,10 @@ async fn a_team_an_employee_and_a_scope_select_their_employees() {
         let now = ts(NOW);
         let ids = |q: TimesheetQuery| {
             let store = Arc::clone(&store);
-            async move { employees(&all(store.timesheet(&q, now)).await) }
+            async move { employees(&all(store.timesheet(q, now)).await) }
         };
         // A team's current members, with all their dates (Di's in Berlin too).
-        let tokyo = all(store.timesheet(&query(Some(TOKYO), None, Scope::All), now)).await;
+        let tokyo = all(store.timesheet(query(Some(TOKYO), None, Scope::All), now)).await;
         assert_eq!(employees(&tokyo), [3, 4]);
         assert!(tokyo.iter().any(|r| r.day.team_id == BERLIN));
         assert_eq!(ids(query(None, Some(EmployeeId(2)), Scope::All)).await, [2]);
@@ -290,13 +290,13 @@ async fn a_stream_dropped_early_leaves_the_store_working() {
         lock_table(&pg).await;
         let now = ts(NOW);
         let q = query(None, None, Scope::All);
-        let whole = all(store.timesheet(&q, now)).await.len();
+        let whole = all(store.timesheet(q.clone(), now)).await.len();
         for _ in 0..12 {
-            let mut rows = store.timesheet(&q, now);
+            let mut rows = store.timesheet(q.clone(), now);
             let first = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await;
             assert!(first.unwrap().is_ok());
         }
-        assert_eq!(all(store.timesheet(&q, now)).await.len(), whole);
+        assert_eq!(all(store.timesheet(q.clone(), now)).await.len(), whole);
     })
     .await;
 }

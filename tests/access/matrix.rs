@@ -198,6 +198,10 @@ async fn every_role_does_what_the_matrix_allows_and_nothing_else() {
         ] {
             ada.expect(ada.post("/attendance/clock-in", body).await, StatusCode::FORBIDDEN, what).await;
         }
+        // Nobody approves their own work: a manager clocks themself within
+        // the window only, like everyone.
+        let r = boss.post("/attendance/clock-in", clock_in(boss_id, Some(instant(-h(72))))).await;
+        boss.expect(r, StatusCode::FORBIDDEN, "boss clocks himself in 72 h back").await;
         // An admin: anyone, any instant.
         let r = admin.post("/attendance/clock-in", clock_in(bo_id, Some(instant(-h(100))))).await;
         admin.expect(r, StatusCode::CREATED, "admin clocks Bo in").await;
@@ -277,6 +281,8 @@ async fn every_role_does_what_the_matrix_allows_and_nothing_else() {
         ada.expect(r, StatusCode::FORBIDDEN, "Ada backfills herself").await;
         let r = boss.post("/attendance/sessions", backfill(bo_id)).await;
         boss.expect(r, StatusCode::FORBIDDEN, "boss backfills Bo").await;
+        let r = boss.post("/attendance/sessions", backfill(boss_id)).await;
+        boss.expect(r, StatusCode::FORBIDDEN, "boss backfills his own overtime").await;
         let r = boss.post("/attendance/sessions", backfill(ada_id)).await;
         let adas = id(boss.expect(r, StatusCode::CREATED, "boss backfills Ada").await);
         let r = admin.post("/attendance/sessions", backfill(bo_id)).await;
@@ -288,6 +294,10 @@ async fn every_role_does_what_the_matrix_allows_and_nothing_else() {
         boss.expect(r, StatusCode::NOT_FOUND, "boss corrects Bo's session").await;
         let r = boss.patch(&format!("/attendance/sessions/{adas}"), fix.clone()).await;
         boss.expect(r, StatusCode::OK, "boss corrects Ada's session").await;
+        let own = boss.get(&format!("/attendance?employee_id={boss_id}")).await;
+        let boss_session = own.body["items"][0]["id"].as_i64().unwrap();
+        let r = boss.patch(&format!("/attendance/sessions/{boss_session}"), fix.clone()).await;
+        boss.expect(r, StatusCode::FORBIDDEN, "boss corrects his own session").await;
         let r = admin.patch(&format!("/attendance/sessions/{bos}"), fix).await;
         admin.expect(r, StatusCode::OK, "admin corrects Bo's session").await;
 

@@ -43,6 +43,7 @@
 //! keeps both.
 
 mod requests;
+mod service;
 
 pub use requests::{
     CorrectionRequest, Decision, NewCorrectionRequest, RequestFilter, RequestId, RequestState,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{State, index, next_id};
+use super::{State, index};
 use crate::audit::{AuditEntry, AuditFilter, AuditRecord, SessionChanges, Stamp};
 use crate::domain::{
     AttendanceSession, Employee, EmployeeChanges, EmployeeId, SessionId, work_date,
@@ -28,16 +28,18 @@ impl State {
             Write::UpdateEmployee { employee, .. } => {
                 Some(Written::Employee(self.employee(employee)?.clone()))
             }
+            Write::DecideRequest { request, .. } => {
+                Some(Written::Request(self.request(request)?.clone()))
+            }
             _ => None,
         };
-        let written = self.apply(stamp.at, write)?;
+        let written = self.apply(stamp, write)?;
         if let Some(record) = AuditRecord::of(write, before.as_ref(), &written) {
-            self.audit.push(AuditEntry {
-                id: next_id(self.audit.len()),
-                at: stamp.at,
-                actor: stamp.actor.clone(),
-                record,
-            });
+            self.append_audit(stamp.at, stamp.actor.clone(), record);
+        }
+        // An approval's second entry: the session it recorded or corrected.
+        if let Some(record) = Self::applied_record(&written) {
+            self.append_audit(stamp.at, stamp.actor.clone(), record);
         }
         Ok(written)
     }
@@ -77,9 +79,16 @@ impl State {
         changes: &SessionChanges,
     ) -> Result<AttendanceSession> {
         let stored = self.session(id)?;
+        let old_date = stored.work_date;
         let mut corrected = changes.apply(stored)?;
         let team_id = self.employee(corrected.employee_id)?.team_id;
         corrected.work_date = work_date(self.team(team_id)?.timezone, corrected.clock_in);
+        self.check_unlocked(corrected.employee_id, old_date, old_date)?;
+        self.check_unlocked(
+            corrected.employee_id,
+            corrected.work_date,
+            corrected.work_date,
+        )?;
         let overlapping = self
             .sessions_of(corrected.employee_id)
             .filter(|s| s.id != id)

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{State, next_id};
-use crate::audit::{AuditEntry, AuditRecord, Stamp};
+use super::State;
+use crate::audit::{AuditRecord, Stamp};
 use crate::domain::AttendanceSession;
 
 impl State {
@@ -24,7 +24,15 @@ impl State {
             .filter_map(|(i, s)| {
                 let team_id = self.employee(s.employee_id).ok()?.team_id;
                 let at = self.team(team_id).ok()?.auto_close_at(s.clock_in)?;
-                (at <= now).then_some((i, at))
+                // A lock never covers an open session (locking refuses
+                // them, and clocking in on a locked date is refused), but
+                // should one, the sweep leaves it rather than fail.
+                let locked = self
+                    .lock_over(s.employee_id, s.work_date, s.work_date)
+                    .ok()
+                    .flatten()
+                    .is_some();
+                (at <= now && !locked).then_some((i, at))
             })
             .collect();
         let mut closed = Vec::with_capacity(due.len());
@@ -36,13 +44,11 @@ impl State {
             session.clock_out = Some(at);
             session.auto_closed = true;
             let after = session.clone();
-            let id = next_id(self.audit.len());
-            self.audit.push(AuditEntry {
-                id,
-                at: stamp.at,
-                actor: stamp.actor.clone(),
-                record: AuditRecord::auto_close(&before, &after),
-            });
+            self.append_audit(
+                stamp.at,
+                stamp.actor.clone(),
+                AuditRecord::auto_close(&before, &after),
+            );
             closed.push(after);
         }
         closed

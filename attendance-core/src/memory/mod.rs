@@ -20,6 +20,7 @@ use crate::webhooks::{
 
 mod audit;
 mod auto_close;
+mod close;
 mod managers;
 mod worktime;
 use crate::domain::{
@@ -60,6 +61,8 @@ struct State {
     audit: Vec<AuditEntry>,
     /// Patterns, holidays, absences, break rules and team memberships.
     work_time: worktime::WorkTime,
+    /// Requests, locks, webhook endpoints and deliveries.
+    close: close::Close,
 }
 
 #[derive(Debug)]
@@ -130,6 +133,8 @@ impl State {
     ) -> Result<AttendanceSession> {
         let team_id = self.employee(employee)?.team_id;
         let timezone = self.team(team_id)?.timezone;
+        let date = work_date(timezone, clock_in);
+        self.check_unlocked(employee, date, date)?;
         let overlapping = self
             .sessions_of(employee)
             .filter(|s| {
@@ -146,7 +151,7 @@ impl State {
         let session = AttendanceSession {
             id: SessionId(next_id(self.sessions.len())),
             employee_id: employee,
-            work_date: work_date(timezone, clock_in),
+            work_date: date,
             clock_in,
             clock_out,
             work_mode: mode,
@@ -215,14 +220,17 @@ impl State {
             employee_id: employee,
         };
         let i = self.open_index(employee).ok_or_else(not_in)?;
+        let date = self.sessions.get(i).ok_or_else(not_in)?.work_date;
+        self.check_unlocked(employee, date, date)?;
         let session = self.sessions.get_mut(i).ok_or_else(not_in)?;
         check_clock_out("at", session.clock_in, at)?;
         session.clock_out = Some(at);
         Ok(session.clone())
     }
 
-    /// Performs `write` at `at` without its audit entry.
-    fn apply(&mut self, at: DateTime<Utc>, write: &Write) -> Result<Written> {
+    /// Performs `write` as `stamp` says, without its audit entry.
+    fn apply(&mut self, stamp: &Stamp, write: &Write) -> Result<Written> {
+        let at = stamp.at;
         Ok(match *write {
             Write::CreateTeam(ref team) => Written::Team(self.create_team(team)?),
             Write::CreateEmployee(ref employee) => {
@@ -268,14 +276,13 @@ impl State {
                 team,
                 rule: self.set_break_rule(team, rule)?,
             },
-            // SCAFFOLD
             Write::RequestCorrection(_)
             | Write::DecideRequest { .. }
             | Write::LockPeriod(_)
             | Write::ReopenPeriod { .. }
             | Write::RegisterWebhook(_)
             | Write::RemoveWebhook(_)
-            | Write::RedeliverWebhook { .. } => return Err(Error::backend("SCAFFOLD")),
+            | Write::RedeliverWebhook { .. } => self.apply_close(stamp, write)?,
         })
     }
 
@@ -405,8 +412,7 @@ impl Directory for InMemoryStore {
         Ok(self.state().managed_teams(employee))
     }
     async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>> {
-        let _ = filter;
-        Err(Error::backend("SCAFFOLD"))
+        Ok(self.state().period_locks(filter))
     }
 }
 
@@ -520,6 +526,13 @@ impl AttendanceStore for InMemoryStore {
         }
         let (accepted, refused) = sweep_stored(checked.candidates(), &stored);
         let total = accepted.len() as u64;
+        // A locked date refuses the whole import, as PostgreSQL's trigger
+        // does: checked before the first insert, so nothing is written.
+        for c in &accepted {
+            let team = state.employee(c.employee_id)?.team_id;
+            let date = work_date(state.team(team)?.timezone, c.clock_in);
+            state.check_unlocked(c.employee_id, date, date)?;
+        }
         for c in &accepted {
             // Cannot fail: the employee exists and nothing overlaps (both
             // checked above under the same lock).
@@ -573,8 +586,7 @@ impl AttendanceStore for InMemoryStore {
     }
 
     async fn correction_request(&self, id: RequestId) -> Result<CorrectionRequest> {
-        let _ = id;
-        Err(Error::backend("SCAFFOLD"))
+        self.state().request(id).cloned()
     }
 
     async fn correction_requests(
@@ -582,17 +594,15 @@ impl AttendanceStore for InMemoryStore {
         filter: &RequestFilter,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<CorrectionRequest>> {
-        let _ = (filter, page);
-        Err(Error::backend("SCAFFOLD"))
+        Ok(self.state().requests_page(filter, page))
     }
 
     async fn webhook_endpoints(&self) -> Result<Vec<Endpoint>> {
-        Err(Error::backend("SCAFFOLD"))
+        Ok(self.state().webhook_endpoints())
     }
 
     async fn webhook_endpoint(&self, id: EndpointId) -> Result<Endpoint> {
-        let _ = id;
-        Err(Error::backend("SCAFFOLD"))
+        self.state().webhook_endpoint(id).cloned()
     }
 
     async fn webhook_deliveries(
@@ -601,8 +611,7 @@ impl AttendanceStore for InMemoryStore {
         filter: &DeliveryFilter,
         page: &PageRequest<IdCursor>,
     ) -> Result<Page<Delivery>> {
-        let _ = (endpoint, filter, page);
-        Err(Error::backend("SCAFFOLD"))
+        self.state().deliveries_page(endpoint, filter, page)
     }
 }
 
@@ -614,8 +623,7 @@ impl WebhookOutbox for InMemoryStore {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<DueDelivery>> {
-        let _ = (now, lease_until, limit);
-        Err(Error::backend("SCAFFOLD"))
+        Ok(self.state().claim_due(now, lease_until, limit))
     }
 
     async fn record_attempt(
@@ -624,8 +632,7 @@ impl WebhookOutbox for InMemoryStore {
         outcome: &AttemptOutcome,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        let _ = (delivery, outcome, at);
-        Err(Error::backend("SCAFFOLD"))
+        self.state().record_attempt(delivery, outcome, at)
     }
 }
 
@@ -749,12 +756,10 @@ impl AnalyticsStore for InMemoryStore {
         self.state().ledger_totals(team, period, now)
     }
 
-    fn timesheet<'a>(
-        &'a self,
-        query: &'a TimesheetQuery,
-        now: DateTime<Utc>,
-    ) -> TimesheetStream<'a> {
-        let _ = (query, now);
-        stream_from(Vec::new())
+    fn timesheet(&self, query: TimesheetQuery, now: DateTime<Utc>) -> TimesheetStream<'_> {
+        match self.state().timesheet(&query, now) {
+            Ok(rows) => stream_from(rows),
+            Err(e) => crate::export::failed(e),
+        }
     }
 }

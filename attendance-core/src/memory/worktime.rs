@@ -54,7 +54,7 @@ impl State {
         Ok(())
     }
 
-    fn team_on(&self, employee: &Employee, date: NaiveDate) -> TeamId {
+    pub(super) fn team_on(&self, employee: &Employee, date: NaiveDate) -> TeamId {
         self.work_time
             .memberships
             .iter()
@@ -133,6 +133,7 @@ impl State {
 
     pub(super) fn record_absence(&mut self, absence: &NewAbsence) -> Result<Absence> {
         self.employee(absence.employee_id())?;
+        self.check_unlocked(absence.employee_id(), absence.from(), absence.to())?;
         let overlapping = self
             .work_time
             .absences
@@ -153,6 +154,9 @@ impl State {
     }
 
     pub(super) fn remove_absence(&mut self, id: AbsenceId) -> Result<Absence> {
+        if let Ok(stored) = self.absence(id) {
+            self.check_unlocked(stored.employee_id, stored.from, stored.to)?;
+        }
         index(id.0)
             .and_then(|i| self.work_time.absences.get_mut(i))
             .and_then(Option::take)

@@ -265,11 +265,7 @@ pub trait AnalyticsStore: Directory {
     /// them, each marked locked when a lock covers it. Streamed: a backend
     /// holds a bounded number of rows at a time. An unknown team or
     /// employee is an empty stream.
-    fn timesheet<'a>(
-        &'a self,
-        query: &'a TimesheetQuery,
-        now: DateTime<Utc>,
-    ) -> TimesheetStream<'a>;
+    fn timesheet(&self, query: TimesheetQuery, now: DateTime<Utc>) -> TimesheetStream<'_>;
 }
 
 /// One employee's attendance on one day, the raw material of summaries.

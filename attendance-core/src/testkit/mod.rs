@@ -34,6 +34,7 @@ mod analytics;
 mod audit;
 mod auto_close;
 mod clock;
+mod close;
 mod concurrency;
 mod directory;
 mod employees;
@@ -55,6 +56,7 @@ pub use analytics::*;
 pub use audit::*;
 pub use auto_close::*;
 pub use clock::*;
+pub use close::*;
 pub use concurrency::*;
 pub use directory::*;
 pub use employees::*;
@@ -154,6 +156,13 @@ macro_rules! __conformance_scenarios {
                 patterns_apply_from_their_date,
                 a_move_keeps_each_dates_team,
                 work_time_writes_are_audited,
+                requests_are_decided_by_someone_else,
+                a_stale_request_is_refused_with_the_current_session,
+                requests_are_listed_in_scope,
+                locks_refuse_every_write_in_the_period,
+                locks_refuse_overlaps_and_open_sessions,
+                events_reach_subscribed_endpoints_in_order,
+                timesheets_are_the_ledger_with_names_and_locks,
             ],
             reference: [
                 generated_data_matches_in_memory,

@@ -330,11 +330,7 @@ impl AnalyticsStore for FaultyStore {
         self.check().await?;
         self.inner.ledger_totals(team, period, now).await
     }
-    fn timesheet<'a>(
-        &'a self,
-        query: &'a TimesheetQuery,
-        now: DateTime<Utc>,
-    ) -> TimesheetStream<'a> {
+    fn timesheet(&self, query: TimesheetQuery, now: DateTime<Utc>) -> TimesheetStream<'_> {
         // Not async: a hang cannot be played here, the other faults can.
         let fault = *self.fault.lock().unwrap();
         match fault_error(fault) {

@@ -83,7 +83,7 @@ fn mib(kib: u64) -> f64 {
 async fn library_csv(store: &PgStore, q: &TimesheetQuery, now: DateTime<Utc>, path: &Path) -> Duration {
     let start = Instant::now();
     let mut out = BufWriter::with_capacity(64 * 1024, File::create(path).unwrap());
-    attendance_export::write_csv(store.timesheet(q, now), &mut out)
+    attendance_export::write_csv(store.timesheet(q.clone(), now), &mut out)
         .await
         .expect("the library's CSV");
     drop(out);
@@ -180,7 +180,7 @@ async fn main() {
     reset_hwm();
     let xlsx_base_kib = vm_hwm_kib();
     let start = Instant::now();
-    let book = attendance_export::xlsx(store.timesheet(&q, now), LockCoverage::None)
+    let book = attendance_export::xlsx(store.timesheet(q.clone(), now), LockCoverage::None)
         .await
         .expect("the library's XLSX");
     let xlsx_time = start.elapsed();
