@@ -164,8 +164,41 @@ pub(crate) async fn insert_audit(
     .map(drop)
 }
 
+/// An actor read back from its columns (`*_kind`, `*_name`,
+/// `*_employee_id`, `*_token_id`, as `actor_columns` wrote them); `None`
+/// when they do not make one.
+pub(crate) fn actor_of(
+    kind: &str,
+    name: Option<&str>,
+    employee: Option<i64>,
+    token: Option<i64>,
+) -> Option<Actor> {
+    Some(match (kind, name, employee) {
+        ("system", _, _) => Actor::System,
+        ("admin", Some(name), _) => Actor::Admin {
+            name: name.to_owned(),
+            token: token.map(TokenId),
+        },
+        ("employee", _, Some(id)) => Actor::Employee { id: EmployeeId(id) },
+        _ => return None,
+    })
+}
+
+/// The columns of an audit entry as [`AuditRow`] reads them, of the table
+/// aliased `a`.
+macro_rules! audit_columns {
+    () => {
+        "a.id, a.at, a.actor_kind, a.actor_name, a.actor_employee_id, a.actor_token_id, \
+         a.action, a.employee_id, a.session_id, a.team_id, a.before::text AS before, \
+         a.after::text AS after, a.reason, a.token_id"
+    };
+}
+
+pub(crate) use audit_columns;
+
+/// An audit entry's row.
 #[derive(FromRow)]
-struct AuditRow {
+pub(crate) struct AuditRow {
     id: i64,
     at: DateTime<Utc>,
     actor_kind: String,
@@ -188,19 +221,13 @@ impl TryFrom<AuditRow> for AuditEntry {
     fn try_from(row: AuditRow) -> Result<Self> {
         let corrupt =
             |what: &str| Error::backend(format!("audit entry {} has an unreadable {what}", row.id));
-        let actor = match (
-            row.actor_kind.as_str(),
-            &row.actor_name,
+        let actor = actor_of(
+            &row.actor_kind,
+            row.actor_name.as_deref(),
             row.actor_employee_id,
-        ) {
-            ("system", _, _) => Actor::System,
-            ("admin", Some(name), _) => Actor::Admin {
-                name: name.clone(),
-                token: row.actor_token_id.map(TokenId),
-            },
-            ("employee", _, Some(id)) => Actor::Employee { id: EmployeeId(id) },
-            _ => return Err(corrupt("actor")),
-        };
+            row.actor_token_id,
+        )
+        .ok_or_else(|| corrupt("actor"))?;
         let action = AuditAction::parse(&row.action).ok_or_else(|| corrupt("action"))?;
         let value = |json: &Option<String>, what| {
             json.as_deref()
@@ -277,12 +304,11 @@ impl PgStore {
 /// The listing statement, newest first: only the filters in use become
 /// predicates.
 fn audit_query(filter: &AuditFilter, page: &PageRequest<IdCursor>) -> QueryBuilder<Postgres> {
-    let mut q = QueryBuilder::new(
-        "SELECT id, at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, \
-         employee_id, \
-         session_id, team_id, before::text AS before, after::text AS after, reason, token_id \
-         FROM attendance.audit_log WHERE true",
-    );
+    let mut q = QueryBuilder::new(concat!(
+        "SELECT ",
+        audit_columns!(),
+        " FROM attendance.audit_log a WHERE true"
+    ));
     if let Some(employee) = filter.employee_id {
         q.push(" AND employee_id = ").push_bind(employee.0);
     }

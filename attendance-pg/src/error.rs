@@ -33,6 +33,9 @@ pub(crate) mod sqlstate {
     pub(crate) const CANNOT_CONNECT_NOW: &str = "57P03";
     pub(crate) const ADMIN_SHUTDOWN: &str = "57P01";
     pub(crate) const CRASH_SHUTDOWN: &str = "57P02";
+    /// Raised by the lock triggers of migration 0015: the statement would
+    /// write a work date a period lock covers; DETAIL holds the lock.
+    pub(crate) const PERIOD_LOCKED: &str = "AL001";
 }
 
 /// The SQLSTATE and constraint of a database error, if it is one.
@@ -163,6 +166,35 @@ const CHECK_FIELDS: &[(&str, &str)] = &[
     ("absences_note_valid", "note"),
     ("break_thresholds_after_range", "thresholds"),
     ("break_thresholds_break_range", "thresholds"),
+    // Closing a period: each value is checked by core's constructors
+    // (`NewPeriodLock`, `NewCorrectionRequest`, `Decision::reject`); the
+    // actor, state and decision columns are written by the store itself.
+    ("period_locks_range_valid", "to"),
+    ("period_locks_dates_supported", "from"),
+    ("period_locks_reason_valid", "reason"),
+    ("period_locks_locker_valid", "actor"),
+    ("correction_requests_state_valid", "state"),
+    ("correction_requests_change_valid", "change"),
+    ("correction_requests_reason_valid", "reason"),
+    ("correction_requests_work_date_supported", "clock_in"),
+    ("correction_requests_decision_valid", "state"),
+    ("correction_requests_decider_valid", "actor"),
+    ("correction_requests_decision_reason_valid", "reason"),
+    // Webhooks: the URL by `WebhookUrl::new`, the types by `EventType`,
+    // the secret by `WebhookSecret`; states, attempts and the delivery log
+    // by the store and `record_attempt` (which cuts the error).
+    ("webhook_endpoints_url_valid", "url"),
+    ("webhook_endpoints_event_types_valid", "event_types"),
+    ("webhook_endpoints_secret_valid", "secret"),
+    ("webhook_endpoints_state_valid", "state"),
+    ("webhook_endpoints_failing_since_valid", "state"),
+    ("webhook_deliveries_event_type_valid", "event_type"),
+    ("webhook_deliveries_state_valid", "state"),
+    ("webhook_deliveries_attempts_valid", "attempts"),
+    ("webhook_deliveries_pending_is_due", "state"),
+    ("webhook_deliveries_delivered_valid", "state"),
+    ("webhook_deliveries_status_valid", "status"),
+    ("webhook_deliveries_error_valid", "error"),
 ];
 
 /// The input field guarded by the CHECK constraint `constraint`.
@@ -173,7 +205,33 @@ fn check_field(constraint: &str) -> Option<&'static str> {
         .map(|(_, field)| *field)
 }
 
+/// The lock a statement refused by the lock triggers met, read from the
+/// error's DETAIL (the lock's row as JSON); `None` for any other error.
+pub(crate) fn period_locked(err: &sqlx::Error) -> Option<CoreError> {
+    let sqlx::Error::Database(db) = err else {
+        return None;
+    };
+    if db.code().as_deref() != Some(sqlstate::PERIOD_LOCKED) {
+        return None;
+    }
+    let detail = db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .and_then(|pg| pg.detail());
+    Some(match detail.map(crate::close::lock_from_detail) {
+        Some(Ok(lock)) => attendance_core::Conflict::PeriodLocked {
+            lock: Box::new(lock),
+        }
+        .into(),
+        Some(Err(unreadable)) => unreadable,
+        None => CoreError::backend("a period lock refused the write without naming itself"),
+    })
+}
+
 /// Maps a database error that the caller did not handle specifically.
+///
+/// A refusal by a period lock is [`Conflict::PeriodLocked`](attendance_core::Conflict::PeriodLocked)
+/// wherever it comes from (every path that writes sessions, absences or
+/// requests ends here), with the lock the trigger named.
 ///
 /// A CHECK violation that reaches this point means the library let invalid
 /// data through its own validation, so it maps to a validation error naming
@@ -181,6 +239,9 @@ fn check_field(constraint: &str) -> Option<&'static str> {
 /// is a backend failure. Transient failures map to
 /// [`CoreError::Unavailable`].
 pub(crate) fn map(err: sqlx::Error) -> CoreError {
+    if let Some(locked) = period_locked(&err) {
+        return locked;
+    }
     if is_retryable_read(&err) {
         return CoreError::unavailable(err);
     }

@@ -15,12 +15,14 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use attendance_core::access::Scope;
 use attendance_core::audit::{AuditEntry, AuditFilter};
+use attendance_core::close::{CorrectionRequest, LockFilter, PeriodLock, RequestFilter, RequestId};
 use attendance_core::domain::check_clock_out;
 use attendance_core::idempotency::{Claim, Claimed, Write, Written};
 use attendance_core::import::{ImportBatch, ImportReport};
 use attendance_core::store::{
     AttendanceStore, Directory, IdCursor, Page, PageRequest, SessionFilter,
 };
+use attendance_core::webhooks::{Delivery, DeliveryFilter, Endpoint, EndpointId};
 use attendance_core::worktime::{
     Absence, AbsenceFilter, AbsenceId, BreakRule, Holiday, HolidayFilter, PatternAssignment,
     ScheduleTarget, WorkPattern,
@@ -285,12 +287,9 @@ impl Directory for PgStore {
             .map_err(map)?;
         Ok(teams.into_iter().map(TeamId).collect())
     }
-    async fn period_locks(
-        &self,
-        filter: &attendance_core::close::LockFilter,
-    ) -> Result<Vec<attendance_core::close::PeriodLock>> {
-        let _ = filter;
-        Err(crate::close::scaffold())
+
+    async fn period_locks(&self, filter: &LockFilter) -> Result<Vec<PeriodLock>> {
+        self.read_period_locks(filter).await
     }
 }
 
@@ -614,43 +613,33 @@ impl AttendanceStore for PgStore {
         self.read_break_rule(team).await
     }
 
-    async fn correction_request(
-        &self,
-        id: attendance_core::close::RequestId,
-    ) -> Result<attendance_core::close::CorrectionRequest> {
-        let _ = id;
-        Err(crate::close::scaffold())
+    async fn correction_request(&self, id: RequestId) -> Result<CorrectionRequest> {
+        self.read_request(id).await
     }
 
     async fn correction_requests(
         &self,
-        filter: &attendance_core::close::RequestFilter,
+        filter: &RequestFilter,
         page: &PageRequest<IdCursor>,
-    ) -> Result<Page<attendance_core::close::CorrectionRequest>> {
-        let _ = (filter, page);
-        Err(crate::close::scaffold())
+    ) -> Result<Page<CorrectionRequest>> {
+        self.read_requests(filter, page).await
     }
 
-    async fn webhook_endpoints(&self) -> Result<Vec<attendance_core::webhooks::Endpoint>> {
-        Err(crate::close::scaffold())
+    async fn webhook_endpoints(&self) -> Result<Vec<Endpoint>> {
+        self.read_endpoints().await
     }
 
-    async fn webhook_endpoint(
-        &self,
-        id: attendance_core::webhooks::EndpointId,
-    ) -> Result<attendance_core::webhooks::Endpoint> {
-        let _ = id;
-        Err(crate::close::scaffold())
+    async fn webhook_endpoint(&self, id: EndpointId) -> Result<Endpoint> {
+        self.read_endpoint(id).await
     }
 
     async fn webhook_deliveries(
         &self,
-        endpoint: attendance_core::webhooks::EndpointId,
-        filter: &attendance_core::webhooks::DeliveryFilter,
+        endpoint: EndpointId,
+        filter: &DeliveryFilter,
         page: &PageRequest<IdCursor>,
-    ) -> Result<Page<attendance_core::webhooks::Delivery>> {
-        let _ = (endpoint, filter, page);
-        Err(crate::close::scaffold())
+    ) -> Result<Page<Delivery>> {
+        self.read_deliveries(endpoint, filter, page).await
     }
 
     async fn close_forgotten_sessions(

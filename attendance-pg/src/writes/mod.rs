@@ -323,6 +323,14 @@ pub(crate) async fn close_session(
 /// clock-in plus the maximum, marked `auto_closed`, one `auto_close` entry
 /// each, in one statement.
 ///
+/// A session whose work date a period lock covers is left open, so that
+/// the lock trigger never refuses the sweep (and with it every other
+/// team's sessions). Locking refuses a period with open sessions and,
+/// while the lock stands, nothing can open one in it, so the only such
+/// session is one whose employee moved into a locked team after clocking
+/// in: it stays open for the lock's owners to see, until the period is
+/// reopened.
+///
 /// Safe under concurrency: the rows are locked `SKIP LOCKED` (a session
 /// being clocked out right now is left to that clock-out, or to the next
 /// sweep), and the update re-checks `clock_out IS NULL` on the row it
@@ -345,6 +353,8 @@ pub(crate) async fn close_forgotten(
          JOIN attendance.teams t ON t.id = e.team_id \
          WHERE s.clock_out IS NULL AND t.auto_close_after_hours IS NOT NULL \
            AND s.clock_in + make_interval(hours => t.auto_close_after_hours) <= $1 \
+           AND NOT EXISTS (SELECT FROM attendance.covering_locks(s.employee_id, s.work_date, \
+                           s.work_date)) \
          FOR UPDATE OF s SKIP LOCKED), \
          s AS (UPDATE attendance.sessions s SET clock_out = due.close_at, auto_closed = true \
          FROM due WHERE s.id = due.id AND s.clock_out IS NULL \

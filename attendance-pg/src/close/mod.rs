@@ -1,0 +1,76 @@
+//! Closing a period over PostgreSQL (migrations 0015 and 0016): correction
+//! requests, period locks and webhook endpoints, each write in one
+//! transaction with its audit entry (a savepoint inside an idempotency
+//! key's), their reads, and the webhook outbox a delivery worker drains.
+//!
+//! The lock rule itself is not here: triggers on `sessions`, `absences`
+//! and `correction_requests` refuse any statement that touches a locked
+//! work date with SQLSTATE `AL001`, naming the lock in DETAIL, which
+//! [`crate::error::map`] turns into `Conflict::PeriodLocked` for every
+//! path alike. What is here is the one write that must not race them
+//! ([`locks`], which takes the tables' locks before it checks).
+
+mod locks;
+mod outbox;
+mod requests;
+mod webhooks;
+
+pub(crate) use locks::lock_from_detail;
+
+use attendance_core::audit::{AuditRecord, Stamp};
+use attendance_core::idempotency::{Write, Written};
+use attendance_core::{Error, Result};
+use sqlx::{Connection, PgConnection};
+
+use crate::audit::insert_audit;
+
+/// The outer error is the database's; the inner one a refusal, after which
+/// nothing was written.
+pub(crate) type Step<T> = std::result::Result<Result<T>, sqlx::Error>;
+
+/// Performs a close-the-period or webhook `write` on `c` in one
+/// transaction with its audit entry (an approval: with its two).
+pub(crate) async fn perform(c: &mut PgConnection, stamp: &Stamp, write: &Write) -> Step<Written> {
+    let mut tx = c.begin().await?;
+    let written = match write {
+        Write::RequestCorrection(new) => requests::request(&mut tx, stamp, new).await?,
+        Write::DecideRequest { request, decision } => {
+            requests::decide(&mut tx, stamp, *request, decision).await?
+        }
+        Write::LockPeriod(new) => locks::lock(&mut tx, stamp, new).await?,
+        Write::ReopenPeriod { lock, .. } => locks::reopen(&mut tx, *lock).await?,
+        Write::RegisterWebhook(new) => webhooks::register(&mut tx, stamp, new).await?,
+        Write::RemoveWebhook(id) => webhooks::remove(&mut tx, *id).await?,
+        Write::RedeliverWebhook { endpoint, delivery } => {
+            webhooks::redeliver(&mut tx, stamp, *endpoint, *delivery).await?
+        }
+        Write::CreateTeam(_)
+        | Write::CreateEmployee(_)
+        | Write::ClockIn { .. }
+        | Write::ClockOut { .. }
+        | Write::RecordSession { .. }
+        | Write::CorrectSession { .. }
+        | Write::UpdateEmployee { .. }
+        | Write::AppointManager { .. }
+        | Write::DismissManager { .. }
+        | Write::CreateWorkPattern(_)
+        | Write::AssignWorkPattern(_)
+        | Write::AddHoliday(_)
+        | Write::RemoveHoliday(_)
+        | Write::RecordAbsence(_)
+        | Write::RemoveAbsence(_)
+        | Write::SetBreakRule { .. } => Err(Error::backend("not a write of closing a period")),
+    };
+    let written = match written {
+        Ok(written) => written,
+        Err(refused) => {
+            tx.rollback().await?;
+            return Ok(Err(refused));
+        }
+    };
+    if let Some(record) = AuditRecord::of(write, None, &written) {
+        insert_audit(&mut tx, stamp, &record).await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(written))
+}
