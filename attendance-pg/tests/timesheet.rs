@@ -11,16 +11,15 @@ use std::sync::Arc;
 
 use attendance_core::access::{Actor, Scope};
 use attendance_core::audit::Stamp;
-use attendance_core::close::{PeriodLock, PeriodLockId};
+use attendance_core::close::{NewPeriodLock, PeriodLock};
 use attendance_core::export::{TimesheetQuery, TimesheetRow, TimesheetStream};
-use attendance_core::idempotency::Write;
+use attendance_core::idempotency::{Write, Written};
 use attendance_core::store::Store;
 use attendance_core::worktime::{
     AbsenceKind, DayPortion, LedgerPeriod, NewAbsence, NewHoliday, NewWorkPattern,
     PatternAssignment, ScheduleTarget, WorkPatternId,
 };
 use attendance_core::{EmployeeChanges, EmployeeId, NewEmployee, NewTeam, TeamId, WorkMode};
-use attendance_pg::PgStore;
 use chrono::{DateTime, NaiveDate, Utc};
 
 const NOW: &str = "2026-03-31T13:00:00Z";
@@ -117,48 +116,23 @@ async fn company(store: &Arc<dyn Store>) {
 }
 
 /// The company's first week and Tokyo's 17th to 20th are locked.
-async fn locks(store: &PgStore) -> Vec<PeriodLock> {
-    let locks = [
-        (1, None, "2026-03-02", "2026-03-06"),
-        (2, Some(TOKYO), "2026-03-17", "2026-03-20"),
-    ]
-    .map(|(id, team_id, from, to)| PeriodLock {
-        id: PeriodLockId(id),
-        team_id,
-        from: d(from),
-        to: d(to),
-        reason: None,
-        locked_by: Actor::System,
-        locked_at: ts(NOW),
-    });
-    lock_table(store).await;
-    let mut c = store.pool().acquire().await.unwrap();
-    for l in &locks {
-        sqlx::query(
-            "INSERT INTO attendance.period_locks (id, team_id, from_date, to_date) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(l.id.0)
-        .bind(l.team_id.map(|t| t.0))
-        .bind(l.from)
-        .bind(l.to)
-        .execute(&mut *c)
-        .await
-        .unwrap();
+async fn locks(store: &Arc<dyn Store>) -> Vec<PeriodLock> {
+    let mut locks = Vec::new();
+    for (team, from, to) in [
+        (None, "2026-03-02", "2026-03-06"),
+        (Some(TOKYO), "2026-03-17", "2026-03-20"),
+    ] {
+        let new = NewPeriodLock::new(team, d(from), d(to), Some("payroll")).unwrap();
+        let stamp = Stamp {
+            actor: Actor::System,
+            at: ts(NOW),
+        };
+        match store.write(&stamp, &Write::LockPeriod(new)).await.unwrap() {
+            Written::PeriodLock(lock) => locks.push(lock),
+            other => panic!("{other:?}"),
+        }
     }
-    locks.into()
-}
-
-/// The table's columns the timesheet reads, until the migration that makes
-/// it lands.
-async fn lock_table(store: &PgStore) {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS attendance.period_locks \
-         (id bigint PRIMARY KEY, team_id bigint, from_date date NOT NULL, to_date date NOT NULL)",
-    )
-    .execute(store.pool())
-    .await
-    .unwrap();
+    locks
 }
 
 async fn all(mut rows: TimesheetStream<'_>) -> Vec<TimesheetRow> {
@@ -187,9 +161,9 @@ fn employees(rows: &[TimesheetRow]) -> Vec<i64> {
 #[tokio::test]
 async fn each_employee_s_rows_are_their_ledger_with_names_and_locks() {
     common::with_store(|pg| async move {
-        let store: Arc<dyn Store> = Arc::new(pg.clone());
+        let store: Arc<dyn Store> = Arc::new(pg);
         company(&store).await;
-        let locks = locks(&pg).await;
+        let locks = locks(&store).await;
         let now = ts(NOW);
         let q = query(None, None, Scope::All);
         let rows = all(store.timesheet(q.clone(), now)).await;
@@ -243,9 +217,8 @@ async fn each_employee_s_rows_are_their_ledger_with_names_and_locks() {
 #[tokio::test]
 async fn a_team_an_employee_and_a_scope_select_their_employees() {
     common::with_store(|pg| async move {
-        let store: Arc<dyn Store> = Arc::new(pg.clone());
+        let store: Arc<dyn Store> = Arc::new(pg);
         company(&store).await;
-        lock_table(&pg).await;
         let now = ts(NOW);
         let ids = |q: TimesheetQuery| {
             let store = Arc::clone(&store);
@@ -285,9 +258,8 @@ async fn a_team_an_employee_and_a_scope_select_their_employees() {
 #[tokio::test]
 async fn a_stream_dropped_early_leaves_the_store_working() {
     common::with_store(|pg| async move {
-        let store: Arc<dyn Store> = Arc::new(pg.clone());
+        let store: Arc<dyn Store> = Arc::new(pg);
         company(&store).await;
-        lock_table(&pg).await;
         let now = ts(NOW);
         let q = query(None, None, Scope::All);
         let whole = all(store.timesheet(q.clone(), now)).await.len();

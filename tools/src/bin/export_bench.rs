@@ -80,7 +80,12 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-async fn library_csv(store: &PgStore, q: &TimesheetQuery, now: DateTime<Utc>, path: &Path) -> Duration {
+async fn library_csv(
+    store: &PgStore,
+    q: &TimesheetQuery,
+    now: DateTime<Utc>,
+    path: &Path,
+) -> Duration {
     let start = Instant::now();
     let mut out = BufWriter::with_capacity(64 * 1024, File::create(path).unwrap());
     attendance_export::write_csv(store.timesheet(q.clone(), now), &mut out)
@@ -130,7 +135,9 @@ async fn main() {
     let to = first_of_last - Days::new(1);
     let from = to.with_day(1).unwrap();
     let period = LedgerPeriod::new(from, to).unwrap();
-    let now = last.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap()).and_utc();
+    let now = last
+        .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap())
+        .and_utc();
     let q = TimesheetQuery {
         period: period.clone(),
         team_id: None,
@@ -140,7 +147,10 @@ async fn main() {
     let lib_path = args.dir.join("export_bench_library.csv");
     let copy_path = args.dir.join("export_bench_copy.csv");
     let xlsx_path = args.dir.join("export_bench_library.xlsx");
-    println!("period {from} to {to}, now {now}, {} samples per side", args.samples);
+    println!(
+        "period {from} to {to}, now {now}, {} samples per side",
+        args.samples
+    );
 
     // Warm both sides once (caches, the prepared statement), then compare.
     library_csv(&store, &q, now, &lib_path).await;
@@ -160,7 +170,10 @@ async fn main() {
             .enumerate()
             .find(|(_, (x, y))| x != y)
             .unwrap_or((0, ("(lengths differ)", "")));
-        panic!("the files differ at line {}:\nlibrary: {x}\npsql:    {y}", n + 1);
+        panic!(
+            "the files differ at line {}:\nlibrary: {x}\npsql:    {y}",
+            n + 1
+        );
     }
     let rows = ours.iter().filter(|b| **b == b'\n').count() - 1;
     let bytes = ours.len();
