@@ -104,6 +104,17 @@ async fn library_csv(
     start.elapsed()
 }
 
+/// The rows read and dropped: the database's and the decoding's share of
+/// the library's time.
+async fn rows_alone(store: &PgStore, q: &TimesheetQuery, now: DateTime<Utc>) -> Duration {
+    let start = Instant::now();
+    let mut rows = store.timesheet(q.clone(), now);
+    while let Some(row) = std::future::poll_fn(|cx| rows.as_mut().poll_next(cx)).await {
+        row.expect("a timesheet row");
+    }
+    start.elapsed()
+}
+
 /// psql running `benches/<file>` for the period, its output into `path`.
 fn psql_copy(
     file: &str,
@@ -214,12 +225,14 @@ async fn main() {
     let mut lib_times = Vec::new();
     let mut copy_times = Vec::new();
     let mut rows_times = Vec::new();
+    let mut stream_times = Vec::new();
     reset_hwm();
     let base_kib = vm_hwm_kib();
     for _ in 0..args.samples {
         lib_times.push(library_csv(&store, &q, now, &lib_path).await);
         copy_times.push(psql_copy(SAME_FILE, &url, &period, now, &copy_path));
         rows_times.push(psql_copy(ROWS_ONLY, &url, &period, now, &copy_path));
+        stream_times.push(rows_alone(&store, &q, now).await);
     }
     let csv_hwm_kib = vm_hwm_kib();
 
@@ -236,6 +249,7 @@ async fn main() {
     let lib = median(lib_times);
     let copy = median(copy_times);
     let rows_only = median(rows_times);
+    let stream = median(stream_times);
     let ratio = copy.as_secs_f64() / lib.as_secs_f64();
     let rows_ratio = rows_only.as_secs_f64() / lib.as_secs_f64();
     println!();
@@ -249,6 +263,11 @@ async fn main() {
         per_s(lib),
         mb_s(lib),
         mib(csv_hwm_kib)
+    );
+    println!(
+        "| of which the store's stream alone (rows read and dropped) | {:.2} s | {:.0} | | |",
+        stream.as_secs_f64(),
+        per_s(stream),
     );
     println!(
         "| psql COPY of the same rows | {:.2} s | {:.0} | {:.1} | (psql's) |",
@@ -275,6 +294,7 @@ async fn main() {
     println!("export_csv_seconds={:.3}", lib.as_secs_f64());
     println!("export_copy_seconds={:.3}", copy.as_secs_f64());
     println!("export_csv_vs_copy={ratio:.2}");
+    println!("export_stream_seconds={:.3}", stream.as_secs_f64());
     println!("export_rows_copy_seconds={:.3}", rows_only.as_secs_f64());
     println!("export_csv_vs_rows_copy={rows_ratio:.2}");
     println!("export_csv_rss_before_mib={:.1}", mib(base_kib));
