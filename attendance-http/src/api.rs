@@ -5,10 +5,11 @@
 //! way to add an undocumented route here.
 //!
 //! The kind of an entry also decides its protection, in the router and in
-//! the document alike: `open` routes need no credentials; `standard` and
-//! `ai` ones run authentication (and say so: the `bearer` security
-//! requirement and a 401 response); `ai` ones are rate limited per
-//! principal (a 429 response).
+//! the document alike: `open` routes need no credentials; `standard`,
+//! `export` and `ai` ones run authentication (and say so: the `bearer`
+//! security requirement and a 401 response); `ai` ones are rate limited per
+//! principal (a 429 response). `export` ones get the export's own, longer
+//! time budget.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -31,8 +32,12 @@ use crate::routes::{self, AppState};
 use crate::routes_audit;
 use crate::routes_calendar;
 use crate::routes_employees;
+use crate::routes_export;
 use crate::routes_ledger;
 use crate::routes_managers;
+use crate::routes_periods;
+use crate::routes_requests;
+use crate::routes_webhooks;
 use crate::routes_worktime;
 
 /// The name of the security scheme in the document.
@@ -90,6 +95,30 @@ pub(crate) fn declare(
         .standard(routes!(routes_ledger::employee_ledger))
         .standard(routes!(routes_ledger::team_ledger))
         .standard(routes!(routes_ledger::company_ledger))
+        .standard(routes!(
+            routes_requests::create_request,
+            routes_requests::list_requests
+        ))
+        .standard(routes!(routes_requests::request_inbox))
+        .standard(routes!(routes_requests::get_request))
+        .standard(routes!(routes_requests::approve_request))
+        .standard(routes!(routes_requests::reject_request))
+        .standard(routes!(
+            routes_periods::lock_period,
+            routes_periods::list_periods
+        ))
+        .standard(routes!(routes_periods::reopen_period))
+        .export(routes!(routes_export::export_timesheet))
+        .standard(routes!(
+            routes_webhooks::register_webhook,
+            routes_webhooks::list_webhooks
+        ))
+        .standard(routes!(
+            routes_webhooks::get_webhook,
+            routes_webhooks::remove_webhook
+        ))
+        .standard(routes!(routes_webhooks::list_deliveries))
+        .standard(routes!(routes_webhooks::redeliver))
         .ai(routes!(routes::daily_summary))
         .ai(routes!(routes::weekly_summary))
         .ai(routes!(routes::ask))
@@ -111,8 +140,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[openapi(
     info(
         title = "attendance",
-        description = "Clock-in and clock-out, attendance listings, trends, summaries and \
-            questions in plain language. Errors are application/problem+json (RFC 9457) \
+        description = "Clock-in and clock-out, attendance listings, trends, summaries, \
+            questions in plain language, work time, correction requests, period locks, \
+            timesheet exports and webhooks. Errors are application/problem+json (RFC 9457) \
             with a stable `type`. Besides the responses listed per operation, any \
             operation may answer 405 (method not allowed, with Allow), 413 (body over \
             the limit), 500 (an internal failure, detail withheld) and 503 with \
@@ -128,6 +158,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         (name = "attendance", description = "Clock-in, clock-out and the sessions they make"),
         (name = "trends", description = "Figures per day, ISO week or month"),
         (name = "work time", description = "Work patterns, holidays, absences, break rules, and the ledger of hours owed and worked"),
+        (name = "closing", description = "Closing a period: correction requests that someone other than the requester decides, period locks that freeze work dates, and timesheet exports"),
+        (name = "webhooks", description = "Endpoints that hear of writes (Standard Webhooks signatures), and their delivery logs; admins only"),
         (name = "summaries", description = "Daily and weekly summaries: facts, and text written from them"),
         (name = "questions", description = "Questions in plain language, answered from the data"),
         (name = "operations", description = "Health and this document"),
@@ -139,6 +171,7 @@ struct ApiDoc;
 struct Declaration {
     router: OpenApiRouter<Arc<AppState>>,
     standard: DeadlineLayer,
+    export: DeadlineLayer,
     ai: DeadlineLayer,
     auth: AuthLayer,
     limit: LimitLayer,
@@ -149,6 +182,7 @@ struct Declaration {
 enum Kind {
     Open,
     Standard,
+    Export,
     Ai,
 }
 
@@ -174,6 +208,7 @@ impl Declaration {
         Self {
             router: OpenApiRouter::with_openapi(document),
             standard: DeadlineLayer::new(config.request_timeout),
+            export: DeadlineLayer::new(config.export_timeout),
             ai: DeadlineLayer::new(config.ai_request_timeout),
             auth: AuthLayer::new(authenticator),
             limit: LimitLayer::new(config.rate_limit),
@@ -190,6 +225,13 @@ impl Declaration {
     /// standard time budget.
     fn standard(self, operations: UtoipaMethodRouter<Arc<AppState>>) -> Self {
         self.add(operations, Kind::Standard)
+    }
+
+    /// The operations of one path that write a file for authenticated
+    /// callers, within the export's budget (which its task also keeps for
+    /// the streamed body: this layer only sees the headers go).
+    fn export(self, operations: UtoipaMethodRouter<Arc<AppState>>) -> Self {
+        self.add(operations, Kind::Export)
     }
 
     /// The operations of one path that call a language model: for
@@ -221,6 +263,9 @@ impl Declaration {
             Kind::Standard => operations
                 .layer::<_, Infallible>(self.auth.clone())
                 .layer::<_, Infallible>(self.standard),
+            Kind::Export => operations
+                .layer::<_, Infallible>(self.auth.clone())
+                .layer::<_, Infallible>(self.export),
             Kind::Ai => operations
                 .layer::<_, Infallible>(self.limit.clone())
                 .layer::<_, Infallible>(self.auth.clone())

@@ -45,6 +45,11 @@
 //! | GET | `/trends/employees/{id}`, `/trends/teams/{id}` (`?from=&to=&granularity=`) | 200 | bearer |
 //! | GET | `/summaries/daily?date=&team_id=`, `/summaries/weekly?week=&team_id=` | 200 `{facts, text, generated_by}` | bearer, rate limited |
 //! | POST | `/ask` `{question}` | 200 `{text, sql, columns, rows, attempts}` | bearer, rate limited |
+//! | POST, GET | `/attendance/requests`, GET `/attendance/requests/inbox`, `/attendance/requests/{id}` | 201 / 200 | bearer |
+//! | POST | `/attendance/requests/{id}/approve`, `/attendance/requests/{id}/reject` | 200 `{request, session}` | bearer |
+//! | POST, GET | `/periods`, POST `/periods/{id}/reopen` | 201 / 200 | bearer |
+//! | GET | `/exports/timesheet?from=&to=&team_id=&employee_id=&format=csv\|xlsx` | 200, a file | bearer, own time budget |
+//! | POST, GET | `/webhooks`, GET, DELETE `/webhooks/{id}`, GET `/webhooks/{id}/deliveries`, POST `/webhooks/{id}/redeliver` | 201 / 200 / 204 / 202 | bearer (admins) |
 //! | GET | `/openapi.json` | 200 | none |
 //!
 //! # Authentication
@@ -84,8 +89,8 @@
 //!   `Retry-After`, and anything else, panics included, 500 with a detail
 //!   that reveals nothing (the cause is logged). The server keeps serving
 //!   after a panic.
-//! - Every write (`POST /teams`, `/employees`, `/attendance/clock-in`,
-//!   `/attendance/clock-out`) takes an optional `Idempotency-Key` header
+//! - Every write (every `POST` but `/ask`, and the `PATCH`es) takes an
+//!   optional `Idempotency-Key` header
 //!   (see [`attendance_core::idempotency`]): a retry with the same key and
 //!   request within 24 hours gets the first response again, with
 //!   `Idempotent-Replayed: true`, and writes nothing; the same key with
@@ -93,6 +98,11 @@
 //!   which authentication sets from the principal.
 //!   `POST /ask` writes nothing and may simply be sent again; it ignores
 //!   the header.
+//! - `GET /exports/timesheet` streams its CSV: what is refused before the
+//!   first row is a problem; a failure after it cuts the body short (the
+//!   client sees a broken transfer, never a complete-looking file). It runs
+//!   within [`HttpConfig::export_timeout`], body included, not within
+//!   [`HttpConfig::request_timeout`].
 //! - `POST /ask` adds: a refused question 422 (`question-refused`), a
 //!   failing LLM 502, a slow one 504, none configured 503. Provider and
 //!   database messages stay in the logs.
@@ -170,8 +180,12 @@ mod routes;
 mod routes_audit;
 mod routes_calendar;
 mod routes_employees;
+mod routes_export;
 mod routes_ledger;
 mod routes_managers;
+mod routes_periods;
+mod routes_requests;
+mod routes_webhooks;
 mod routes_worktime;
 mod server;
 
@@ -293,6 +307,12 @@ pub struct HttpConfig {
     /// bucket shared by the three); `None` for no limit. Default:
     /// [`RateLimit::default`], 10 a minute in bursts of 10.
     pub rate_limit: Option<RateLimit>,
+    /// Longest a timesheet export may take, its streamed body included:
+    /// past it, before the headers, a 503 problem; after them, the body
+    /// ends short. (Between two chunks of the body, the server's idle
+    /// timeout, [`ServeConfig::idle_timeout`], may also end it.) Default:
+    /// 10 minutes.
+    pub export_timeout: Duration,
 }
 
 impl Default for HttpConfig {
@@ -302,6 +322,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             ai_request_timeout: Duration::from_secs(120),
             rate_limit: Some(RateLimit::default()),
+            export_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -330,6 +351,12 @@ impl HttpConfig {
         self.ai_request_timeout = timeout;
         self
     }
+
+    /// Sets [`HttpConfig::export_timeout`].
+    pub fn with_export_timeout(mut self, timeout: Duration) -> Self {
+        self.export_timeout = timeout;
+        self
+    }
 }
 
 /// The router with [`HttpConfig::default`].
@@ -356,6 +383,7 @@ pub fn router_without_envelope(services: Services, config: &HttpConfig) -> Route
     let state = Arc::new(routes::AppState {
         services,
         openapi_json,
+        export_timeout: config.export_timeout,
     });
     router
         .fallback(routes::not_found)

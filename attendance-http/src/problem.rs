@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::dto::{Absence, Holiday, Session};
+use crate::dto::{Absence, CorrectionRequest, Holiday, PeriodLock, Session};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -115,7 +115,8 @@ pub struct Extensions {
     pub errors: Vec<FieldError>,
     /// For conflicts: which one (`already_clocked_in`, `not_clocked_in`,
     /// `overlap`, `duplicate_team_name`, `holiday_exists`,
-    /// `absence_overlap`).
+    /// `absence_overlap`, `period_locked`, `lock_overlap`, `open_sessions`,
+    /// `request_stale`, `request_decided`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conflict: Option<String>,
     /// For `question-refused`: why (`out_of_scope`, `unsafe_query`,
@@ -137,6 +138,24 @@ pub struct Extensions {
     /// overlap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_absence: Option<Absence>,
+    /// For `period_locked`: the lock that covers the work date (the first
+    /// by id, if several do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<PeriodLock>,
+    /// For `lock_overlap`: the standing lock the new one would meet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_lock: Option<PeriodLock>,
+    /// For `open_sessions`: the sessions in the period still open, oldest
+    /// first (a bounded number of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_sessions: Option<Vec<Session>>,
+    /// For `request_stale`: the session as it is now, no longer as the
+    /// requester saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_session: Option<Session>,
+    /// For `request_decided`: the request as it stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<CorrectionRequest>,
 }
 
 impl Problem {
@@ -511,6 +530,27 @@ impl From<Conflict> for Problem {
             Conflict::AbsenceOverlap { existing } => {
                 problem.extensions.existing_absence = Some(Absence::from(*existing));
                 "absence_overlap"
+            }
+            Conflict::PeriodLocked { lock } => {
+                problem.extensions.lock = Some(PeriodLock::from(*lock));
+                "period_locked"
+            }
+            Conflict::LockOverlap { existing } => {
+                problem.extensions.existing_lock = Some(PeriodLock::from(*existing));
+                "lock_overlap"
+            }
+            Conflict::OpenSessions { sessions } => {
+                problem.extensions.open_sessions =
+                    Some(sessions.into_iter().map(Session::from).collect());
+                "open_sessions"
+            }
+            Conflict::RequestStale { current } => {
+                problem.extensions.current_session = Some(Session::from(*current));
+                "request_stale"
+            }
+            Conflict::RequestDecided { request } => {
+                problem.extensions.request = Some(CorrectionRequest::from(*request));
+                "request_decided"
             }
             _ => "conflict",
         };

@@ -27,11 +27,13 @@ use crate::extract::{
 };
 use crate::problem::Problem;
 
-/// What the handlers share: the services and the rendered spec.
+/// What the handlers share: the services, the rendered spec, and the
+/// time budget of an export, whose body outlives its handler.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) services: Services,
     pub(crate) openapi_json: Bytes,
+    pub(crate) export_timeout: std::time::Duration,
 }
 
 pub(crate) type Shared = State<Arc<AppState>>;

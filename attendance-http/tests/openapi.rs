@@ -84,6 +84,22 @@ fn the_document_covers_the_contract() {
         ("GET", "/ledger/employees/{id}"),
         ("GET", "/ledger/teams/{id}"),
         ("GET", "/ledger/company"),
+        ("POST", "/attendance/requests"),
+        ("GET", "/attendance/requests"),
+        ("GET", "/attendance/requests/inbox"),
+        ("GET", "/attendance/requests/{id}"),
+        ("POST", "/attendance/requests/{id}/approve"),
+        ("POST", "/attendance/requests/{id}/reject"),
+        ("POST", "/periods"),
+        ("GET", "/periods"),
+        ("POST", "/periods/{id}/reopen"),
+        ("GET", "/exports/timesheet"),
+        ("POST", "/webhooks"),
+        ("GET", "/webhooks"),
+        ("GET", "/webhooks/{id}"),
+        ("DELETE", "/webhooks/{id}"),
+        ("GET", "/webhooks/{id}/deliveries"),
+        ("POST", "/webhooks/{id}/redeliver"),
     ] {
         assert!(
             documented.contains(&(method.to_owned(), path.to_owned())),
@@ -321,4 +337,48 @@ fn quoted_bounds_are_cores_constants() {
         let days = format!("{} days by {}", g.max_span_days(), g.as_str());
         assert!(granularity.contains(&days), "{granularity}");
     }
+}
+
+/// The export documents its two file types and the lock header; the
+/// webhook's event types are core's, each spelled as core spells it.
+#[test]
+fn the_export_and_the_event_types_are_documented() {
+    let spec = spec();
+    let ok = &spec["paths"]["/exports/timesheet"]["get"]["responses"]["200"];
+    let types: BTreeSet<&String> = ok["content"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        types,
+        BTreeSet::from([
+            &attendance_export::CSV_CONTENT_TYPE.to_owned(),
+            &attendance_export::XLSX_CONTENT_TYPE.to_owned(),
+        ])
+    );
+    assert!(
+        ok["headers"]["Attendance-Period-Locked"].is_object(),
+        "{ok}"
+    );
+    assert!(ok["headers"]["Content-Disposition"].is_object(), "{ok}");
+    let documented = &spec["components"]["schemas"]["EventType"]["enum"];
+    let core: Vec<&str> = attendance_core::webhooks::EventType::ALL
+        .iter()
+        .map(|t| t.as_str())
+        .collect();
+    assert_eq!(*documented, serde_json::json!(core));
+    for (schema, member) in [
+        ("Extensions", "lock"),
+        ("Extensions", "existing_lock"),
+        ("Extensions", "open_sessions"),
+        ("Extensions", "current_session"),
+        ("Extensions", "request"),
+        ("RegisteredWebhook", "secret"),
+    ] {
+        assert!(
+            spec["components"]["schemas"][schema]["properties"][member].is_object(),
+            "{schema}.{member}"
+        );
+    }
+    assert!(
+        spec["components"]["schemas"]["WebhookEndpoint"]["properties"]["secret"].is_null(),
+        "an endpoint never carries its secret"
+    );
 }

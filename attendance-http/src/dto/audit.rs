@@ -11,9 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::attendance::Session;
 use super::calendar::{Absence, Holiday};
+use super::close::{CorrectionRequest, DecidedRequest, PeriodLock};
 use super::employees::Employee;
 use super::shared::{PageSize, WorkMode, described_string};
 use super::teams::Team;
+use super::webhooks::WebhookEndpoint;
 use super::worktime::{BreakRule, PatternAssignment, WorkPattern};
 
 /// Body of `POST /attendance/sessions`: a whole past session (a backfill).
@@ -54,7 +56,7 @@ pub struct CorrectSession {
     pub reason: String,
 }
 
-fn reason_schema() -> ObjectBuilder {
+pub(super) fn reason_schema() -> ObjectBuilder {
     described_string(
         format!("Why, 1–{MAX_REASON} characters after trimming; kept in the audit trail."),
         "The badge reader was down",
@@ -212,6 +214,15 @@ pub enum AuditValue {
     Absence(Absence),
     /// A team's break rule.
     BreakRule(BreakRule),
+    /// A correction request, as filed.
+    Request(CorrectionRequest),
+    /// A decided request, and the session an approval recorded or
+    /// corrected.
+    Decided(DecidedRequest),
+    /// A period lock.
+    PeriodLock(PeriodLock),
+    /// A webhook endpoint (never its signing secret).
+    Webhook(WebhookEndpoint),
 }
 
 impl AuditValue {
@@ -227,6 +238,16 @@ impl AuditValue {
             Written::Holiday(holiday) => Some(Self::Holiday(holiday.into())),
             Written::Absence(absence) => Some(Self::Absence(absence.into())),
             Written::BreakRule { team, rule } => Some(Self::BreakRule(BreakRule::of(team, &rule))),
+            Written::Request(request) => Some(Self::Request(request.into())),
+            Written::Decided { request, session } => Some(Self::Decided(DecidedRequest {
+                request: request.into(),
+                session: session.map(Into::into),
+            })),
+            Written::PeriodLock(lock) => Some(Self::PeriodLock(lock.into())),
+            Written::Webhook(endpoint) => Some(Self::Webhook(endpoint.into())),
+            // The secret is shown once, to whoever registered the endpoint;
+            // the trail, which others read, shows the endpoint alone.
+            Written::WebhookRegistered { endpoint, .. } => Some(Self::Webhook(endpoint.into())),
             // A manager's appointment is told by the entry's action and ids.
             Written::Appointment { .. } => None,
             _ => None,
@@ -255,7 +276,8 @@ pub struct AuditEntry {
     pub before: Option<AuditValue>,
     /// The record after the write.
     pub after: Option<AuditValue>,
-    /// Why, for backfills and corrections.
+    /// Why: for backfills, corrections, correction requests, rejections,
+    /// and locks and reopenings that give one.
     pub reason: Option<String>,
     /// The API token concerned, for token creation and revocation.
     pub token_id: Option<i64>,

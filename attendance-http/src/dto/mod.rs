@@ -13,12 +13,14 @@ mod ask;
 mod attendance;
 mod audit;
 mod calendar;
+mod close;
 mod employees;
 mod ledger;
 mod shared;
 mod summaries;
 mod teams;
 mod trends;
+mod webhooks;
 mod worktime;
 
 pub use ask::{Answer, AskRequest, PhrasedBy};
@@ -33,6 +35,12 @@ pub use calendar::{
     RecordAbsence,
 };
 pub(crate) use calendar::{AbsencesQuery, HolidaysQuery};
+pub use close::{
+    ApproveRequest, CorrectionRequest, CreateRequest, DecidedRequest, LockPeriod, PeriodLock,
+    PeriodLockList, RejectRequest, ReopenPeriod, RequestKind, RequestPage, RequestState,
+    RequestedChange, TimesheetFormat,
+};
+pub(crate) use close::{PageQuery, PeriodsQuery, RequestsQuery, TimesheetQuery};
 pub(crate) use employees::EmployeesQuery;
 pub use employees::{CreateEmployee, Employee, EmployeePage, UpdateEmployee};
 pub use ledger::{
@@ -51,6 +59,11 @@ pub(crate) use teams::TeamsQuery;
 pub use teams::{CreateTeam, Team, TeamPage};
 pub(crate) use trends::TrendParams;
 pub use trends::{EmployeeTrend, Granularity, TeamTrend, TeamTrendPoint, TrendPoint};
+pub(crate) use webhooks::DeliveriesQuery;
+pub use webhooks::{
+    Delivery, DeliveryPage, DeliveryState, EndpointState, EventType, Redeliver, RegisterWebhook,
+    RegisteredWebhook, WebhookEndpoint, WebhookList,
+};
 pub(crate) use worktime::AssignmentsQuery;
 pub use worktime::{
     AssignWorkPattern, BreakRule, BreakThreshold, CreateWorkPattern, PatternAssignment,

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod edges;
 pub mod world;
 
 use attendance_core::close::{CorrectionRequest, LockFilter, PeriodLock, RequestFilter, RequestId};
@@ -64,6 +65,14 @@ pub enum Fault {
     Panic,
     /// Every call waits forever.
     Hang,
+    /// Only timesheets fail, as a store does that finds the database gone
+    /// when it starts reading rows: the stream's first item is the error.
+    TimesheetStart,
+    /// Only timesheets fail, after their rows: the stream ends with the
+    /// error instead of ending.
+    TimesheetEnd,
+    /// Only timesheets stall after their rows: the stream never ends.
+    TimesheetStall,
 }
 
 /// Text of the injected failures, which no response may contain.
@@ -73,6 +82,8 @@ pub const SECRET: &str = "relation \"attendance.secret_table\" does not exist";
 pub struct FaultyStore {
     inner: InMemoryStore,
     fault: Mutex<Fault>,
+    /// Held by each timesheet stream a fault made, while it lives.
+    streams: Arc<()>,
 }
 
 impl FaultyStore {
@@ -80,7 +91,13 @@ impl FaultyStore {
         Self {
             inner: InMemoryStore::new(),
             fault: Mutex::new(Fault::None),
+            streams: Arc::new(()),
         }
+    }
+
+    /// How many timesheet streams of the `Timesheet*` faults are alive.
+    pub fn live_streams(&self) -> usize {
+        Arc::strong_count(&self.streams) - 1
     }
 
     pub fn set(&self, fault: Fault) {
@@ -333,6 +350,27 @@ impl AnalyticsStore for FaultyStore {
     fn timesheet(&self, query: TimesheetQuery, now: DateTime<Utc>) -> TimesheetStream<'_> {
         // Not async: a hang cannot be played here, the other faults can.
         let fault = *self.fault.lock().unwrap();
+        let backend = || Error::backend(std::io::Error::other(SECRET));
+        match fault {
+            Fault::TimesheetStart => return attendance_core::export::failed(backend()),
+            Fault::TimesheetEnd => {
+                return Box::pin(ThenFail {
+                    rows: self.inner.timesheet(query, now),
+                    error: Some(backend()),
+                    stall: false,
+                    _live: self.streams.clone(),
+                });
+            }
+            Fault::TimesheetStall => {
+                return Box::pin(ThenFail {
+                    rows: self.inner.timesheet(query, now),
+                    error: None,
+                    stall: true,
+                    _live: self.streams.clone(),
+                });
+            }
+            _ => {}
+        }
         match fault_error(fault) {
             Err(e) => attendance_core::export::failed(e),
             Ok(()) => self.inner.timesheet(query, now),
@@ -350,7 +388,36 @@ fn fault_error(fault: Fault) -> Result<()> {
             "SELECT * FROM attendance.secret_table: {SECRET}"
         )))),
         Fault::Panic => panic!("handler blew up: {SECRET}"),
-        Fault::None | Fault::Hang => Ok(()),
+        Fault::None
+        | Fault::Hang
+        | Fault::TimesheetStart
+        | Fault::TimesheetEnd
+        | Fault::TimesheetStall => Ok(()),
+    }
+}
+
+/// Rows, then an error where the stream would have ended, or (`stall`)
+/// nothing ever again.
+struct ThenFail<'a> {
+    rows: TimesheetStream<'a>,
+    error: Option<Error>,
+    stall: bool,
+    _live: Arc<()>,
+}
+
+impl futures_core::Stream for ThenFail<'_> {
+    type Item = Result<attendance_core::export::TimesheetRow>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        match this.rows.as_mut().poll_next(cx) {
+            std::task::Poll::Ready(None) if this.stall => std::task::Poll::Pending,
+            std::task::Poll::Ready(None) => std::task::Poll::Ready(this.error.take().map(Err)),
+            other => other,
+        }
     }
 }
 
@@ -546,7 +613,8 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    // Lossy: a body may be a file (an XLSX export), not text.
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let body = if text.is_empty() {
         Value::Null
     } else {

@@ -21,6 +21,7 @@ pub struct World {
     pub dev: i64,
     pub ada_id: i64,
     pub bob_id: i64,
+    pub boss_id: i64,
     pub admin: Router,
     pub boss: Router,
     pub dee: Router,
@@ -68,6 +69,7 @@ impl World {
             dev,
             ada_id,
             bob_id,
+            boss_id,
         }
     }
 
