@@ -58,7 +58,13 @@ impl PgStore {
         Box::pin(async_stream::try_stream! {
             let mut held = self.conns.hold().await.map_err(map)?;
             {
+                // Planned with its values each time (an unnamed
+                // statement): the generic plan PostgreSQL switches a
+                // prepared statement to after five runs knows neither the
+                // dates nor the selection, and took twice as long
+                // (docs/PERFORMANCE.md, "Timesheet export").
                 let mut rows = sqlx::query_as::<_, SheetRow>(TIMESHEET_SQL)
+                    .persistent(false)
                     .bind(query.period.from())
                     .bind(query.period.to())
                     .bind(now)
