@@ -106,24 +106,26 @@ CREATE INDEX correction_requests_session_idx
 -- (`team_memberships`: each row holds from its valid_from until the next
 -- row's). The one statement of `close::lock_on` in SQL; a set-returning
 -- SQL function the planner inlines, so the triggers below stay set-based.
--- The date comparison comes first, so rows far from every lock never read
--- a membership.
+-- A team's lock covers the employee when they were in the team on the
+-- first date both ranges share, or joined it on a later one of them: two
+-- probes of the membership key, whatever the history's length.
 CREATE FUNCTION attendance.covering_locks(p_employee bigint, p_from date, p_to date)
 RETURNS SETOF attendance.period_locks
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT l.*
     FROM attendance.period_locks l
     WHERE l.from_date <= p_to AND p_from <= l.to_date
-      AND (l.team_id IS NULL OR EXISTS (
-          SELECT FROM (
-              SELECT m.team_id, m.valid_from,
-                     lead(m.valid_from) OVER (ORDER BY m.valid_from) AS until
-              FROM attendance.team_memberships m
-              WHERE m.employee_id = p_employee
-          ) seg
-          WHERE seg.team_id = l.team_id
-            AND seg.valid_from <= least(p_to, l.to_date)
-            AND (seg.until IS NULL OR seg.until > greatest(p_from, l.from_date))))
+      AND (l.team_id IS NULL
+           OR (SELECT m.team_id FROM attendance.team_memberships m
+               WHERE m.employee_id = p_employee
+                 AND m.valid_from <= greatest(p_from, l.from_date)
+               ORDER BY m.valid_from DESC LIMIT 1) = l.team_id
+           OR EXISTS (
+               SELECT FROM attendance.team_memberships m
+               WHERE m.employee_id = p_employee
+                 AND m.valid_from > greatest(p_from, l.from_date)
+                 AND m.valid_from <= least(p_to, l.to_date)
+                 AND m.team_id = l.team_id))
 $$;
 
 -- Refuses the statement for lock `hit`. SQLSTATE AL001 (class AL is no
@@ -140,33 +142,66 @@ END
 $$;
 
 -- Per statement, over its transition tables: a COPY of 100k sessions
--- checks once, and a statement with no lock standing reads one empty
--- table. The first lock by id that any row meets is named. PostgreSQL
--- allows transition tables only on single-event triggers, hence one
--- trigger per event.
+-- checks once, and a statement whose dates no lock comes near stops after
+-- one comparison of spans. The rows' distinct work dates are compared
+-- with the locks next,
+-- so only rows on a date some lock covers are looked at one by one (an
+-- import of a month next to closed ones reads no membership). The first
+-- lock by id that any row meets is named. PostgreSQL allows transition
+-- tables only on single-event triggers, hence one trigger per event.
 CREATE FUNCTION attendance.sessions_refuse_locked() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     hit attendance.period_locks;
 BEGIN
-    IF NOT EXISTS (SELECT FROM attendance.period_locks) THEN
+    -- The span of the statement's work dates against the locks' spans, in
+    -- one query: a clock-in today, with the past months locked, stops here.
+    IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT FROM attendance.period_locks l,
+                       (SELECT min(work_date) AS lo, max(work_date) AS hi FROM new_rows) r
+                       WHERE l.from_date <= r.hi AND r.lo <= l.to_date) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT FROM attendance.period_locks l,
+                       (SELECT min(work_date) AS lo, max(work_date) AS hi
+                        FROM (SELECT work_date FROM old_rows
+                              UNION ALL SELECT work_date FROM new_rows) d) r
+                       WHERE l.from_date <= r.hi AND r.lo <= l.to_date) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF NOT EXISTS (SELECT FROM attendance.period_locks l,
+                      (SELECT min(work_date) AS lo, max(work_date) AS hi FROM old_rows) r
+                      WHERE l.from_date <= r.hi AND r.lo <= l.to_date) THEN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
+        WITH covered AS (
+            SELECT d.work_date FROM (SELECT DISTINCT work_date FROM new_rows) d
+            WHERE EXISTS (SELECT FROM attendance.period_locks l
+                          WHERE d.work_date BETWEEN l.from_date AND l.to_date))
         SELECT l.* INTO hit
-        FROM (SELECT DISTINCT employee_id, work_date FROM new_rows) s
+        FROM (SELECT DISTINCT s.employee_id, s.work_date
+              FROM new_rows s JOIN covered USING (work_date)) s
         CROSS JOIN LATERAL attendance.covering_locks(s.employee_id, s.work_date, s.work_date) l
         ORDER BY l.id LIMIT 1;
     ELSIF TG_OP = 'UPDATE' THEN
         -- A session moved out of a locked date, or into one.
+        WITH changed AS (
+            SELECT employee_id, work_date FROM old_rows
+            UNION SELECT employee_id, work_date FROM new_rows)
         SELECT l.* INTO hit
-        FROM (SELECT employee_id, work_date FROM old_rows
-              UNION SELECT employee_id, work_date FROM new_rows) s
+        FROM changed s
         CROSS JOIN LATERAL attendance.covering_locks(s.employee_id, s.work_date, s.work_date) l
         ORDER BY l.id LIMIT 1;
     ELSE
+        WITH covered AS (
+            SELECT d.work_date FROM (SELECT DISTINCT work_date FROM old_rows) d
+            WHERE EXISTS (SELECT FROM attendance.period_locks l
+                          WHERE d.work_date BETWEEN l.from_date AND l.to_date))
         SELECT l.* INTO hit
-        FROM (SELECT DISTINCT employee_id, work_date FROM old_rows) s
+        FROM (SELECT DISTINCT s.employee_id, s.work_date
+              FROM old_rows s JOIN covered USING (work_date)) s
         CROSS JOIN LATERAL attendance.covering_locks(s.employee_id, s.work_date, s.work_date) l
         ORDER BY l.id LIMIT 1;
     END IF;

@@ -24,10 +24,9 @@ use crate::error::{map, sqlstate, violates};
 use crate::store::{SessionRow, session};
 use crate::writes::{actor_columns, vanished_conflict};
 
-/// Corrects session `id`: lock it, apply the changes (core's rules), update
-/// it (the work date follows the clock-in), append the entry. The outer
-/// error is the database's; the inner one a refusal, after which nothing
-/// was written.
+/// Corrects session `id` and appends the entry, in one transaction (a
+/// savepoint inside another). The outer error is the database's; the
+/// inner one a refusal, after which nothing was written.
 pub(crate) async fn correct_session(
     c: &mut PgConnection,
     stamp: &Stamp,
@@ -35,6 +34,36 @@ pub(crate) async fn correct_session(
     changes: &SessionChanges,
     reason: &str,
 ) -> std::result::Result<Result<AttendanceSession>, sqlx::Error> {
+    let mut tx = c.begin().await?;
+    let (before, after) = match change_session(&mut tx, id, changes).await? {
+        Ok(pair) => pair,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let record = AuditRecord {
+        action: AuditAction::Correction,
+        employee_id: Some(after.employee_id),
+        session_id: Some(after.id),
+        team_id: None,
+        before: Some(Written::Session(before)),
+        after: Some(Written::Session(after.clone())),
+        reason: Some(reason.to_owned()),
+        token_id: None,
+    };
+    insert_audit(&mut tx, stamp, &record).await?;
+    tx.commit().await?;
+    Ok(Ok(after))
+}
+
+/// Changes session `id` without an entry: lock it, apply the changes
+/// (core's rules), update it (the work date follows the clock-in); the
+/// session before and after. In a savepoint of its own, so that a refusal
+/// leaves the caller's transaction usable: an approval appends the
+/// entries itself, in its own order.
+pub(crate) async fn change_session(
+    c: &mut PgConnection,
+    id: SessionId,
+    changes: &SessionChanges,
+) -> std::result::Result<Result<(AttendanceSession, AttendanceSession)>, sqlx::Error> {
     let mut tx = c.begin().await?;
     let row = sqlx::query_as::<_, SessionRow>(
         "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
@@ -77,6 +106,18 @@ pub(crate) async fn correct_session(
                 ) =>
         {
             tx.rollback().await?;
+            // The rules name a lock over the old date, or the new one, first.
+            let employee = before.employee_id;
+            let day = before.work_date;
+            let lock = match crate::close::lock_over(c, employee, day, day).await? {
+                Ok(None) => crate::close::lock_at(c, employee, wanted.clock_in).await?,
+                found => found,
+            };
+            match lock {
+                Ok(None) => {}
+                Ok(Some(lock)) => return Ok(Err(crate::close::locked(lock))),
+                Err(unreadable) => return Ok(Err(unreadable)),
+            }
             let existing = first_overlapping_except(c, before.employee_id, &wanted, id).await?;
             return Ok(Err(match existing {
                 Some(existing) => Conflict::Overlap {
@@ -88,19 +129,8 @@ pub(crate) async fn correct_session(
         }
         Err(e) => return Err(e),
     };
-    let record = AuditRecord {
-        action: AuditAction::Correction,
-        employee_id: Some(after.employee_id),
-        session_id: Some(after.id),
-        team_id: None,
-        before: Some(Written::Session(before)),
-        after: Some(Written::Session(after.clone())),
-        reason: Some(reason.to_owned()),
-        token_id: None,
-    };
-    insert_audit(&mut tx, stamp, &record).await?;
     tx.commit().await?;
-    Ok(Ok(after))
+    Ok(Ok((before, after)))
 }
 
 /// The first session of `employee` other than `except` that `wanted`'s

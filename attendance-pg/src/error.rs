@@ -27,6 +27,9 @@ pub(crate) mod sqlstate {
     pub(crate) const FOREIGN_KEY_VIOLATION: &str = "23503";
     pub(crate) const CHECK_VIOLATION: &str = "23514";
     pub(crate) const EXCLUSION_VIOLATION: &str = "23P01";
+    /// A lock not granted within `lock_timeout` (locking a period behind
+    /// a long import).
+    pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
     pub(crate) const SERIALIZATION_FAILURE: &str = "40001";
     pub(crate) const DEADLOCK_DETECTED: &str = "40P01";
     pub(crate) const TOO_MANY_CONNECTIONS: &str = "53300";
@@ -242,7 +245,9 @@ pub(crate) fn map(err: sqlx::Error) -> CoreError {
     if let Some(locked) = period_locked(&err) {
         return locked;
     }
-    if is_retryable_read(&err) {
+    // Not retried by the store (a retry would queue every writer behind
+    // it again), but the caller may try again later.
+    if is_retryable_read(&err) || has_code(&err, sqlstate::LOCK_NOT_AVAILABLE) {
         return CoreError::unavailable(err);
     }
     let field = match db_code(&err) {

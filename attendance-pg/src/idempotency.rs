@@ -19,8 +19,9 @@ use crate::writes::{perform_in, vanished_conflict};
 
 /// How one transaction went.
 enum Attempt {
-    /// The write was performed and stored with the key.
-    Performed(Written),
+    /// The write was performed and stored with the key (boxed: a decided
+    /// request carries the request and its session).
+    Performed(Box<Written>),
     /// The key holds an earlier write (the transaction changed nothing).
     Existing {
         fingerprint: Vec<u8>,
@@ -57,7 +58,7 @@ impl PgStore {
                 })
                 .await;
             match attempt {
-                Ok(Attempt::Performed(outcome)) => return Ok(Claimed::Performed(outcome)),
+                Ok(Attempt::Performed(outcome)) => return Ok(Claimed::Performed(*outcome)),
                 Ok(Attempt::Existing {
                     fingerprint,
                     outcome,
@@ -171,5 +172,5 @@ async fn attempt(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Attempt::Performed(written))
+    Ok(Attempt::Performed(Box::new(written)))
 }

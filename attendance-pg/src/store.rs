@@ -431,8 +431,10 @@ impl PgStore {
     }
 
     /// Explains a refused insert: the open session (for a clock-in), else
-    /// the overlapping one. `None` when the conflicting session is gone by
-    /// now (closed or removed concurrently), so the insert may be tried again.
+    /// the lock over its date (the schema checks overlaps before the lock
+    /// trigger runs; the rules name the lock first), else the overlapping
+    /// session. `None` when the conflicting session is gone by now (closed
+    /// or removed concurrently), so the insert may be tried again.
     async fn explain_conflict(
         &self,
         employee: EmployeeId,
@@ -448,6 +450,17 @@ impl PgStore {
                 }
                 .into(),
             ));
+        }
+        let lock = self
+            .retry
+            .read(|| {
+                self.conns
+                    .run(async |c| crate::close::lock_at(c, employee, clock_in).await)
+            })
+            .await
+            .map_err(map)??;
+        if let Some(lock) = lock {
+            return Ok(Some(crate::close::locked(lock)));
         }
         Ok(self
             .first_overlapping(employee, clock_in, clock_out)

@@ -395,6 +395,13 @@ async fn record_absence(
             employee,
         ))));
     }
+    // The lock trigger refuses the insert anyway; asked first, so that a
+    // locked range is named before an overlap, as the rules order them.
+    match crate::close::lock_over(c, employee, new.from(), new.to()).await? {
+        Ok(None) => {}
+        Ok(Some(lock)) => return Ok(Err(Refused::Other(crate::close::locked(lock)))),
+        Err(unreadable) => return Ok(Err(Refused::Other(unreadable))),
+    }
     if let Some(existing) = first_overlapping(c, new).await? {
         return Ok(Err(Refused::Other(overlap(existing))));
     }

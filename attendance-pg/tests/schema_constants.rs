@@ -211,3 +211,79 @@ async fn work_time_bounds_in_the_schema_equal_the_rust_constants() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn closing_bounds_and_enumerations_equal_the_rust_ones() {
+    use attendance_core::close::{MAX_LOCK_DAYS, RequestState};
+    use attendance_core::webhooks::{
+        DeliveryState, EndpointState, EventType, MAX_DELIVERY_ERROR, MAX_URL_LEN,
+    };
+    common::with_store(|store| async move {
+        let pool = store.pool();
+        let listed = |def: &str| def.matches("'::text").count();
+        let lists = |def: &str, spellings: &[&str]| {
+            for s in spellings {
+                assert!(def.contains(&format!("'{s}'::text")), "{s}: {def}");
+            }
+            assert_eq!(listed(def), spellings.len(), "{def}");
+        };
+        let events: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+        lists(
+            &check(pool, "webhook_endpoints_event_types_valid").await,
+            &events,
+        );
+        lists(
+            &check(pool, "webhook_deliveries_event_type_valid").await,
+            &events,
+        );
+        let states = [
+            RequestState::Open,
+            RequestState::Approved,
+            RequestState::Rejected,
+        ];
+        let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        lists(
+            &check(pool, "correction_requests_state_valid").await,
+            &states,
+        );
+        let states = [
+            DeliveryState::Pending,
+            DeliveryState::Delivered,
+            DeliveryState::Failed,
+        ];
+        let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        lists(
+            &check(pool, "webhook_deliveries_state_valid").await,
+            &states,
+        );
+        let states = [EndpointState::Active, EndpointState::Failing];
+        let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+        lists(&check(pool, "webhook_endpoints_state_valid").await, &states);
+
+        // At most MAX_LOCK_DAYS days, both ends counted.
+        let def = check(pool, "period_locks_range_valid").await;
+        assert!(
+            def.contains(&format!("((to_date - from_date) < {MAX_LOCK_DAYS})")),
+            "{def}"
+        );
+        let def = check(pool, "webhook_endpoints_url_valid").await;
+        assert_between(&def, "octet_length(url)", 1, MAX_URL_LEN);
+        let def = check(pool, "webhook_deliveries_error_valid").await;
+        assert!(
+            def.contains(&format!(
+                "(char_length(last_error) <= {MAX_DELIVERY_ERROR})"
+            )),
+            "{def}"
+        );
+        for name in [
+            "period_locks_reason_valid",
+            "correction_requests_reason_valid",
+        ] {
+            let def = check(pool, name).await;
+            assert_between(&def, "char_length(reason)", 1, MAX_REASON);
+        }
+        let def = check(pool, "correction_requests_decision_reason_valid").await;
+        assert_between(&def, "char_length(decision_reason)", 1, MAX_REASON);
+    })
+    .await;
+}

@@ -11,6 +11,11 @@
 //! waiting a few milliseconds for it is the price. Lock creation is
 //! serialized on `period_locks` itself so two overlapping locks cannot
 //! both pass the overlap check.
+//!
+//! While the lock waits for its `SHARE`, new writers queue behind it, so
+//! it waits a short while only ([`LOCK_WAIT`]): behind a long import it
+//! gives up (unavailable, try again later) rather than hold every
+//! clock-in back until the import ends.
 
 use attendance_core::access::Actor;
 use attendance_core::audit::Stamp;
@@ -18,7 +23,7 @@ use attendance_core::close::{
     LockFilter, MAX_LISTED_OPEN_SESSIONS, NewPeriodLock, PeriodLock, PeriodLockId,
 };
 use attendance_core::idempotency::Written;
-use attendance_core::{Conflict, Entity, Error, Result, TeamId};
+use attendance_core::{Conflict, EmployeeId, Entity, Error, Result, TeamId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use sqlx::{FromRow, PgConnection};
@@ -84,12 +89,70 @@ pub(crate) fn lock_from_detail(detail: &str) -> Result<PeriodLock> {
         .try_into()
 }
 
+/// The first lock (by id) over `employee`'s work date of a session
+/// starting at `clock_in`, dated as a clock-in is. For explaining a write
+/// the schema refused for an overlap: a lock is named first, as the
+/// reference store does.
+pub(crate) async fn lock_at(
+    c: &mut PgConnection,
+    employee: EmployeeId,
+    clock_in: DateTime<Utc>,
+) -> Step<Option<PeriodLock>> {
+    let row: Option<LockRow> = sqlx::query_as(
+        "SELECT l.* FROM attendance.employees e \
+         JOIN attendance.teams t ON t.id = e.team_id \
+         CROSS JOIN LATERAL attendance.covering_locks(e.id, \
+             ($2::timestamptz AT TIME ZONE t.timezone)::date, \
+             ($2::timestamptz AT TIME ZONE t.timezone)::date) l \
+         WHERE e.id = $1 ORDER BY l.id LIMIT 1",
+    )
+    .bind(employee.0)
+    .bind(clock_in)
+    .fetch_optional(c)
+    .await?;
+    Ok(row.map(PeriodLock::try_from).transpose())
+}
+
+/// The first lock (by id) over any of `employee`'s work dates
+/// `from..=to`.
+pub(crate) async fn lock_over(
+    c: &mut PgConnection,
+    employee: EmployeeId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Step<Option<PeriodLock>> {
+    let row: Option<LockRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        lock_columns!(),
+        " FROM attendance.covering_locks($1, $2, $3) ORDER BY id LIMIT 1"
+    ))
+    .bind(employee.0)
+    .bind(from)
+    .bind(to)
+    .fetch_optional(c)
+    .await?;
+    Ok(row.map(PeriodLock::try_from).transpose())
+}
+
+/// A refusal for `lock`.
+pub(crate) fn locked(lock: PeriodLock) -> Error {
+    Conflict::PeriodLocked {
+        lock: Box::new(lock),
+    }
+    .into()
+}
+
+/// How long locking waits for the writers in flight: `lock_timeout` for
+/// its transaction.
+const LOCK_WAIT: &str = "SET LOCAL lock_timeout = '2s'";
+
 /// Locks `new`'s period: see the module docs for the order of the locks.
 pub(super) async fn lock(
     c: &mut PgConnection,
     stamp: &Stamp,
     new: &NewPeriodLock,
 ) -> Step<Written> {
+    sqlx::query(LOCK_WAIT).execute(&mut *c).await?;
     sqlx::query("LOCK TABLE attendance.period_locks IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *c)
         .await?;

@@ -15,7 +15,7 @@ mod outbox;
 mod requests;
 mod webhooks;
 
-pub(crate) use locks::lock_from_detail;
+pub(crate) use locks::{lock_at, lock_from_detail, lock_over, locked};
 
 use attendance_core::audit::{AuditRecord, Stamp};
 use attendance_core::idempotency::{Write, Written};
@@ -32,17 +32,20 @@ pub(crate) type Step<T> = std::result::Result<Result<T>, sqlx::Error>;
 /// transaction with its audit entry (an approval: with its two).
 pub(crate) async fn perform(c: &mut PgConnection, stamp: &Stamp, write: &Write) -> Step<Written> {
     let mut tx = c.begin().await?;
+    let none = |written: Result<Written>| written.map(|w| (w, None));
     let written = match write {
-        Write::RequestCorrection(new) => requests::request(&mut tx, stamp, new).await?,
+        Write::RequestCorrection(new) => none(requests::request(&mut tx, stamp, new).await?),
         Write::DecideRequest { request, decision } => {
-            requests::decide(&mut tx, stamp, *request, decision).await?
+            requests::decide(&mut tx, stamp, *request, decision)
+                .await?
+                .map(|(written, before)| (written, Some(before)))
         }
-        Write::LockPeriod(new) => locks::lock(&mut tx, stamp, new).await?,
-        Write::ReopenPeriod { lock, .. } => locks::reopen(&mut tx, *lock).await?,
-        Write::RegisterWebhook(new) => webhooks::register(&mut tx, stamp, new).await?,
-        Write::RemoveWebhook(id) => webhooks::remove(&mut tx, *id).await?,
+        Write::LockPeriod(new) => none(locks::lock(&mut tx, stamp, new).await?),
+        Write::ReopenPeriod { lock, .. } => none(locks::reopen(&mut tx, *lock).await?),
+        Write::RegisterWebhook(new) => none(webhooks::register(&mut tx, stamp, new).await?),
+        Write::RemoveWebhook(id) => none(webhooks::remove(&mut tx, *id).await?),
         Write::RedeliverWebhook { endpoint, delivery } => {
-            webhooks::redeliver(&mut tx, stamp, *endpoint, *delivery).await?
+            none(webhooks::redeliver(&mut tx, stamp, *endpoint, *delivery).await?)
         }
         Write::CreateTeam(_)
         | Write::CreateEmployee(_)
@@ -61,14 +64,18 @@ pub(crate) async fn perform(c: &mut PgConnection, stamp: &Stamp, write: &Write) 
         | Write::RemoveAbsence(_)
         | Write::SetBreakRule { .. } => Err(Error::backend("not a write of closing a period")),
     };
-    let written = match written {
-        Ok(written) => written,
+    let (written, before) = match written {
+        Ok(done) => done,
         Err(refused) => {
             tx.rollback().await?;
             return Ok(Err(refused));
         }
     };
-    if let Some(record) = AuditRecord::of(write, None, &written) {
+    // An approval's entries: the decision's, then the session's.
+    let records = AuditRecord::of(write, before.as_ref(), &written)
+        .into_iter()
+        .chain(requests::applied(&written));
+    for record in records {
         insert_audit(&mut tx, stamp, &record).await?;
     }
     tx.commit().await?;

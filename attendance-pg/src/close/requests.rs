@@ -2,11 +2,12 @@
 //!
 //! A decision locks the request's row first, so of two decisions at once
 //! the second waits and then finds it decided. An approval applies the
-//! change with the very statements of a backfill (`writes::insert_session`)
-//! or a correction (`audit::correct_session`), which append the session's
-//! own entry; the decision's entry follows it (`close::perform`).
+//! change with the very statements of a backfill (`writes::insert_session_row`)
+//! or a correction (`audit::change_session`), refusals included; its two
+//! entries, the decision's and then the session's, are appended by
+//! `close::perform`.
 
-use attendance_core::audit::Stamp;
+use attendance_core::audit::{AuditRecord, Stamp};
 use attendance_core::close::{
     CorrectionRequest, Decision, NewCorrectionRequest, RequestFilter, RequestId, RequestState,
     RequestedChange,
@@ -19,12 +20,12 @@ use attendance_core::{
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Connection, FromRow, PgConnection, Postgres, QueryBuilder};
 
-use super::Step;
+use super::{Step, lock_at, locked};
 use crate::PgStore;
-use crate::audit::{actor_of, correct_session};
+use crate::audit::{actor_of, change_session};
 use crate::error::{map, sqlstate, violates};
 use crate::store::{SessionRow, session};
-use crate::writes::{NewSession, actor_columns, insert_session, vanished_conflict};
+use crate::writes::{NewSession, actor_columns, insert_session_row, vanished_conflict};
 
 /// A request's row.
 #[derive(FromRow)]
@@ -144,13 +145,14 @@ pub(super) async fn request(
     })
 }
 
-/// Decides request `id` as the stamp's actor.
+/// Decides request `id` as the stamp's actor: what it wrote, and the
+/// request before (for the decision's entry).
 pub(super) async fn decide(
     c: &mut PgConnection,
     stamp: &Stamp,
     id: RequestId,
     decision: &Decision,
-) -> Step<Written> {
+) -> Step<(Written, Written)> {
     let row: Option<RequestRow> = sqlx::query_as(concat!(
         "SELECT ",
         request_columns!(),
@@ -174,7 +176,7 @@ pub(super) async fn decide(
     }
     let (state, reason, session) = match decision {
         Decision::Reject { reason } => (RequestState::Rejected, Some(reason.as_str()), None),
-        Decision::Approve => match apply(c, stamp, &request).await? {
+        Decision::Approve => match apply(c, &request).await? {
             Ok(session) => (RequestState::Approved, None, Some(session)),
             Err(refused) => return Ok(Err(refused)),
         },
@@ -198,16 +200,38 @@ pub(super) async fn decide(
     .bind(session.as_ref().map(|s| s.id.0))
     .fetch_one(&mut *c)
     .await?;
-    Ok(CorrectionRequest::try_from(row).map(|request| Written::Decided { request, session }))
+    Ok(CorrectionRequest::try_from(row).map(|decided| {
+        (
+            Written::Decided {
+                request: decided,
+                session,
+            },
+            Written::Request(request),
+        )
+    }))
+}
+
+/// The second entry of an approval: the session it recorded or
+/// corrected, as the request saw it before.
+pub(super) fn applied(written: &Written) -> Option<AuditRecord> {
+    let Written::Decided {
+        request,
+        session: Some(session),
+    } = written
+    else {
+        return None;
+    };
+    let before = match &request.change {
+        RequestedChange::Missing { .. } => None,
+        RequestedChange::Change { seen, .. } => Some(seen),
+    };
+    Some(AuditRecord::applied(request, before, session))
 }
 
 /// Applies an approved request as a backfill or a correction would, with
-/// that write's entry; a refusal leaves the transaction usable.
-async fn apply(
-    c: &mut PgConnection,
-    stamp: &Stamp,
-    request: &CorrectionRequest,
-) -> Step<AttendanceSession> {
+/// their statements and refusals but without their entries (the approval
+/// appends both of its own); a refusal leaves the transaction usable.
+async fn apply(c: &mut PgConnection, request: &CorrectionRequest) -> Step<AttendanceSession> {
     match &request.change {
         RequestedChange::Missing {
             clock_in,
@@ -224,7 +248,7 @@ async fn apply(
             // A savepoint, so an overlap can be explained in the same
             // transaction.
             let mut sp = c.begin().await?;
-            match insert_session(&mut sp, stamp, &new).await {
+            match insert_session_row(&mut sp, &new).await {
                 Ok(Some(row)) => {
                     sp.commit().await?;
                     Ok(session(row))
@@ -232,6 +256,12 @@ async fn apply(
                 Ok(None) => Ok(Err(Error::not_found(Entity::Employee, request.employee_id))),
                 Err(e) if violates(&e, sqlstate::EXCLUSION_VIOLATION, "sessions_no_overlap") => {
                     sp.rollback().await?;
+                    // The rules name a lock over its date first.
+                    match lock_at(c, new.employee, new.clock_in).await? {
+                        Ok(None) => {}
+                        Ok(Some(lock)) => return Ok(Err(locked(lock))),
+                        Err(unreadable) => return Ok(Err(unreadable)),
+                    }
                     let existing = first_overlapping(c, &new).await?;
                     Ok(Err(match existing.map(session).transpose() {
                         Ok(Some(existing)) => Conflict::Overlap {
@@ -266,7 +296,9 @@ async fn apply(
                 }
                 .into()));
             }
-            correct_session(c, stamp, seen.id, changes, &request.reason).await
+            Ok(change_session(c, seen.id, changes)
+                .await?
+                .map(|(_, after)| after))
         }
     }
 }

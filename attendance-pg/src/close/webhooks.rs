@@ -142,7 +142,8 @@ pub(super) async fn remove(c: &mut PgConnection, id: EndpointId) -> Step<Written
 }
 
 /// Makes one delivery of `endpoint` (or every failed one) new again, due
-/// at the stamp's instant, and the endpoint active.
+/// at the stamp's instant, and the endpoint active. The last attempt's
+/// instant, status and error stay in the log until the next attempt.
 pub(super) async fn redeliver(
     c: &mut PgConnection,
     stamp: &Stamp,
@@ -159,8 +160,7 @@ pub(super) async fn redeliver(
     }
     let reset = sqlx::query(
         "UPDATE attendance.webhook_deliveries SET state = 'pending', attempts = 0, \
-         next_attempt_at = $3, first_attempt_at = NULL, last_attempt_at = NULL, \
-         last_status = NULL, last_error = NULL, delivered_at = NULL \
+         next_attempt_at = $3, first_attempt_at = NULL, delivered_at = NULL \
          WHERE endpoint_id = $1 AND ($2::bigint IS NULL AND state = 'failed' OR id = $2)",
     )
     .bind(endpoint.0)

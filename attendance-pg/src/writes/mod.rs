@@ -236,9 +236,10 @@ macro_rules! close_session_row {
     };
 }
 
-/// [`insert_session`]'s statement without the audit entry: what the
-/// benchmark runs to show what the entry costs.
-#[cfg(test)]
+/// [`insert_session`]'s statement without the audit entry: what an
+/// approval runs (it appends its entries itself, in its own order), and
+/// what the benchmark runs to show what the entry costs. Parameters as
+/// [`INSERT_SESSION_SQL`]'s first four.
 pub(crate) const INSERT_SESSION_ROW_SQL: &str = insert_session_row!();
 
 /// [`close_session`]'s statement without the audit entry.
@@ -303,6 +304,20 @@ pub(crate) async fn insert_session(
         .bind(action.as_str())
         .bind(new.reason);
     bind_stamp(q, stamp).fetch_optional(c).await
+}
+
+/// [`insert_session`] without its audit entry.
+pub(crate) async fn insert_session_row(
+    c: &mut PgConnection,
+    new: &NewSession<'_>,
+) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as::<_, SessionRow>(INSERT_SESSION_ROW_SQL)
+        .bind(new.employee.0)
+        .bind(new.clock_in)
+        .bind(new.clock_out)
+        .bind(new.mode.as_str())
+        .fetch_optional(c)
+        .await
 }
 
 /// Closes the employee's open session at `at`; `None` when nothing was
