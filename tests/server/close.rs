@@ -24,12 +24,7 @@ struct Caller {
 }
 
 impl Caller {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -40,10 +35,7 @@ impl Caller {
         let response = request.send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
@@ -93,11 +85,11 @@ async fn a_month_is_requested_approved_locked_exported_and_heard_of() {
     assert_eq!(status, StatusCode::CREATED, "{hook}");
     let secret = WebhookSecret::new(hook["secret"].as_str().unwrap()).unwrap();
 
-    let (_, team) = admin
-        .post("/teams", json!({"name": "Payroll test", "timezone": "UTC"}))
-        .await;
+    let (_, team) = admin.post("/teams", json!({"name": "Payroll test", "timezone": "UTC"})).await;
     let team_id = team["id"].as_i64().unwrap();
-    let person = |name: &str, manager: bool| json!({"name": name, "role": "Engineer", "team_id": team_id, "is_manager": manager});
+    let person = |name: &str, manager: bool| {
+        json!({"name": name, "role": "Engineer", "team_id": team_id, "is_manager": manager})
+    };
     let (_, boss) = admin.post("/employees", person("Boss", true)).await;
     let (_, ada) = admin.post("/employees", person("Ada", false)).await;
     let (boss_id, ada_id) = (boss["id"].as_i64().unwrap(), ada["id"].as_i64().unwrap());
@@ -106,10 +98,7 @@ async fn a_month_is_requested_approved_locked_exported_and_heard_of() {
 
     // Ada forgot to clock a day three weeks ago: she asks; Boss approves.
     let day = (Utc::now() - chrono::TimeDelta::days(21)).date_naive();
-    let (from, to) = (
-        day - chrono::TimeDelta::days(1),
-        day + chrono::TimeDelta::days(1),
-    );
+    let (from, to) = (day - chrono::TimeDelta::days(1), day + chrono::TimeDelta::days(1));
     let at = |hour: u32| format!("{day}T{hour:02}:00:00Z");
     let (status, asked) = ada
         .post(
@@ -131,45 +120,26 @@ async fn a_month_is_requested_approved_locked_exported_and_heard_of() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{own}");
     let (status, _) = boss
-        .post(
-            &format!("/attendance/requests/{}/approve", own["id"]),
-            json!({}),
-        )
+        .post(&format!("/attendance/requests/{}/approve", own["id"]), json!({}))
         .await;
-    assert_eq!(
-        status,
-        StatusCode::FORBIDDEN,
-        "nobody approves their own request"
-    );
+    assert_eq!(status, StatusCode::FORBIDDEN, "nobody approves their own request");
     let (status, approved) = boss
-        .post(
-            &format!("/attendance/requests/{request_id}/approve"),
-            json!({}),
-        )
+        .post(&format!("/attendance/requests/{request_id}/approve"), json!({}))
         .await;
     assert_eq!(status, StatusCode::OK, "{approved}");
     assert_eq!(approved["session"]["clock_in"], at(9));
     let (status, twice) = boss
-        .post(
-            &format!("/attendance/requests/{request_id}/approve"),
-            json!({}),
-        )
+        .post(&format!("/attendance/requests/{request_id}/approve"), json!({}))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{twice}");
     let (status, _) = admin
-        .post(
-            &format!("/attendance/requests/{}/reject", own["id"]),
-            json!({"reason": "no evidence"}),
-        )
+        .post(&format!("/attendance/requests/{}/reject", own["id"]), json!({"reason": "no evidence"}))
         .await;
     assert_eq!(status, StatusCode::OK);
 
     // The admin closes the three days; PostgreSQL refuses a late backfill.
     let (status, lock) = admin
-        .post(
-            "/periods",
-            json!({"from": from.to_string(), "to": to.to_string(), "reason": "payroll"}),
-        )
+        .post("/periods", json!({"from": from.to_string(), "to": to.to_string(), "reason": "payroll"}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{lock}");
     let (status, refused) = admin
@@ -180,16 +150,11 @@ async fn a_month_is_requested_approved_locked_exported_and_heard_of() {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
-    assert!(
-        refused["type"].as_str().unwrap().ends_with("period_locked"),
-        "{refused}"
-    );
+    assert!(refused["type"].as_str().unwrap().ends_with("period_locked"), "{refused}");
 
     // Ada downloads her timesheet: final, one line a day and a total.
     let response = http
-        .get(format!(
-            "{base}/exports/timesheet?from={from}&to={to}&format=csv"
-        ))
+        .get(format!("{base}/exports/timesheet?from={from}&to={to}&format=csv"))
         .bearer_auth(&ada.token)
         .send()
         .await
@@ -197,12 +162,7 @@ async fn a_month_is_requested_approved_locked_exported_and_heard_of() {
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
     assert_eq!(headers["attendance-period-locked"], "full");
-    assert!(
-        headers["content-disposition"]
-            .to_str()
-            .unwrap()
-            .contains(".csv")
-    );
+    assert!(headers["content-disposition"].to_str().unwrap().contains(".csv"));
     let text = response.text().await.unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let columns = reader.headers().unwrap().clone();
@@ -211,59 +171,32 @@ async fn a_month_is_requested_approved_locked_exported_and_heard_of() {
     assert_eq!(lines.len(), 4, "three days and a total: {text}");
     let worked: HashMap<String, String> = lines
         .iter()
-        .map(|l| {
-            (
-                l[col("work_date")].to_owned(),
-                l[col("worked_gross_minutes")].to_owned(),
-            )
-        })
+        .map(|l| (l[col("work_date")].to_owned(), l[col("worked_gross_minutes")].to_owned()))
         .collect();
     assert_eq!(worked[&day.to_string()], "480");
-    assert!(
-        lines
-            .iter()
-            .all(|l| l[col("employee_id")] == ada_id.to_string())
-    );
+    assert!(lines.iter().all(|l| l[col("employee_id")] == ada_id.to_string()));
     assert!(lines[..3].iter().all(|l| &l[col("locked")] == "true"));
     let (status, _) = ada
-        .get(&format!(
-            "/exports/timesheet?from={from}&to={to}&employee_id={boss_id}"
-        ))
+        .get(&format!("/exports/timesheet?from={from}&to={to}&employee_id={boss_id}"))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "someone else's timesheet");
 
     // The receiver hears of each, signed, in the order they were written.
-    let expected = [
-        "request.created",
-        "request.created",
-        "request.approved",
-        "session.recorded",
-        "period.locked",
-    ];
+    let expected = ["request.created", "request.created", "request.approved", "session.recorded", "period.locked"];
     let deadline = Instant::now() + Duration::from_secs(60);
     let heard = loop {
         let received = receiver.received_requests().await.unwrap_or_default();
         if received.len() >= expected.len() {
             break received;
         }
-        assert!(
-            Instant::now() < deadline,
-            "only {} deliveries arrived",
-            received.len()
-        );
+        assert!(Instant::now() < deadline, "only {} deliveries arrived", received.len());
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let mut types = Vec::new();
     let mut ids: Vec<String> = Vec::new();
     for delivery in &heard {
-        verify(
-            &secret,
-            &delivery.headers,
-            &delivery.body,
-            Utc::now(),
-            DEFAULT_TOLERANCE,
-        )
-        .unwrap_or_else(|e| panic!("a delivery does not verify: {e}"));
+        verify(&secret, &delivery.headers, &delivery.body, Utc::now(), DEFAULT_TOLERANCE)
+            .unwrap_or_else(|e| panic!("a delivery does not verify: {e}"));
         let event: Value = serde_json::from_slice(&delivery.body).unwrap();
         types.push(event["type"].as_str().unwrap().to_owned());
         ids.push(delivery.headers["webhook-id"].to_str().unwrap().to_owned());

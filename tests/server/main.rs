@@ -138,3 +138,4 @@ async fn status(port: u16, path: &str, token: Option<&str>) -> Option<u16> {
     stream.read_to_string(&mut response).await.ok()?;
     response.split(' ').nth(1)?.parse().ok()
 }
+
