@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use attendance_core::export::{LockTally, TimesheetRow, TimesheetStream};
 use attendance_core::{Error, Result};
+use chrono::{Datelike, NaiveDate};
 use futures_core::Stream;
 
 use crate::line::{COLUMNS, Cell, Line, Totals};
@@ -76,7 +77,10 @@ impl Stream for CsvChunks<'_> {
 struct Encoder {
     out: csv::Writer<Vec<u8>>,
     totals: Totals,
-    /// Holds one formatted number; reused so a row allocates nothing.
+    /// Formats one whole number.
+    int: itoa::Buffer,
+    /// Holds one formatted day count or date; reused so a row allocates
+    /// nothing.
     number: String,
     /// Holds one neutralised text cell.
     text: String,
@@ -89,6 +93,7 @@ impl Encoder {
         Self {
             out: writer(),
             totals: Totals::default(),
+            int: itoa::Buffer::new(),
             number: String::new(),
             text: String::new(),
             header_written: false,
@@ -138,16 +143,13 @@ impl Encoder {
             self.number.clear();
             let field: &[u8] = match cell {
                 Cell::Text(s) => neutralise(s, &mut self.text).as_bytes(),
-                Cell::Int(n) => {
-                    let _ = write!(self.number, "{n}");
-                    self.number.as_bytes()
-                }
+                Cell::Int(n) => self.int.format(n).as_bytes(),
                 Cell::Days(d) => {
-                    let _ = write!(self.number, "{d}");
+                    days(d, &mut self.int, &mut self.number);
                     self.number.as_bytes()
                 }
                 Cell::Date(d) => {
-                    let _ = write!(self.number, "{d}");
+                    date(d, &mut self.number);
                     self.number.as_bytes()
                 }
                 Cell::Empty => b"",
@@ -163,6 +165,40 @@ impl Encoder {
         }
         w.write_record(None::<&[u8]>).map_err(Error::backend)?;
         w.flush().map_err(Error::backend)
+    }
+}
+
+/// Days come in halves: `1`, `0.5`, `2.5`, as `f64`'s `Display` writes
+/// them, without its general algorithm.
+fn days(d: f64, int: &mut itoa::Buffer, out: &mut String) {
+    let halves = d * 2.0;
+    if halves.fract() == 0.0 && (0.0..1e15).contains(&halves) {
+        let halves = halves as i64;
+        out.push_str(int.format(halves / 2));
+        if halves % 2 == 1 {
+            out.push_str(".5");
+        }
+    } else {
+        let _ = write!(out, "{d}");
+    }
+}
+
+/// `YYYY-MM-DD`, as `NaiveDate`'s `Display` writes years 0 to 9999.
+fn date(d: NaiveDate, out: &mut String) {
+    let (year, month, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&year) {
+        let _ = write!(out, "{d}");
+        return;
+    }
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = year.unsigned_abs();
+    for n in [year / 1000, year / 100, year / 10, year] {
+        out.push(digit(n));
+    }
+    for n in [month, day] {
+        out.push('-');
+        out.push(digit(n / 10));
+        out.push(digit(n));
     }
 }
 
@@ -186,5 +222,30 @@ pub(crate) fn neutralise<'s>(s: &'s str, scratch: &'s mut String) -> &'s str {
         scratch
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_and_dates_read_as_display_writes_them() {
+        let mut int = itoa::Buffer::new();
+        for d in [0.0, 0.5, 1.0, 1.5, 22.0, 365.5, -0.5, 0.25] {
+            let mut out = String::new();
+            days(d, &mut int, &mut out);
+            assert_eq!(out, d.to_string());
+        }
+        for s in ["2026-03-01", "1900-01-09", "9999-12-31", "0001-10-10"] {
+            let d: NaiveDate = s.parse().unwrap();
+            let mut out = String::new();
+            date(d, &mut out);
+            assert_eq!(out, d.to_string());
+        }
+        let far = NaiveDate::from_ymd_opt(12345, 6, 7).unwrap();
+        let mut out = String::new();
+        date(far, &mut out);
+        assert_eq!(out, far.to_string());
     }
 }

@@ -451,9 +451,7 @@ impl AnalyticsStore for PgStore {
         query: attendance_core::export::TimesheetQuery,
         now: DateTime<Utc>,
     ) -> attendance_core::export::TimesheetStream<'_> {
-        // SCAFFOLD
-        let _ = (query, now);
-        attendance_core::export::stream_from(Vec::new())
+        self.timesheet_rows(query, now)
     }
 
     async fn employee_figures(

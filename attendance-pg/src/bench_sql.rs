@@ -42,7 +42,7 @@ const CLOCK_OUT_PARAMS: [&str; 7] = [
 ];
 
 /// `sql` with each `$n` replaced by `params[n - 1]`.
-fn substitute(sql: &str, params: &[&str]) -> String {
+pub(crate) fn substitute(sql: &str, params: &[&str]) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut rest = sql;
     while let Some(at) = rest.find('$') {

@@ -28,12 +28,15 @@ use crate::PgStore;
 use crate::error::map;
 use crate::worktime::{kind, portion};
 
-/// The lines of `emp`, a CTE named before them.
+/// The lines of `emp`, a CTE named before them: the one source of the
+/// ledger's rules for every statement that reads lines (here and the
+/// timesheet's).
 macro_rules! ledger_of {
-    ($emp:literal) => {
+    ($emp:expr) => {
         concat!("WITH emp AS (", $emp, "),\n", include_str!("ledger.sql"))
     };
 }
+pub(crate) use ledger_of;
 
 /// The selection of each line, by date.
 macro_rules! lines {
@@ -117,8 +120,9 @@ const COMPANY_TOTALS_SQL: &str = concat!(
     totals!()
 );
 
+/// One line of `ledger` as its columns read.
 #[derive(FromRow)]
-struct LineRow {
+pub(crate) struct LineRow {
     employee_id: i64,
     date: NaiveDate,
     team_id: i64,

@@ -45,6 +45,7 @@ mod listing;
 pub mod qa;
 mod retry;
 mod store;
+mod timesheet;
 mod tokens;
 mod worktime;
 mod writes;

@@ -1,0 +1,315 @@
+-- The company's timesheet as attendance-export writes it, for
+-- `COPY ... TO STDOUT` through psql (what `\copy` does), in benches/export.sh:
+--   psql -v from=2026-11-01 -v to=2026-11-30 -v now=2026-12-04T12:00:00Z \
+--       -f benches/export.copy.sql > timesheet.csv
+-- The ledger's lines are the store's statement (ledger.sql); the rows and
+-- columns from them are hand-written. Rendered by attendance-pg/src/timesheet.rs
+-- (a test holds the two equal): do not edit by hand.
+COPY (
+WITH emp AS (SELECT id AS employee_id, team_id AS current_team FROM attendance.employees WHERE (NULL::bigint IS NULL OR team_id = NULL) AND (NULL::bigint IS NULL OR id = NULL) AND (NULL::bigint IS NULL OR id = NULL OR team_id = ANY ('{}'::bigint[]))),
+-- The ledger's lines (see attendance_core::worktime and its reference,
+-- worktime::ledger). Follows a CTE `emp (employee_id, current_team)`: the
+-- employees to compute. :'from' first date, :'to' last date, :'now' now.
+-- For whoever works by a weekly threshold, every date from the Monday of
+-- :'from''s ISO week is computed, so that weekly overtime sums from the week's
+-- start; for the others from :'from'. `ledger` keeps dates >= :'from'.
+bounds AS (
+    SELECT :'from'::date - (extract(isodow FROM :'from'::date)::int - 1) AS first_day,
+           :'to'::date AS last_day
+), cal AS (
+    -- The count of dates straight from the parameters, so that the planner
+    -- knows it.
+    SELECT n, b.first_day + n AS date,
+           b.first_day + n - (extract(isodow FROM b.first_day + n)::int - 1) AS week,
+           extract(isodow FROM b.first_day + n)::int AS isodow
+    FROM bounds b
+    CROSS JOIN generate_series(0, :'to'::date - :'from'::date + extract(isodow FROM :'from'::date)::int - 1)
+        AS n
+), hols AS (
+    SELECT h.team_id, h.date, h.portion
+    FROM attendance.holidays h CROSS JOIN bounds b
+    WHERE h.date BETWEEN b.first_day AND b.last_day
+), team_patterns AS (
+    -- Each assignment until the next: [valid_from, valid_until).
+    SELECT a.team_id, a.pattern_id, a.valid_from,
+           lead(a.valid_from) OVER (PARTITION BY a.team_id ORDER BY a.valid_from)
+               AS valid_until
+    FROM attendance.pattern_assignments a
+    WHERE a.team_id IS NOT NULL
+), team_hols AS (
+    -- Each team's holidays: the company's and its own; a full day wins.
+    SELECT t.id AS team_id, h.date,
+           CASE WHEN bool_or(h.portion = 'full') THEN 'full' ELSE 'half' END AS portion
+    FROM attendance.teams t
+    JOIN hols h ON h.team_id IS NULL OR h.team_id = t.id
+    GROUP BY t.id, h.date
+), team_days AS MATERIALIZED (
+    -- Everything a date owes that depends on the team alone, once per team
+    -- and date rather than per employee: the team's pattern in effect (its
+    -- minutes that weekday, weekly threshold and start), its holiday, today
+    -- in its zone, its late-after time and break rule (thresholds
+    -- ascending, as arrays). `key` is (team, date) as one number: the
+    -- planner misjudges a join on two columns of a CTE, on one it hashes.
+    SELECT t.id::bigint * 1024 + c.n AS key, t.id AS team_id, c.date, t.timezone,
+           t.late_after, (:'now'::timestamptz AT TIME ZONE t.timezone)::date AS today,
+           coalesce(CASE c.isodow
+                        WHEN 1 THEN p.minutes_mon WHEN 2 THEN p.minutes_tue
+                        WHEN 3 THEN p.minutes_wed WHEN 4 THEN p.minutes_thu
+                        WHEN 5 THEN p.minutes_fri WHEN 6 THEN p.minutes_sat
+                        WHEN 7 THEN p.minutes_sun
+                    END, 0)::bigint AS base,
+           p.weekly_overtime_after, coalesce(p.starts_at, t.late_after) AS late_time,
+           th.portion AS holiday, r.afters, r.breaks
+    FROM attendance.teams t
+    CROSS JOIN cal c
+    LEFT JOIN team_patterns tp
+           ON tp.team_id = t.id AND tp.valid_from <= c.date
+          AND (tp.valid_until IS NULL OR c.date < tp.valid_until)
+    LEFT JOIN attendance.work_patterns p ON p.id = tp.pattern_id
+    LEFT JOIN team_hols th ON th.team_id = t.id AND th.date = c.date
+    LEFT JOIN (
+        SELECT team_id, array_agg(after_minutes ORDER BY after_minutes) AS afters,
+               array_agg(break_minutes ORDER BY after_minutes) AS breaks
+        FROM attendance.break_thresholds GROUP BY team_id
+    ) r ON r.team_id = t.id
+    WHERE t.id IN (SELECT current_team FROM emp)
+       OR t.id IN (SELECT m.team_id FROM attendance.team_memberships m
+                   WHERE m.employee_id IN (SELECT employee_id FROM emp))
+), emp_x AS MATERIALIZED (
+    -- Each employee's dated settings as arrays sorted by date, so that a
+    -- date finds the one in effect by `width_bucket` (the number of
+    -- starts on or before it) instead of a range join: their team
+    -- memberships, their own pattern assignments (a pattern id, or NULL:
+    -- the team's again) and their absences in the period (which never
+    -- overlap). `by_week`: whether they work by a weekly threshold on some
+    -- date, through a team they are or were in or their own pattern (true
+    -- for a few more does no harm): only they need the dates before :'from' and
+    -- the week's running sum, a window over sorted lines.
+    SELECT e.employee_id, e.current_team, m.froms AS team_froms, m.teams,
+           o.froms AS own_froms, o.patterns AS own_patterns,
+           a.froms AS away_froms, a.tos AS away_tos, a.kinds AS away_kinds,
+           a.portions AS away_portions,
+           e.current_team IN (SELECT team_id FROM team_days
+                              WHERE weekly_overtime_after IS NOT NULL)
+           OR coalesce(m.teams && ARRAY(SELECT team_id FROM team_days
+                                        WHERE weekly_overtime_after IS NOT NULL), false)
+           OR coalesce(o.patterns && ARRAY(SELECT id FROM attendance.work_patterns
+                                           WHERE weekly_overtime_after IS NOT NULL), false)
+               AS by_week
+    FROM emp e
+    LEFT JOIN (
+        SELECT employee_id, array_agg(valid_from ORDER BY valid_from) AS froms,
+               array_agg(team_id ORDER BY valid_from) AS teams
+        FROM attendance.team_memberships
+        WHERE employee_id IN (SELECT employee_id FROM emp)
+        GROUP BY employee_id
+    ) m ON m.employee_id = e.employee_id
+    LEFT JOIN (
+        SELECT employee_id, array_agg(valid_from ORDER BY valid_from) AS froms,
+               array_agg(pattern_id ORDER BY valid_from) AS patterns
+        FROM attendance.pattern_assignments
+        WHERE employee_id IN (SELECT employee_id FROM emp)
+        GROUP BY employee_id
+    ) o ON o.employee_id = e.employee_id
+    LEFT JOIN (
+        SELECT a.employee_id, array_agg(a.from_date ORDER BY a.from_date) AS froms,
+               array_agg(a.to_date ORDER BY a.from_date) AS tos,
+               array_agg(a.kind ORDER BY a.from_date) AS kinds,
+               array_agg(a.portion ORDER BY a.from_date) AS portions
+        FROM attendance.absences a CROSS JOIN bounds b
+        WHERE a.employee_id IN (SELECT employee_id FROM emp)
+          AND a.to_date >= b.first_day AND a.from_date <= b.last_day
+        GROUP BY a.employee_id
+    ) a ON a.employee_id = e.employee_id
+), day_team AS MATERIALIZED (
+    -- Each employee's dates: the team on the date (the membership in
+    -- effect, else the current team), their own pattern and absence on it,
+    -- and the work of that date, read per employee through the
+    -- (employee_id, work_date) index. Sessions never overlap and only the
+    -- last of a day can be open, so the gaps between them are the day's
+    -- span less its closed sessions: no sort by clock-in. Whole
+    -- microseconds are summed per day before they are cut to minutes; an
+    -- open session counts up to :'now'. Materialized, narrow, so that what
+    -- follows joins small tables on one plain column each.
+    SELECT e.employee_id, e.by_week, x.date, x.week, x.isodow, x.team_id,
+           x.team_id::bigint * 1024 + x.n AS team_key,
+           e.own_patterns[width_bucket(x.date, e.own_froms)] AS own_pattern,
+           CASE WHEN x.date <= e.away_tos[x.away] THEN e.away_kinds[x.away] END AS absence_kind,
+           CASE WHEN x.date <= e.away_tos[x.away] THEN e.away_portions[x.away] END
+               AS absence_portion,
+           x.gross, x.gaps, x.first_in, x.sessions, x.open
+    FROM emp_x e
+    CROSS JOIN LATERAL (
+        SELECT c.n, c.date, c.week, c.isodow,
+               coalesce(e.teams[width_bucket(c.date, e.team_froms)], e.current_team) AS team_id,
+               width_bucket(c.date, e.away_froms) AS away,
+               coalesce(w.gross_us, 0) / 60000000 AS gross,
+               coalesce(w.gap_us, 0) / 60000000 AS gaps,
+               w.first_in,
+               coalesce(w.sessions, 0) AS sessions,
+               coalesce(w.open, false) AS open
+        FROM cal c
+        LEFT JOIN (
+            SELECT s.work_date,
+                   sum(greatest(round(date_part('epoch',
+                       coalesce(s.clock_out, :'now'::timestamptz) - s.clock_in) * 1000000), 0))::bigint
+                       AS gross_us,
+                   coalesce(round(date_part('epoch',
+                       CASE WHEN bool_or(s.clock_out IS NULL) THEN max(s.clock_in)
+                            ELSE max(s.clock_out) END - min(s.clock_in)) * 1000000), 0)::bigint
+                   - coalesce(sum(round(date_part('epoch', s.clock_out - s.clock_in) * 1000000)),
+                              0)::bigint
+                       AS gap_us,
+                   min(s.clock_in) AS first_in,
+                   count(*) AS sessions,
+                   bool_or(s.clock_out IS NULL) AS open
+            FROM attendance.sessions s
+            WHERE s.employee_id = e.employee_id
+              AND s.work_date BETWEEN (SELECT first_day FROM bounds) AND (SELECT last_day FROM bounds)
+              AND (e.by_week OR s.work_date >= :'from'::date)
+            GROUP BY s.work_date
+        ) w ON w.work_date = c.date
+        WHERE e.by_week OR c.date >= :'from'::date
+    ) x
+), resolved AS NOT MATERIALIZED (
+    SELECT d.employee_id, d.by_week, d.date, d.week, d.team_id, td.holiday,
+           CASE WHEN d.own_pattern IS NULL THEN td.weekly_overtime_after
+                ELSE op.weekly_overtime_after END AS weekly_overtime_after,
+           CASE WHEN d.own_pattern IS NULL THEN td.base
+                ELSE coalesce(CASE d.isodow
+                                  WHEN 1 THEN op.minutes_mon WHEN 2 THEN op.minutes_tue
+                                  WHEN 3 THEN op.minutes_wed WHEN 4 THEN op.minutes_thu
+                                  WHEN 5 THEN op.minutes_fri WHEN 6 THEN op.minutes_sat
+                                  WHEN 7 THEN op.minutes_sun
+                              END, 0)::bigint
+           END AS base,
+           d.absence_kind, d.absence_portion,
+           d.gross,
+           -- The break of the highest threshold the day's work exceeds
+           -- (strictly); only the shortfall of the gaps taken is deducted.
+           greatest(coalesce(td.breaks[width_bucket((d.gross - 1)::int, td.afters)], 0)
+                    - d.gaps, 0) AS deducted,
+           coalesce((d.first_in AT TIME ZONE td.timezone)::time
+                        > CASE WHEN d.own_pattern IS NULL THEN td.late_time
+                               ELSE coalesce(op.starts_at, td.late_after) END, false) AS late,
+           d.sessions, d.open
+    FROM day_team d
+    JOIN team_days td ON td.key = d.team_key
+    -- The employee's own pattern in effect, else the team's.
+    LEFT JOIN attendance.work_patterns op ON op.id = d.own_pattern
+    -- A date after today in its team's timezone has not happened: no line.
+    WHERE d.date <= td.today
+), measured AS (
+    SELECT r.employee_id, r.by_week, r.date, r.week, r.team_id, r.holiday, r.weekly_overtime_after,
+           r.absence_kind, r.absence_portion, r.gross, r.deducted, r.late, r.sessions, r.open,
+           r.base,
+           r.gross - r.deducted AS net,
+           CASE r.holiday WHEN 'full' THEN 0 WHEN 'half' THEN r.base / 2 ELSE r.base END
+               AS expected,
+           r.holiday IS NOT DISTINCT FROM 'full' AS full_holiday
+    FROM resolved r
+), credited AS (
+    SELECT m.employee_id, m.by_week, m.date, m.week, m.team_id, m.holiday, m.weekly_overtime_after,
+           m.absence_kind, m.absence_portion, m.gross, m.deducted, m.late, m.sessions, m.open,
+           m.net, m.expected, m.full_holiday,
+           CASE m.absence_portion
+               WHEN 'full' THEN m.expected
+               WHEN 'half' THEN least(m.base / 2, m.expected)
+               ELSE 0
+           END AS credit,
+           NOT m.full_holiday AND m.base = 0 AS rest_day,
+           NOT m.full_holiday AND m.base <> 0 AS owes
+    FROM measured m
+), met AS NOT MATERIALIZED (
+    SELECT c.*, CASE WHEN c.owes THEN c.net + c.credit ELSE 0 END AS met
+    FROM credited c
+), weekly AS (
+    SELECT m.*, 0::bigint AS week_before
+    FROM met m
+    WHERE NOT m.by_week
+    UNION ALL
+    SELECT m.*,
+           sum(m.met) OVER (PARTITION BY m.employee_id, m.week ORDER BY m.date
+                            ROWS UNBOUNDED PRECEDING) - m.met AS week_before
+    FROM met m
+    WHERE m.by_week
+), ledger AS (
+    SELECT l.employee_id, l.date, l.team_id,
+           l.expected::bigint AS expected_minutes,
+           l.gross::bigint AS worked_gross_minutes,
+           l.deducted::bigint AS break_deducted_minutes,
+           l.net::bigint AS worked_net_minutes,
+           l.credit::bigint AS absence_credit_minutes,
+           (CASE
+                WHEN l.weekly_overtime_after IS NOT NULL THEN
+                    greatest(l.week_before + l.met - l.weekly_overtime_after, 0)
+                    - greatest(l.week_before - l.weekly_overtime_after, 0)
+                WHEN l.owes THEN greatest(l.met - l.expected, 0)
+                ELSE 0
+            END)::bigint AS overtime_minutes,
+           (CASE WHEN l.owes THEN greatest(l.expected - l.met, 0) ELSE 0 END)::bigint
+               AS undertime_minutes,
+           (CASE WHEN l.full_holiday THEN l.net ELSE 0 END)::bigint AS holiday_work_minutes,
+           (CASE WHEN l.rest_day THEN l.net ELSE 0 END)::bigint AS rest_day_work_minutes,
+           l.holiday, l.absence_kind, l.absence_portion,
+           l.expected > 0 AND l.sessions = 0 AND l.absence_kind IS NULL
+               AS absent_without_leave,
+           l.late, l.sessions, l.open
+    FROM weekly l
+    WHERE l.date >= :'from'::date
+)
+,
+sheet AS (
+    SELECT l.employee_id, l.date, l.team_id, e.name AS employee_name, t.name AS team_name,
+           l.expected_minutes, l.worked_gross_minutes, l.break_deducted_minutes,
+           l.worked_net_minutes, l.absence_credit_minutes, l.overtime_minutes,
+           l.undertime_minutes, l.holiday_work_minutes, l.rest_day_work_minutes,
+           l.worked_net_minutes + l.absence_credit_minutes - l.expected_minutes AS balance,
+           CASE l.holiday WHEN 'full' THEN 1 WHEN 'half' THEN 0.5 ELSE 0 END::float8 AS hol,
+           CASE WHEN l.absence_kind = 'vacation'
+                THEN CASE l.absence_portion WHEN 'full' THEN 1 ELSE 0.5 END
+                ELSE 0 END::float8 AS vac,
+           CASE WHEN l.absence_kind = 'sick'
+                THEN CASE l.absence_portion WHEN 'full' THEN 1 ELSE 0.5 END
+                ELSE 0 END::float8 AS sick,
+           CASE WHEN l.absence_kind = 'other'
+                THEN CASE l.absence_portion WHEN 'full' THEN 1 ELSE 0.5 END
+                ELSE 0 END::float8 AS other,
+           l.absent_without_leave::int AS awol, l.late::int AS late, l.sessions,
+           EXISTS (SELECT 1 FROM attendance.period_locks pl
+                   WHERE (pl.team_id IS NULL OR pl.team_id = l.team_id)
+                     AND l.date BETWEEN pl.from_date AND pl.to_date) AS locked
+    FROM ledger l
+    JOIN attendance.employees e ON e.id = l.employee_id
+    JOIN attendance.teams t ON t.id = l.team_id
+), lines AS (
+    SELECT employee_id, 0 AS k, date, employee_name, team_id, team_name,
+           expected_minutes, worked_gross_minutes, break_deducted_minutes, worked_net_minutes,
+           absence_credit_minutes, overtime_minutes, undertime_minutes, holiday_work_minutes,
+           rest_day_work_minutes, balance, hol, vac, sick, other, awol, late, sessions, locked
+    FROM sheet
+    UNION ALL
+    SELECT employee_id, 1, NULL, min(employee_name),
+           (array_agg(team_id ORDER BY date DESC))[1], (array_agg(team_name ORDER BY date DESC))[1],
+           sum(expected_minutes), sum(worked_gross_minutes), sum(break_deducted_minutes),
+           sum(worked_net_minutes), sum(absence_credit_minutes), sum(overtime_minutes),
+           sum(undertime_minutes), sum(holiday_work_minutes), sum(rest_day_work_minutes),
+           sum(balance), sum(hol), sum(vac), sum(sick), sum(other), sum(awol), sum(late),
+           sum(sessions), bool_and(locked)
+    FROM sheet GROUP BY employee_id
+)
+SELECT CASE k WHEN 0 THEN 'day' ELSE 'total' END AS kind, employee_id,
+       CASE WHEN left(employee_name, 1) IN ('=', '+', '-', '@', E'\t', E'\r')
+            THEN '''' || employee_name ELSE employee_name END AS employee_name,
+       team_id,
+       CASE WHEN left(team_name, 1) IN ('=', '+', '-', '@', E'\t', E'\r')
+            THEN '''' || team_name ELSE team_name END AS team_name,
+       date AS work_date, expected_minutes, worked_gross_minutes, break_deducted_minutes,
+       worked_net_minutes, absence_credit_minutes, overtime_minutes, undertime_minutes,
+       holiday_work_minutes, rest_day_work_minutes, balance AS balance_change_minutes,
+       hol AS holiday_days, vac AS vacation_days, sick AS sick_days,
+       other AS other_absence_days, awol AS absent_without_leave_days, late AS late_days,
+       sessions, CASE WHEN locked THEN 'true' ELSE 'false' END AS locked
+FROM lines
+ORDER BY employee_id, k, date
+) TO STDOUT WITH (FORMAT csv, HEADER);
