@@ -25,6 +25,11 @@ pub use attendance_http as http;
 #[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
 pub use attendance_webhooks as webhooks;
 
+/// Timesheet files, CSV and XLSX (feature `export`, on by default).
+#[cfg(feature = "export")]
+#[cfg_attr(docsrs, doc(cfg(feature = "export")))]
+pub use attendance_export as export;
+
 // What a host uses daily, at the root: the one way in, the services, the
 // stores, the domain types and the error.
 pub use attendance_core::access::{Identity, Principal};
