@@ -1,6 +1,7 @@
 //! Two weeks in the life of a small company, end to end: work patterns,
 //! holidays and absences, sessions, a team trend table, the daily and
-//! weekly summaries, a correction, and each employee's balance of hours.
+//! weekly summaries, a correction asked for and approved, each employee's
+//! balance of hours, and the fortnight closed and exported for payroll.
 //!
 //! ```sh
 //! cargo run --example quickstart
@@ -14,7 +15,8 @@
 use std::error::Error;
 use std::sync::Arc;
 
-use attendance::core::access::Principal;
+use attendance::core::access::{Identity, Principal};
+use attendance::core::close::{Decision, NewPeriodLock};
 use attendance::core::domain::IsoWeek;
 use attendance::core::memory::InMemoryStore;
 use attendance::core::service::{AttendanceService, TrendService};
@@ -109,27 +111,42 @@ async fn main() -> Result<(), Box<dyn Error>> {
         teams[0].name,
     );
 
-    // A forgotten clock-out counts up to now until someone corrects it;
-    // the ledger is computed on every read, so the correction shows at once.
+    // A forgotten clock-out counts up to now until it is corrected; the
+    // employee asks, their manager approves, and since the ledger is
+    // computed on every read the correction shows at once.
     let period = LedgerPeriod::new(from, to)?;
-    let forgetful = &staff[FORGETS].0;
+    let (forgetful, manager) = (&staff[FORGETS].0, &staff[0].0);
     if let Some(open) = attendance.open_session(forgetful.id).await? {
         let before = trends.employee_ledger(forgetful.id, &period, 0).await?;
         let changes = SessionChanges {
             clock_out: Some(open.clock_in + TimeDelta::hours(8)),
             ..SessionChanges::default()
         };
+        let asker = attendance
+            .principal(&Identity::Employee { id: forgetful.id })
+            .await?;
+        let approver = attendance
+            .principal(&Identity::Employee { id: manager.id })
+            .await?;
+        let request = attendance
+            .acting_as(&asker)
+            .request_session_change(open.id, &changes, "forgot to clock out; left after 8 h")
+            .await?
+            .value;
         attendance
-            .correct_session(open.id, &changes, "forgot to clock out; left after 8 h")
+            .acting_as(&approver)
+            .decide_request(request.id, &Decision::Approve)
             .await?;
         let after = trends.employee_ledger(forgetful.id, &period, 0).await?;
         println!(
             "{} forgot to clock out on {}: balance {:+.1} h while the session counts up \
-             to now,\n{:+.1} h once it is corrected to 8 h.\n",
+             to now,\n{:+.1} h once {} approves the correction {} asked for.\n",
             forgetful.name,
             open.work_date,
             display_hours(before.totals.balance_minutes),
-            display_hours(after.totals.balance_minutes)
+            display_hours(after.totals.balance_minutes),
+            manager.name,
+            forgetful.name,
         );
     }
 
@@ -155,6 +172,54 @@ async fn main() -> Result<(), Box<dyn Error>> {
     );
 
     print_balances(&trends, &teams, &staff, &period).await?;
+    close_the_fortnight(&attendance, &trends, &teams[0], &staff[1].0, (from, to)).await?;
+    Ok(())
+}
+
+/// Locks the fortnight for `team`, shows a late write refused, and exports
+/// the timesheet as payroll would read it.
+async fn close_the_fortnight(
+    attendance: &AttendanceService,
+    trends: &TrendService,
+    team: &Team,
+    member: &Employee,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<(), Box<dyn Error>> {
+    let system = Principal::system();
+    let lock = NewPeriodLock::new(Some(team.id), from, to, Some("payroll run"))?;
+    attendance.acting_as(&system).lock_period(&lock).await?;
+    let late = attendance
+        .acting_as(&system)
+        .record_session(
+            member.id,
+            WorkMode::Wfh,
+            Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN)) + TimeDelta::hours(20),
+            Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN)) + TimeDelta::hours(21),
+            "late entry",
+        )
+        .await;
+    let refused = match late {
+        Err(e) => e.to_string(),
+        Ok(_) => "accepted (it should not be)".to_owned(),
+    };
+    let sheet = trends
+        .acting_as(&system)
+        .timesheet(from, to, Some(team.id), None)
+        .await?;
+    let coverage = sheet.coverage;
+    let mut csv = Vec::new();
+    attendance::export::write_csv(sheet.rows, &mut csv).await?;
+    let csv = String::from_utf8(csv)?;
+    println!(
+        "\n{} locked {from} to {to}; a late backfill: {refused}.\n\
+         Timesheet for payroll ({} lines, locked: {}), the first three:",
+        team.name,
+        csv.lines().count(),
+        coverage.as_str()
+    );
+    for line in csv.lines().take(3) {
+        println!("  {}", truncate(line, 110));
+    }
     Ok(())
 }
 
