@@ -68,10 +68,12 @@ impl LockCoverage {
 }
 
 /// What the locks say of a whole timesheet before its rows are read (a
-/// response header must be sent before the body): full when locks of the
-/// company, or of `team` when the timesheet is one team's, cover every
-/// date of `from..=to`; partial when any lock meets the period; none
-/// otherwise. Each row says for itself ([`TimesheetRow::locked`]).
+/// response header must be sent before the body). For one team's
+/// timesheet (`team`), the locks that apply are the company's and that
+/// team's; for everyone's (`None`), every lock. Full when the company's
+/// locks, or the team's, cover every date of `from..=to`; partial when any
+/// lock that applies meets the period; none otherwise. Each row says for
+/// itself ([`TimesheetRow::locked`]).
 pub fn coverage(
     locks: &[crate::close::PeriodLock],
     team: Option<TeamId>,
@@ -79,18 +81,19 @@ pub fn coverage(
     to: NaiveDate,
 ) -> LockCoverage {
     let applies = |l: &&crate::close::PeriodLock| {
-        l.from <= to
-            && from <= l.to
-            && (l.team_id.is_none() || (team.is_some() && l.team_id == team))
+        l.from <= to && from <= l.to && (l.team_id.is_none() || team.is_none() || l.team_id == team)
     };
-    let meets = locks.iter().any(|l| l.from <= to && from <= l.to);
-    if !meets {
+    let applying: Vec<&crate::close::PeriodLock> = locks.iter().filter(applies).collect();
+    if applying.is_empty() {
         return LockCoverage::None;
     }
+    // A team's lock makes a company-wide timesheet final only for that
+    // team: counted as full only by the company's locks then.
+    let covering = |l: &&&crate::close::PeriodLock| team.is_some() || l.team_id.is_none();
     let every_date = from.iter_days().take_while(|d| *d <= to).all(|d| {
-        locks
+        applying
             .iter()
-            .filter(applies)
+            .filter(covering)
             .any(|l| l.from <= d && d <= l.to)
     });
     if every_date {
@@ -179,5 +182,56 @@ pub fn file_stem(from: NaiveDate, to: NaiveDate, team: Option<TeamId>) -> String
     match team {
         Some(team) => format!("timesheet-team-{team}-{from}-{to}"),
         None => format!("timesheet-{from}-{to}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Actor;
+    use crate::close::{PeriodLock, PeriodLockId};
+
+    fn lock(id: i64, team: Option<i64>, from: &str, to: &str) -> PeriodLock {
+        PeriodLock {
+            id: PeriodLockId(id),
+            team_id: team.map(TeamId),
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            reason: None,
+            locked_by: Actor::System,
+            locked_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn of(locks: &[PeriodLock], team: Option<i64>) -> LockCoverage {
+        let (from, to) = ("2026-11-01".parse().unwrap(), "2026-11-30".parse().unwrap());
+        coverage(locks, team.map(TeamId), from, to)
+    }
+
+    #[test]
+    fn coverage_counts_the_locks_that_apply_to_the_timesheet() {
+        let november_a = lock(1, Some(1), "2026-11-01", "2026-11-30");
+        let half_company = lock(2, None, "2026-11-01", "2026-11-15");
+        let rest_company = lock(3, None, "2026-11-16", "2026-12-31");
+        assert_eq!(of(&[], Some(1)), LockCoverage::None);
+        assert_eq!(
+            of(std::slice::from_ref(&november_a), Some(1)),
+            LockCoverage::Full
+        );
+        assert_eq!(
+            of(std::slice::from_ref(&november_a), Some(2)),
+            LockCoverage::None,
+            "another team's lock says nothing of this team"
+        );
+        assert_eq!(
+            of(std::slice::from_ref(&november_a), None),
+            LockCoverage::Partial,
+            "one team's lock leaves the company's timesheet partly open"
+        );
+        assert_eq!(
+            of(std::slice::from_ref(&half_company), Some(2)),
+            LockCoverage::Partial
+        );
+        assert_eq!(of(&[half_company, rest_company], None), LockCoverage::Full);
     }
 }
