@@ -363,15 +363,13 @@ impl<'a> ActingTrends<'a> {
             let found = store.employee(employee).await?;
             lock_team = lock_team.or(Some(found.team_id));
         }
-        let scope = match (self.principal, team, employee) {
-            // A member without a team or an employee named exports what
-            // they may read: their own and their teams'.
-            (Principal::Member(member), None, None) if !member.is_manager() => {
-                lock_team = Some(member.team);
-                self.principal.scope()
-            }
-            _ => self.principal.scope(),
-        };
+        // An employee who manages nobody exports their own rows only: the
+        // locks of their team are the ones that say whether it is final.
+        if let (Principal::Member(member), None, None) = (self.principal, team, employee)
+            && !member.is_manager()
+        {
+            lock_team = Some(member.team);
+        }
         let locks = store
             .period_locks(&LockFilter {
                 team_id: None,
@@ -383,7 +381,7 @@ impl<'a> ActingTrends<'a> {
             period,
             team_id: team,
             employee_id: employee,
-            scope,
+            scope: self.principal.scope(),
         };
         Ok(Timesheet {
             rows: self.trends.store.timesheet(query, self.trends.now()),

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{State, next_id};
+use super::{State, index, next_id};
 use crate::access::Actor;
 use crate::audit::{AuditEntry, AuditRecord, Stamp};
 use crate::close::{
@@ -121,8 +121,7 @@ impl State {
     }
 
     pub(super) fn request(&self, id: RequestId) -> Result<&CorrectionRequest> {
-        usize::try_from(id.0 - 1)
-            .ok()
+        index(id.0)
             .and_then(|i| self.close.requests.get(i))
             .ok_or_else(|| Error::not_found(Entity::Request, id))
     }
@@ -192,8 +191,7 @@ impl State {
             session_id: session.as_ref().map(|s| s.id).or(request.session_id),
             ..request
         };
-        let slot = usize::try_from(id.0 - 1)
-            .ok()
+        let slot = index(id.0)
             .and_then(|i| self.close.requests.get_mut(i))
             .ok_or_else(|| Error::not_found(Entity::Request, id))?;
         *slot = decided.clone();
@@ -442,9 +440,7 @@ impl State {
             head.last_attempt_at = Some(now);
             let first = *head.first_attempt_at.get_or_insert(now);
             let (delivery, attempt, event_id) = (head.id, head.attempts, head.event_id);
-            let entry = usize::try_from(event_id.0 - 1)
-                .ok()
-                .and_then(|i| self.audit.get(i));
+            let entry = index(event_id.0).and_then(|i| self.audit.get(i));
             let Some(event) = entry.and_then(|e| Event::of(event_id, e)) else {
                 continue;
             };
