@@ -45,7 +45,7 @@ function select(id, list, selected) {
  * `onRange({from, to})` runs after each range change (the ledger follows
  * the chart's range). Returns `{el, load}`; `load()` fetches and draws.
  */
-export function trendSection({ api, path, metrics, title, range = defaultRange(), onRange }) {
+export function trendSection({ api, path, metrics, title, range = defaultRange(), onRange, busy }) {
   const metric = select("metric", metrics, metrics[0].value);
   const granularity = select(
     "granularity",
@@ -94,20 +94,23 @@ export function trendSection({ api, path, metrics, title, range = defaultRange()
     await Promise.all([load(), onRange ? onRange({ from: from.value, to: to.value }) : null]);
   };
 
+  // Later fetches mark the view loading (the tests and screen readers
+  // wait on it) through the router's `busy` when there is one.
+  const run = (fn) => (busy ? busy(fn) : fn());
   metric.addEventListener("change", draw);
-  granularity.addEventListener("change", load);
-  from.addEventListener("change", reload);
-  to.addEventListener("change", reload);
+  granularity.addEventListener("change", () => run(load));
+  from.addEventListener("change", () => run(reload));
+  to.addEventListener("change", () => run(reload));
 
   const controls = h(
     "form",
-    { class: "controls trend-controls", id: "trend-form", on: { submit: (e) => { e.preventDefault(); reload(); } } },
+    { class: "toolbar trend-controls", id: "trend-form", on: { submit: (e) => { e.preventDefault(); run(reload); } } },
     h("div", { class: "field" }, h("label", { for: "metric" }, "Metric"), metric),
     h("div", { class: "field" }, h("label", { for: "granularity" }, "Period"), granularity),
     h("div", { class: "field" }, h("label", { for: "from" }, "From"), from),
     h("div", { class: "field" }, h("label", { for: "to" }, "To"), to),
     h("button", { type: "submit" }, "Show"),
   );
-  const el = h("section", { class: "trend", "aria-labelledby": "trend-heading" }, h("h2", { id: "trend-heading" }, "Trend"), controls, out);
+  const el = h("section", { class: "trend panel", "aria-labelledby": "trend-heading" }, h("h2", { id: "trend-heading" }, "Trend"), controls, out);
   return { el, load, range: () => ({ from: from.value, to: to.value }) };
 }

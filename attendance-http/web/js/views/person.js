@@ -130,7 +130,7 @@ export async function render(main, ctx, params) {
     }
   };
 
-  const trend = trendSection({ api: ctx.api, path: `/trends/employees/${id}`, metrics: PERSON_METRICS, title: person.name, onRange: loadLedger });
+  const trend = trendSection({ api: ctx.api, path: `/trends/employees/${id}`, metrics: PERSON_METRICS, title: person.name, onRange: loadLedger, busy: ctx.busy });
 
   main.append(
     h("h1", {}, person.name),

@@ -57,6 +57,7 @@ export async function render(main, ctx, params) {
     metrics: TEAM_METRICS,
     title: team.name,
     onRange: loadLedger,
+    busy: ctx.busy,
   });
 
   main.append(
