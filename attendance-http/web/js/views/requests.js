@@ -154,7 +154,7 @@ async function mine(ctx, section, employee, query) {
             ctx.status("Request sent.");
             await loadMine();
           } catch (err) {
-            message.append(problemBox(err, { timeZone }));
+            message.append(problemBox(err, { timeZone, teamName: (id) => (team && team.id === id ? team.name : `team ${id}`) }));
           } finally {
             submit.disabled = false;
           }
