@@ -55,7 +55,7 @@ function renderRefusal(box, err) {
     h("div", { id: "ask-refusal", class: "alert", role: "alert", "data-refusal": category || "" },
       h("strong", {}, "This question was not answered."),
       h("p", {}, REFUSAL_WORDS[category] || "The question was refused."),
-      err.detail ? h("p", { class: "small" }, `The server said: ${err.detail}.`) : null));
+      !REFUSAL_WORDS[category] && err.detail ? h("p", { class: "small" }, `The server said: ${err.detail}.`) : null));
 }
 
 export async function render(root, ctx, params) {

@@ -2,7 +2,7 @@
 // template), and the facts it rests on one click away.
 
 import { ApiError } from "../api.js";
-import { addDays, clear, errorBox, fmtDate, h, isoWeek, options, todayIso } from "../dom.js";
+import { addDays, clear, errorBox, fmtDate, h, isoWeek, options, table, todayIso } from "../dom.js";
 import { teamChoices, teamOptions } from "./today.js";
 
 const FALLBACK_WORDS = {
@@ -15,8 +15,12 @@ const FALLBACK_WORDS = {
 };
 
 function humanize(key) {
-  const s = String(key).replace(/_/g, " ");
+  const s = String(key).replace(/_/g, " ").replace(/\bwfh\b/gi, "WFH").replace(/\bwfo\b/gi, "WFO");
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function isFlat(v) {
+  return v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x !== "object");
 }
 
 function scalar(v) {
@@ -29,6 +33,13 @@ function scalar(v) {
 export function factsView(value) {
   if (Array.isArray(value)) {
     if (!value.length) return h("span", { class: "muted" }, "none");
+    // A list of like records (teams, late arrivals) reads best as a table.
+    if (value.every(isFlat)) {
+      const keys = Object.keys(value[0]);
+      if (value.every((r) => Object.keys(r).join() === keys.join())) {
+        return table(keys.map(humanize), value.map((r) => keys.map((k) => scalar(r[k]))));
+      }
+    }
     return h("ul", {}, value.map((item) => h("li", {}, factsView(item))));
   }
   if (value && typeof value === "object") {
@@ -92,7 +103,7 @@ export async function render(root, ctx, params) {
       : await ctx.api.get("/summaries/daily", { date: value, team_id: team.value });
     const f = summary.facts;
     const scope = f.scope === "company" ? "the company" : f.scope;
-    const when = weekly ? `week ${f.week} (${fmtDate(f.from)} to ${fmtDate(f.to)})` : `${f.weekday} ${fmtDate(f.date)}`;
+    const when = weekly ? `week ${f.week} (${fmtDate(f.from)} to ${fmtDate(f.to)})` : fmtDate(f.date);
     clear(out).append(
       h("section", { class: "panel" },
         h("h2", {}, `${weekly ? "Weekly" : "Daily"} summary for ${scope}, ${when}`),

@@ -44,7 +44,7 @@ function renderFacts(box, f) {
   const forgotten = f.forgotten_clock_outs || [];
   clear(box).append(
     h("p", { class: "muted", id: "today-scope" },
-      `${f.scope === "company" ? "Company" : f.scope} · ${f.weekday} ${fmtDate(f.date)} · attendance ${percent(f.attendance_percent)}` +
+      `${f.scope === "company" ? "Company" : f.scope} · ${fmtDate(f.date)} · attendance ${percent(f.attendance_percent)}` +
       (f.average_clock_in ? ` · average first clock-in ${f.average_clock_in}` : "") +
       ` · ${fmtHours(f.hours_worked)} worked in closed sessions`),
     h("div", { class: "grid metrics" },
