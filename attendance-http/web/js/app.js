@@ -132,7 +132,7 @@ async function route(focus = false) {
   try {
     const mod = await import(`./views/${view.name}.js`);
     // A view that shows its own error inside its controls returns "error".
-    const outcome = await mod.render(root, context(), params);
+    const outcome = await mod.render(root, context(gen), params);
     if (gen !== generation) return;
     show(view.name, outcome === "error" ? "error" : "ready", root);
   } catch (err) {
@@ -151,7 +151,8 @@ async function route(focus = false) {
   if (focus && gen === generation) main.focus({ preventScroll: false });
 }
 
-function context() {
+function context(gen) {
+  let busySeq = 0;
   return {
     me,
     api,
@@ -161,17 +162,22 @@ function context() {
     /** Re-renders the current route (e.g. after a change the view made). */
     reload: () => route(),
     /**
-     * Runs `fn` with <main> marked loading, for a view that refreshes part
-     * of itself (a new date, a new team); the state returns to ready, or to
-     * error with the message in `into` when `fn` throws.
+     * Runs `fn(isCurrent)` with <main> marked loading, for a view that
+     * refreshes part of itself (a new date, a new team). Only the latest
+     * call sets the state back (to ready, or to error with the message in
+     * `into` when `fn` throws); `fn` should render only while `isCurrent()`
+     * so an older, slower answer never replaces a newer one.
      */
     async busy(fn, into) {
+      const mine = ++busySeq;
+      const isCurrent = () => mine === busySeq && gen === generation;
       main.dataset.state = "loading";
       try {
-        const result = await fn();
-        main.dataset.state = "ready";
+        const result = await fn(isCurrent);
+        if (isCurrent()) main.dataset.state = "ready";
         return result;
       } catch (err) {
+        if (!isCurrent()) return undefined;
         if (err instanceof ApiError && err.status === 401) {
           signedOut();
           return undefined;

@@ -94,13 +94,20 @@ export async function render(root, ctx, params) {
       h("button", { type: "submit", id: "summary-show", class: "secondary" }, "Show")),
     out);
 
-  async function load() {
+  // The key of the latest request: setting a control to the value it
+  // already has asks nothing again (each summary may cost a model call and
+  // counts against the rate limit).
+  let requested = null;
+  const key = () => `${kind.value}|${kind.value === "weekly" ? week.value : date.value}|${team.value}`;
+
+  async function load(isCurrent = () => true) {
     const weekly = kind.value === "weekly";
     const value = weekly ? week.value : date.value;
     if (!value) return;
     const summary = weekly
       ? await ctx.api.get("/summaries/weekly", { week: value, team_id: team.value })
       : await ctx.api.get("/summaries/daily", { date: value, team_id: team.value });
+    if (!isCurrent()) return;
     const f = summary.facts;
     const scope = f.scope === "company" ? "the company" : f.scope;
     const when = weekly ? `week ${f.week} (${fmtDate(f.from)} to ${fmtDate(f.to)})` : fmtDate(f.date);
@@ -113,15 +120,18 @@ export async function render(root, ctx, params) {
           h("summary", {}, "The facts this summary rests on"),
           factsView(f))));
   }
-  function refresh() {
+  function refresh(force = true) {
+    if (!force && key() === requested) return undefined;
+    requested = key();
     return ctx.busy(load, out);
   }
   kind.addEventListener("change", () => {
     syncFields();
-    refresh();
+    refresh(false);
   });
-  for (const el of [date, week, team]) el.addEventListener("change", refresh);
+  for (const el of [date, week, team]) el.addEventListener("change", () => refresh(false));
 
+  requested = key();
   try {
     await load();
   } catch (err) {

@@ -86,16 +86,24 @@ export async function render(root, ctx, params) {
       h("button", { type: "submit", class: "secondary" }, "Refresh")),
     box);
 
-  async function load() {
+  // The key of the latest request: setting a control to the value it
+  // already has asks nothing again.
+  let requested = null;
+  const key = () => `${date.value}|${team.value}`;
+
+  async function load(isCurrent = () => true) {
     if (!date.value) return;
     const facts = await ctx.api.get("/summaries/daily/facts", { date: date.value, team_id: team.value });
-    renderFacts(box, facts);
+    if (isCurrent()) renderFacts(box, facts);
   }
-  function refresh() {
+  function refresh(force = true) {
+    if (!force && key() === requested) return undefined;
+    requested = key();
     return ctx.busy(load, box);
   }
-  date.addEventListener("change", refresh);
-  team.addEventListener("change", refresh);
+  date.addEventListener("change", () => refresh(false));
+  team.addEventListener("change", () => refresh(false));
 
+  requested = key();
   await load();
 }
