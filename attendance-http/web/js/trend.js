@@ -74,18 +74,24 @@ export function trendSection({ api, path, metrics, title, range = defaultRange()
     );
   };
 
+  // Only the latest answer is drawn: a slow one for an older range must
+  // not replace it.
+  let seq = 0;
   const load = async () => {
+    const mine = ++seq;
     out.setAttribute("aria-busy", "true");
     try {
       const trend = await api.get(path, { from: from.value, to: to.value, granularity: granularity.value });
+      if (mine !== seq) return;
       points = trend.points || [];
       draw();
     } catch (err) {
+      if (mine !== seq) return;
       points = [];
       clear(out);
       out.append(errorBox(err));
     } finally {
-      out.removeAttribute("aria-busy");
+      if (mine === seq) out.removeAttribute("aria-busy");
     }
   };
 

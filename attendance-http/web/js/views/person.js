@@ -118,15 +118,18 @@ export async function render(main, ctx, params) {
 
   // Ledger over the chart's range.
   const ledgerOut = h("div", { class: "ledger-out" });
+  let seq = 0;
   const loadLedger = async ({ from, to }) => {
+    const mine = ++seq;
     try {
       const ledger = await ctx.api.get(`/ledger/employees/${id}`, { from, to });
+      if (mine !== seq) return;
       clear(ledgerOut).append(
         h("p", { class: "balance-line" }, `Balance at ${fmtDate(ledger.to)}: `, h("strong", {}, signedHours(ledger.totals.balance_minutes)), ` (from zero at ${fmtDate(ledger.from)})`),
         ledgerTable(ledger),
       );
     } catch (err) {
-      clear(ledgerOut).append(errorBox(err));
+      if (mine === seq) clear(ledgerOut).append(errorBox(err));
     }
   };
 

@@ -37,17 +37,21 @@ export async function render(main, ctx, params) {
 
   const ledgerOut = h("div", { class: "ledger-out" });
   const ledgerNote = h("p", { class: "muted" });
+  let seq = 0;
   const loadLedger = async ({ from, to }) => {
+    const mine = ++seq;
     ledgerOut.setAttribute("aria-busy", "true");
     try {
       const ledger = await ctx.api.get(`/ledger/teams/${id}`, { from, to });
+      if (mine !== seq) return;
       clear(ledgerOut).append(ledgerTable(ledger, names));
       ledgerNote.textContent = `${fmtDate(ledger.from)} to ${fmtDate(ledger.to)}; balance counted from zero at the start.`;
     } catch (err) {
+      if (mine !== seq) return;
       clear(ledgerOut).append(errorBox(err));
       ledgerNote.textContent = "";
     } finally {
-      ledgerOut.removeAttribute("aria-busy");
+      if (mine === seq) ledgerOut.removeAttribute("aria-busy");
     }
   };
 
