@@ -8,12 +8,21 @@ import { minutesAsHours, signedHours } from "../time.js";
 const PAGE = 20;
 const ABSENCE = { vacation: "Vacation", sick: "Sick leave", other: "Other absence" };
 
-function sessionRow(s, timeZone) {
+function sessionRow(s, timeZone, own) {
   const hours = s.clock_out ? (Date.parse(s.clock_out) - Date.parse(s.clock_in)) / 3600000 : null;
   const note = s.clock_out ? (s.auto_closed ? "Closed by the forgotten clock-out policy" : "") : "Open";
   return {
     attrs: { "data-session-id": s.id },
-    cells: [fmtDate(s.work_date), fmtTime(s.clock_in, timeZone), s.clock_out ? fmtTime(s.clock_out, timeZone) : "–", s.work_mode, hours === null ? "–" : fmtHours(hours), note],
+    cells: [
+      fmtDate(s.work_date),
+      fmtTime(s.clock_in, timeZone),
+      s.clock_out ? fmtTime(s.clock_out, timeZone) : "–",
+      s.work_mode,
+      hours === null ? "–" : fmtHours(hours),
+      note,
+      // Only the employee asks for a change to their own session.
+      own ? h("a", { href: `#/requests?session=${Number(s.id)}` }, "Ask for a change") : null,
+    ].filter((c) => c !== null),
   };
 }
 
@@ -68,12 +77,14 @@ export async function render(main, ctx, params) {
   const canSeeTeam = ctx.me.kind === "admin" || (ctx.me.manages || []).map(Number).includes(Number(person.team_id));
 
   // Sessions, a page at a time.
+  const own = Boolean(ctx.me.employee && Number(ctx.me.employee.id) === id);
+  const columns = ["Date", "In", "Out", "Mode", "Hours", "Note", own ? "Correction" : null].filter(Boolean);
   const tbody = h("tbody");
   const sessionsTable = h(
     "table",
     { id: "sessions" },
     h("caption", { class: "visually-hidden" }, `Sessions of ${person.name}, newest first`),
-    h("thead", {}, h("tr", {}, ["Date", "In", "Out", "Mode", "Hours", "Note"].map((c) => h("th", { scope: "col" }, c)))),
+    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
     tbody,
   );
   const sessionsError = h("div");
@@ -84,10 +95,10 @@ export async function render(main, ctx, params) {
     try {
       const page = await ctx.api.get("/attendance", { employee_id: id, limit: PAGE, cursor });
       for (const s of page.items || []) {
-        const r = sessionRow(s, timeZone);
+        const r = sessionRow(s, timeZone, own);
         tbody.append(h("tr", r.attrs, r.cells.map((c) => h("td", {}, c))));
       }
-      if (!tbody.children.length) tbody.append(h("tr", { class: "empty-row" }, h("td", { colspan: 6, class: "empty" }, "No sessions yet.")));
+      if (!tbody.children.length) tbody.append(h("tr", { class: "empty-row" }, h("td", { colspan: columns.length, class: "empty" }, "No sessions yet.")));
       cursor = page.next_cursor || null;
       // Removing the button (not only hiding it) tells the tests and
       // screen readers alike that there is nothing more.
