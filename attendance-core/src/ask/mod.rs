@@ -253,17 +253,26 @@ pub enum RefusalCategory {
     /// The last query the model wrote produced more than the runner will
     /// read.
     ResultTooLarge,
+    /// The model never wrote a query plan that makes sense (an unknown
+    /// metric, a filter that does not apply…).
+    InvalidPlan,
+    /// The model's last plan broke a bound: a period over two years, a
+    /// limit over the page maximum, a name too long.
+    PlanOutOfBounds,
 }
 
 impl RefusalCategory {
     /// The category as a stable snake-case word (`out_of_scope`,
-    /// `unsafe_query`, `invalid_query`, `result_too_large`).
+    /// `unsafe_query`, `invalid_query`, `result_too_large`, `invalid_plan`,
+    /// `plan_out_of_bounds`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OutOfScope => "out_of_scope",
             Self::UnsafeQuery => "unsafe_query",
             Self::InvalidQuery => "invalid_query",
             Self::ResultTooLarge => "result_too_large",
+            Self::InvalidPlan => "invalid_plan",
+            Self::PlanOutOfBounds => "plan_out_of_bounds",
         }
     }
 
@@ -279,6 +288,12 @@ impl RefusalCategory {
             }
             Self::ResultTooLarge => {
                 "the answer to this question is larger than the server returns; ask for less"
+            }
+            Self::InvalidPlan => {
+                "the language model could not express this question as a query plan; try rephrasing it"
+            }
+            Self::PlanOutOfBounds => {
+                "the question asks for too much at once (at most two years, 500 rows, names of 100 characters)"
             }
         }
     }
@@ -681,6 +696,7 @@ fn parse_sql_answer(text: &str) -> Result<SqlAnswer, String> {
     }
 }
 
+pub mod plan;
 mod prompt;
 
 #[cfg(test)]
