@@ -333,6 +333,48 @@ pub struct PlanReply {
     pub unsupported: Option<String>,
 }
 
+/// A worked example the prompt may show: a question and the reply that
+/// answers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanExample {
+    /// The question.
+    pub question: String,
+    /// Its plan, or why none fits.
+    pub reply: PlanReply,
+}
+
+impl PlanReply {
+    /// Reads the model's JSON object. A bare plan (an object with a
+    /// `metric` and no `plan`), as small models write it, reads as that
+    /// plan.
+    ///
+    /// # Errors
+    /// [`PlanError::Malformed`] with the parser's words, and when the
+    /// object has neither a plan nor a reason.
+    pub fn from_json(object: Value) -> Result<Self, PlanError> {
+        let malformed = |reason: String| PlanError::Malformed { reason };
+        let bare = object.get("metric").is_some() && object.get("plan").is_none();
+        let reply = if bare {
+            Self {
+                plan: Some(serde_json::from_value(object).map_err(|e| malformed(e.to_string()))?),
+                unsupported: None,
+            }
+        } else {
+            serde_json::from_value::<Self>(object).map_err(|e| malformed(e.to_string()))?
+        };
+        let blank = reply
+            .unsupported
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty());
+        if reply.plan.is_none() && blank {
+            return Err(malformed(
+                "it needs a plan, or a reason in unsupported".to_owned(),
+            ));
+        }
+        Ok(reply)
+    }
+}
+
 /// Name of the JSON schema of [`PlanReply`].
 pub const PLAN_SCHEMA_NAME: &str = "query_plan_or_unsupported";
 
