@@ -59,3 +59,33 @@ fn the_catalog_names_the_five_views() {
     assert!(dev >= 30, "{dev}");
     assert_eq!(catalog().examples.len(), dev);
 }
+
+#[test]
+fn plan_examples_are_plans() {
+    // Every `plan` field of the question set reads as a plan (or is null),
+    // and each dev line that has one becomes an example.
+    let mut with_field = 0;
+    for line in QUESTIONS_JSONL.lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        match line.get("plan") {
+            None => continue,
+            Some(Value::Null) => {}
+            Some(plan) => {
+                serde_json::from_value::<attendance_core::ask::QueryPlan>(plan.clone())
+                    .unwrap_or_else(|e| panic!("{}: {e}", line["id"]));
+            }
+        }
+        if line["split"] == "dev" {
+            with_field += 1;
+        }
+    }
+    assert_eq!(plan_examples().len(), with_field);
+    // No test question can reach a prompt.
+    let tests: Vec<String> = QUESTIONS_JSONL
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["split"] == "test")
+        .filter_map(|l| l["question"].as_str().map(str::to_owned))
+        .collect();
+    assert!(plan_examples().iter().all(|e| !tests.contains(&e.question)));
+}
