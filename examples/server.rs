@@ -2,9 +2,9 @@
 //!
 //! The attendance HTTP API as a complete service: PostgreSQL (migrated on
 //! start), bearer-token authentication, summaries, questions in plain
-//! language, OpenAPI at `/openapi.json`, webhook delivery, graceful
-//! shutdown on Ctrl-C and SIGTERM (the webhook worker finishes the
-//! deliveries in flight).
+//! language, OpenAPI at `/openapi.json`, the web app at `/` (sign in with
+//! a token), webhook delivery, graceful shutdown on Ctrl-C and SIGTERM
+//! (the webhook worker finishes the deliveries in flight).
 //!
 //! Tokens are managed from the same binary, against `DATABASE_URL`
 //! (migrated first); `create` prints the token, and nothing else, on
@@ -18,7 +18,8 @@
 //! ```
 //!
 //! Every route but `/health` and `/openapi.json` then needs
-//! `Authorization: Bearer att_…`.
+//! `Authorization: Bearer att_…`, or the web app's session cookie (with
+//! its CSRF token on writes) after signing in at `/` with such a token.
 //!
 //! Environment:
 //! - `DATABASE_URL` (required): the PostgreSQL database.
@@ -44,6 +45,13 @@
 //!   loopback and private-network addresses, for a receiver on this machine
 //!   or network; local testing only, and the server warns at start. Without
 //!   it, deliveries go to public addresses only (link-local never).
+//! - `ATTENDANCE_WEB_SECURE_COOKIE`: `1` marks the web app's session cookie
+//!   `Secure` (HTTPS only), `0` does not; default `1` unless `BIND_ADDR` is
+//!   a loopback address, where the browser talks plain HTTP to this
+//!   machine. Behind a TLS proxy, leave it at `1`.
+//! - `ATTENDANCE_WEB_ASSETS=DIR`: serve the web app's files from `DIR`
+//!   (such as `attendance-http/web`) instead of the copies built in: edit,
+//!   reload. For working on the app.
 //! - `RUST_LOG`: log filter; default `info`. Logs go to stderr.
 //! - `TOKIO_WORKER_THREADS` (read by tokio): worker threads, one per core by
 //!   default. On a small machine that PostgreSQL shares, one worker costs
@@ -59,7 +67,10 @@ use attendance::core::access::Identity;
 use attendance::core::ask::SqlRunner;
 use attendance::core::llm::ChatModel;
 use attendance::core::tokens::{TokenId, TokenInfo, TokenService};
-use attendance::http::{AuthOff, Authenticator, BearerAuthenticator, HttpConfig, ServeConfig};
+use attendance::http::web::{SessionConfig, WebApp, WebConfig, WebSessions};
+use attendance::http::{
+    AuthOff, Authenticator, BearerAuthenticator, EnvelopeLayer, HttpConfig, ServeConfig,
+};
 use attendance::llm::{ConfigError, OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgConfig, PgSqlRunner, PgStore, qa};
 use attendance::webhooks::{AddressPolicy, Deliverer, DeliveryConfig};
@@ -114,12 +125,16 @@ async fn serve() -> Result<(), Failure> {
     }
     let app = app.build();
     tokio::spawn(app.maintenance(tokio::time::sleep));
-    let authenticator = authenticator(&pg, &app)?;
+    let (authenticator, web) = authenticator(&pg, &app, web_config(&addr)?)?;
     let services = Services::from(app).with_authenticator(authenticator);
-    let router = attendance::http::router_with(services, &HttpConfig::default());
+    // The app and the API share the root: the app's paths (`/`, `/assets/…`,
+    // `/session`) are none of the API's.
+    let router = attendance::http::router_without_envelope(services, &HttpConfig::default())
+        .merge(web.router())
+        .layer(EnvelopeLayer);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(
-        "listening on http://{}; OpenAPI at /openapi.json",
+        "listening on http://{}: the web app at /, OpenAPI at /openapi.json",
         listener.local_addr()?
     );
     let limits = serve_config()?;
@@ -138,6 +153,31 @@ async fn serve() -> Result<(), Failure> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The web app's settings from `ATTENDANCE_WEB_ASSETS` and
+/// `ATTENDANCE_WEB_SECURE_COOKIE` (see the module docs), with whether the
+/// session cookie is `Secure`.
+fn web_config(addr: &SocketAddr) -> Result<(WebConfig, bool), Failure> {
+    const SECURE: &str = "ATTENDANCE_WEB_SECURE_COOKIE";
+    let secure = match std::env::var(SECURE) {
+        Err(std::env::VarError::NotPresent) => !addr.ip().is_loopback(),
+        Ok(value) if value == "1" => true,
+        Ok(value) if value == "0" => false,
+        Ok(value) => return Err(format!("{SECURE}={value:?}: the values are 1 and 0").into()),
+        Err(err) => return Err(format!("{SECURE}: {err}").into()),
+    };
+    if !secure && !addr.ip().is_loopback() {
+        tracing::warn!(
+            "{SECURE}=0 on a non-loopback address: the session cookie may travel over plain HTTP"
+        );
+    }
+    let mut config = WebConfig::default();
+    if let Some(dir) = std::env::var_os("ATTENDANCE_WEB_ASSETS") {
+        tracing::info!(dir = %std::path::Path::new(&dir).display(), "serving the web app's files from disk");
+        config = config.with_assets_dir(dir);
+    }
+    Ok((config, secure))
 }
 
 /// Completes once the shutdown signal has come.
@@ -287,23 +327,30 @@ async fn migrated_store() -> Result<PgStore, Failure> {
     Ok(store)
 }
 
-/// Bearer tokens from the database, unless `ATTENDANCE_AUTH=off` (and
-/// only that) turns authentication off.
-fn authenticator(pg: &PgStore, app: &App) -> Result<Arc<dyn Authenticator>, Failure> {
+/// Bearer tokens from the database, which also sign in to the web app,
+/// unless `ATTENDANCE_AUTH=off` (and only that) turns authentication off.
+fn authenticator(
+    pg: &PgStore,
+    app: &App,
+    (config, secure_cookie): (WebConfig, bool),
+) -> Result<(Arc<dyn Authenticator>, WebApp), Failure> {
     match std::env::var("ATTENDANCE_AUTH") {
         Err(std::env::VarError::NotPresent) => {
             let tokens = TokenService::new(Arc::new(pg.tokens()));
-            Ok(Arc::new(BearerAuthenticator::new(
-                tokens,
-                app.attendance.clone(),
-            )))
+            let bearer = BearerAuthenticator::new(tokens, app.attendance.clone());
+            let sessions = WebSessions::new(
+                bearer,
+                SessionConfig::default().with_secure_cookie(secure_cookie),
+            );
+            let web = WebApp::new(config).with_sign_in(sessions.clone());
+            Ok((Arc::new(sessions), web))
         }
         Ok(value) if value == "off" => {
             tracing::warn!(
                 "ATTENDANCE_AUTH=off: authentication is OFF and every request acts as an \
                  admin. For local development only; never expose this server"
             );
-            Ok(Arc::new(AuthOff))
+            Ok((Arc::new(AuthOff), WebApp::new(config)))
         }
         Ok(value) => Err(format!(
             "ATTENDANCE_AUTH={value:?}: the only value is `off` (for local development); \

@@ -37,6 +37,7 @@ use crate::routes_ledger;
 use crate::routes_managers;
 use crate::routes_periods;
 use crate::routes_requests;
+use crate::routes_summaries;
 use crate::routes_webhooks;
 use crate::routes_worktime;
 
@@ -58,6 +59,7 @@ pub(crate) fn declare(
             routes_managers::dismiss_manager
         ))
         .standard(routes!(routes::create_employee, routes::list_employees))
+        .standard(routes!(routes_employees::me))
         .standard(routes!(
             routes::get_employee,
             routes_employees::update_employee
@@ -119,8 +121,9 @@ pub(crate) fn declare(
         ))
         .standard(routes!(routes_webhooks::list_deliveries))
         .standard(routes!(routes_webhooks::redeliver))
-        .ai(routes!(routes::daily_summary))
-        .ai(routes!(routes::weekly_summary))
+        .standard(routes!(routes_summaries::daily_facts))
+        .ai(routes!(routes_summaries::daily_summary))
+        .ai(routes!(routes_summaries::weekly_summary))
         .ai(routes!(routes::ask))
         .open(routes!(routes::openapi_json))
         .finish()

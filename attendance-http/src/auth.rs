@@ -58,6 +58,12 @@ pub enum AuthError {
         /// Why, for the log.
         reason: &'static str,
     },
+    /// A session cookie without its CSRF proof on a request that changes
+    /// something: 403 `csrf`. Cookies travel with requests other sites
+    /// make; the proof (a header only the app's own page can read and
+    /// set) shows the request came from the app.
+    #[error("the request changes something without the session's CSRF token")]
+    CsrfRejected,
     /// Checking them failed (the token store is unreachable): 503 with
     /// `Retry-After`, not 401, so a client does not throw a good credential
     /// away over an outage.
@@ -96,6 +102,10 @@ impl From<AuthError> for Problem {
                 );
                 problem
             }
+            AuthError::CsrfRejected => Problem::csrf(
+                "a request authenticated by the session cookie must send the session's \
+                 CSRF token in `X-CSRF-Token`",
+            ),
             err @ AuthError::Unavailable { .. } => {
                 tracing::warn!(error = %crate::problem::chain(&err), "cannot check credentials");
                 Problem::unavailable(

@@ -137,10 +137,10 @@ fn bearer(parts: &Parts) -> Result<&str, AuthError> {
     Ok(token.trim())
 }
 
-#[async_trait]
-impl Authenticator for BearerAuthenticator {
-    async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError> {
-        let secret = bearer(request)?;
+impl BearerAuthenticator {
+    /// The principal of the token `secret`, as for a request bearing it:
+    /// the web app's sign-in and session cookie resolve their token here.
+    pub(crate) async fn principal_of(&self, secret: &str) -> Result<Principal, AuthError> {
         if !is_well_formed(secret) {
             return Err(AuthError::invalid("not an attendance token"));
         }
@@ -173,5 +173,12 @@ impl Authenticator for BearerAuthenticator {
             },
         );
         Ok(principal)
+    }
+}
+
+#[async_trait]
+impl Authenticator for BearerAuthenticator {
+    async fn authenticate(&self, request: &Parts) -> Result<Principal, AuthError> {
+        self.principal_of(bearer(request)?).await
     }
 }

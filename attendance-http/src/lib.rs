@@ -185,9 +185,12 @@ mod routes_ledger;
 mod routes_managers;
 mod routes_periods;
 mod routes_requests;
+mod routes_summaries;
 mod routes_webhooks;
 mod routes_worktime;
 mod server;
+#[cfg(feature = "web")]
+pub mod web;
 
 pub use api::openapi;
 pub use auth::{AuthError, AuthOff, Authenticator, Caller};

@@ -48,6 +48,10 @@ pub mod types {
     pub const UNAUTHENTICATED: &str = "https://attendance.dev/problems/unauthenticated";
     /// 403: the caller may not do this (the detail says who may).
     pub const FORBIDDEN: &str = "https://attendance.dev/problems/forbidden";
+    /// 403: a request authenticated by the web app's session cookie changes
+    /// something without the session's CSRF token (`X-CSRF-Token`), or a
+    /// sign-in came from another site.
+    pub const CSRF: &str = "https://attendance.dev/problems/csrf";
     /// 429: the caller made too many expensive requests (questions,
     /// summaries); retry after `Retry-After` seconds.
     pub const RATE_LIMITED: &str = "https://attendance.dev/problems/rate-limited";
@@ -248,6 +252,17 @@ impl Problem {
     /// 403 with `detail` (who may do this).
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, types::FORBIDDEN, "Forbidden", detail)
+    }
+
+    /// 403 `csrf`: a cookie-authenticated write without the session's CSRF
+    /// token, or a sign-in from another site.
+    pub fn csrf(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            types::CSRF,
+            "Cross-site request refused",
+            detail,
+        )
     }
 
     /// 429 with `Retry-After`: the caller's rate limit for the expensive

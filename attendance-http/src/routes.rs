@@ -16,14 +16,13 @@ use axum::response::{IntoResponse, Response};
 use crate::Services;
 use crate::auth::Caller;
 use crate::dto::{
-    Answer, AskRequest, AttendanceQuery, ClockIn, ClockOut, CreateEmployee, CreateTeam,
-    DailySummary, DailySummaryQuery, Employee, EmployeePage, EmployeeTrend, EmployeesQuery, Health,
-    Session, SessionPage, Team, TeamPage, TeamTrend, TeamsQuery, TrendParams, WeeklySummary,
-    WeeklySummaryQuery,
+    Answer, AskRequest, AttendanceQuery, ClockIn, ClockOut, CreateEmployee, CreateTeam, Employee,
+    EmployeePage, EmployeeTrend, EmployeesQuery, Health, Session, SessionPage, Team, TeamPage,
+    TeamTrend, TeamsQuery, TrendParams,
 };
 use crate::extract::{
     IdempotencyHeader, JsonBody, QueryParams, employee_path, parse_date, parse_i64, parse_instant,
-    parse_page_size, parse_time, parse_week, parse_work_mode, required, team_path,
+    parse_page_size, parse_time, parse_work_mode, required, team_path,
 };
 use crate::problem::Problem;
 
@@ -504,77 +503,6 @@ pub(crate) async fn team_trend(
         .team_trend(id, &query)
         .await?;
     Ok(Json(trend.into()))
-}
-
-fn team_filter(team_id: Option<&str>) -> Result<Option<TeamId>, Problem> {
-    team_id
-        .map(|t| parse_i64("team_id", t).map(TeamId))
-        .transpose()
-}
-
-/// The summary of one day, for one team or, without `team_id`, over every
-/// team the caller may read: the company for an admin, their teams for a
-/// manager. Employees who manage no team may not read summaries.
-///
-/// The facts are computed from the data; a language model, when the server
-/// has one, phrases them and a grounding check rejects any number the facts
-/// lack. Otherwise a template writes the text; `generated_by` says which.
-#[utoipa::path(
-    get,
-    path = "/summaries/daily",
-    tag = "summaries",
-    params(DailySummaryQuery),
-    responses(
-        (status = 200, description = "The facts and the text", body = DailySummary),
-        (status = 403, description = "The caller manages no team (`forbidden`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such team, or one the caller does not manage", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub(crate) async fn daily_summary(
-    State(app): Shared,
-    caller: Caller,
-    QueryParams(query): QueryParams<DailySummaryQuery>,
-) -> Result<Json<DailySummary>, Problem> {
-    let date = parse_date("date", required("date", query.date.as_deref())?)?;
-    let team = team_filter(query.team_id.as_deref())?;
-    let summary = app
-        .services
-        .summaries
-        .acting_as(&caller.0)
-        .daily(date, team)
-        .await?;
-    Ok(Json(summary.into()))
-}
-
-/// The summary of one ISO week, for one team or every team the caller may
-/// read (as the daily summary), with the change from the week before.
-#[utoipa::path(
-    get,
-    path = "/summaries/weekly",
-    tag = "summaries",
-    params(WeeklySummaryQuery),
-    responses(
-        (status = 200, description = "The facts and the text", body = WeeklySummary),
-        (status = 403, description = "The caller manages no team (`forbidden`)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such team, or one the caller does not manage", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub(crate) async fn weekly_summary(
-    State(app): Shared,
-    caller: Caller,
-    QueryParams(query): QueryParams<WeeklySummaryQuery>,
-) -> Result<Json<WeeklySummary>, Problem> {
-    let week = parse_week("week", required("week", query.week.as_deref())?)?;
-    let team = team_filter(query.team_id.as_deref())?;
-    let summary = app
-        .services
-        .summaries
-        .acting_as(&caller.0)
-        .weekly(week, team)
-        .await?;
-    Ok(Json(summary.into()))
 }
 
 /// Answers a question about the attendance data.

@@ -1,13 +1,16 @@
-//! Changing an employee: an admin renames them, changes their role, moves
-//! them to another team or makes them a manager of their team, or not.
+//! Who the caller is, and changing an employee: an admin renames them,
+//! changes their role, moves them to another team or makes them a manager
+//! of their team, or not.
 
+use attendance_core::access::Principal;
 use attendance_core::{EmployeeChanges, TeamId};
+use axum::Json;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::auth::Caller;
-use crate::dto::{Employee, UpdateEmployee};
+use crate::dto::{Employee, Me, PrincipalKind, UpdateEmployee};
 use crate::extract::{IdempotencyHeader, JsonBody, employee_path};
 use crate::problem::Problem;
 use crate::routes::{Shared, written};
@@ -58,4 +61,49 @@ pub(crate) async fn update_employee(
         Employee::from(once.value),
         once.replayed,
     ))
+}
+
+/// Who the caller is: an admin, or an employee (with their record and the
+/// teams they manage). A client reads it to know which views to offer; the
+/// routes check access themselves whatever it says.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "employees",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 404, description = "The caller's employee record no longer exists", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn me(
+    axum::extract::State(app): Shared,
+    Caller(principal): Caller,
+) -> Result<Json<Me>, Problem> {
+    let me = match &principal {
+        Principal::Admin { name, .. } => Me {
+            kind: PrincipalKind::Admin,
+            name: name.clone(),
+            employee: None,
+            manages: Vec::new(),
+        },
+        Principal::Member(member) => {
+            let employee = app
+                .services
+                .attendance
+                .acting_as(&principal)
+                .employee(member.employee)
+                .await?;
+            Me {
+                kind: if member.manages.is_empty() {
+                    PrincipalKind::Employee
+                } else {
+                    PrincipalKind::Manager
+                },
+                name: employee.name.clone(),
+                employee: Some(employee.into()),
+                manages: member.manages.iter().map(|team| team.0).collect(),
+            }
+        }
+    };
+    Ok(Json(me))
 }

@@ -111,3 +111,29 @@ pub struct EmployeePage {
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
+
+/// What kind of principal a request acts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    /// Sees and changes everything.
+    Admin,
+    /// An employee who manages one or more teams.
+    Manager,
+    /// An employee who manages no team.
+    Employee,
+}
+
+/// Who the caller is: `GET /me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    /// Admin, manager or employee.
+    pub kind: PrincipalKind,
+    /// The employee's name, or the admin's (an admin token's name).
+    pub name: String,
+    /// The caller's employee record; `null` for an admin.
+    pub employee: Option<Employee>,
+    /// The ids of the teams the caller manages, ascending; empty for an
+    /// employee and for an admin (who reads every team).
+    pub manages: Vec<i64>,
+}

@@ -42,7 +42,7 @@ pub use close::{
 };
 pub(crate) use close::{PageQuery, PeriodsQuery, RequestsQuery, TimesheetQuery};
 pub(crate) use employees::EmployeesQuery;
-pub use employees::{CreateEmployee, Employee, EmployeePage, UpdateEmployee};
+pub use employees::{CreateEmployee, Employee, EmployeePage, Me, PrincipalKind, UpdateEmployee};
 pub use ledger::{
     DayAbsence, EmployeeLedger, EmployeeTotals, LedgerDay, LedgerTotals,
     MAX_OPENING_BALANCE_MINUTES, TeamLedger,
