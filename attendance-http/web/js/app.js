@@ -1,7 +1,11 @@
 // Boot, session, router and navigation. Views live in ./views/<name>.js and
 // export `render(root, ctx, params)`; the router hands each a fresh root
 // element and puts it into <main> when the view has rendered, so a slow
-// view that was navigated away from never writes over the next one.
+// view that was navigated away from never writes over the next one. An
+// ApiError 404 thrown by a view shows "Not found"; any other error shows
+// in plain words; a view that shows an error itself returns "error".
+// `params` holds the route's captures and the hash's query
+// (`#/today?date=2026-03-02` gives `{date: "2026-03-02"}`).
 
 import { api, ApiError, SIGN_IN } from "./api.js";
 import { clear, errorBox, h } from "./dom.js";
@@ -127,9 +131,10 @@ async function route(focus = false) {
   const root = h("div", { class: `view view-${view.name}` });
   try {
     const mod = await import(`./views/${view.name}.js`);
-    await mod.render(root, context(), params);
+    // A view that shows its own error inside its controls returns "error".
+    const outcome = await mod.render(root, context(gen), params);
     if (gen !== generation) return;
-    show(view.name, "ready", root);
+    show(view.name, outcome === "error" ? "error" : "ready", root);
   } catch (err) {
     if (gen !== generation) return;
     if (err instanceof ApiError && err.status === 401) {
@@ -146,7 +151,8 @@ async function route(focus = false) {
   if (focus && gen === generation) main.focus({ preventScroll: false });
 }
 
-function context() {
+function context(gen) {
+  let busySeq = 0;
   return {
     me,
     api,
@@ -156,17 +162,22 @@ function context() {
     /** Re-renders the current route (e.g. after a change the view made). */
     reload: () => route(),
     /**
-     * Runs `fn` with <main> marked loading, for a view that refreshes part
-     * of itself (a new date, a new team); the state returns to ready, or to
-     * error with the message in `into` when `fn` throws.
+     * Runs `fn(isCurrent)` with <main> marked loading, for a view that
+     * refreshes part of itself (a new date, a new team). Only the latest
+     * call sets the state back (to ready, or to error with the message in
+     * `into` when `fn` throws); `fn` should render only while `isCurrent()`
+     * so an older, slower answer never replaces a newer one.
      */
     async busy(fn, into) {
+      const mine = ++busySeq;
+      const isCurrent = () => mine === busySeq && gen === generation;
       main.dataset.state = "loading";
       try {
-        const result = await fn();
-        main.dataset.state = "ready";
+        const result = await fn(isCurrent);
+        if (isCurrent()) main.dataset.state = "ready";
         return result;
       } catch (err) {
+        if (!isCurrent()) return undefined;
         if (err instanceof ApiError && err.status === 401) {
           signedOut();
           return undefined;

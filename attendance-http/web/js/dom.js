@@ -104,9 +104,18 @@ function pad(n, width = 2) {
   return String(n).padStart(width, "0");
 }
 
-/** The browser's calendar date today, "YYYY-MM-DD". */
-export function todayIso() {
+/** Today's calendar date, "YYYY-MM-DD", in `timeZone` (the browser's when absent). */
+export function todayIso(timeZone) {
   const d = new Date();
+  if (timeZone) {
+    try {
+      const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(d);
+      const get = (t) => parts.find((p) => p.type === t).value;
+      return `${get("year")}-${get("month")}-${get("day")}`;
+    } catch {
+      // An unknown zone falls back to the browser's.
+    }
+  }
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
@@ -186,9 +195,11 @@ export function explainError(err) {
 /** An element with role="alert" saying what went wrong in plain words. */
 export function errorBox(err) {
   const { general, title, detail } = explainError(err);
+  const fields = err && err.body && Array.isArray(err.body.errors) ? err.body.errors : [];
   return h("div", { class: "alert", role: "alert" },
     h("strong", {}, title || general),
     detail ? h("p", {}, detail) : null,
+    fields.length ? h("ul", {}, fields.map((f) => h("li", {}, `${f.field}: ${f.detail}`))) : null,
     title && title !== general ? h("p", { class: "small" }, general) : null,
   );
 }
