@@ -21,6 +21,15 @@ function html(tag, attrs = {}, ...children) {
   return el;
 }
 
+function roomWidth() {
+  const main = document.getElementById("view");
+  if (main && main.clientWidth) {
+    const style = getComputedStyle(main);
+    return main.clientWidth - parseFloat(style.paddingLeft || "0") - parseFloat(style.paddingRight || "0");
+  }
+  return typeof window !== "undefined" ? window.innerWidth - 32 : 800;
+}
+
 function isNum(v) {
   return typeof v === "number" && Number.isFinite(v);
 }
@@ -56,27 +65,6 @@ export function chart({ title, points = [], unit = "", format, kind }) {
   const present = values.filter((v) => v !== null);
   const type = kind || (n > 40 ? "line" : "bar");
 
-  // The drawing is sized to the window it is first drawn in so that text is
-  // about 12 px on a phone and on a desktop; the viewBox then scales it.
-  const viewport = typeof window !== "undefined" ? window.innerWidth : 800;
-  const W = Math.round(Math.min(760, Math.max(320, viewport - 48)));
-  const H = W < 500 ? 220 : 260;
-  const left = 52;
-  const right = 12;
-  const top = 14;
-  const bottom = 40;
-  const pw = W - left - right;
-  const ph = H - top - bottom;
-
-  const max = present.length ? Math.max(...present, 0) : 0;
-  const min = present.length ? Math.min(...present, 0) : 0;
-  const step = niceStep(max - min || 1, H < 240 ? 4 : 5);
-  const yMax = Math.max(step, Math.ceil(max / step) * step);
-  const yMin = Math.min(0, Math.floor(min / step) * step);
-  const y = (v) => top + ph - ((v - yMin) / (yMax - yMin)) * ph;
-  const slot = n ? pw / n : pw;
-  const xCenter = (i) => left + slot * i + slot / 2;
-
   const first = n ? points[0].label : "";
   const last = n ? points[n - 1].label : "";
   const label = n
@@ -86,96 +74,119 @@ export function chart({ title, points = [], unit = "", format, kind }) {
         : ", no values")
     : `${title}: no data`;
 
-  const root = svg("svg", {
-    viewBox: `0 0 ${W} ${H}`,
-    role: "img",
-    "aria-label": label,
-    "data-points": n,
-    class: `chart-svg chart-${type}`,
-    preserveAspectRatio: "xMidYMid meet",
-  });
+  // One unit of the drawing is about one pixel of the room it has, so
+  // text stays readable on a phone; it is drawn again when that room
+  // changes much (the first guess is made before the chart is attached).
+  const drawing = (W) => {
+    const H = W < 500 ? 220 : 260;
+    const left = 52;
+    const right = 12;
+    const top = 14;
+    const bottom = 40;
+    const pw = W - left - right;
+    const ph = H - top - bottom;
 
-  // Horizontal grid lines and the value axis.
-  const grid = svg("g", { class: "chart-grid", "aria-hidden": "true" });
-  const ticks = Math.round((yMax - yMin) / step);
-  for (let k = 0; k <= ticks; k += 1) {
-    const v = yMin + k * step;
-    const yy = y(v);
-    grid.append(
-      svg("line", { x1: left, x2: W - right, y1: yy, y2: yy, stroke: "#d6dae1" }),
-      svg("text", { x: left - 6, y: yy + 4, "text-anchor": "end", class: "chart-tick" }, fmt(v)),
-    );
-  }
-  root.append(grid);
+    const max = present.length ? Math.max(...present, 0) : 0;
+    const min = present.length ? Math.min(...present, 0) : 0;
+    const step = niceStep(max - min || 1, H < 240 ? 4 : 5);
+    const yMax = Math.max(step, Math.ceil(max / step) * step);
+    const yMin = Math.min(0, Math.floor(min / step) * step);
+    const y = (v) => top + ph - ((v - yMin) / (yMax - yMin)) * ph;
+    const slot = n ? pw / n : pw;
+    const xCenter = (i) => left + slot * i + slot / 2;
 
-  // Category labels: as many as fit, always the first one.
-  const longest = points.reduce((m, p) => Math.max(m, String(p.label).length), 1);
-  const fit = Math.max(1, Math.floor(pw / (longest * 7 + 10)));
-  const every = Math.max(1, Math.ceil(n / fit));
-  const xAxis = svg("g", { class: "chart-axis", "aria-hidden": "true" });
-  xAxis.append(
-    svg("line", { x1: left, x2: W - right, y1: y(0), y2: y(0), stroke: "#6b7280" }),
-  );
-  for (let i = 0; i < n; i += every) {
-    xAxis.append(
-      svg(
-        "text",
-        { x: xCenter(i), y: H - bottom + 18, "text-anchor": "middle", class: "chart-tick" },
-        String(points[i].label),
-      ),
-    );
-  }
-  root.append(xAxis);
-
-  const series = svg("g", { class: "chart-series" });
-  if (type === "bar") {
-    const bw = Math.max(1, Math.min(48, slot * 0.7));
-    values.forEach((v, i) => {
-      if (v === null) return;
-      const y0 = y(0);
-      const y1 = y(v);
-      const bar = svg("rect", {
-        x: xCenter(i) - bw / 2,
-        y: Math.min(y0, y1),
-        width: bw,
-        height: Math.max(v === 0 ? 0 : 1, Math.abs(y0 - y1)),
-        class: "chart-bar",
-        fill: "#2563eb",
-      });
-      bar.append(svg("title", {}, `${points[i].label}: ${fmt(v)}`));
-      series.append(bar);
+    const root = svg("svg", {
+      viewBox: `0 0 ${W} ${H}`,
+      role: "img",
+      "aria-label": label,
+      "data-points": n,
+      class: `chart-svg chart-${type}`,
+      preserveAspectRatio: "xMidYMid meet",
     });
-  } else {
-    // One path per run of values, so a null breaks the line.
-    let d = "";
-    let run = 0;
-    values.forEach((v, i) => {
-      if (v === null) {
-        run = 0;
-        return;
-      }
-      d += `${run === 0 ? "M" : "L"}${xCenter(i).toFixed(1)} ${y(v).toFixed(1)} `;
-      run += 1;
-    });
-    if (d) {
-      series.append(
-        svg("path", { d: d.trim(), class: "chart-line", fill: "none", stroke: "#2563eb", "stroke-width": 2 }),
+
+    // Horizontal grid lines and the value axis.
+    const grid = svg("g", { class: "chart-grid", "aria-hidden": "true" });
+    const ticks = Math.round((yMax - yMin) / step);
+    for (let k = 0; k <= ticks; k += 1) {
+      const v = yMin + k * step;
+      const yy = y(v);
+      grid.append(
+        svg("line", { x1: left, x2: W - right, y1: yy, y2: yy, stroke: "#d6dae1" }),
+        svg("text", { x: left - 6, y: yy + 4, "text-anchor": "end", class: "chart-tick" }, fmt(v)),
       );
     }
-    values.forEach((v, i) => {
-      if (v === null) return;
-      const dot = svg("circle", { cx: xCenter(i), cy: y(v), r: n > 120 ? 1.5 : 3, class: "chart-dot", fill: "#2563eb" });
-      dot.append(svg("title", {}, `${points[i].label}: ${fmt(v)}`));
-      series.append(dot);
-    });
-  }
-  root.append(series);
+    root.append(grid);
 
-  if (!present.length) {
-    root.append(
-      svg("text", { x: left + pw / 2, y: top + ph / 2, "text-anchor": "middle", class: "chart-empty" }, n ? "No values in this range" : "No data"),
+    // Category labels: as many as fit, always the first one.
+    const longest = points.reduce((m, p) => Math.max(m, String(p.label).length), 1);
+    const fit = Math.max(1, Math.floor(pw / (longest * 7 + 10)));
+    const every = Math.max(1, Math.ceil(n / fit));
+    const xAxis = svg("g", { class: "chart-axis", "aria-hidden": "true" });
+    xAxis.append(
+      svg("line", { x1: left, x2: W - right, y1: y(0), y2: y(0), stroke: "#6b7280" }),
     );
-  }
+    for (let i = 0; i < n; i += every) {
+      xAxis.append(
+        svg(
+          "text",
+          { x: xCenter(i), y: H - bottom + 18, "text-anchor": "middle", class: "chart-tick" },
+          String(points[i].label),
+        ),
+      );
+    }
+    root.append(xAxis);
+
+    const series = svg("g", { class: "chart-series" });
+    if (type === "bar") {
+      const bw = Math.max(1, Math.min(48, slot * 0.7));
+      values.forEach((v, i) => {
+        if (v === null) return;
+        const y0 = y(0);
+        const y1 = y(v);
+        const bar = svg("rect", {
+          x: xCenter(i) - bw / 2,
+          y: Math.min(y0, y1),
+          width: bw,
+          height: Math.max(v === 0 ? 0 : 1, Math.abs(y0 - y1)),
+          class: "chart-bar",
+          fill: "#2563eb",
+        });
+        bar.append(svg("title", {}, `${points[i].label}: ${fmt(v)}`));
+        series.append(bar);
+      });
+    } else {
+      // One path per run of values, so a null breaks the line.
+      let d = "";
+      let run = 0;
+      values.forEach((v, i) => {
+        if (v === null) {
+          run = 0;
+          return;
+        }
+        d += `${run === 0 ? "M" : "L"}${xCenter(i).toFixed(1)} ${y(v).toFixed(1)} `;
+        run += 1;
+      });
+      if (d) {
+        series.append(
+          svg("path", { d: d.trim(), class: "chart-line", fill: "none", stroke: "#2563eb", "stroke-width": 2 }),
+        );
+      }
+      values.forEach((v, i) => {
+        if (v === null) return;
+        const dot = svg("circle", { cx: xCenter(i), cy: y(v), r: n > 120 ? 1.5 : 3, class: "chart-dot", fill: "#2563eb" });
+        dot.append(svg("title", {}, `${points[i].label}: ${fmt(v)}`));
+        series.append(dot);
+      });
+    }
+    root.append(series);
+
+    if (!present.length) {
+      root.append(
+        svg("text", { x: left + pw / 2, y: top + ph / 2, "text-anchor": "middle", class: "chart-empty" }, n ? "No values in this range" : "No data"),
+      );
+    }
+    return root;
+  };
 
   const rows = points.map((p, i) =>
     html("tr", {}, html("th", { scope: "row" }, String(p.label)), html("td", {}, values[i] === null ? "—" : fmt(values[i]))),
@@ -194,5 +205,18 @@ export function chart({ title, points = [], unit = "", format, kind }) {
     html("div", { class: "table-wrap" }, table),
   );
 
-  return html("figure", { class: "chart" }, html("figcaption", {}, title), root, details);
+  let width = Math.round(Math.min(1200, Math.max(300, roomWidth() - 36)));
+  let current = drawing(width);
+  const figure = html("figure", { class: "chart" }, html("figcaption", {}, title), current, details);
+  if (typeof ResizeObserver !== "undefined") {
+    new ResizeObserver(() => {
+      const room = Math.round(Math.min(1200, Math.max(300, current.clientWidth)));
+      if (!current.isConnected || !current.clientWidth || Math.abs(room - width) / width < 0.1) return;
+      width = room;
+      const next = drawing(width);
+      current.replaceWith(next);
+      current = next;
+    }).observe(figure);
+  }
+  return figure;
 }
