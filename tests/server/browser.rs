@@ -15,7 +15,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// The key under which WebDriver names an element (W3C, section 12.1).
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4d8d6ee8b1d4";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How long ChromeDriver and a new session may take to come up.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -43,6 +43,13 @@ impl fmt::Display for DriverError {
 }
 
 impl std::error::Error for DriverError {}
+
+impl DriverError {
+    /// Whether the element named is no longer in the page (drawn again).
+    pub(crate) fn is_stale(&self) -> bool {
+        self.error == "stale element reference"
+    }
+}
 
 type Result<T> = std::result::Result<T, DriverError>;
 
@@ -422,9 +429,18 @@ impl Browser {
              Connection: close\r\n\r\n",
             self.session, self.port
         );
-        if stream.write_all(request.as_bytes()).is_ok() {
-            let mut response = Vec::new();
-            stream.read_to_end(&mut response).ok();
+        if stream.write_all(request.as_bytes()).is_err() {
+            return;
+        }
+        // ChromeDriver answers once Chromium is gone, and may keep the
+        // connection open after: the response's head is enough.
+        let mut response = Vec::new();
+        let mut chunk = [0_u8; 1024];
+        while !response.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => response.extend_from_slice(&chunk[..n]),
+            }
         }
     }
 }

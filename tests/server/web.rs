@@ -266,13 +266,11 @@ async fn sign_in(browser: &Browser, site: &Site, token: &str) -> String {
         .unwrap();
     let label = browser.find("form#sign-in label[for=token]").await.unwrap();
     assert!(!label.text().await.unwrap().trim().is_empty());
-    browser
-        .find("form#sign-in button:not([type=button]):not([type=reset])")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(
+        browser,
+        "form#sign-in button:not([type=button]):not([type=reset])",
+    )
+    .await;
     let landed = browser
         .wait_until(
             "const view = document.querySelector('main#view');
@@ -291,6 +289,23 @@ async fn sign_in(browser: &Browser, site: &Site, token: &str) -> String {
                 Err(_) => String::new(),
             };
             panic!("signing in did not leave the sign-in view ({err}); #sign-in-error: {shown:?}")
+        }
+    }
+}
+
+/// Clicks the element matching `selector`, found afresh: a view may draw
+/// its controls again between a find and a click.
+async fn press(browser: &Browser, selector: &str) {
+    let mut attempts = 0;
+    loop {
+        let outcome = match browser.find(selector).await {
+            Ok(element) => element.click().await,
+            Err(err) => Err(err),
+        };
+        match outcome {
+            Ok(()) => return,
+            Err(err) if err.is_stale() && attempts < 5 => attempts += 1,
+            Err(err) => panic!("clicking {selector}: {err}"),
         }
     }
 }
@@ -323,11 +338,15 @@ async fn set_control(browser: &Browser, selector: &str, value: &str) {
     assert_eq!(set, "ok", "{selector} = {value:?}");
 }
 
-/// The text of every element matching `selector` in the view, trimmed.
+/// The rendered text of every element matching `selector`, trimmed, read
+/// in one go (a view may draw its elements again at any time).
 async fn texts(browser: &Browser, selector: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for element in browser.find_all(selector).await.unwrap() {
-        out.push(element.text().await.unwrap().trim().to_owned());
-    }
-    out
+    let texts = browser
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(el => el.innerText.trim());",
+            &[json!(selector)],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(texts).unwrap()
 }

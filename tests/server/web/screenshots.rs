@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{TimeDelta, Utc};
+use chrono::{SecondsFormat, TimeDelta, Utc};
 
 use super::*;
 
@@ -88,6 +88,17 @@ async fn every_view_is_photographed_at_desktop_and_phone_size() {
             .await;
         admin.record(mara, "WFO", &at(day, 9), &at(day, 17)).await;
     }
+    // Today: Bob came and went, Ada is still in (both since midnight at
+    // the latest).
+    let now = Utc::now();
+    let midnight = today.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let since = |hours: i64| {
+        (now - TimeDelta::hours(hours))
+            .max(midnight)
+            .to_rfc3339_opts(SecondsFormat::Secs, true)
+    };
+    admin.clock_in(ada, "WFO", &since(2)).await;
+    admin.record(bob, "WFH", &since(3), &since(0)).await;
     let ada_api = site.api(&site.employee_token(ada));
     ada_api
         .create(
@@ -133,13 +144,7 @@ async fn every_view_is_photographed_at_desktop_and_phone_size() {
     }
 
     // Periods are an admin's: sign out, and in again as one.
-    browser
-        .find("button#sign-out")
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    press(&browser, "button#sign-out").await;
     assert_eq!(wait_view(&browser, "sign-in").await, "ready");
     sign_in(&browser, &site, &site.admin_token).await;
     open(&browser, &site, "#/periods", "periods").await;
