@@ -70,7 +70,8 @@ pub(crate) struct Element<'a> {
     id: String,
 }
 
-/// `name` from the environment, else the first of `candidates` that exists.
+/// The program named by the variable `var`, else the first of `candidates`
+/// found (on `PATH` for a bare name).
 fn binary(var: &str, candidates: &[&str]) -> PathBuf {
     if let Some(path) = std::env::var_os(var) {
         let path = PathBuf::from(path);

@@ -8,11 +8,8 @@
 //! `close`: a month closed as a company would: a request approved, the
 //! period locked, the timesheet exported, and a receiver hearing of it all
 //! through signed webhooks.
-//! `browser`: a small WebDriver client driving ChromeDriver and a headless
-//! Chromium (Debian's `chromium` and `chromium-driver`).
-//! `web`: the web app in that browser: an employee clocks in and out, a
-//! manager reads Today, a team chart, a summary and an answer, hostile
-//! names stay text, CSP and CSRF hold, and every view is photographed.
+//! `browser`: a small WebDriver client for ChromeDriver and headless Chromium.
+//! `web`: the web app in that browser, each role's views checked against the API.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod browser;

@@ -18,6 +18,33 @@ async fn an_employee_signs_in_clocks_in_and_out_and_signs_out() {
     let ada_api = site.api(&ada_token);
     let browser = Browser::start().await;
 
+    // A wrong token is refused in words, on the sign-in view.
+    browser.goto(&site.url("")).await.unwrap();
+    assert_eq!(wait_view(&browser, "sign-in").await, "ready");
+    browser
+        .find("input#token")
+        .await
+        .unwrap()
+        .send_keys("att_not-a-token")
+        .await
+        .unwrap();
+    press(
+        &browser,
+        "form#sign-in button:not([type=button]):not([type=reset])",
+    )
+    .await;
+    let refused = settle(
+        &browser,
+        "the refused token's message",
+        "const error = document.querySelector('#sign-in-error');
+         const view = document.querySelector('main#view').dataset.view;
+         return {view, error: error ? error.textContent.trim() : ''};",
+        &[],
+        |shown| shown["error"].as_str().is_some_and(|e| !e.is_empty()),
+    )
+    .await;
+    assert_eq!(refused["view"], "sign-in", "{refused}");
+
     let landed = sign_in(&browser, &site, &ada_token).await;
     assert_eq!(landed, "my-day", "an employee starts on My day");
     let whoami = browser.find("#whoami").await.unwrap().text().await.unwrap();

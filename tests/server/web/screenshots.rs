@@ -30,8 +30,36 @@ fn png_size(path: &Path) -> (u32, u32) {
     (word(16), word(20))
 }
 
+/// The contract's usability floor: every visible field has a `<label for>`,
+/// every visible button a name, and a link skips to the content.
+async fn check_labels(browser: &Browser, view: &str) {
+    let unlabelled = browser
+        .execute(
+            r##"const shown = el => el.getClientRects().length > 0;
+             const fields = [...document.querySelectorAll('input, select, textarea')]
+                 .filter(el => el.type !== 'hidden' && shown(el))
+                 .filter(el => !el.id || !document.querySelector(`label[for="${el.id}"]`))
+                 .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '[no id]'));
+             const buttons = [...document.querySelectorAll('button')]
+                 .filter(el => shown(el) && !el.textContent.trim() && !el.getAttribute('aria-label'))
+                 .map(el => 'button' + (el.id ? '#' + el.id : ''));
+             const skip = [...document.querySelectorAll('a[href^="#"]')]
+                 .some(a => /skip to content/i.test(a.textContent));
+             return {fields, buttons, skip};"##,
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        unlabelled,
+        json!({"fields": [], "buttons": [], "skip": true}),
+        "{view}: unlabelled controls, or no skip link"
+    );
+}
+
 /// Photographs the current view at each size.
 async fn shoot(browser: &Browser, view: &str) {
+    check_labels(browser, view).await;
     for (width, height) in SIZES {
         browser.set_viewport(width, height).await.unwrap();
         assert_eq!(
