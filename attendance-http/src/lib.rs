@@ -43,7 +43,9 @@
 //! | POST | `/attendance/clock-in`, `/attendance/clock-out` | 201 / 200 | bearer |
 //! | GET | `/attendance?employee_id=&team_id=&from=&to=&work_mode=&limit=&cursor=` | 200 `{items, next_cursor}` | bearer |
 //! | GET | `/trends/employees/{id}`, `/trends/teams/{id}` (`?from=&to=&granularity=`) | 200 | bearer |
+//! | GET | `/me` | 200 `{kind, name, employee, manages}` | bearer |
 //! | GET | `/summaries/daily?date=&team_id=`, `/summaries/weekly?week=&team_id=` | 200 `{facts, text, generated_by}` | bearer, rate limited |
+//! | GET | `/summaries/daily/facts?date=&team_id=` | 200 the daily facts, no model call | bearer |
 //! | POST | `/ask` `{question}` | 200 `{text, sql, columns, rows, attempts}` | bearer, rate limited |
 //! | POST, GET | `/attendance/requests`, GET `/attendance/requests/inbox`, `/attendance/requests/{id}` | 201 / 200 | bearer |
 //! | POST | `/attendance/requests/{id}/approve`, `/attendance/requests/{id}/reject` | 200 `{request, session}` | bearer |
@@ -51,6 +53,10 @@
 //! | GET | `/exports/timesheet?from=&to=&team_id=&employee_id=&format=csv\|xlsx` | 200, a file | bearer, own time budget |
 //! | POST, GET | `/webhooks`, GET, DELETE `/webhooks/{id}`, GET `/webhooks/{id}/deliveries`, POST `/webhooks/{id}/redeliver` | 201 / 200 / 204 / 202 | bearer (admins) |
 //! | GET | `/openapi.json` | 200 | none |
+//!
+//! With the feature `web`, [`web::WebApp`] serves the web app beside these
+//! routes, and [`web::WebSessions`] lets its session cookie stand for a
+//! bearer token.
 //!
 //! # Authentication
 //! Every route but `/health` and `/openapi.json` runs the
