@@ -107,7 +107,7 @@ async fn an_employee_signs_in_clocks_in_and_out_and_signs_out() {
     press(&browser, "button#clock-out").await;
     let page = settle_api_clock_out(&ada_api, ada).await;
     let out_at = page["items"][0]["clock_out"].as_str().unwrap().to_owned();
-    // The browser runs in UTC, so the row shows the clock-out's UTC time.
+    // The browser and the team both keep UTC: the row shows the UTC time.
     let hhmm = out_at[11..16].to_owned();
     let rows = settle(
         &browser,
