@@ -253,13 +253,13 @@ fn dev_examples() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// The worked plans the plan prompt may show: the `dev` lines of
-/// [`QUESTIONS_JSONL`] that say what a plan makes of them, in file order.
-/// A line's `plan` is a [`QueryPlan`](attendance_core::ask::QueryPlan)
-/// object, or `null` where no plan can express the question (the example
-/// then teaches `unsupported`); a line without the field teaches nothing.
-/// A `plan` that does not read as a plan is left out here and fails
-/// `plan_examples_are_plans` in this crate's tests.
+/// The worked plans the plan prompt may show: every `dev` line of
+/// [`QUESTIONS_JSONL`], in file order. A line's `plan` is a
+/// [`QueryPlan`](attendance_core::ask::QueryPlan) object; a line without
+/// one (or with `null`) is a question no plan expresses, and teaches the
+/// model to answer `unsupported`. A `plan` that does not read as a plan is
+/// left out here and fails `plan_examples_are_plans` in this crate's
+/// tests.
 pub fn plan_examples() -> Vec<PlanExample> {
     QUESTIONS_JSONL
         .lines()
@@ -267,12 +267,12 @@ pub fn plan_examples() -> Vec<PlanExample> {
         .filter(|line| line.get("split").and_then(Value::as_str) == Some("dev"))
         .filter_map(|line| {
             let question = line.get("question")?.as_str()?.to_owned();
-            let reply = match line.get("plan")? {
-                Value::Null => PlanReply {
+            let reply = match line.get("plan") {
+                None | Some(Value::Null) => PlanReply {
                     plan: None,
                     unsupported: Some("no plan can express this question".to_owned()),
                 },
-                plan => PlanReply {
+                Some(plan) => PlanReply {
                     plan: Some(serde_json::from_value(plan.clone()).ok()?),
                     unsupported: None,
                 },

@@ -62,24 +62,31 @@ fn the_catalog_names_the_five_views() {
 
 #[test]
 fn plan_examples_are_plans() {
-    // Every `plan` field of the question set reads as a plan (or is null),
-    // and each dev line that has one becomes an example.
-    let mut with_field = 0;
+    // Every `plan` field of the question set reads as a plan, and every
+    // dev line is an example: its plan, or `unsupported`.
+    let mut dev = 0;
+    let mut dev_plans = 0;
     for line in QUESTIONS_JSONL.lines() {
         let line: Value = serde_json::from_str(line).unwrap();
-        match line.get("plan") {
-            None => continue,
-            Some(Value::Null) => {}
+        let has_plan = match line.get("plan") {
+            None | Some(Value::Null) => false,
             Some(plan) => {
                 serde_json::from_value::<attendance_core::ask::QueryPlan>(plan.clone())
                     .unwrap_or_else(|e| panic!("{}: {e}", line["id"]));
+                true
             }
-        }
+        };
         if line["split"] == "dev" {
-            with_field += 1;
+            dev += 1;
+            dev_plans += usize::from(has_plan);
         }
     }
-    assert_eq!(plan_examples().len(), with_field);
+    let examples = plan_examples();
+    assert_eq!(examples.len(), dev);
+    assert_eq!(
+        examples.iter().filter(|e| e.reply.plan.is_some()).count(),
+        dev_plans
+    );
     // No test question can reach a prompt.
     let tests: Vec<String> = QUESTIONS_JSONL
         .lines()
