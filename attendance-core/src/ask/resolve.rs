@@ -139,6 +139,10 @@ pub(super) fn max_distance(folded: &str) -> usize {
     if folded.chars().count() <= 6 { 1 } else { 2 }
 }
 
+/// Words a model adds around a name ("the Berlin team") that no name
+/// needs to contain.
+const FILLER: &[&str] = &["the", "team", "teams", "department", "dept", "group"];
+
 /// The candidates `written` best matches, by the levels of the module doc.
 pub(super) fn best_matches(written: &str, candidates: &[Candidate]) -> Vec<Candidate> {
     let want = fold(written);
@@ -164,7 +168,10 @@ pub(super) fn best_matches(written: &str, candidates: &[Candidate]) -> Vec<Candi
     if let Some(best) = best {
         return pick(&|f| distance(&want, f) == best);
     }
-    let words: Vec<&str> = want.split(' ').filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = want
+        .split(' ')
+        .filter(|w| !w.is_empty() && !FILLER.contains(w))
+        .collect();
     if words.is_empty() {
         return Vec::new();
     }
@@ -182,6 +189,7 @@ fn anchors(written: &str) -> Vec<String> {
     let folded = fold(written);
     let words: Vec<Vec<char>> = folded
         .split(' ')
+        .filter(|w| !FILLER.contains(w))
         .map(|w| {
             w.chars()
                 .filter(|c| c.is_alphanumeric())
@@ -223,9 +231,16 @@ fn candidates_sql(kind: NameKind, written: &str) -> Option<String> {
         .iter()
         .map(|a| format!("lower({column}) LIKE {}", sql_literal(&format!("%{a}%"))))
         .collect();
+    // The names that keep the most anchors come first, so that in a large
+    // company the cap cuts the least likely candidates, not the name asked.
+    let score: Vec<String> = like
+        .iter()
+        .map(|l| format!("CASE WHEN {l} THEN 1 ELSE 0 END"))
+        .collect();
     Some(format!(
-        "SELECT {select} FROM {view} WHERE {} ORDER BY 1 LIMIT {MAX_CANDIDATES}",
-        like.join(" OR ")
+        "SELECT {select} FROM {view} WHERE {} ORDER BY {} DESC, 1 LIMIT {MAX_CANDIDATES}",
+        like.join(" OR "),
+        score.join(" + ")
     ))
 }
 
@@ -356,6 +371,9 @@ mod tests {
         let short = people(&["Ada Li"]);
         assert_eq!(ids(best_matches("Ada Lo", &short)), vec![1]);
         assert!(best_matches("Ida Lo", &short).is_empty());
+        // What a model writes around a team's name.
+        assert_eq!(ids(best_matches("the Berlin team", &all)), vec![6, 7]);
+        assert_eq!(ids(best_matches("Sales Berlin team", &all)), vec![6]);
         // Nothing close.
         assert!(best_matches("Grace Hopper", &all).is_empty());
         assert!(best_matches("", &all).is_empty());
@@ -375,11 +393,20 @@ mod tests {
             examples: vec![],
         });
         let sql = candidates_sql(NameKind::Employee, "O'Brien%_ Zoë").unwrap();
+        let like = |a: &str| format!("lower(employee_name) LIKE '%{a}%'");
+        let score = |a: &str| format!("CASE WHEN {} THEN 1 ELSE 0 END", like(a));
         assert_eq!(
             sql,
-            "SELECT employee_id, employee_name, team_name FROM qa_employees WHERE \
-             lower(employee_name) LIKE '%bri%' OR lower(employee_name) LIKE '%ien%' \
-             OR lower(employee_name) LIKE '%zoe%' ORDER BY 1 LIMIT 50"
+            format!(
+                "SELECT employee_id, employee_name, team_name FROM qa_employees WHERE \
+                 {} OR {} OR {} ORDER BY {} + {} + {} DESC, 1 LIMIT 50",
+                like("bri"),
+                like("ien"),
+                like("zoe"),
+                score("bri"),
+                score("ien"),
+                score("zoe")
+            )
         );
         guard.check(&sql).unwrap();
         let sql = candidates_sql(NameKind::Team, "Sales Berlin").unwrap();
