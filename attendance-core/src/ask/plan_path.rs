@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::plan::{PlanError, PlanReply, ValidPlan};
-use super::resolve::{Candidate, NameKind, Resolution, resolve};
+use super::resolve::{Candidate, LookupError, NameKind, Resolution, resolve};
 use super::{
     Answer, AnswerKind, AskError, AskService, PhrasedBy, QueryContext, QueryError, RefusalCategory,
     plan_prompt,
@@ -105,7 +105,13 @@ impl AskService {
             Ok(Resolution::NotFound { kind, written }) => {
                 return Ok(shown(not_found(kind, &written, attempts, usage)));
             }
-            Err(error) => return Err(failed(error, attempts)),
+            Err(LookupError::Query(error)) => return Err(failed(error, attempts)),
+            Err(LookupError::Refused(refusal)) => {
+                tracing::error!(%refusal, "the guard refused a name lookup; is qa_employees or qa_teams missing from the catalog?");
+                return Err(AskError::Refused {
+                    category: RefusalCategory::UnsafeQuery,
+                });
+            }
         };
         let sql = valid.compile(&names);
         let guarded = self.guard.check(&sql).map_err(|refusal| {

@@ -13,7 +13,7 @@
 use super::plan::{ResolvedNames, ValidPlan, sql_literal};
 use super::{QueryContext, QueryError, SqlRunner};
 use crate::domain::{EmployeeId, TeamId};
-use crate::guard::SqlGuard;
+use crate::guard::{Refusal, SqlGuard};
 use serde_json::Value;
 
 /// Candidates read per name: the runner caps rows anyway, and a name that
@@ -255,16 +255,26 @@ fn candidate(row: &[Value], kind: NameKind) -> Option<Candidate> {
     })
 }
 
+/// Why a lookup did not run.
+#[derive(Debug)]
+pub(super) enum LookupError {
+    /// The guard refused it: the catalog lacks `qa_employees` or
+    /// `qa_teams`.
+    Refused(Refusal),
+    /// The runner failed.
+    Query(QueryError),
+}
+
 /// Resolves every name of `plan` in the scope of `context`.
 ///
 /// # Errors
-/// What the runner said when it could not run a lookup.
+/// Why a lookup did not run.
 pub(super) async fn resolve(
     runner: &dyn SqlRunner,
     guard: &SqlGuard,
     context: &QueryContext,
     plan: &ValidPlan,
-) -> Result<Resolution, QueryError> {
+) -> Result<Resolution, LookupError> {
     let mut resolved = ResolvedNames::default();
     for (kind, names) in [
         (NameKind::Employee, plan.employee_names()),
@@ -278,10 +288,11 @@ pub(super) async fn resolve(
             let Some(sql) = candidates_sql(kind, written) else {
                 return Ok(not_found());
             };
-            let guarded = guard.check(&sql).map_err(|refusal| QueryError::Rejected {
-                message: refusal.to_string(),
-            })?;
-            let rows = runner.run(&guarded, context).await?;
+            let guarded = guard.check(&sql).map_err(LookupError::Refused)?;
+            let rows = runner
+                .run(&guarded, context)
+                .await
+                .map_err(LookupError::Query)?;
             let found: Vec<Candidate> = rows
                 .rows
                 .iter()
