@@ -540,3 +540,20 @@ fn literals_are_quoted_one_way() {
     let guarded = guard().check(&sql).unwrap();
     assert!(guarded.as_str().ends_with("'x''; DROP TABLE qa_teams; --'"));
 }
+
+#[test]
+fn a_reply_may_be_a_bare_plan_but_not_empty() {
+    let bare = PlanReply::from_json(json!({"metric": "sessions", "group_by": "team"})).unwrap();
+    assert_eq!(bare.plan.unwrap().group_by, Some(Grouping::Team));
+    for empty in [
+        json!({"plan": null, "unsupported": null}),
+        json!({"plan": null, "unsupported": "  "}),
+        json!({}),
+    ] {
+        let e = PlanReply::from_json(empty.clone()).unwrap_err();
+        assert!(matches!(e, PlanError::Malformed { .. }), "{empty}");
+        assert_eq!(e.category(), RefusalCategory::InvalidPlan);
+    }
+    // A bare plan with a field of the wrapper is neither.
+    assert!(PlanReply::from_json(json!({"metric": "sessions", "unsupported": null})).is_err());
+}
