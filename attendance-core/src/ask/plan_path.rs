@@ -197,7 +197,7 @@ fn clarification(
         rows,
         attempts,
         usage,
-        kind: super::AnswerKind::Clarification,
+        kind: AnswerKind::Clarification,
         plan: None,
         plan_sentence: None,
     }

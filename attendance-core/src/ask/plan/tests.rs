@@ -557,3 +557,20 @@ fn a_reply_may_be_a_bare_plan_but_not_empty() {
     // A bare plan with a field of the wrapper is neither.
     assert!(PlanReply::from_json(json!({"metric": "sessions", "unsupported": null})).is_err());
 }
+
+#[test]
+fn the_out_of_bounds_sentence_quotes_the_bounds() {
+    let message = RefusalCategory::PlanOutOfBounds.message();
+    assert!(
+        message.contains("two years") && MAX_PERIOD_DAYS == 731,
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("{} rows", crate::store::MAX_PAGE_SIZE)),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("{MAX_NAME_CHARS} characters")),
+        "{message}"
+    );
+}

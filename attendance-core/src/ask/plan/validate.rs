@@ -50,8 +50,20 @@ pub enum PlanError {
         /// The limit asked for.
         limit: u32,
     },
-    /// A name filter is empty, lists too many names, or holds a name that
-    /// is blank, longer than [`MAX_NAME_CHARS`] or has control characters.
+    /// A name is longer than [`MAX_NAME_CHARS`] characters.
+    #[error("a name of the {field} filter is longer than {MAX_NAME_CHARS} characters")]
+    NameTooLong {
+        /// `employees` or `teams`.
+        field: &'static str,
+    },
+    /// A filter lists more than [`MAX_NAMES`] names.
+    #[error("the {field} filter lists more than {MAX_NAMES} names")]
+    TooManyNames {
+        /// `employees` or `teams`.
+        field: &'static str,
+    },
+    /// A name filter is empty, or holds a name that is blank or has
+    /// control characters.
     #[error("the {field} filter is not a usable list of names: {reason}")]
     BadNames {
         /// `employees` or `teams`.
@@ -89,19 +101,14 @@ impl PlanError {
     /// plan that makes no sense ([`RefusalCategory::InvalidPlan`]).
     pub fn category(&self) -> RefusalCategory {
         match self {
-            Self::PeriodTooLong { .. } | Self::LimitOutOfRange { .. } => {
-                RefusalCategory::PlanOutOfBounds
-            }
-            Self::BadNames { reason, .. } if *reason == TOO_LONG || *reason == TOO_MANY => {
-                RefusalCategory::PlanOutOfBounds
-            }
+            Self::PeriodTooLong { .. }
+            | Self::LimitOutOfRange { .. }
+            | Self::NameTooLong { .. }
+            | Self::TooManyNames { .. } => RefusalCategory::PlanOutOfBounds,
             _ => RefusalCategory::InvalidPlan,
         }
     }
 }
-
-const TOO_LONG: &str = "a name is longer than 100 characters";
-const TOO_MANY: &str = "more than 20 names";
 
 /// A plan that passed [`QueryPlan::validate`]: its period as dates, and the
 /// period before it when the plan compares.
@@ -240,11 +247,11 @@ fn check_names(field: &'static str, names: Option<&[String]>) -> Result<(), Plan
         return bad("the list is empty; use null for no filter");
     }
     if names.len() > MAX_NAMES {
-        return bad(TOO_MANY);
+        return Err(PlanError::TooManyNames { field });
     }
     for name in names {
         if name.chars().count() > MAX_NAME_CHARS {
-            return bad(TOO_LONG);
+            return Err(PlanError::NameTooLong { field });
         }
         if name.trim().is_empty() {
             return bad("a name is blank");
