@@ -10,6 +10,8 @@ const REFUSAL_WORDS = {
   unsafe_query: "No safe query over the data you may read could be written for this question. Try asking it more simply.",
   invalid_query: "The language model did not write a valid query for this question. Try rephrasing it.",
   result_too_large: "The answer would be larger than the server returns. Ask for less: a shorter period, one team, or a total instead of a list.",
+  invalid_plan: "The language model did not read this question into a query the library can run. Try rephrasing it.",
+  plan_out_of_bounds: "The question asks for more than is allowed at once (a period over two years, too many rows or names). Ask for less.",
 };
 
 const PROBLEM_WORDS = {
@@ -44,7 +46,9 @@ function renderAnswer(box, a) {
         { id: "answer-rows" },
         { empty: "The query returned no rows.", caption: "Rows of the answer" }),
       a.plan && typeof a.plan === "object"
-        ? h("details", { id: "answer-plan" }, h("summary", {}, "How the question was read"), factsView(a.plan))
+        ? h("details", { id: "answer-plan" },
+            h("summary", {}, a.plan_sentence ? `Read as: ${a.plan_sentence}` : "How the question was read"),
+            factsView(a.plan))
         : null,
       h("details", { id: "answer-sql" }, h("summary", {}, "The SQL that produced the rows"), h("pre", {}, a.sql))));
 }
