@@ -13,7 +13,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::browser::Browser;
+use attendance_testsupport::browser::Browser;
 use super::*;
 
 /// How long a view may take to leave `loading`.
