@@ -13,8 +13,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use attendance_testsupport::browser::Browser;
 use super::*;
+use attendance_testsupport::browser::Browser;
 
 /// How long a view may take to leave `loading`.
 const VIEW_TIMEOUT: Duration = Duration::from_secs(20);

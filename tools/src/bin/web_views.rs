@@ -307,7 +307,11 @@ async fn me(http: &reqwest::Client, base: &str, token: &str) -> Value {
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success(), "GET /me: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "GET /me: {}",
+        response.status()
+    );
     response.json().await.unwrap()
 }
 
@@ -352,7 +356,10 @@ async fn main() {
 
     let manager = me(&http, base, &args.manager).await;
     let employee = me(&http, base, &args.employee).await;
-    assert_eq!(manager["kind"], "manager", "--manager is not a manager's token");
+    assert_eq!(
+        manager["kind"], "manager",
+        "--manager is not a manager's token"
+    );
     let team = manager["manages"][0]
         .as_i64()
         .expect("the manager manages a team");
@@ -364,7 +371,10 @@ async fn main() {
         Some(team),
         "the employee is not in the manager's first team"
     );
-    println!("team {team}, person {person}, {} loads per view", args.samples);
+    println!(
+        "team {team}, person {person}, {} loads per view",
+        args.samples
+    );
 
     let views: Vec<View> = views(team, person, args.date.as_deref())
         .into_iter()
@@ -398,15 +408,7 @@ async fn main() {
             }
             let mut direct_p50 = Vec::new();
             for (path, _) in &loads[0].api {
-                let p50 = direct(
-                    &http,
-                    base,
-                    path,
-                    token,
-                    cookie.as_deref(),
-                    samples,
-                )
-                .await;
+                let p50 = direct(&http, base, path, token, cookie.as_deref(), samples).await;
                 direct_p50.push((path.clone(), p50));
             }
             rows.push(Row {
@@ -432,7 +434,11 @@ fn report(rows: &[Row]) {
         let ready: Vec<f64> = row.loads.iter().map(|l| l.ready_ms).collect();
         let (p50, p95) = (percentile(&ready, 0.5), percentile(&ready, 0.95));
         let slowest = row.direct.iter().map(|d| d.1).fold(0.0_f64, f64::max);
-        let ratio = if slowest > 0.0 { p50 / slowest } else { f64::NAN };
+        let ratio = if slowest > 0.0 {
+            p50 / slowest
+        } else {
+            f64::NAN
+        };
         let kb = first.transfer as f64 / 1024.0;
         let over_budget = first.transfer as f64 > BUDGET_BYTES;
         over += usize::from(over_budget);
