@@ -10,11 +10,11 @@ mod screenshots;
 
 use std::time::Duration;
 
+use attendance_testsupport::browser::Browser;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::*;
-use attendance_testsupport::browser::Browser;
 
 /// How long a view may take to leave `loading`.
 const VIEW_TIMEOUT: Duration = Duration::from_secs(20);
