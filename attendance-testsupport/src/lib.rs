@@ -1,5 +1,6 @@
 //! Test databases for the attendance crates: one fresh database per test,
-//! dropped afterwards.
+//! dropped afterwards; and [`browser`], a WebDriver client for headless
+//! Chromium that the browser tests and the web-views bench share.
 //!
 //! The server comes from `DATABASE_URL` (a role allowed to `CREATE
 //! DATABASE`), or, when it is unset and a Docker engine answers, from a
@@ -16,6 +17,8 @@
 //! ```
 // Test support: failing loudly with a message is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod browser;
 
 use std::future::Future;
 use std::sync::Arc;

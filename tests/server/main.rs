@@ -8,11 +8,10 @@
 //! `close`: a month closed as a company would: a request approved, the
 //! period locked, the timesheet exported, and a receiver hearing of it all
 //! through signed webhooks.
-//! `browser`: a small WebDriver client for ChromeDriver and headless Chromium.
-//! `web`: the web app in that browser, each role's views checked against the API.
+//! `web`: the web app in headless Chromium (driven by
+//! `attendance_testsupport::browser`), each role's views checked against the API.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod browser;
 mod cli;
 mod close;
 mod web;

@@ -10,10 +10,10 @@ mod screenshots;
 
 use std::time::Duration;
 
+use attendance_testsupport::browser::Browser;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::browser::Browser;
 use super::*;
 
 /// How long a view may take to leave `loading`.

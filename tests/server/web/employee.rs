@@ -16,7 +16,7 @@ async fn an_employee_signs_in_clocks_in_and_out_and_signs_out() {
     let bob = site.admin.employee("Bob Stone", team, false).await;
     let ada_token = site.employee_token(ada);
     let ada_api = site.api(&ada_token);
-    let browser = Browser::start().await;
+    let browser = Browser::start(http_client()).await;
 
     // A wrong token is refused in words, on the sign-in view.
     browser.goto(&site.url("")).await.unwrap();

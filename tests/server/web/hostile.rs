@@ -72,7 +72,7 @@ async fn a_hostile_name_stays_text_under_the_contracts_csp() {
         }
     }
 
-    let browser = Browser::start().await;
+    let browser = Browser::start(http_client()).await;
     let landed = sign_in(&browser, &site, &site.admin_token).await;
     assert_eq!(landed, "today", "an admin starts on Today");
     open(&browser, &site, "#/teams", "teams").await;

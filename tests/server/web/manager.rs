@@ -167,7 +167,7 @@ async fn a_manager_reads_today_a_team_chart_a_summary_and_an_answer() {
         .mount(&model)
         .await;
 
-    let browser = Browser::start().await;
+    let browser = Browser::start(http_client()).await;
     sign_in(&browser, &site, &mara_token).await;
 
     // Today: the figures are the API's for the same day and team.

@@ -143,7 +143,7 @@ async fn every_view_is_photographed_at_desktop_and_phone_size() {
         )
         .await;
 
-    let browser = Browser::start().await;
+    let browser = Browser::start(http_client()).await;
     browser.goto(&site.url("")).await.unwrap();
     shoot(&browser, "sign-in").await;
     let mara_token = site.employee_token(mara);

@@ -1,7 +1,7 @@
 //! A small WebDriver client: ChromeDriver started on a free port, one
 //! headless Chromium session driven over W3C WebDriver's JSON with reqwest.
-//! The dozen commands the web tests use do not justify a client crate and
-//! the sixty crates it would bring.
+//! The dozen commands the web tests and the web-views bench use do not
+//! justify a client crate and the sixty crates it would bring.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -30,7 +30,7 @@ const INSTALL: &str = "install them with `apt-get install chromium chromium-driv
 
 /// A WebDriver command that failed: the driver's error code and message.
 #[derive(Debug)]
-pub(crate) struct DriverError {
+pub struct DriverError {
     command: String,
     error: String,
     message: String,
@@ -46,16 +46,17 @@ impl std::error::Error for DriverError {}
 
 impl DriverError {
     /// Whether the element named is no longer in the page (drawn again).
-    pub(crate) fn is_stale(&self) -> bool {
+    pub fn is_stale(&self) -> bool {
         self.error == "stale element reference"
     }
 }
 
-type Result<T> = std::result::Result<T, DriverError>;
+/// What every command of the session returns.
+pub type Result<T> = std::result::Result<T, DriverError>;
 
 /// ChromeDriver and one browser session; both end when dropped.
 #[derive(Debug)]
-pub(crate) struct Browser {
+pub struct Browser {
     http: reqwest::Client,
     driver: Child,
     port: u16,
@@ -65,9 +66,18 @@ pub(crate) struct Browser {
 
 /// An element of the current page.
 #[derive(Debug, Clone)]
-pub(crate) struct Element<'a> {
+pub struct Element<'a> {
     browser: &'a Browser,
     id: String,
+}
+
+/// A free loopback port (bound, then released for the driver).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The program named by the variable `var`, else the first of `candidates`
@@ -99,11 +109,14 @@ fn binary(var: &str, candidates: &[&str]) -> PathBuf {
 }
 
 impl Browser {
-    /// Starts ChromeDriver and a headless Chromium with a fresh profile.
-    pub(crate) async fn start() -> Self {
+    /// Starts ChromeDriver and a headless Chromium with a fresh profile,
+    /// talking to the driver with `http` (the caller's client: reqwest
+    /// builds none without a TLS provider, and which one is the caller's
+    /// choice, though the driver is on loopback).
+    pub async fn start(http: reqwest::Client) -> Self {
         let chromium = binary("CHROME_BIN", &["chromium", "/usr/bin/chromium"]);
         let chromedriver = binary("CHROMEDRIVER", &["chromedriver", "/usr/bin/chromedriver"]);
-        let port = super::free_port();
+        let port = free_port();
         let profile =
             std::env::temp_dir().join(format!("attendance-chromium-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&profile).unwrap();
@@ -124,7 +137,6 @@ impl Browser {
                 chromedriver.display()
             )
         });
-        let http = super::http_client();
         let mut browser = Self {
             http,
             driver,
@@ -246,20 +258,20 @@ impl Browser {
     }
 
     /// Opens `url` and waits for it to load.
-    pub(crate) async fn goto(&self, url: &str) -> Result<()> {
+    pub async fn goto(&self, url: &str) -> Result<()> {
         self.command(Method::POST, "/url", Some(json!({"url": url})))
             .await
             .map(drop)
     }
 
     /// The address of the current page.
-    pub(crate) async fn current_url(&self) -> Result<String> {
+    pub async fn current_url(&self) -> Result<String> {
         let url = self.command(Method::GET, "/url", None).await?;
         Ok(url.as_str().unwrap_or_default().to_owned())
     }
 
     /// Sets the outer size of the window.
-    pub(crate) async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
         let rect = json!({"width": width, "height": height});
         self.command(Method::POST, "/window/rect", Some(rect))
             .await
@@ -268,7 +280,7 @@ impl Browser {
 
     /// Sizes the window so that the page's viewport is `width` × `height`
     /// CSS pixels (the window's frame, if it has one, added on).
-    pub(crate) async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {
+    pub async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {
         let (mut outer_w, mut outer_h) = (width, height);
         for _ in 0..3 {
             self.set_window_size(outer_w, outer_h).await?;
@@ -303,14 +315,14 @@ impl Browser {
     }
 
     /// The first element matching the CSS `selector`.
-    pub(crate) async fn find(&self, selector: &str) -> Result<Element<'_>> {
+    pub async fn find(&self, selector: &str) -> Result<Element<'_>> {
         let body = json!({"using": "css selector", "value": selector});
         let found = self.command(Method::POST, "/element", Some(body)).await?;
         Ok(self.element(&found))
     }
 
     /// Every element matching the CSS `selector`, in document order.
-    pub(crate) async fn find_all(&self, selector: &str) -> Result<Vec<Element<'_>>> {
+    pub async fn find_all(&self, selector: &str) -> Result<Vec<Element<'_>>> {
         let body = json!({"using": "css selector", "value": selector});
         let found = self.command(Method::POST, "/elements", Some(body)).await?;
         Ok(found
@@ -320,7 +332,7 @@ impl Browser {
     }
 
     /// Waits up to `timeout` for an element matching `selector`.
-    pub(crate) async fn wait_for(&self, selector: &str, timeout: Duration) -> Result<Element<'_>> {
+    pub async fn wait_for(&self, selector: &str, timeout: Duration) -> Result<Element<'_>> {
         let deadline = Instant::now() + timeout;
         loop {
             match self.find(selector).await {
@@ -337,7 +349,7 @@ impl Browser {
     /// returns something other than `null`, `undefined` or `false`, for up
     /// to `timeout`, and returns that. A timeout's error carries the last
     /// value seen.
-    pub(crate) async fn wait_until(
+    pub async fn wait_until(
         &self,
         script: &str,
         args: &[Value],
@@ -363,7 +375,7 @@ impl Browser {
     }
 
     /// Runs `script` in the page and returns what it returns.
-    pub(crate) async fn execute(&self, script: &str, args: &[Value]) -> Result<Value> {
+    pub async fn execute(&self, script: &str, args: &[Value]) -> Result<Value> {
         let body = json!({"script": script, "args": args});
         self.command(Method::POST, "/execute/sync", Some(body))
             .await
@@ -371,14 +383,22 @@ impl Browser {
 
     /// Runs `script`, which calls its last argument with the result (as
     /// after a `fetch`), and returns that result.
-    pub(crate) async fn execute_async(&self, script: &str, args: &[Value]) -> Result<Value> {
+    pub async fn execute_async(&self, script: &str, args: &[Value]) -> Result<Value> {
         let body = json!({"script": script, "args": args});
         self.command(Method::POST, "/execute/async", Some(body))
             .await
     }
 
+    /// Sends the Chrome DevTools Protocol command `cmd` with `params`
+    /// through ChromeDriver (`goog/cdp/execute`) and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        let body = json!({"cmd": cmd, "params": params});
+        self.command(Method::POST, "/goog/cdp/execute", Some(body))
+            .await
+    }
+
     /// The value of the cookie `name`, `HttpOnly` ones included.
-    pub(crate) async fn cookie(&self, name: &str) -> Result<String> {
+    pub async fn cookie(&self, name: &str) -> Result<String> {
         let cookie = self
             .command(Method::GET, &format!("/cookie/{name}"), None)
             .await?;
@@ -387,7 +407,7 @@ impl Browser {
 
     /// The browser console's messages since the last call (Chromium's
     /// logging extension), one line each; CSP violations show up here.
-    pub(crate) async fn console(&self) -> Result<Vec<String>> {
+    pub async fn console(&self) -> Result<Vec<String>> {
         let logs = self
             .command(Method::POST, "/se/log", Some(json!({"type": "browser"})))
             .await?;
@@ -402,7 +422,7 @@ impl Browser {
     }
 
     /// Writes a PNG of the viewport to `path`, creating its directory.
-    pub(crate) async fn screenshot(&self, path: &Path) -> Result<()> {
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
         let encoded = self.command(Method::GET, "/screenshot", None).await?;
         let png = base64::engine::general_purpose::STANDARD
             .decode(encoded.as_str().unwrap_or_default())
@@ -470,7 +490,7 @@ impl Element<'_> {
     }
 
     /// Clicks the element (scrolled into view first by the driver).
-    pub(crate) async fn click(&self) -> Result<()> {
+    pub async fn click(&self) -> Result<()> {
         self.browser
             .command(Method::POST, &self.path("/click"), None)
             .await
@@ -478,7 +498,7 @@ impl Element<'_> {
     }
 
     /// Clears the field, then types `text` into it.
-    pub(crate) async fn send_keys(&self, text: &str) -> Result<()> {
+    pub async fn send_keys(&self, text: &str) -> Result<()> {
         self.browser
             .command(Method::POST, &self.path("/clear"), None)
             .await?;
@@ -493,7 +513,7 @@ impl Element<'_> {
     }
 
     /// The rendered text, as a user sees it.
-    pub(crate) async fn text(&self) -> Result<String> {
+    pub async fn text(&self) -> Result<String> {
         let text = self
             .browser
             .command(Method::GET, &self.path("/text"), None)
@@ -502,7 +522,7 @@ impl Element<'_> {
     }
 
     /// The attribute `name`, or `None` when absent.
-    pub(crate) async fn attribute(&self, name: &str) -> Result<Option<String>> {
+    pub async fn attribute(&self, name: &str) -> Result<Option<String>> {
         let value = self
             .browser
             .command(Method::GET, &self.path(&format!("/attribute/{name}")), None)
@@ -511,7 +531,7 @@ impl Element<'_> {
     }
 
     /// Whether the control is enabled.
-    pub(crate) async fn is_enabled(&self) -> Result<bool> {
+    pub async fn is_enabled(&self) -> Result<bool> {
         let value = self
             .browser
             .command(Method::GET, &self.path("/enabled"), None)
@@ -520,7 +540,7 @@ impl Element<'_> {
     }
 
     /// The element as a script argument (`arguments[i]` in `execute`).
-    pub(crate) fn as_arg(&self) -> Value {
+    pub fn as_arg(&self) -> Value {
         json!({ ELEMENT_KEY: self.id })
     }
 }
