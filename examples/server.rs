@@ -82,6 +82,7 @@ use attendance::webhooks::{AddressPolicy, Deliverer, DeliveryConfig};
 use attendance::{App, EmployeeId, Error as CoreError, Services};
 use chrono::{TimeDelta, Utc};
 use clap::{Parser, Subcommand};
+use tower_http::compression::CompressionLayer;
 use tracing_subscriber::EnvFilter;
 
 type Failure = Box<dyn Error>;
@@ -139,6 +140,9 @@ async fn serve() -> Result<(), Failure> {
     // `/session`) are none of the API's.
     let router = attendance::http::router_without_envelope(services, &HttpConfig::default())
         .merge(web.router())
+        // Responses to clients that accept gzip are gzipped (JSON and the
+        // CSV export alike; the web app's assets come gzipped already).
+        .layer(CompressionLayer::new().gzip(true))
         .layer(EnvelopeLayer);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(
