@@ -454,6 +454,27 @@ async fn the_page_and_its_assets_carry_the_csp_and_revalidate() {
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.bytes.is_empty());
+    // The gzip copy is another representation, with its own tag.
+    let packed_etag = packed.headers[header::ETAG].to_str().unwrap().to_owned();
+    assert_ne!(packed_etag, etag);
+    let stale = w
+        .call(
+            Method::GET,
+            "/assets/js/app.js",
+            &[("if-none-match", &etag), ("accept-encoding", "gzip")],
+            None,
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::OK);
+    let fresh = w
+        .call(
+            Method::GET,
+            "/assets/js/app.js",
+            &[("if-none-match", &packed_etag), ("accept-encoding", "gzip")],
+            None,
+        )
+        .await;
+    assert_eq!(fresh.status, StatusCode::NOT_MODIFIED);
 
     for path in [
         "/assets/../Cargo.toml",

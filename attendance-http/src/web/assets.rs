@@ -24,15 +24,16 @@ pub(super) struct Asset {
     pub(super) body: Bytes,
     /// The gzip copy, when it is smaller.
     pub(super) gzip: Option<Bytes>,
-    pub(super) etag: HeaderValue,
+    /// The version's tag; the gzip copy's is the same with `-gz`, since
+    /// the two are different representations (RFC 9110, 8.8.3).
+    pub(super) etag: String,
 }
 
 impl Asset {
     pub(super) fn new(path: &str, body: Bytes) -> Self {
         let digest = Sha256::digest(&body);
         let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        let etag = HeaderValue::from_str(&format!("\"{hex}\""))
-            .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        let etag = hex;
         let gzip = gzip(&body).filter(|packed| packed.len() < body.len());
         Self {
             content_type: content_type(path),
@@ -42,8 +43,17 @@ impl Asset {
         }
     }
 
-    /// Whether the request's `If-None-Match` already names this version.
-    pub(super) fn is_fresh(&self, headers: &HeaderMap) -> bool {
+    /// The `ETag` of the representation sent: gzipped or not.
+    pub(super) fn etag(&self, gzipped: bool) -> HeaderValue {
+        let suffix = if gzipped { "-gz" } else { "" };
+        HeaderValue::from_str(&format!("\"{}{suffix}\"", self.etag))
+            .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+    }
+
+    /// Whether the request's `If-None-Match` already names the
+    /// representation it would get (gzipped or not).
+    pub(super) fn is_fresh(&self, headers: &HeaderMap, gzipped: bool) -> bool {
+        let current = self.etag(gzipped);
         headers
             .get_all(header::IF_NONE_MATCH)
             .iter()
@@ -51,7 +61,7 @@ impl Asset {
             .flat_map(|v| v.split(','))
             .any(|tag| {
                 let tag = tag.trim();
-                tag == "*" || tag.trim_start_matches("W/").as_bytes() == self.etag.as_bytes()
+                tag == "*" || tag.trim_start_matches("W/").as_bytes() == current.as_bytes()
             })
     }
 }

@@ -240,11 +240,12 @@ async fn asset(
 /// `asset` with the app's security headers, revalidated by `ETag`,
 /// gzipped when the client takes it.
 fn serve(asset: &Asset, request: &HeaderMap) -> Response {
-    let mut response = if asset.is_fresh(request) {
+    let gzipped = asset.gzip.is_some() && assets::accepts_gzip(request);
+    let mut response = if asset.is_fresh(request, gzipped) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         match &asset.gzip {
-            Some(packed) if assets::accepts_gzip(request) => {
+            Some(packed) if gzipped => {
                 let mut r = Body::from(packed.clone()).into_response();
                 r.headers_mut()
                     .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -258,7 +259,7 @@ fn serve(asset: &Asset, request: &HeaderMap) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static(asset.content_type),
     );
-    headers.insert(header::ETAG, asset.etag.clone());
+    headers.insert(header::ETAG, asset.etag(gzipped));
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     // Always revalidate: a new release is seen on the next load, and an
     // unchanged file costs a 304.
