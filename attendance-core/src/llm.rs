@@ -217,6 +217,15 @@ pub trait ChatModel: Send + Sync {
     fn describe(&self) -> String {
         String::from("chat model")
     }
+
+    /// Whether the model runs on the host's own machines (a loopback or
+    /// private address) rather than at a provider's. Question answering
+    /// reads it to decide whether free SQL is a fallback worth trying
+    /// ([`AskConfig::free_sql_fallback`](crate::ask::AskConfig::free_sql_fallback)).
+    /// Default: `false`.
+    fn runs_locally(&self) -> bool {
+        false
+    }
 }
 
 /// Extracts the first JSON object from a model's text.

@@ -20,6 +20,16 @@
 //! in, the repair turns, the request that phrases the rows) is built in
 //! `prompt.rs`, so the prompt can be tuned without touching this loop.
 //!
+//! In plan mode ([`AskMode::Plan`], or [`AskMode::Auto`] first) the model
+//! fills a typed [`QueryPlan`] instead (schema, validation and the SQL the
+//! library writes from it: [`plan`]); its names are resolved to ids among
+//! the employees and teams the asker may see, read through the same
+//! scoped runner, so a name two people share is asked back
+//! ([`AnswerKind::Clarification`]) and a name out of scope is "not found"
+//! ([`AnswerKind::NotFound`]). The compiled query then takes the same
+//! guard, runner and phrasing as the model's SQL, and the answer carries
+//! the plan and its sentence.
+//!
 //! Two things are configured once, here, and handed down: the guard is
 //! built from the [`Catalog`] the model is shown, and the timezone that
 //! "today" in the prompt is read in ([`AskConfig::timezone`]) travels with
@@ -40,7 +50,6 @@ use crate::domain::validate_text;
 use crate::error::{BoxError, Error};
 use crate::guard::{GuardedSql, Refusal, SqlGuard};
 use crate::llm::{ChatMessage, ChatModel, LlmError, TokenUsage, extract_json_object};
-use crate::summary::{ungrounded_names, ungrounded_numbers};
 
 /// Rows returned by a [`SqlRunner`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -198,6 +207,45 @@ pub struct Answer {
     pub attempts: u32,
     /// Tokens used by every model call for this answer.
     pub usage: TokenUsage,
+    /// What the answer is: rows, or a question back.
+    pub kind: AnswerKind,
+    /// The plan the model wrote, in plan mode.
+    pub plan: Option<QueryPlan>,
+    /// The plan in one sentence ("hours worked, by team, 2026-03-02 to
+    /// 2026-03-08, WFH only").
+    pub plan_sentence: Option<String>,
+}
+
+/// What an [`Answer`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AnswerKind {
+    /// The rows of a query, phrased.
+    Rows,
+    /// A name in the question fits several people or teams: `text` asks
+    /// which, and the rows list them (id, name, and an employee's team).
+    Clarification,
+    /// A name in the question fits no one the asker may see: `text` says
+    /// so, and there are no rows.
+    NotFound,
+}
+
+/// How [`AskService`] has the model answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum AskMode {
+    /// The model fills a typed [`QueryPlan`] and the library writes the
+    /// SQL; a question the plan cannot express is refused
+    /// ([`RefusalCategory::OutOfScope`]).
+    Plan,
+    /// The model writes the SQL itself.
+    #[default]
+    Sql,
+    /// A plan first; when the model says the plan cannot express the
+    /// question, free SQL if [`AskConfig::free_sql_fallback`] allows it,
+    /// else the refusal of `Plan`.
+    Auto,
 }
 
 /// Why a question got no answer.
@@ -253,17 +301,26 @@ pub enum RefusalCategory {
     /// The last query the model wrote produced more than the runner will
     /// read.
     ResultTooLarge,
+    /// The model never wrote a query plan that makes sense (an unknown
+    /// metric, a filter that does not apply…).
+    InvalidPlan,
+    /// The model's last plan broke a bound: a period over two years, a
+    /// limit over the page maximum, a name too long.
+    PlanOutOfBounds,
 }
 
 impl RefusalCategory {
     /// The category as a stable snake-case word (`out_of_scope`,
-    /// `unsafe_query`, `invalid_query`, `result_too_large`).
+    /// `unsafe_query`, `invalid_query`, `result_too_large`, `invalid_plan`,
+    /// `plan_out_of_bounds`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OutOfScope => "out_of_scope",
             Self::UnsafeQuery => "unsafe_query",
             Self::InvalidQuery => "invalid_query",
             Self::ResultTooLarge => "result_too_large",
+            Self::InvalidPlan => "invalid_plan",
+            Self::PlanOutOfBounds => "plan_out_of_bounds",
         }
     }
 
@@ -279,6 +336,12 @@ impl RefusalCategory {
             }
             Self::ResultTooLarge => {
                 "the answer to this question is larger than the server returns; ask for less"
+            }
+            Self::InvalidPlan => {
+                "the language model could not express this question as a query plan; try rephrasing it"
+            }
+            Self::PlanOutOfBounds => {
+                "the question asks for too much at once (at most two years, 500 rows, names of 100 characters)"
             }
         }
     }
@@ -307,6 +370,15 @@ pub struct AskConfig {
     /// The company's timezone: "today" in the prompt, and the timezone every
     /// query runs in (the one place it is set). Default: UTC.
     pub timezone: Tz,
+    /// Plan, free SQL, or a plan first. Default: [`AskMode::Sql`], what
+    /// hosts had before plans existed.
+    pub mode: AskMode,
+    /// In [`AskMode::Auto`], whether a question the plan cannot express
+    /// goes to free SQL. `None` (the default) lets the model decide:
+    /// on for a hosted model, off for one that runs on the host's own
+    /// machines ([`ChatModel::runs_locally`]), which is small and writes
+    /// SQL badly.
+    pub free_sql_fallback: Option<bool>,
 }
 
 impl Default for AskConfig {
@@ -316,6 +388,8 @@ impl Default for AskConfig {
             max_question_chars: DEFAULT_MAX_QUESTION_CHARS,
             rows_for_answer: 50,
             timezone: Tz::UTC,
+            mode: AskMode::default(),
+            free_sql_fallback: None,
         }
     }
 }
@@ -329,6 +403,7 @@ pub struct AskService {
     catalog: Arc<Catalog>,
     config: AskConfig,
     clock: Arc<dyn Clock>,
+    plan_examples: Arc<Vec<PlanExample>>,
 }
 
 impl fmt::Debug for AskService {
@@ -368,7 +443,15 @@ impl AskService {
             catalog: Arc::new(catalog),
             config: AskConfig::default(),
             clock: Arc::new(SystemClock),
+            plan_examples: Arc::new(Vec::new()),
         }
+    }
+
+    /// The worked plans the plan prompt picks its examples from (the few
+    /// most like the question are shown). Default: none.
+    pub fn with_plan_examples(mut self, examples: Vec<PlanExample>) -> Self {
+        self.plan_examples = Arc::new(examples);
+        self
     }
 
     /// Replaces the config.
@@ -406,9 +489,31 @@ impl AskService {
 
     async fn ask(&self, principal: &Principal, question: &str) -> Result<Answer, AskError> {
         let question = self.validate(question)?;
-        let mut usage = TokenUsage::default();
+        match self.config.mode {
+            AskMode::Sql => {
+                self.ask_sql(principal, &question, TokenUsage::default())
+                    .await
+            }
+            AskMode::Plan => self.ask_plan(principal, &question, false).await,
+            AskMode::Auto => {
+                let fallback = self
+                    .config
+                    .free_sql_fallback
+                    .unwrap_or_else(|| !self.model.runs_locally());
+                self.ask_plan(principal, &question, fallback).await
+            }
+        }
+    }
+
+    /// The model writes the SQL; `usage` is what earlier turns spent.
+    async fn ask_sql(
+        &self,
+        principal: &Principal,
+        question: &str,
+        mut usage: TokenUsage,
+    ) -> Result<Answer, AskError> {
         let now = self.clock.now().with_timezone(&self.config.timezone);
-        let mut messages = prompt::sql_messages(&self.catalog, now, &question);
+        let mut messages = prompt::sql_messages(&self.catalog, now, question);
         let context = QueryContext::new(self.config.timezone).with_scope(principal.scope());
         let max_attempts = 1 + self.config.max_repairs;
         let mut last_refusal = None;
@@ -435,7 +540,7 @@ impl AskService {
                     }
                     Ok(guarded) => match self.runner.run(&guarded, &context).await {
                         Ok(rows) => {
-                            return Ok(self.phrase(&question, guarded, rows, attempt, usage).await);
+                            return Ok(self.phrase(question, guarded, rows, attempt, usage).await);
                         }
                         Err(QueryError::Unavailable { source }) => {
                             return Err(AskError::Unavailable { source });
@@ -526,6 +631,9 @@ impl AskService {
             rows: rows.rows,
             attempts,
             usage,
+            kind: AnswerKind::Rows,
+            plan: None,
+            plan_sentence: None,
         }
     }
 }
@@ -539,122 +647,6 @@ fn refusal_category(refusal: &Refusal) -> RefusalCategory {
         | Refusal::Unparsable { .. } => RefusalCategory::InvalidQuery,
         _ => RefusalCategory::UnsafeQuery,
     }
-}
-
-/// Rows written out in full in [`render_rows`]; the rest are counted.
-const RENDERED_ROWS: usize = 10;
-
-/// Longest value written out by [`render_rows`], in characters.
-const RENDERED_VALUE_CHARS: usize = 80;
-
-/// The fixed rendering of a result: "No rows matched the question.", or
-/// how many rows, the columns, and the first [`RENDERED_ROWS`] rows.
-fn render_rows(rows: &QueryRows) -> String {
-    let n = rows.rows.len();
-    if n == 0 {
-        return "No rows matched the question.".to_owned();
-    }
-    let value = |v: &Value| {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            Value::Null => "none".to_owned(),
-            other => other.to_string(),
-        };
-        let mut short: String = text.chars().take(RENDERED_VALUE_CHARS).collect();
-        if text.chars().nth(RENDERED_VALUE_CHARS).is_some() {
-            short.push('…');
-        }
-        short
-    };
-    let shown: Vec<String> = rows
-        .rows
-        .iter()
-        .take(RENDERED_ROWS)
-        .map(|row| row.iter().map(value).collect::<Vec<_>>().join(", "))
-        .collect();
-    let mut out = format!(
-        "{} ({}): {}",
-        if n == 1 {
-            "1 row matched".to_owned()
-        } else {
-            format!("{n} rows matched")
-        },
-        rows.columns.join(", "),
-        shown.join("; ")
-    );
-    if n > RENDERED_ROWS {
-        out.push_str(&format!("; and {} more", n - RENDERED_ROWS));
-    }
-    out.push('.');
-    if rows.truncated {
-        out.push_str(" The list is partial: the server returns only the first rows.");
-    }
-    out
-}
-
-/// Checks the model's phrasing of `rows` (of which it was shown the first
-/// `shown`) against what it was given, as a summary is checked against its
-/// facts: every number, date and time must be in the rows, the row count
-/// or the question, and every capitalised name in the rows, the column
-/// names or the question. `Err` says what was wrong, for the log.
-fn check_phrasing(
-    text: &str,
-    question: &str,
-    rows: &QueryRows,
-    shown: usize,
-) -> Result<(), String> {
-    if text.is_empty() {
-        return Err("the model returned no text".to_owned());
-    }
-    let facts = phrasing_facts(question, rows, shown);
-    let invented = ungrounded_numbers(text, &facts);
-    if !invented.is_empty() {
-        return Err(format!("numbers not in the rows: {}", invented.join(", ")));
-    }
-    let strangers = ungrounded_names(text, &facts);
-    if !strangers.is_empty() {
-        return Err(format!("names not in the rows: {}", strangers.join(", ")));
-    }
-    Ok(())
-}
-
-/// What a phrasing may draw on, in the shape the summary checks read: the
-/// question, the columns, the rows shown (a timestamp also as its date and
-/// its time, which is how a sentence writes it), their count, and the
-/// numbers of the question.
-fn phrasing_facts(question: &str, rows: &QueryRows, shown: usize) -> Value {
-    let cell = |v: &Value| match v {
-        Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
-            Ok(at) => serde_json::json!([
-                s,
-                at.date_naive().to_string(),
-                at.format("%H:%M").to_string(),
-            ]),
-            Err(_) => v.clone(),
-        },
-        other => other.clone(),
-    };
-    let shown_rows: Vec<Vec<Value>> = rows
-        .rows
-        .iter()
-        .take(shown)
-        .map(|row| row.iter().map(cell).collect())
-        .collect();
-    // Numbers of the question, as the "shaped" strings the number check
-    // takes ("7", "2026-03-10", "09:30"), so that a name in it adds none.
-    let question_numbers: Vec<&str> = question
-        .split(|c: char| !(c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | 'W')))
-        .map(|token| token.trim_matches(|c: char| !c.is_ascii_digit()))
-        .filter(|token| !token.is_empty())
-        .collect();
-    serde_json::json!({
-        "question": question,
-        "question_numbers": question_numbers,
-        "columns": rows.columns,
-        "rows": shown_rows,
-        "row_count": rows.rows.len(),
-        "shown_rows": shown,
-    })
 }
 
 enum SqlAnswer {
@@ -681,7 +673,18 @@ fn parse_sql_answer(text: &str) -> Result<SqlAnswer, String> {
     }
 }
 
+mod phrasing;
+pub mod plan;
+mod plan_path;
+mod plan_prompt;
 mod prompt;
+mod resolve;
+
+use phrasing::{check_phrasing, render_rows};
+pub use plan::{PlanExample, QueryPlan};
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod plan_tests;

@@ -79,19 +79,26 @@ pub(super) fn select_examples<'c>(
     question: &str,
     max: usize,
 ) -> Vec<&'c (&'static str, &'static str)> {
+    closest(catalog.examples.iter().map(|(q, _)| *q), question, max)
+        .into_iter()
+        .map(|i| &catalog.examples[i])
+        .collect()
+}
+
+/// The positions of the `questions` most like `question`, best first; ties
+/// keep the list's order.
+pub(super) fn closest<'q>(
+    questions: impl Iterator<Item = &'q str>,
+    question: &str,
+    max: usize,
+) -> Vec<usize> {
     let asked = content_words(question);
-    let mut scored: Vec<(f64, usize)> = catalog
-        .examples
-        .iter()
+    let mut scored: Vec<(f64, usize)> = questions
         .enumerate()
-        .map(|(i, (q, _))| (similarity(&asked, &content_words(q)), i))
+        .map(|(i, q)| (similarity(&asked, &content_words(q)), i))
         .collect();
     scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-    scored
-        .into_iter()
-        .take(max)
-        .map(|(_, i)| &catalog.examples[i])
-        .collect()
+    scored.into_iter().take(max).map(|(_, i)| i).collect()
 }
 
 /// The views, their columns and the worked examples chosen for `question`,
@@ -113,7 +120,7 @@ fn render_catalog(catalog: &Catalog, question: &str) -> String {
 
 /// Today and the periods questions name most, as dates: a model that reads
 /// "last week: 2026-03-02 to 2026-03-08" need not derive the range.
-fn calendar(now: DateTime<Tz>) -> String {
+pub(super) fn calendar(now: DateTime<Tz>) -> String {
     let today = now.date_naive();
     let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
     let month = today.with_day(1).unwrap_or(today);
@@ -201,7 +208,7 @@ pub(super) fn repair_too_large(limit_bytes: usize) -> String {
 pub(super) const REPAIR_REJECTED: &str = "The database rejected that query. Check every column \
 name against the views above, their types, and GROUP BY, then write it again.";
 
-const ANSWER_PROMPT: &str = "You answer questions about attendance data for managers. \
+pub(super) const ANSWER_PROMPT: &str = "You answer questions about attendance data for managers. \
 Answer in one to three plain sentences, using only the rows given (they are the \
 result of a query written for the question). If there are no rows, say that no \
 data matched. Do not mention SQL, queries or tables. If the rows were truncated, \

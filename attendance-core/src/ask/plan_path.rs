@@ -1,0 +1,216 @@
+//! Plan mode: the model fills a [`QueryPlan`], the library validates it,
+//! resolves its names in scope, compiles it, guards it and runs it.
+
+use serde_json::Value;
+
+use super::plan::{PlanError, PlanReply, ValidPlan};
+use super::resolve::{Candidate, NameKind, Resolution, resolve};
+use super::{
+    Answer, AnswerKind, AskError, AskService, PhrasedBy, QueryContext, QueryError, RefusalCategory,
+    plan_prompt,
+};
+use crate::access::Principal;
+use crate::llm::{ChatMessage, TokenUsage, extract_json_object};
+
+impl AskService {
+    /// Answers `question` (validated) from a plan; when the model says no
+    /// plan fits, hands over to free SQL if `free_sql` allows it.
+    pub(super) async fn ask_plan(
+        &self,
+        principal: &Principal,
+        question: &str,
+        free_sql: bool,
+    ) -> Result<Answer, AskError> {
+        let now = self.clock.now().with_timezone(&self.config.timezone);
+        let today = now.date_naive();
+        let mut messages = plan_prompt::plan_messages(&self.plan_examples, now, question);
+        let mut usage = TokenUsage::default();
+        let max_attempts = 1 + self.config.max_repairs;
+        let mut last_error = None;
+        for attempt in 1..=max_attempts {
+            let response = self
+                .model
+                .chat(plan_prompt::plan_request(&messages))
+                .await?;
+            usage += response.usage;
+            messages.push(ChatMessage::assistant(response.text.clone()));
+            let reply = extract_json_object(&response.text)
+                .map_err(|_| PlanError::Malformed {
+                    reason: "the answer held no JSON object".to_owned(),
+                })
+                .and_then(PlanReply::from_json);
+            let error = match reply {
+                Ok(PlanReply {
+                    plan: Some(plan), ..
+                }) => match plan.validate(today) {
+                    Ok(valid) => {
+                        return self
+                            .answer_plan(principal, question, valid, attempt, usage)
+                            .await;
+                    }
+                    Err(error) => error,
+                },
+                Ok(PlanReply { plan: None, .. }) if free_sql => {
+                    tracing::info!("no plan fits the question; asking for free SQL");
+                    return self.ask_sql(principal, question, usage).await;
+                }
+                Ok(PlanReply { plan: None, .. }) => {
+                    return Err(AskError::Refused {
+                        category: RefusalCategory::OutOfScope,
+                    });
+                }
+                Err(error) => error,
+            };
+            tracing::info!(%error, attempt, "the model's plan was not accepted");
+            messages.push(ChatMessage::user(plan_prompt::repair_plan(
+                &error.to_string(),
+            )));
+            last_error = Some(error);
+        }
+        Err(AskError::Refused {
+            category: last_error.map_or(RefusalCategory::InvalidPlan, |e| e.category()),
+        })
+    }
+
+    /// Resolves, compiles, guards and runs a valid plan.
+    async fn answer_plan(
+        &self,
+        principal: &Principal,
+        question: &str,
+        valid: ValidPlan,
+        attempts: u32,
+        usage: TokenUsage,
+    ) -> Result<Answer, AskError> {
+        let context = QueryContext::new(self.config.timezone).with_scope(principal.scope());
+        let shown = |mut answer: Answer| {
+            answer.plan = Some(valid.plan().clone());
+            answer.plan_sentence = Some(valid.sentence());
+            answer
+        };
+        let names = match resolve(self.runner.as_ref(), &self.guard, &context, &valid).await {
+            Ok(Resolution::Resolved(names)) => names,
+            Ok(Resolution::Ambiguous {
+                kind,
+                written,
+                candidates,
+            }) => {
+                return Ok(shown(clarification(
+                    kind,
+                    &written,
+                    &candidates,
+                    attempts,
+                    usage,
+                )));
+            }
+            Ok(Resolution::NotFound { kind, written }) => {
+                return Ok(shown(not_found(kind, &written, attempts, usage)));
+            }
+            Err(error) => return Err(failed(error, attempts)),
+        };
+        let sql = valid.compile(&names);
+        let guarded = self.guard.check(&sql).map_err(|refusal| {
+            // The compiler writes only what the guard allows; a refusal
+            // here is a bug in it, not the model's doing.
+            tracing::error!(%refusal, %sql, "the guard refused a compiled plan");
+            AskError::Refused {
+                category: RefusalCategory::UnsafeQuery,
+            }
+        })?;
+        let rows = self
+            .runner
+            .run(&guarded, &context)
+            .await
+            .map_err(|error| failed(error, attempts))?;
+        Ok(shown(
+            self.phrase(question, guarded, rows, attempts, usage).await,
+        ))
+    }
+}
+
+/// A runner error on a compiled query: there is no model turn to repair
+/// it, so it is final.
+fn failed(error: QueryError, attempts: u32) -> AskError {
+    match error {
+        QueryError::Unavailable { source } => AskError::Unavailable { source },
+        QueryError::TooLarge { .. } => AskError::Refused {
+            category: RefusalCategory::ResultTooLarge,
+        },
+        QueryError::Rejected { message } => {
+            tracing::error!(error = %message, "the database rejected a compiled plan");
+            AskError::QueryFailed { attempts }
+        }
+        QueryError::Timeout => AskError::QueryFailed { attempts },
+    }
+}
+
+fn clarification(
+    kind: NameKind,
+    written: &str,
+    candidates: &[Candidate],
+    attempts: u32,
+    usage: TokenUsage,
+) -> Answer {
+    let listed: Vec<String> = candidates
+        .iter()
+        .map(|c| match &c.team {
+            Some(team) => format!("{} ({team}, id {})", c.name, c.id),
+            None => format!("{} (id {})", c.name, c.id),
+        })
+        .collect();
+    let (columns, rows) = match kind {
+        NameKind::Employee => (
+            vec!["employee_id", "employee_name", "team_name"],
+            candidates
+                .iter()
+                .map(|c| {
+                    vec![
+                        Value::from(c.id),
+                        Value::from(c.name.clone()),
+                        c.team.clone().map_or(Value::Null, Value::from),
+                    ]
+                })
+                .collect(),
+        ),
+        NameKind::Team => (
+            vec!["team_id", "team_name"],
+            candidates
+                .iter()
+                .map(|c| vec![Value::from(c.id), Value::from(c.name.clone())])
+                .collect(),
+        ),
+    };
+    Answer {
+        text: format!(
+            "Which {} do you mean by \"{written}\": {}? Ask again with the full name.",
+            kind.as_str(),
+            listed.join(", or ")
+        ),
+        phrased_by: PhrasedBy::Template,
+        sql: String::new(),
+        columns: columns.into_iter().map(str::to_owned).collect(),
+        rows,
+        attempts,
+        usage,
+        kind: super::AnswerKind::Clarification,
+        plan: None,
+        plan_sentence: None,
+    }
+}
+
+fn not_found(kind: NameKind, written: &str, attempts: u32, usage: TokenUsage) -> Answer {
+    Answer {
+        text: format!(
+            "No {} called \"{written}\" is among those you can see.",
+            kind.as_str()
+        ),
+        phrased_by: PhrasedBy::Template,
+        sql: String::new(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        attempts,
+        usage,
+        kind: AnswerKind::NotFound,
+        plan: None,
+        plan_sentence: None,
+    }
+}
