@@ -393,7 +393,14 @@ impl SummaryService {
         };
         // The checks read the whole facts: the text may state only what is
         // true of them, and a capped list's length is no fact.
-        let text = match model.chat(summary_request(&json)).await {
+        let request = summary_request(&json);
+        let tokens: usize = request
+            .messages
+            .iter()
+            .map(|m| bounded::estimated_tokens(&m.content))
+            .sum();
+        tracing::debug!(tokens, "asking the model to phrase a summary");
+        let text = match model.chat(request).await {
             Ok(response) => response.text.trim().to_owned(),
             Err(e) => return fallback(facts, FallbackReason::LlmUnavailable, e.to_string()),
         };

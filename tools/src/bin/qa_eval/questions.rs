@@ -2,6 +2,8 @@
 
 use std::collections::HashSet;
 
+use attendance::core::ask::plan::PlanReply;
+use attendance::core::ask::{PlanExample, QueryPlan};
 use serde::{Deserialize, Serialize};
 
 /// The question set in the repository.
@@ -137,7 +139,7 @@ pub struct Question {
     /// The gold query plan, where a plan can express the question: it
     /// compiles to a query whose rows equal the gold query's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plan: Option<serde_json::Value>,
+    pub plan: Option<QueryPlan>,
     /// Whether the question asks for an order.
     pub ordered: bool,
     /// Why the question is built the way it is.
@@ -179,6 +181,37 @@ pub fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
         questions.push(q);
     }
     Ok(questions)
+}
+
+/// The worked plans the service may show (see
+/// [`AskService::with_plan_examples`](attendance::core::ask::AskService::with_plan_examples)):
+/// the `dev` questions, each with its gold plan, or, where no plan can
+/// express it, the reply that says so, so that the model sees declining too.
+pub fn plan_examples(questions: &[Question]) -> Vec<PlanExample> {
+    questions
+        .iter()
+        .filter(|q| q.split == Split::Dev)
+        .map(|q| PlanExample {
+            question: q.question.clone(),
+            reply: match &q.plan {
+                Some(plan) => PlanReply {
+                    plan: Some(plan.clone()),
+                    unsupported: None,
+                },
+                None => PlanReply {
+                    plan: None,
+                    unsupported: Some(
+                        match q.category {
+                            Category::Unanswerable => "the data does not hold this",
+                            Category::Injection => "this is not a question about attendance",
+                            _ => "no metric, grouping or filter of the plan says this",
+                        }
+                        .to_owned(),
+                    ),
+                },
+            },
+        })
+        .collect()
 }
 
 /// The questions of `split` (`None`: all of them).
