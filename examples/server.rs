@@ -34,6 +34,11 @@
 //!   (a hosted database without `CREATEROLE`), `POST /ask` stays off and the
 //!   log says why, unless `ATTENDANCE_QA_ACCEPT_LOGIN_ROLE=1` accepts running
 //!   the model's queries as the login role, with all its rights.
+//! - `ATTENDANCE_ASK_MODE`: `sql` (default: the model writes SQL), `plan`
+//!   (the model fills a typed query plan and the library writes the SQL)
+//!   or `auto` (a plan first, free SQL when no plan fits and
+//!   `ATTENDANCE_ASK_FREE_SQL` allows it: `on`/`off`, unset on for a hosted
+//!   model and off for one at a loopback or private address).
 //! - `HEADER_READ_TIMEOUT_SECS`, `IDLE_TIMEOUT_SECS`, `MAX_CONNECTIONS`:
 //!   connection limits (see `attendance_http::ServeConfig`); defaults 10,
 //!   60 and 1024.
@@ -64,7 +69,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use attendance::core::access::Identity;
-use attendance::core::ask::SqlRunner;
+use attendance::core::ask::{AskConfig, AskMode, SqlRunner};
 use attendance::core::llm::ChatModel;
 use attendance::core::tokens::{TokenId, TokenInfo, TokenService};
 use attendance::http::web::{SessionConfig, WebApp, WebConfig, WebSessions};
@@ -120,7 +125,10 @@ async fn serve() -> Result<(), Failure> {
     if let Some(model) = chat_model()? {
         app = app.chat_model(model);
         if let Some(runner) = sql_runner(&pg).await? {
-            app = app.sql_runner(runner, qa::catalog());
+            app = app
+                .sql_runner(runner, qa::catalog())
+                .ask_config(ask_config()?)
+                .plan_examples(qa::plan_examples());
         }
     }
     let app = app.build();
@@ -379,6 +387,30 @@ fn chat_model() -> Result<Option<Arc<dyn ChatModel>>, Failure> {
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// How questions are answered, from `ATTENDANCE_ASK_MODE` (`sql`, the
+/// default; `plan`; `auto`) and `ATTENDANCE_ASK_FREE_SQL` (`on` or `off`;
+/// unset: on for a hosted model, off for one on a local address).
+fn ask_config() -> Result<AskConfig, Failure> {
+    let mut config = AskConfig::default();
+    match std::env::var("ATTENDANCE_ASK_MODE").as_deref() {
+        Err(_) | Ok("sql") => {}
+        Ok("plan") => config = config.with_mode(AskMode::Plan),
+        Ok("auto") => config = config.with_mode(AskMode::Auto),
+        Ok(other) => {
+            return Err(format!("ATTENDANCE_ASK_MODE {other:?} is not plan, sql or auto").into());
+        }
+    }
+    match std::env::var("ATTENDANCE_ASK_FREE_SQL").as_deref() {
+        Err(_) => {}
+        Ok("on") => config = config.with_free_sql_fallback(true),
+        Ok("off") => config = config.with_free_sql_fallback(false),
+        Ok(other) => {
+            return Err(format!("ATTENDANCE_ASK_FREE_SQL {other:?} is not on or off").into());
+        }
+    }
+    Ok(config)
 }
 
 /// The runner of the model's queries, as `ATTENDANCE_QA_ROLE`; `None`

@@ -20,7 +20,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::ask::{AskService, Catalog, SqlRunner};
+use crate::ask::{AskConfig, AskService, Catalog, PlanExample, SqlRunner};
 use crate::clock::{Clock, SystemClock};
 use crate::llm::ChatModel;
 use crate::service::{AttendanceService, ServiceConfig, TrendService};
@@ -64,6 +64,8 @@ impl App {
             clock: Arc::new(SystemClock),
             config: ServiceConfig::default(),
             working_days: WorkingDays::default(),
+            ask_config: AskConfig::default(),
+            plan_examples: Vec::new(),
         }
     }
 
@@ -119,6 +121,8 @@ pub struct AppBuilder {
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
     working_days: WorkingDays,
+    ask_config: AskConfig,
+    plan_examples: Vec<PlanExample>,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -167,6 +171,20 @@ impl AppBuilder {
         self
     }
 
+    /// How questions are answered (plan or free SQL, repairs, timezone).
+    /// Default: [`AskConfig::default`].
+    pub fn ask_config(mut self, config: AskConfig) -> Self {
+        self.ask_config = config;
+        self
+    }
+
+    /// The worked plans the plan prompt picks its examples from
+    /// ([`AskService::with_plan_examples`]). Default: none.
+    pub fn plan_examples(mut self, examples: Vec<PlanExample>) -> Self {
+        self.plan_examples = examples;
+        self
+    }
+
     /// Which weekdays count as working days in trends and summaries.
     /// Default: Monday to Friday.
     pub fn working_days(mut self, working_days: WorkingDays) -> Self {
@@ -186,9 +204,12 @@ impl AppBuilder {
             .with_working_days(self.working_days)
             .with_clock(self.clock.clone());
         let ask = match (self.model, self.runner) {
-            (Some(model), Some((runner, catalog))) => {
-                Some(AskService::new(model, runner, catalog).with_clock(self.clock))
-            }
+            (Some(model), Some((runner, catalog))) => Some(
+                AskService::new(model, runner, catalog)
+                    .with_clock(self.clock)
+                    .with_config(self.ask_config)
+                    .with_plan_examples(self.plan_examples),
+            ),
             _ => None,
         };
         App {

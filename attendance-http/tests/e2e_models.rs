@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use attendance_core::App;
+use attendance_core::ask::{AskConfig, AskMode};
 use attendance_core::llm::ChatModel;
 use attendance_core::tokens::TokenStore;
 use attendance_http::Services;
@@ -97,6 +98,19 @@ async fn server(store: PgStore, model: Option<Arc<dyn ChatModel>>) -> Server {
     if let Some(model) = model {
         app = app.chat_model(model).sql_runner(runner, qa::catalog());
     }
+    let services = Services::from(app.build());
+    let (services, token) = with_admin_token(services, tokens).await;
+    Server::start(attendance_http::router(services), Some(&token)).await
+}
+
+/// The server over `store`, answering questions from plans by `model`.
+async fn plan_server(store: PgStore, model: Arc<dyn ChatModel>) -> Server {
+    let tokens: Arc<dyn TokenStore> = Arc::new(store.tokens());
+    let runner = Arc::new(PgSqlRunner::for_store(&store));
+    let app = App::builder(Arc::new(store))
+        .chat_model(model)
+        .sql_runner(runner, qa::catalog())
+        .ask_config(AskConfig::default().with_mode(AskMode::Plan));
     let services = Services::from(app.build());
     let (services, token) = with_admin_token(services, tokens).await;
     Server::start(attendance_http::router(services), Some(&token)).await
@@ -206,6 +220,70 @@ async fn a_healthy_model_answers_questions_and_phrases_summaries() {
         assert_eq!(weekly.body["generated_by"], "llm", "{weekly:?}");
         assert!(weekly.body.get("fallback_reason").is_none(), "{weekly:?}");
         assert_eq!(weekly.body["facts"]["this_week"]["days_present"], 2);
+        server.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_played_model_fills_a_plan_and_the_answer_shows_it() {
+    common::with_store(|store| async move {
+        let llm = MockServer::start().await;
+        let plan = json!({
+            "metric": "days_present", "group_by": "employee", "employees": ["ada"],
+            "teams": null, "work_mode": null, "absence_kind": null,
+            "period": {"relative": "yesterday"}, "having": null, "order": null,
+            "limit": null, "unit": null, "compare_with_previous": false
+        });
+        Mock::given(method("POST"))
+            .and(path("/chat/completions"))
+            .and(body_string_contains("query_plan_or_unsupported"))
+            .respond_with(completion(
+                &json!({ "plan": plan, "unsupported": null }).to_string(),
+            ))
+            .expect(1)
+            .mount(&llm)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/chat/completions"))
+            .and(body_string_contains(
+                "You answer questions about attendance data",
+            ))
+            .respond_with(completion("Ada came in that day."))
+            .expect(1)
+            .mount(&llm)
+            .await;
+        let server = plan_server(store, client(&llm.uri(), Duration::from_secs(5))).await;
+        let day = seed(&server).await;
+
+        let answer = server
+            .post("/ask", &json!({ "question": "Was Ada in yesterday?" }))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+        let body = &answer.body;
+        assert_eq!(body["text"], "Ada came in that day.");
+        assert_eq!(body["plan"], plan);
+        assert_eq!(
+            body["plan_sentence"],
+            format!("days present, by employee, for ada, {day}")
+        );
+        assert!(body.get("kind").is_none(), "{body}");
+        assert_eq!(
+            body["columns"],
+            json!(["employee_id", "employee_name", "days_present"])
+        );
+        assert_eq!(body["rows"][0][1], "Ada");
+        assert_eq!(body["rows"][0][2], 1);
+        assert_eq!(body["rows"].as_array().unwrap().len(), 1);
+        let ada = body["rows"][0][0].as_i64().unwrap();
+        assert_eq!(
+            body["sql"],
+            format!(
+                "SELECT employee_id, employee_name, count(*) AS days_present \
+                 FROM qa_daily_attendance WHERE employee_id IN ({ada}) \
+                 AND work_date BETWEEN DATE '{day}' AND DATE '{day}' GROUP BY 1, 2 ORDER BY 1, 2"
+            )
+        );
         server.stop().await;
     })
     .await;

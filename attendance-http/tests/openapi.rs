@@ -261,6 +261,16 @@ fn who_wrote_a_text_and_why_are_documented() {
         schemas["PhrasedBy"]["enum"],
         serde_json::json!(["llm", "template"])
     );
+    // The plan fields are optional: an answer written from free SQL has none.
+    let required = answer["required"].as_array().unwrap();
+    for optional in ["kind", "plan", "plan_sentence"] {
+        assert!(answer["properties"].get(optional).is_some(), "{optional}");
+        assert!(!required.contains(&optional.into()), "{optional}");
+    }
+    assert_eq!(
+        schemas["AnswerKind"]["enum"],
+        serde_json::json!(["rows", "clarification", "not_found"])
+    );
 }
 
 /// Bounds and defaults a client reads in the document are the ones core

@@ -473,6 +473,39 @@ impl ChatModel for OpenAiClient {
             self.inner.shown_base_url
         )
     }
+
+    /// True when the endpoint's host is `localhost`, a `.local` name, or a
+    /// loopback, private or link-local address: a server on the host's own
+    /// machines. A hosted gateway on a private network reads as local too,
+    /// which errs on the side of not sending a small model free SQL; a
+    /// host says otherwise with `AskConfig::free_sql_fallback`.
+    fn runs_locally(&self) -> bool {
+        is_local_host(&self.inner.endpoint)
+    }
+}
+
+fn is_local_host(url: &Url) -> bool {
+    use std::net::IpAddr;
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                // fc00::/7 (unique local) and fe80::/10 (link-local).
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost") || name.ends_with(".local")
+        }
+    }
 }
 
 impl fmt::Debug for OpenAiClient {
@@ -583,5 +616,29 @@ mod tests {
     fn invalid_api_key_characters_are_a_config_error_without_the_key() {
         let err = auth_header(AuthStyle::Bearer, "sk-bad\nkey").unwrap_err();
         assert!(!err.to_string().contains("sk-bad"));
+    }
+
+    #[test]
+    fn a_server_on_the_hosts_own_machines_runs_locally() {
+        for local in [
+            "http://127.0.0.1:8000/v1",
+            "http://localhost:11434/v1",
+            "http://[::1]:8080/v1",
+            "http://10.1.2.3/v1",
+            "http://192.168.0.7:8000",
+            "http://llama.local/v1",
+            "http://[fd00::1]/v1",
+        ] {
+            assert!(is_local_host(&Url::parse(local).unwrap()), "{local}");
+        }
+        for hosted in [
+            "https://api.openai.com/v1",
+            "https://example.openai.azure.com/openai",
+            "http://8.8.8.8/v1",
+            "http://[2001:db8::1]/v1",
+            "https://localhost.example.com/v1",
+        ] {
+            assert!(!is_local_host(&Url::parse(hosted).unwrap()), "{hosted}");
+        }
     }
 }

@@ -34,7 +34,7 @@ use crate::{Error, PgStore};
 
 mod catalog;
 
-pub use catalog::{QUESTIONS_JSONL, catalog};
+pub use catalog::{QUESTIONS_JSONL, catalog, plan_examples};
 
 /// The role the migrations create for the model's queries (migration
 /// `0003_qa_role.sql`): it cannot log in, reads the Q&A views and

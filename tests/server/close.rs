@@ -55,12 +55,6 @@ impl Caller {
     }
 }
 
-fn token(url: &str, args: &[&str]) -> String {
-    let mut all = vec!["token", "create"];
-    all.extend_from_slice(args);
-    stdout(&run(url, &all)).trim_end().to_owned()
-}
-
 #[tokio::test]
 async fn a_month_is_requested_approved_locked_exported_and_heard_of() {
     let db = common::TestDb::create().await;
@@ -75,7 +69,7 @@ async fn a_month_is_requested_approved_locked_exported_and_heard_of() {
     let admin_token = token(&url, &["--admin", "--name", "payroll"]);
     let server = serve_with(&url, None, &[("ATTENDANCE_WEBHOOKS_ALLOW_PRIVATE", "1")]).await;
     let base = format!("http://127.0.0.1:{}", server.port);
-    let http = reqwest::Client::new();
+    let http = http_client();
     let caller = |token: String| Caller {
         http: http.clone(),
         base: base.clone(),

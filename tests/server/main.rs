@@ -8,10 +8,14 @@
 //! `close`: a month closed as a company would: a request approved, the
 //! period locked, the timesheet exported, and a receiver hearing of it all
 //! through signed webhooks.
+//! `browser`: a small WebDriver client for ChromeDriver and headless Chromium.
+//! `web`: the web app in that browser, each role's views checked against the API.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
 mod cli;
 mod close;
+mod web;
 
 use attendance_testsupport as common;
 
@@ -53,6 +57,25 @@ fn stdout(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// A token from `server token create ARGS`, against the database `url`.
+fn token(url: &str, args: &[&str]) -> String {
+    let mut all = vec!["token", "create"];
+    all.extend_from_slice(args);
+    stdout(&run(url, &all)).trim_end().to_owned()
+}
+
+/// An HTTP client. reqwest builds none without a TLS provider, and this
+/// package's own build of it has none (`cargo test -p attendance` alone);
+/// the model client's builder brings ring's, though every request here
+/// stays on loopback.
+fn http_client() -> reqwest::Client {
+    attendance::llm::http_client_builder()
+        .unwrap()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
 }
 
 /// A free loopback port (bound, then released for the server).
@@ -103,6 +126,8 @@ async fn serve_with(url: &str, auth: Option<&str>, env: &[(&str, &str)]) -> Serv
         .env("RUST_LOG", "warn")
         .env_remove("OPENAI_API_KEY")
         .env_remove("ATTENDANCE_AUTH")
+        // The app as built into the binary, never a development copy on disk.
+        .env_remove("ATTENDANCE_WEB_ASSETS")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     if let Some(auth) = auth {

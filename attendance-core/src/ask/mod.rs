@@ -231,23 +231,6 @@ pub enum AnswerKind {
     NotFound,
 }
 
-/// How [`AskService`] has the model answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum AskMode {
-    /// The model fills a typed [`QueryPlan`] and the library writes the
-    /// SQL; a question the plan cannot express is refused
-    /// ([`RefusalCategory::OutOfScope`]).
-    Plan,
-    /// The model writes the SQL itself.
-    #[default]
-    Sql,
-    /// A plan first; when the model says the plan cannot express the
-    /// question, free SQL if [`AskConfig::free_sql_fallback`] allows it,
-    /// else the refusal of `Plan`.
-    Auto,
-}
-
 /// Why a question got no answer.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -350,47 +333,6 @@ impl RefusalCategory {
 impl fmt::Display for RefusalCategory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-/// Default of [`AskConfig::max_question_chars`].
-pub const DEFAULT_MAX_QUESTION_CHARS: usize = 500;
-
-/// Tunables of [`AskService`], with their defaults.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct AskConfig {
-    /// Repair turns after the first query. Default: 2.
-    pub max_repairs: u32,
-    /// Longest question, in characters. Default:
-    /// [`DEFAULT_MAX_QUESTION_CHARS`].
-    pub max_question_chars: usize,
-    /// Rows shown to the model when it phrases the answer. Default: 50.
-    pub rows_for_answer: usize,
-    /// The company's timezone: "today" in the prompt, and the timezone every
-    /// query runs in (the one place it is set). Default: UTC.
-    pub timezone: Tz,
-    /// Plan, free SQL, or a plan first. Default: [`AskMode::Sql`], what
-    /// hosts had before plans existed.
-    pub mode: AskMode,
-    /// In [`AskMode::Auto`], whether a question the plan cannot express
-    /// goes to free SQL. `None` (the default) lets the model decide:
-    /// on for a hosted model, off for one that runs on the host's own
-    /// machines ([`ChatModel::runs_locally`]), which is small and writes
-    /// SQL badly.
-    pub free_sql_fallback: Option<bool>,
-}
-
-impl Default for AskConfig {
-    fn default() -> Self {
-        Self {
-            max_repairs: 2,
-            max_question_chars: DEFAULT_MAX_QUESTION_CHARS,
-            rows_for_answer: 50,
-            timezone: Tz::UTC,
-            mode: AskMode::default(),
-            free_sql_fallback: None,
-        }
     }
 }
 
@@ -673,6 +615,7 @@ fn parse_sql_answer(text: &str) -> Result<SqlAnswer, String> {
     }
 }
 
+mod config;
 mod phrasing;
 pub mod plan;
 mod plan_path;
@@ -680,6 +623,7 @@ mod plan_prompt;
 mod prompt;
 mod resolve;
 
+pub use config::{AskConfig, AskMode, DEFAULT_MAX_QUESTION_CHARS};
 use phrasing::{check_phrasing, render_rows};
 pub use plan::{PlanExample, QueryPlan};
 

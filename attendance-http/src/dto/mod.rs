@@ -23,7 +23,7 @@ mod trends;
 mod webhooks;
 mod worktime;
 
-pub use ask::{Answer, AskRequest, PhrasedBy};
+pub use ask::{Answer, AnswerKind, AskRequest, PhrasedBy};
 pub(crate) use attendance::AttendanceQuery;
 pub use attendance::{ClockIn, ClockOut, Session, SessionPage};
 pub use audit::{

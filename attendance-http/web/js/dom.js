@@ -39,8 +39,9 @@ export function h(tag, attrs = {}, ...children) {
     } else if (name === "for") {
       el.htmlFor = String(value);
     } else if (BOOLEAN_PROPS.has(name)) {
+      // The attribute too: a detached <option> keeps it when inserted.
+      el.setAttribute(name, "");
       el[name] = Boolean(value);
-      if (name !== "selected" && name !== "checked") el.setAttribute(name, "");
     } else if (name === "value") {
       el.value = String(value);
       el.setAttribute("value", String(value));

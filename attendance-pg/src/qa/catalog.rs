@@ -3,8 +3,10 @@
 
 use std::sync::LazyLock;
 
-use attendance_core::ask::{Catalog, ColumnDoc, RelationDoc};
+use attendance_core::ask::plan::PlanReply;
+use attendance_core::ask::{Catalog, ColumnDoc, PlanExample, RelationDoc};
 use serde::Deserialize;
+use serde_json::Value;
 
 const fn col(name: &'static str, sql_type: &'static str, meaning: &'static str) -> ColumnDoc {
     ColumnDoc {
@@ -248,5 +250,34 @@ fn dev_examples() -> Vec<(&'static str, &'static str)> {
     EXAMPLES
         .iter()
         .map(|(q, sql)| (q.as_str(), sql.as_str()))
+        .collect()
+}
+
+/// The worked plans the plan prompt may show: every `dev` line of
+/// [`QUESTIONS_JSONL`], in file order. A line's `plan` is a
+/// [`QueryPlan`](attendance_core::ask::QueryPlan) object; a line without
+/// one (or with `null`) is a question no plan expresses, and teaches the
+/// model to answer `unsupported`. A `plan` that does not read as a plan is
+/// left out here and fails `plan_examples_are_plans` in this crate's
+/// tests.
+pub fn plan_examples() -> Vec<PlanExample> {
+    QUESTIONS_JSONL
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("split").and_then(Value::as_str) == Some("dev"))
+        .filter_map(|line| {
+            let question = line.get("question")?.as_str()?.to_owned();
+            let reply = match line.get("plan") {
+                None | Some(Value::Null) => PlanReply {
+                    plan: None,
+                    unsupported: Some("no plan can express this question".to_owned()),
+                },
+                Some(plan) => PlanReply {
+                    plan: Some(serde_json::from_value(plan.clone()).ok()?),
+                    unsupported: None,
+                },
+            };
+            Some(PlanExample { question, reply })
+        })
         .collect()
 }

@@ -59,3 +59,40 @@ fn the_catalog_names_the_five_views() {
     assert!(dev >= 30, "{dev}");
     assert_eq!(catalog().examples.len(), dev);
 }
+
+#[test]
+fn plan_examples_are_plans() {
+    // Every `plan` field of the question set reads as a plan, and every
+    // dev line is an example: its plan, or `unsupported`.
+    let mut dev = 0;
+    let mut dev_plans = 0;
+    for line in QUESTIONS_JSONL.lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        let has_plan = match line.get("plan") {
+            None | Some(Value::Null) => false,
+            Some(plan) => {
+                serde_json::from_value::<attendance_core::ask::QueryPlan>(plan.clone())
+                    .unwrap_or_else(|e| panic!("{}: {e}", line["id"]));
+                true
+            }
+        };
+        if line["split"] == "dev" {
+            dev += 1;
+            dev_plans += usize::from(has_plan);
+        }
+    }
+    let examples = plan_examples();
+    assert_eq!(examples.len(), dev);
+    assert_eq!(
+        examples.iter().filter(|e| e.reply.plan.is_some()).count(),
+        dev_plans
+    );
+    // No test question can reach a prompt.
+    let tests: Vec<String> = QUESTIONS_JSONL
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["split"] == "test")
+        .filter_map(|l| l["question"].as_str().map(str::to_owned))
+        .collect();
+    assert!(plan_examples().iter().all(|e| !tests.contains(&e.question)));
+}

@@ -16,6 +16,33 @@
 //! with [`closed_set!`]; the JSON schema the model is sent
 //! ([`plan_reply_schema`]) is built from those same declarations, so the
 //! schema and the type cannot disagree.
+//!
+//! ```
+//! use attendance_core::ask::plan::{PlanReply, ResolvedNames};
+//! use attendance_core::domain::TeamId;
+//!
+//! let reply = PlanReply::from_json(serde_json::json!({
+//!     "plan": {"metric": "hours_worked", "group_by": "employee",
+//!              "teams": ["Sales Berlin"], "period": {"relative": "last_week"}},
+//!     "unsupported": null
+//! }))?;
+//! let today = "2026-03-13".parse().unwrap();
+//! let plan = reply.plan.unwrap().validate(today)?;
+//! assert_eq!(
+//!     plan.sentence(),
+//!     "hours worked, by employee, in Sales Berlin, 2026-03-02 to 2026-03-08"
+//! );
+//! // Names become ids in the asker's scope before the SQL is written.
+//! let names = ResolvedNames { employees: vec![], teams: vec![TeamId(4)] };
+//! assert_eq!(
+//!     plan.compile(&names),
+//!     "SELECT employee_id, employee_name, sum(hours) AS hours_worked \
+//!      FROM qa_daily_attendance WHERE team_id IN (4) \
+//!      AND work_date BETWEEN DATE '2026-03-02' AND DATE '2026-03-08' \
+//!      GROUP BY 1, 2 ORDER BY 1, 2"
+//! );
+//! # Ok::<(), attendance_core::ask::plan::PlanError>(())
+//! ```
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -94,7 +94,9 @@ export async function render(root, ctx) {
       settle(ctx.api.get(`/trends/employees/${id}`, { from: trendFrom, to: addDays(monday, 6), granularity: "week" })),
     ]);
 
-    subtitle.textContent = `${employee.name} · ${fmtDate(today)}`;
+    const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    subtitle.textContent = `${employee.name} · ${fmtDate(today)}` +
+      (tz && tz !== browserZone ? ` · times in ${tz}, your team's time zone` : "");
     const newest = latest.items && latest.items[0];
     open = newest && !newest.clock_out ? newest : null;
     buttons.wfo.disabled = Boolean(open);

@@ -23,6 +23,25 @@ function isFlat(v) {
   return v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x !== "object");
 }
 
+/**
+ * A record as one row: its scalars, and the members of a nested flat
+ * record beside them (a weekly team's totals); null when it nests deeper.
+ */
+function flatten(r) {
+  if (!r || typeof r !== "object" || Array.isArray(r)) return null;
+  const row = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (v === null || typeof v !== "object") {
+      row[k] = v;
+    } else if (isFlat(v)) {
+      for (const [k2, v2] of Object.entries(v)) row[k2 in r || k2 in row ? `${k} ${k2}` : k2] = v2;
+    } else {
+      return null;
+    }
+  }
+  return row;
+}
+
 function scalar(v) {
   if (v === null || v === undefined) return "–";
   if (typeof v === "boolean") return v ? "yes" : "no";
@@ -34,10 +53,11 @@ export function factsView(value) {
   if (Array.isArray(value)) {
     if (!value.length) return h("span", { class: "muted" }, "none");
     // A list of like records (teams, late arrivals) reads best as a table.
-    if (value.every(isFlat)) {
-      const keys = Object.keys(value[0]);
-      if (value.every((r) => Object.keys(r).join() === keys.join())) {
-        return table(keys.map(humanize), value.map((r) => keys.map((k) => scalar(r[k]))));
+    const records = value.map(flatten);
+    if (records.every(Boolean)) {
+      const keys = Object.keys(records[0]);
+      if (records.every((r) => Object.keys(r).join() === keys.join())) {
+        return table(keys.map(humanize), records.map((r) => keys.map((k) => scalar(r[k]))));
       }
     }
     return h("ul", {}, value.map((item) => h("li", {}, factsView(item))));

@@ -34,6 +34,12 @@ function metric(name, label, value, list, note) {
     list ? names(list, label) : null);
 }
 
+/** "company", "your teams" or a team's name, as a heading starts it. */
+export function scopeName(scope) {
+  const s = String(scope || "");
+  return s === "company" || s === "your teams" ? s.charAt(0).toUpperCase() + s.slice(1) : s;
+}
+
 function percent(p) {
   return p === null || p === undefined ? "–" : `${p} %`;
 }
@@ -44,7 +50,7 @@ function renderFacts(box, f) {
   const forgotten = f.forgotten_clock_outs || [];
   clear(box).append(
     h("p", { class: "muted", id: "today-scope" },
-      `${f.scope === "company" ? "Company" : f.scope} · ${fmtDate(f.date)} · attendance ${percent(f.attendance_percent)}` +
+      `${scopeName(f.scope)} · ${fmtDate(f.date)} · attendance ${percent(f.attendance_percent)}` +
       (f.average_clock_in ? ` · average first clock-in ${f.average_clock_in}` : "") +
       ` · ${fmtHours(f.hours_worked)} worked in closed sessions`),
     h("div", { class: "grid metrics" },
