@@ -11,6 +11,7 @@ use attendance::core::ask::{
 };
 use attendance::core::llm::{ChatModel, ChatRequest, ChatResponse, LlmError, TokenUsage};
 use attendance::core::service::ManualClock;
+use attendance::pg::qa;
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -232,10 +233,11 @@ impl Harness {
         }
     }
 
-    /// Gives plan mode the `dev` plans of `questions` as worked examples and
-    /// readies the baseline (it reads the employees' and teams' names).
+    /// Gives plan mode the worked plans a host's service gets
+    /// ([`qa::plan_examples`]) and readies the baseline over the `dev`
+    /// plans of `questions` (it reads the employees' and teams' names).
     pub async fn with_plans(mut self, questions: &[Question]) -> Result<Self, String> {
-        self.plan_examples = super::plan_examples(questions);
+        self.plan_examples = qa::plan_examples();
         self.baseline = Some(Baseline::load(&self.runner, questions).await?);
         Ok(self)
     }

@@ -2,8 +2,7 @@
 
 use std::collections::HashSet;
 
-use attendance::core::ask::plan::PlanReply;
-use attendance::core::ask::{PlanExample, QueryPlan};
+use attendance::core::ask::QueryPlan;
 use serde::{Deserialize, Serialize};
 
 /// The question set in the repository.
@@ -181,37 +180,6 @@ pub fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
         questions.push(q);
     }
     Ok(questions)
-}
-
-/// The worked plans the service may show (see
-/// [`AskService::with_plan_examples`](attendance::core::ask::AskService::with_plan_examples)):
-/// the `dev` questions, each with its gold plan, or, where no plan can
-/// express it, the reply that says so, so that the model sees declining too.
-pub fn plan_examples(questions: &[Question]) -> Vec<PlanExample> {
-    questions
-        .iter()
-        .filter(|q| q.split == Split::Dev)
-        .map(|q| PlanExample {
-            question: q.question.clone(),
-            reply: match &q.plan {
-                Some(plan) => PlanReply {
-                    plan: Some(plan.clone()),
-                    unsupported: None,
-                },
-                None => PlanReply {
-                    plan: None,
-                    unsupported: Some(
-                        match q.category {
-                            Category::Unanswerable => "the data does not hold this",
-                            Category::Injection => "this is not a question about attendance",
-                            _ => "no metric, grouping or filter of the plan says this",
-                        }
-                        .to_owned(),
-                    ),
-                },
-            },
-        })
-        .collect()
 }
 
 /// The questions of `split` (`None`: all of them).
