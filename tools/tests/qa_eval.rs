@@ -429,6 +429,15 @@ async fn run_scripted(store: &PgStore, script: Script) -> Vec<QuestionResult> {
 }
 
 async fn run_scripted_in(store: &PgStore, script: Script, mode: Mode) -> Vec<QuestionResult> {
+    run_scripted_with(store, script, mode, None).await
+}
+
+async fn run_scripted_with(
+    store: &PgStore,
+    script: Script,
+    mode: Mode,
+    free_sql_fallback: Option<bool>,
+) -> Vec<QuestionResult> {
     let questions = questions();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -452,7 +461,7 @@ async fn run_scripted_in(store: &PgStore, script: Script, mode: Mode) -> Vec<Que
         .with_max_retries(0)
         .with_request_timeout(Duration::from_secs(10));
     let model: Arc<dyn ChatModel> = Arc::new(OpenAiClient::new(config).unwrap());
-    let harness = Harness::new(
+    let mut harness = Harness::new(
         model,
         Arc::new(PgSqlRunner::new(store.pool().clone())),
         qa::catalog(),
@@ -460,6 +469,7 @@ async fn run_scripted_in(store: &PgStore, script: Script, mode: Mode) -> Vec<Que
     .with_plans(&questions)
     .await
     .unwrap();
+    harness.free_sql_fallback = free_sql_fallback;
     let mut results = Vec::new();
     for q in &questions {
         results.push(harness.run(q, mode).await);

@@ -116,7 +116,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub(super) fn kind(&self) -> &'static str {
+    /// The kind of outcome, as the comparison of reports names it.
+    pub fn kind(&self) -> &'static str {
         match self {
             Self::Answered { .. } => "answered",
             Self::Clarification { .. } => "clarification",
@@ -217,6 +218,10 @@ pub struct Harness {
     pub plan_examples: Vec<PlanExample>,
     /// The no-model answerer, for [`Mode::Baseline`].
     pub baseline: Option<Baseline>,
+    /// In [`Mode::Auto`], whether a question no plan fits goes to free
+    /// SQL; `None`: as the service decides for the model (off for one on
+    /// this machine, the played one included).
+    pub free_sql_fallback: Option<bool>,
 }
 
 impl Harness {
@@ -230,6 +235,7 @@ impl Harness {
             catalog,
             plan_examples: Vec::new(),
             baseline: None,
+            free_sql_fallback: None,
         }
     }
 
@@ -255,6 +261,7 @@ impl Harness {
                     Mode::Auto => AskMode::Auto,
                     _ => AskMode::Sql,
                 };
+                config.free_sql_fallback = self.free_sql_fallback;
                 let service =
                     AskService::new(metered.clone(), self.runner.clone(), self.catalog.clone())
                         .with_config(config)

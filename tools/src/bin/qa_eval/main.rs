@@ -50,13 +50,15 @@ struct Args {
     split: Option<Split>,
     limit: Option<usize>,
     modes: Vec<Mode>,
+    /// `None`: the service's choice for the model.
+    free_sql: Option<bool>,
     /// `None`: the server's default.
     temperature: Option<f32>,
 }
 
 const USAGE: &str = "usage: cargo run -p attendance-tools --bin qa_eval -- [--questions FILE] [--report FILE] \
 [--compare OLD.json] [--database NAME] [--reseed] [--split dev|test] [--limit N] \
-[--mode plan,sql,auto,baseline] [--temperature T|server]";
+[--mode plan,sql,auto,baseline] [--free-sql on|off] [--temperature T|server]";
 
 fn parse_args() -> Result<Args, String> {
     // Paths are relative to the workspace root, one above this package.
@@ -70,6 +72,7 @@ fn parse_args() -> Result<Args, String> {
         split: None,
         limit: None,
         modes: vec![Mode::Sql],
+        free_sql: None,
         temperature: Some(0.0),
     };
     let mut it = std::env::args().skip(1);
@@ -103,6 +106,13 @@ fn parse_args() -> Result<Args, String> {
                 })
             }
             "--mode" => args.modes = Mode::parse_list(&value()?)?,
+            "--free-sql" => {
+                args.free_sql = match value()?.as_str() {
+                    "on" => Some(true),
+                    "off" => Some(false),
+                    other => return Err(format!("--free-sql: {other:?} is not on|off")),
+                }
+            }
             "--limit" => args.limit = Some(value()?.parse().map_err(|e| format!("--limit: {e}"))?),
             "--temperature" => {
                 args.temperature = match value()?.as_str() {
@@ -265,13 +275,14 @@ async fn run(url: &str, config: Option<OpenAiConfig>, args: Args) -> Result<(), 
     let described = model.describe();
     // The worked plans and the baseline's examples are the `dev` questions
     // of the whole file, whichever split is asked.
-    let harness = Harness::new(
+    let mut harness = Harness::new(
         model,
         Arc::new(PgSqlRunner::new(store.pool().clone())),
         qa::catalog(),
     )
     .with_plans(&all)
     .await?;
+    harness.free_sql_fallback = args.free_sql;
 
     let modes: Vec<&str> = args.modes.iter().map(|m| m.as_str()).collect();
     println!(
