@@ -297,6 +297,19 @@ async fn run(url: &str, config: Option<OpenAiConfig>, args: Args) -> Result<(), 
     bar.enable_steady_tick(Duration::from_millis(200));
     let started_at = chrono::Utc::now().to_rfc3339();
     let started = Instant::now();
+    if let Some(parent) = args.report.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let report_of = |results: &[eval::QuestionResult]| Report {
+        model: described.clone(),
+        questions_file: args.questions.display().to_string(),
+        company: eval::company_label(),
+        now: eval::NOW.to_owned(),
+        started_at: started_at.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+        summary: eval::summarize(results),
+        results: results.to_vec(),
+    };
     let mut results = Vec::with_capacity(total);
     for &mode in &args.modes {
         let mut right = 0;
@@ -307,25 +320,16 @@ async fn run(url: &str, config: Option<OpenAiConfig>, args: Args) -> Result<(), 
             results.push(result);
             bar.inc(1);
         }
+        // A long run that is stopped keeps the modes it finished.
+        std::fs::write(
+            &args.report,
+            serde_json::to_string_pretty(&report_of(&results))?,
+        )?;
     }
     bar.finish_and_clear();
 
-    let summary = eval::summarize(&results);
-    let report = Report {
-        model: described,
-        questions_file: args.questions.display().to_string(),
-        company: eval::company_label(),
-        now: eval::NOW.to_owned(),
-        started_at,
-        seconds: started.elapsed().as_secs_f64(),
-        summary,
-        results,
-    };
+    let report = report_of(&results);
     println!("\n{}", eval::render_table(&report.summary));
-    if let Some(parent) = args.report.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&args.report, serde_json::to_string_pretty(&report)?)?;
     println!("report: {}", args.report.display());
     if let Some(path) = &args.compare {
         let old: Report = serde_json::from_str(
