@@ -319,12 +319,12 @@ async fn run(url: &str, config: Option<OpenAiConfig>, args: Args) -> Result<(), 
             right += usize::from(result.correct);
             results.push(result);
             bar.inc(1);
+            // A long run that is stopped keeps what it asked.
+            std::fs::write(
+                &args.report,
+                serde_json::to_string_pretty(&report_of(&results))?,
+            )?;
         }
-        // A long run that is stopped keeps the modes it finished.
-        std::fs::write(
-            &args.report,
-            serde_json::to_string_pretty(&report_of(&results))?,
-        )?;
     }
     bar.finish_and_clear();
 
