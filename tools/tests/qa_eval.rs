@@ -466,7 +466,7 @@ async fn run_scripted_with(
         Arc::new(PgSqlRunner::new(store.pool().clone())),
         qa::catalog(),
     )
-    .with_plans(&questions)
+    .with_plans()
     .await
     .unwrap();
     harness.free_sql_fallback = free_sql_fallback;

@@ -240,11 +240,13 @@ impl Harness {
     }
 
     /// Gives plan mode the worked plans a host's service gets
-    /// ([`qa::plan_examples`]) and readies the baseline over the `dev`
-    /// plans of `questions` (it reads the employees' and teams' names).
-    pub async fn with_plans(mut self, questions: &[Question]) -> Result<Self, String> {
+    /// ([`qa::plan_examples`]) and readies the baseline over the same `dev`
+    /// plans, those of the repository's question set, whichever questions
+    /// are asked (it reads the employees' and teams' names).
+    pub async fn with_plans(mut self) -> Result<Self, String> {
         self.plan_examples = qa::plan_examples();
-        self.baseline = Some(Baseline::load(&self.runner, questions).await?);
+        let questions = super::parse_questions(qa::QUESTIONS_JSONL)?;
+        self.baseline = Some(Baseline::load(&self.runner, &questions).await?);
         Ok(self)
     }
 

@@ -258,8 +258,7 @@ impl ChatModel for NoModel {
 async fn run(url: &str, config: Option<OpenAiConfig>, args: Args) -> Result<(), Box<dyn Error>> {
     let text = std::fs::read_to_string(&args.questions)
         .map_err(|e| format!("{}: {e}", args.questions.display()))?;
-    let all = eval::parse_questions(&text)?;
-    let mut questions = eval::select(all.clone(), args.split);
+    let mut questions = eval::select(eval::parse_questions(&text)?, args.split);
     if let Some(limit) = args.limit {
         questions.truncate(limit);
     }
@@ -273,14 +272,12 @@ async fn run(url: &str, config: Option<OpenAiConfig>, args: Args) -> Result<(), 
         None => Arc::new(NoModel),
     };
     let described = model.describe();
-    // The worked plans and the baseline's examples are the `dev` questions
-    // of the whole file, whichever split is asked.
     let mut harness = Harness::new(
         model,
         Arc::new(PgSqlRunner::new(store.pool().clone())),
         qa::catalog(),
     )
-    .with_plans(&all)
+    .with_plans()
     .await?;
     harness.free_sql_fallback = args.free_sql;
 
