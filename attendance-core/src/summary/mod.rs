@@ -17,13 +17,20 @@
 //! text ([`GeneratedBy`]), why the template did when a model was asked
 //! ([`FallbackReason`]), and always carries the facts.
 //!
+//! What the model is sent is bounded: its copy of the facts caps every list
+//! as the template does (five names and the exact count), so a company's
+//! day or week costs the same few hundred tokens whatever the headcount;
+//! the answer carries the whole facts.
+//!
 //! One file per step: `facts.rs` (what a summary may say, and how it is
 //! added up from the store's records), `template.rs` (the deterministic
-//! text), `grounding.rs` (the check on a model's text) and `service.rs`
-//! ([`SummaryService`], which fetches, phrases and falls back).
+//! text), `bounded.rs` (the model's copy of the facts), `grounding.rs`
+//! (the check on a model's text) and `service.rs` ([`SummaryService`],
+//! which fetches, phrases and falls back).
 
 use serde::{Deserialize, Serialize};
 
+mod bounded;
 mod facts;
 mod grounding;
 mod headlines;

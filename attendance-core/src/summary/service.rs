@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::bounded;
 use super::facts::{Accumulator, WorkTimeFacts, hhmm};
 use super::headlines::{Headlines, missing_headlines};
 use super::{
@@ -64,7 +65,18 @@ Use ONLY the facts in that JSON. Every number you write (counts, \
 percentages, hours, times, dates) must appear in the facts as given; you may \
 round hours to whole numbers. Never compute new numbers such as sums, \
 differences or percentages, and never guess. Mention names only when they are \
-in the facts.";
+in the facts. A long list comes as {\"count\": N, \"first\": [...]} (teams: \
+{\"count\": N, \"lowest_attendance\": [...]}): N is how many there are in all, and \
+only those listed may be named.";
+
+/// The request that has the model phrase `facts` (serialised): the system
+/// prompt and the facts with their lists capped ([`bounded::for_model`]).
+pub(super) fn summary_request(facts: &serde_json::Value) -> ChatRequest {
+    ChatRequest::new(vec![
+        ChatMessage::system(SYSTEM_PROMPT),
+        ChatMessage::user(facts_message(&bounded::for_model(facts))),
+    ])
+}
 
 /// The user message: the facts as one JSON block between `<facts>` tags.
 /// `<`, `>` and backticks are written as JSON escapes (they can occur only
@@ -379,10 +391,15 @@ impl SummaryService {
                 );
             }
         };
-        let request = ChatRequest::new(vec![
-            ChatMessage::system(SYSTEM_PROMPT),
-            ChatMessage::user(facts_message(&json)),
-        ]);
+        // The checks read the whole facts: the text may state only what is
+        // true of them, and a capped list's length is no fact.
+        let request = summary_request(&json);
+        let tokens: usize = request
+            .messages
+            .iter()
+            .map(|m| bounded::estimated_tokens(&m.content))
+            .sum();
+        tracing::debug!(tokens, "asking the model to phrase a summary");
         let text = match model.chat(request).await {
             Ok(response) => response.text.trim().to_owned(),
             Err(e) => return fallback(facts, FallbackReason::LlmUnavailable, e.to_string()),

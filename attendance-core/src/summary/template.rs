@@ -17,7 +17,7 @@ use crate::worktime::AbsenceKind;
 
 /// How many people a list in the text names before it gives only the
 /// count. Not more: the facts, which travel with the text, name everyone.
-const NAMES_IN_TEXT: usize = 5;
+pub(super) const NAMES_IN_TEXT: usize = 5;
 
 /// `a`, `a and b`, `a, b and c`: the items joined as English does.
 fn joined(items: &[String]) -> String {
@@ -357,4 +357,4 @@ pub fn weekly_template(f: &WeeklyFacts) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

@@ -224,6 +224,51 @@ async fn an_invented_number_is_caught_and_the_template_used() {
     assert!(s.text.contains("3 of 4 employees present"));
 }
 
+/// A team of eight where nobody came in on Tuesday 10 March.
+async fn an_empty_office() -> Arc<dyn Store> {
+    let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
+    let svc = AttendanceService::new(store.clone());
+    let team = svc
+        .create_team(&NewTeam::new("Ops").unwrap())
+        .await
+        .unwrap();
+    for name in ["Ana", "Bo", "Cy", "Dee", "Eve", "Finn", "Gus", "Hal"] {
+        svc.create_employee(&NewEmployee::new(name, "Engineer", team.id).unwrap())
+            .await
+            .unwrap();
+    }
+    store
+}
+
+#[tokio::test]
+async fn the_model_gets_five_names_and_the_count_and_the_answer_all_eight() {
+    let mut model = MockChatModel::new();
+    model.expect_chat().times(1).returning(|request| {
+        let facts = &request.messages[1].content;
+        assert!(
+            facts.contains(r#""absent_names":{"count":8,"first":["Ana","Bo","Cy","Dee","Eve"]}"#),
+            "{facts}"
+        );
+        assert!(!facts.contains("Finn"), "{facts}");
+        Ok(ChatResponse {
+            text: "On Tuesday 2026-03-10 0 of 8 employees came in: all 8 were absent, \
+                   among them Ana and Bo."
+                .to_owned(),
+            ..ChatResponse::default()
+        })
+    });
+    model.expect_describe().returning(|| "mock".into());
+    let svc = SummaryService::new(an_empty_office().await, Some(Arc::new(model)));
+    let s = svc
+        .acting_as(&Principal::system())
+        .daily(date("2026-03-10"), None)
+        .await
+        .unwrap();
+    assert_eq!(s.generated_by, GeneratedBy::Llm, "{:?}", s.fallback_detail);
+    assert_eq!(s.facts.absent_names.len(), 8);
+    assert_eq!(s.facts.absent_names[7], "Hal");
+}
+
 struct FailingModel;
 
 #[async_trait]

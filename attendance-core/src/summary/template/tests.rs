@@ -54,14 +54,14 @@ fn counts_are_grouped_by_thousands() {
     assert_eq!(count(f64::NAN), "NaN");
 }
 
-fn name(i: usize) -> String {
+pub(in crate::summary) fn name(i: usize) -> String {
     const FIRST: [&str; 6] = ["Ana", "Bo", "Cy", "Dee", "Eve", "Finn"];
     const LAST: [&str; 5] = ["Lovelace", "Hopper", "Turing", "Liskov", "Knuth"];
     format!("{} {} {}", FIRST[i % 6], LAST[i / 6 % 5], letters(i))
 }
 
 /// A name part from the digits of `i`, in letters (names hold none).
-fn letters(mut i: usize) -> String {
+pub(in crate::summary) fn letters(mut i: usize) -> String {
     let mut out = String::from("Q");
     loop {
         out.push(char::from(b'a' + (i % 26) as u8));
@@ -73,7 +73,7 @@ fn letters(mut i: usize) -> String {
 }
 
 /// A day of a 10,000-person company in 50 teams.
-fn company_day() -> DailyFacts {
+pub(in crate::summary) fn company_day() -> DailyFacts {
     let date = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
     DailyFacts {
         date,
@@ -121,7 +121,7 @@ fn company_day() -> DailyFacts {
 
 /// The ledger of that day: 9,000 owe 8 h, 212 on vacation, 31 sick
 /// (one of them half a day), 9 absent without leave.
-fn company_work_time() -> WorkTimeFacts {
+pub(in crate::summary) fn company_work_time() -> WorkTimeFacts {
     let minutes = |m: i64| (m, display_hours(m));
     let (expected_minutes, expected_hours) = minutes(9_000 * 480);
     let (worked_minutes, worked_hours) = minutes(4_123_457);

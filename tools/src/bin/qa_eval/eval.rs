@@ -48,6 +48,8 @@ mod fixture;
 mod harness;
 #[path = "pin.rs"]
 mod pin;
+#[path = "plans.rs"]
+mod plans;
 #[path = "questions.rs"]
 mod questions;
 #[path = "report.rs"]
@@ -62,6 +64,7 @@ mod score;
 pub use fixture::*;
 pub use harness::*;
 pub use pin::*;
+pub use plans::*;
 pub use questions::*;
 pub use report::*;
 pub use score::*;

@@ -37,7 +37,9 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 mod eval;
 
-use eval::{Harness, Report, Split};
+use async_trait::async_trait;
+use attendance::core::llm::{ChatModel, ChatRequest, ChatResponse, LlmError};
+use eval::{Harness, Mode, Report, Split};
 
 struct Args {
     questions: PathBuf,
@@ -47,13 +49,16 @@ struct Args {
     reseed: bool,
     split: Option<Split>,
     limit: Option<usize>,
+    modes: Vec<Mode>,
+    /// `None`: the service's choice for the model.
+    free_sql: Option<bool>,
     /// `None`: the server's default.
     temperature: Option<f32>,
 }
 
 const USAGE: &str = "usage: cargo run -p attendance-tools --bin qa_eval -- [--questions FILE] [--report FILE] \
 [--compare OLD.json] [--database NAME] [--reseed] [--split dev|test] [--limit N] \
-[--temperature T|server]";
+[--mode plan,sql,auto,baseline] [--free-sql on|off] [--temperature T|server]";
 
 fn parse_args() -> Result<Args, String> {
     // Paths are relative to the workspace root, one above this package.
@@ -66,6 +71,8 @@ fn parse_args() -> Result<Args, String> {
         reseed: false,
         split: None,
         limit: None,
+        modes: vec![Mode::Sql],
+        free_sql: None,
         temperature: Some(0.0),
     };
     let mut it = std::env::args().skip(1);
@@ -97,6 +104,14 @@ fn parse_args() -> Result<Args, String> {
                     "test" => Split::Test,
                     other => return Err(format!("--split: {other:?} is not dev|test")),
                 })
+            }
+            "--mode" => args.modes = Mode::parse_list(&value()?)?,
+            "--free-sql" => {
+                args.free_sql = match value()?.as_str() {
+                    "on" => Some(true),
+                    "off" => Some(false),
+                    other => return Err(format!("--free-sql: {other:?} is not on|off")),
+                }
             }
             "--limit" => args.limit = Some(value()?.parse().map_err(|e| format!("--limit: {e}"))?),
             "--temperature" => {
@@ -131,8 +146,10 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
+    let baseline_only = args.modes.iter().all(|m| *m == Mode::Baseline);
     let config = match OpenAiConfig::from_env() {
-        Ok(config) => config,
+        Ok(config) => Some(config),
+        Err(_) if baseline_only => None,
         Err(e) => {
             eprintln!(
                 "The chat model is not configured: {e}.\n\
@@ -222,7 +239,23 @@ async fn prepare_database(url: &str, args: &Args) -> Result<String, Box<dyn Erro
     Ok(target)
 }
 
-async fn run(url: &str, config: OpenAiConfig, args: Args) -> Result<(), Box<dyn Error>> {
+/// The model of a run that needs none (`--mode baseline`): never called.
+struct NoModel;
+
+#[async_trait]
+impl ChatModel for NoModel {
+    async fn chat(&self, _: ChatRequest) -> Result<ChatResponse, LlmError> {
+        Err(LlmError::NotConfigured {
+            hint: "--mode baseline asks no model".to_owned(),
+        })
+    }
+
+    fn describe(&self) -> String {
+        "none".to_owned()
+    }
+}
+
+async fn run(url: &str, config: Option<OpenAiConfig>, args: Args) -> Result<(), Box<dyn Error>> {
     let text = std::fs::read_to_string(&args.questions)
         .map_err(|e| format!("{}: {e}", args.questions.display()))?;
     let mut questions = eval::select(eval::parse_questions(&text)?, args.split);
@@ -231,52 +264,69 @@ async fn run(url: &str, config: OpenAiConfig, args: Args) -> Result<(), Box<dyn 
     }
     let target = prepare_database(url, &args).await?;
     let store = PgStore::connect(&PgConfig::new(target).max_connections(4)).await?;
-    let config = match args.temperature {
-        Some(t) => config.with_temperature(t),
-        None => config,
+    let model: Arc<dyn ChatModel> = match config {
+        Some(config) => Arc::new(OpenAiClient::new(match args.temperature {
+            Some(t) => config.with_temperature(t),
+            None => config,
+        })?),
+        None => Arc::new(NoModel),
     };
-    let model = Arc::new(OpenAiClient::new(config)?);
-    let described = attendance::core::llm::ChatModel::describe(model.as_ref());
-    let harness = Harness::new(
+    let described = model.describe();
+    let mut harness = Harness::new(
         model,
         Arc::new(PgSqlRunner::new(store.pool().clone())),
         qa::catalog(),
-    );
+    )
+    .with_plans()
+    .await?;
+    harness.free_sql_fallback = args.free_sql;
 
-    println!("{} questions, model {described}", questions.len());
-    let bar = ProgressBar::new(questions.len() as u64).with_style(ProgressStyle::with_template(
+    let modes: Vec<&str> = args.modes.iter().map(|m| m.as_str()).collect();
+    println!(
+        "{} questions, modes {}, model {described}",
+        questions.len(),
+        modes.join(",")
+    );
+    let total = questions.len() * args.modes.len();
+    let bar = ProgressBar::new(total as u64).with_style(ProgressStyle::with_template(
         "[{elapsed_precise}] {wide_bar} {pos}/{len} {msg}",
     )?);
     bar.enable_steady_tick(Duration::from_millis(200));
     let started_at = chrono::Utc::now().to_rfc3339();
     let started = Instant::now();
-    let mut results = Vec::with_capacity(questions.len());
-    let mut right = 0;
-    for q in &questions {
-        bar.set_message(format!("{right} right; {}", q.id));
-        let result = harness.run(q).await;
-        right += usize::from(result.correct);
-        results.push(result);
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-
-    let summary = eval::summarize(&results);
-    let report = Report {
-        model: described,
-        questions_file: args.questions.display().to_string(),
-        company: eval::company_label(),
-        now: eval::NOW.to_owned(),
-        started_at,
-        seconds: started.elapsed().as_secs_f64(),
-        summary,
-        results,
-    };
-    println!("\n{}", eval::render_table(&report.summary));
     if let Some(parent) = args.report.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(&args.report, serde_json::to_string_pretty(&report)?)?;
+    let report_of = |results: &[eval::QuestionResult]| Report {
+        model: described.clone(),
+        questions_file: args.questions.display().to_string(),
+        company: eval::company_label(),
+        now: eval::NOW.to_owned(),
+        started_at: started_at.clone(),
+        seconds: started.elapsed().as_secs_f64(),
+        summary: eval::summarize(results),
+        results: results.to_vec(),
+    };
+    let mut results = Vec::with_capacity(total);
+    for &mode in &args.modes {
+        let mut right = 0;
+        for q in &questions {
+            bar.set_message(format!("{}: {right} right; {}", mode.as_str(), q.id));
+            let result = harness.run(q, mode).await;
+            right += usize::from(result.correct);
+            results.push(result);
+            bar.inc(1);
+            // A long run that is stopped keeps what it asked.
+            std::fs::write(
+                &args.report,
+                serde_json::to_string_pretty(&report_of(&results))?,
+            )?;
+        }
+    }
+    bar.finish_and_clear();
+
+    let report = report_of(&results);
+    println!("\n{}", eval::render_table(&report.summary));
     println!("report: {}", args.report.display());
     if let Some(path) = &args.compare {
         let old: Report = serde_json::from_str(

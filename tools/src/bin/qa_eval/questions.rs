@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use attendance::core::ask::QueryPlan;
 use serde::{Deserialize, Serialize};
 
 /// The question set in the repository.
@@ -134,6 +135,10 @@ pub struct Question {
     /// Other readings that are right too (ambiguous questions).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alt_sql: Vec<String>,
+    /// The gold query plan, where a plan can express the question: it
+    /// compiles to a query whose rows equal the gold query's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<QueryPlan>,
     /// Whether the question asks for an order.
     pub ordered: bool,
     /// Why the question is built the way it is.

@@ -1,0 +1,376 @@
+//! Query plans without a model: running a plan as the harness's runner
+//! would (the gold plans, the baseline's), and the baseline itself — the
+//! nearest `dev` example's plan with names and dates filled in by rules,
+//! so that a report shows what a model adds over copying an example.
+
+use std::collections::HashSet;
+
+use attendance::core::ask::plan::{
+    DateRange, LastNDays, Period, PlanError, QueryPlan, Relative, RelativePeriod, ResolvedNames,
+    ValidPlan, sql_literal,
+};
+use attendance::core::ask::{QueryContext, QueryRows};
+use attendance::core::domain::{EmployeeId, TeamId};
+use chrono::{Datelike, Days, Months, NaiveDate};
+
+use super::{PinnedRunner, Question, Split, now};
+
+/// The pinned "today" the plans' relative periods are read against (the
+/// company's timezone is UTC, as the service's default context).
+pub fn today() -> NaiveDate {
+    now().date_naive()
+}
+
+/// Ids of the rows of `sql` (one integer column).
+async fn ids(runner: &PinnedRunner, sql: &str) -> Result<Vec<i64>, String> {
+    let rows = runner
+        .run_text(sql, &QueryContext::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(rows
+        .rows
+        .iter()
+        .filter_map(|row| row.first().and_then(serde_json::Value::as_i64))
+        .collect())
+}
+
+/// The plan's names as ids: every employee and team whose name equals one
+/// of them, ignoring case. The service is more tolerant (accents, typos)
+/// and asks which one when two people share a name; gold plans and the
+/// baseline write names exactly, and a name two people share stands for
+/// both, as the ambiguous questions' gold queries read it.
+pub async fn resolve_exactly(
+    runner: &PinnedRunner,
+    plan: &ValidPlan,
+) -> Result<ResolvedNames, String> {
+    let any_of = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| sql_literal(&n.to_lowercase()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut resolved = ResolvedNames::default();
+    if !plan.employee_names().is_empty() {
+        let sql = format!(
+            "SELECT employee_id FROM qa_employees WHERE lower(employee_name) IN ({})",
+            any_of(plan.employee_names())
+        );
+        resolved.employees = ids(runner, &sql)
+            .await?
+            .into_iter()
+            .map(EmployeeId)
+            .collect();
+    }
+    if !plan.team_names().is_empty() {
+        let sql = format!(
+            "SELECT team_id FROM qa_teams WHERE lower(team_name) IN ({})",
+            any_of(plan.team_names())
+        );
+        resolved.teams = ids(runner, &sql).await?.into_iter().map(TeamId).collect();
+    }
+    Ok(resolved)
+}
+
+/// Why a plan did not run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanFailure {
+    /// The plan broke a rule; the refusal category the service would give.
+    Invalid(String),
+    /// The query failed.
+    Query(String),
+}
+
+/// Validates `plan` against [`today`], resolves its names
+/// ([`resolve_exactly`]), compiles it and runs the query; returns the query
+/// and its rows.
+pub async fn run_plan(
+    runner: &PinnedRunner,
+    plan: &QueryPlan,
+) -> Result<(String, QueryRows), PlanFailure> {
+    let valid = plan
+        .validate(today())
+        .map_err(|e| PlanFailure::Invalid(e.category().as_str().to_owned()))?;
+    let names = resolve_exactly(runner, &valid)
+        .await
+        .map_err(PlanFailure::Query)?;
+    let sql = valid.compile(&names);
+    let rows = runner
+        .run_text(&sql, &QueryContext::default())
+        .await
+        .map_err(|e| PlanFailure::Query(e.to_string()))?;
+    Ok((sql, rows))
+}
+
+// ---- the baseline ---------------------------------------------------------
+
+/// The lower-case words of `text`.
+fn words(text: &str) -> HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Shared words over all words (Jaccard).
+fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+    let union = a.union(b).count();
+    if union == 0 {
+        return 0.0;
+    }
+    a.intersection(b).count() as f64 / union as f64
+}
+
+/// No model: the plan of the `dev` example most like the question, with
+/// the question's names and period.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    examples: Vec<(HashSet<String>, QueryPlan)>,
+    employees: Vec<String>,
+    teams: Vec<String>,
+}
+
+impl Baseline {
+    /// A baseline over the `dev` questions of `questions` that have a plan,
+    /// and the names of the company's employees and teams.
+    pub fn new(questions: &[Question], employees: Vec<String>, teams: Vec<String>) -> Self {
+        let examples = questions
+            .iter()
+            .filter(|q| q.split == Split::Dev)
+            .filter_map(|q| Some((words(&q.question), q.plan.clone()?)))
+            .collect();
+        // Longest first, so "Sales Berlin 2" is found before "Sales Berlin".
+        let by_length = |mut names: Vec<String>| {
+            names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+            names.dedup();
+            names
+        };
+        Self {
+            examples,
+            employees: by_length(employees),
+            teams: by_length(teams),
+        }
+    }
+
+    /// Reads the names of the employees and teams through `runner`.
+    pub async fn load(runner: &PinnedRunner, questions: &[Question]) -> Result<Self, String> {
+        let names = |sql: &'static str| async move {
+            let rows = runner
+                .run_text(sql, &QueryContext::default())
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<Vec<String>, String>(
+                rows.rows
+                    .iter()
+                    .filter_map(|r| r.first().and_then(|v| v.as_str()).map(str::to_owned))
+                    .collect(),
+            )
+        };
+        let employees = names("SELECT DISTINCT employee_name FROM qa_employees").await?;
+        let teams = names("SELECT team_name FROM qa_teams").await?;
+        Ok(Self::new(questions, employees, teams))
+    }
+
+    /// The plan for `question`: `None` when there is no example at all.
+    pub fn plan_for(&self, question: &str) -> Option<QueryPlan> {
+        let asked = words(question);
+        let mut best: Option<(f64, &QueryPlan)> = None;
+        for (example, plan) in &self.examples {
+            let score = overlap(&asked, example);
+            // The first of equals: the file's order.
+            if best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, plan));
+            }
+        }
+        let mut plan = best?.1.clone();
+        let mut rest = question.to_lowercase();
+        plan.teams = take_names(&mut rest, &self.teams);
+        plan.employees = take_names(&mut rest, &self.employees);
+        match period_in(question, today()) {
+            Some(period) => plan.period = Some(period),
+            // The ledger needs a period: the example's is a better guess
+            // than none.
+            None if ledger_metric(&plan) => {}
+            None => plan.period = None,
+        }
+        Some(plan)
+    }
+}
+
+/// Whether the plan's metric needs a period (the ledger's do).
+fn ledger_metric(plan: &QueryPlan) -> bool {
+    matches!(
+        QueryPlan {
+            period: None,
+            compare_with_previous: false,
+            ..plan.clone()
+        }
+        .validate(today()),
+        Err(PlanError::PeriodRequired { .. })
+    )
+}
+
+/// The `names` that occur in `text` (lower case) as whole words, each
+/// blanked out so that a shorter name inside it is not found again.
+fn take_names(text: &mut String, names: &[String]) -> Option<Vec<String>> {
+    let mut found = Vec::new();
+    for name in names {
+        let lower = name.to_lowercase();
+        let mut from = 0;
+        while let Some(at) = text.get(from..).and_then(|t| t.find(&lower)) {
+            let start = from + at;
+            let end = start + lower.len();
+            let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+            if boundary(text[..start].chars().next_back()) && boundary(text[end..].chars().next()) {
+                text.replace_range(start..end, &" ".repeat(lower.len()));
+                if !found.contains(name) {
+                    found.push(name.clone());
+                }
+            }
+            from = end;
+        }
+    }
+    (!found.is_empty()).then_some(found)
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+const NUMBERS: [&str; 12] = [
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve",
+];
+
+fn month_of(word: &str) -> Option<u32> {
+    MONTHS
+        .iter()
+        .position(|m| *m == word)
+        .and_then(|i| u32::try_from(i + 1).ok())
+}
+
+fn number_of(word: &str) -> Option<u32> {
+    word.parse().ok().or_else(|| {
+        NUMBERS
+            .iter()
+            .position(|n| *n == word)
+            .and_then(|i| u32::try_from(i + 1).ok())
+    })
+}
+
+fn month_range(year: i32, month: u32) -> Option<DateRange> {
+    let from = NaiveDate::from_ymd_opt(year, month, 1)?;
+    let to = from.checked_add_months(Months::new(1))?.pred_opt()?;
+    Some(DateRange { from, to })
+}
+
+fn day(d: NaiveDate) -> DateRange {
+    DateRange { from: d, to: d }
+}
+
+/// The period a question names, by rules: the span of every date in it
+/// (`2026-03-10`, `16 February 2026`, `February 2026`; "the week of" a date
+/// is that week), else a relative phrase (today, yesterday, the day before
+/// yesterday, this or last week or month, the last N days or complete
+/// weeks).
+pub fn period_in(question: &str, today: NaiveDate) -> Option<Period> {
+    let lower = question.to_lowercase();
+    let tokens: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let year = tokens
+        .iter()
+        .filter_map(|t| t.parse::<i32>().ok())
+        .find(|y| (2000..=2100).contains(y))
+        .unwrap_or(today.year());
+    let mut spans: Vec<DateRange> = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        if let Ok(d) = NaiveDate::parse_from_str(token, "%Y-%m-%d") {
+            spans.push(day(d));
+            continue;
+        }
+        let Some(month) = month_of(token) else {
+            continue;
+        };
+        let day_before = i
+            .checked_sub(1)
+            .and_then(|j| tokens.get(j))
+            .and_then(|t| t.trim_end_matches(|c: char| c.is_alphabetic()).parse().ok());
+        let own_year = tokens
+            .get(i + 1)
+            .and_then(|t| t.parse::<i32>().ok())
+            .filter(|y| (2000..=2100).contains(y))
+            .unwrap_or(year);
+        match day_before.and_then(|d| NaiveDate::from_ymd_opt(own_year, month, d)) {
+            Some(d) => spans.push(day(d)),
+            None => spans.extend(month_range(own_year, month)),
+        }
+    }
+    if let (Some(first), Some(last)) = (spans.first(), spans.last()) {
+        let mut range = DateRange {
+            from: first.from,
+            to: last.to,
+        };
+        if lower.contains("week of") {
+            let monday =
+                range.from - Days::new(u64::from(range.from.weekday().num_days_from_monday()));
+            range = DateRange {
+                from: monday,
+                to: monday + Days::new(6),
+            };
+        }
+        return Some(Period::Dates(range));
+    }
+    let relative = |relative| Some(Period::Relative(Relative { relative }));
+    let has = |phrase: &str| lower.contains(phrase);
+    let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
+    // "the last four complete weeks", "the last 10 days".
+    if let Some(at) = tokens.iter().position(|t| *t == "last")
+        && let Some(n) = tokens.get(at + 1).and_then(|t| number_of(t))
+    {
+        let unit = tokens.get(at + 2..).unwrap_or_default();
+        if unit.iter().take(2).any(|t| t.starts_with("week")) {
+            return Some(Period::Dates(DateRange {
+                from: monday - Days::new(7 * u64::from(n)),
+                to: monday - Days::new(1),
+            }));
+        }
+        if unit.first().is_some_and(|t| t.starts_with("day")) {
+            return Some(Period::LastNDays(LastNDays { last_n_days: n }));
+        }
+    }
+    if has("day before yesterday") {
+        return Some(Period::Dates(day(today - Days::new(2))));
+    }
+    if has("yesterday") {
+        return relative(RelativePeriod::Yesterday);
+    }
+    if has("today") {
+        return relative(RelativePeriod::Today);
+    }
+    if has("last week") || has("previous week") {
+        return relative(RelativePeriod::LastWeek);
+    }
+    if has("this week") {
+        return relative(RelativePeriod::ThisWeek);
+    }
+    if has("last month") || has("previous month") {
+        return relative(RelativePeriod::LastMonth);
+    }
+    if has("this month") {
+        return relative(RelativePeriod::ThisMonth);
+    }
+    None
+}
