@@ -97,8 +97,11 @@ pub enum StructuredOutput {
     /// (OpenAI, recent vLLM, llama.cpp server).
     #[default]
     JsonSchema,
-    /// `{"type":"json_object"}`, for servers with JSON mode but no schemas.
-    /// OpenAI then requires the word "JSON" somewhere in the messages.
+    /// `{"type":"json_object","schema":…}`, for servers with JSON mode but
+    /// no `json_schema`: llama.cpp's servers (llama-server and
+    /// llama-cpp-python) turn the schema into a grammar that constrains the
+    /// output; OpenAI ignores it, and then requires the word "JSON"
+    /// somewhere in the messages.
     JsonObject,
     /// No `response_format` at all; the prompt alone asks for JSON.
     Off,

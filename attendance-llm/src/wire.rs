@@ -28,7 +28,10 @@ pub(crate) struct WireRequest<'a> {
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ResponseFormat<'a> {
     JsonSchema { json_schema: WireSchema<'a> },
-    JsonObject,
+    // OpenAI ignores the schema here; llama.cpp's servers turn it into a
+    // grammar, which is the only constraint a server without `json_schema`
+    // puts on a small model's output.
+    JsonObject { schema: &'a serde_json::Value },
 }
 
 #[derive(Debug, Serialize)]
@@ -54,7 +57,9 @@ impl<'a> WireRequest<'a> {
                     strict: true,
                 },
             }),
-            StructuredOutput::JsonObject => Some(ResponseFormat::JsonObject),
+            StructuredOutput::JsonObject => Some(ResponseFormat::JsonObject {
+                schema: &schema.schema,
+            }),
             StructuredOutput::Off => None,
         });
         let limit = request.max_tokens.unwrap_or(config.max_tokens());

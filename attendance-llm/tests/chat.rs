@@ -494,7 +494,7 @@ async fn connection_refused_is_transport_after_retries() {
 }
 
 #[tokio::test]
-async fn json_object_mode_sends_json_object() {
+async fn json_object_mode_sends_json_object_with_the_schema() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(ENDPOINT))
@@ -511,8 +511,12 @@ async fn json_object_mode_sends_json_object() {
         .await
         .unwrap();
 
+    // The schema travels too: llama.cpp's servers make a grammar of it.
     let body: Value = received(&server).await[0].body_json().unwrap();
-    assert_eq!(body["response_format"], json!({"type": "json_object"}));
+    assert_eq!(
+        body["response_format"],
+        json!({"type": "json_object", "schema": sql_schema()})
+    );
     server.verify().await;
 }
 

@@ -164,6 +164,43 @@ async fn a_server_without_json_modes_ends_at_plain_text() {
 }
 
 #[tokio::test]
+async fn a_server_refusing_the_schema_in_json_object_falls_back_to_plain_text() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(ENDPOINT))
+        .and(without_response_format)
+        .respond_with(ok(r#"{"sql": "SELECT 3"}"#))
+        .mount(&server)
+        .await;
+    // An OpenAI-compatible server that knows `json_object` but not a schema
+    // beside it.
+    Mock::given(method("POST"))
+        .and(path(ENDPOINT))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": {
+                "message": "Unknown parameter: 'response_format.schema'.",
+                "type": "invalid_request_error",
+                "param": "response_format.schema",
+                "code": "unknown_parameter"
+            }
+        })))
+        .mount(&server)
+        .await;
+
+    let client = client(config(&server).with_structured_output(StructuredOutput::JsonObject));
+    let response = client
+        .chat(question().with_json_schema("sql_answer", schema()))
+        .await
+        .unwrap();
+    assert_eq!(response.text, r#"{"sql": "SELECT 3"}"#);
+    let requests = received(&server).await;
+    assert_eq!(formats(&requests), [Some("json_object".to_owned()), None]);
+    let refused: Value = requests[0].body_json().unwrap();
+    assert_eq!(refused["response_format"]["schema"], schema());
+    assert_eq!(client.structured_output(), StructuredOutput::Off);
+}
+
+#[tokio::test]
 async fn a_configured_weaker_mode_is_where_the_client_starts() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
