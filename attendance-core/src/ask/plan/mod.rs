@@ -411,11 +411,17 @@ fn string_enum(words: impl IntoIterator<Item = &'static str>, description: &str)
     json!({"type": "string", "enum": values, "description": description})
 }
 
+/// `schema` or `null`, as `anyOf` rather than a list of types: grammar
+/// converters (llama.cpp's) take `anyOf` of whole schemas, but read a type
+/// list as a union of bare types and drop the enum or item type beside it.
+fn nullable(schema: Value, description: &str) -> Value {
+    json!({"anyOf": [schema, {"type": "null"}], "description": description})
+}
+
 /// [`string_enum`] or `null`.
 fn nullable_enum(words: impl IntoIterator<Item = &'static str>, description: &str) -> Value {
-    let mut values: Vec<Value> = words.into_iter().map(Value::from).collect();
-    values.push(Value::Null);
-    json!({"type": ["string", "null"], "enum": values, "description": description})
+    let values: Vec<Value> = words.into_iter().map(Value::from).collect();
+    nullable(json!({"type": "string", "enum": values}), description)
 }
 
 /// A closed object: every property required, nothing else allowed (what
@@ -435,13 +441,13 @@ fn object(properties: Value) -> Value {
 
 /// The JSON schema of [`QueryPlan`].
 pub fn plan_schema() -> Value {
-    let date = json!({"type": "string", "description": "YYYY-MM-DD"});
+    // `format` is what a grammar converter turns into digits and dashes.
+    let date = json!({"type": "string", "format": "date", "description": "YYYY-MM-DD"});
     let names = |what: &str| {
-        json!({
-            "type": ["array", "null"],
-            "items": {"type": "string"},
-            "description": format!("{what} named in the question, as written; null: all")
-        })
+        nullable(
+            json!({"type": "array", "items": {"type": "string"}}),
+            &format!("{what} named in the question, as written; null: all"),
+        )
     };
     let period = json!({
         "anyOf": [
@@ -473,7 +479,7 @@ pub fn plan_schema() -> Value {
         "period": period,
         "having": having,
         "order": nullable_enum(Order::ALL.iter().map(|o| o.as_str()), "order by the value"),
-        "limit": {"type": ["integer", "null"], "description": "at most this many rows"},
+        "limit": nullable(json!({"type": "integer"}), "at most this many rows"),
         "unit": nullable_enum(Unit::ALL.iter().map(|u| u.as_str()), "for durations; null: hours"),
         "compare_with_previous": {"type": "boolean", "description": "also the period just before"}
     }))
@@ -484,10 +490,10 @@ pub fn plan_schema() -> Value {
 pub fn plan_reply_schema() -> Value {
     object(json!({
         "plan": {"anyOf": [plan_schema(), {"type": "null"}]},
-        "unsupported": {
-            "type": ["string", "null"],
-            "description": "why no plan can answer the question; null with a plan"
-        }
+        "unsupported": nullable(
+            json!({"type": "string"}),
+            "why no plan can answer the question; null with a plan"
+        )
     }))
 }
 
