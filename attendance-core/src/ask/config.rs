@@ -7,7 +7,7 @@ use super::{QueryPlan, RefusalCategory};
 #[cfg(doc)]
 use crate::llm::ChatModel;
 
-/// How [`AskService`] has the model answer.
+/// How [`AskService`](super::AskService) has the model answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum AskMode {
@@ -27,7 +27,7 @@ pub enum AskMode {
 /// Default of [`AskConfig::max_question_chars`].
 pub const DEFAULT_MAX_QUESTION_CHARS: usize = 500;
 
-/// Tunables of [`AskService`], with their defaults.
+/// Tunables of [`AskService`](super::AskService), with their defaults.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AskConfig {

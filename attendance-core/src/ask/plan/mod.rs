@@ -13,7 +13,7 @@
 //! [`ValidPlan`] → names resolved to ids in scope → [`ValidPlan::compile`].
 //!
 //! Every closed set (metrics, groupings, periods…) is an enum declared once
-//! with [`closed_set!`]; the JSON schema the model is sent
+//! with `closed_set!`; the JSON schema the model is sent
 //! ([`plan_reply_schema`]) is built from those same declarations, so the
 //! schema and the type cannot disagree.
 //!
