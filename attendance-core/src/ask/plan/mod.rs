@@ -295,33 +295,33 @@ pub struct QueryPlan {
     /// One row per group; `None`: one total.
     #[serde(default)]
     pub group_by: Option<Grouping>,
-    /// Only these employees, by name as written in the question.
-    #[serde(default)]
-    pub employees: Option<Vec<String>>,
-    /// Only these teams, by name as written in the question.
-    #[serde(default)]
-    pub teams: Option<Vec<String>>,
-    /// Only this work mode.
-    #[serde(default)]
-    pub work_mode: Option<WorkModeFilter>,
-    /// Only this kind of absence.
-    #[serde(default)]
-    pub absence_kind: Option<AbsenceKind>,
     /// Only this period; `None`: everything recorded.
     #[serde(default)]
     pub period: Option<Period>,
-    /// Only the groups whose value passes this test.
+    /// Only these teams, by name as written in the question.
     #[serde(default)]
-    pub having: Option<Having>,
+    pub teams: Option<Vec<String>>,
+    /// Only these employees, by name as written in the question.
+    #[serde(default)]
+    pub employees: Option<Vec<String>>,
+    /// Only this work mode.
+    #[serde(default)]
+    pub work_mode: Option<WorkModeFilter>,
     /// Order by the metric's value.
     #[serde(default)]
     pub order: Option<Order>,
     /// At most this many rows.
     #[serde(default)]
     pub limit: Option<u32>,
+    /// Only the groups whose value passes this test.
+    #[serde(default)]
+    pub having: Option<Having>,
     /// Hours or minutes, for duration metrics.
     #[serde(default)]
     pub unit: Option<Unit>,
+    /// Only this kind of absence.
+    #[serde(default)]
+    pub absence_kind: Option<AbsenceKind>,
     /// Also the same metric over the period just before.
     #[serde(default)]
     pub compare_with_previous: bool,
@@ -333,15 +333,15 @@ impl QueryPlan {
         Self {
             metric,
             group_by: None,
-            employees: None,
-            teams: None,
-            work_mode: None,
-            absence_kind: None,
             period: None,
-            having: None,
+            teams: None,
+            employees: None,
+            work_mode: None,
             order: None,
             limit: None,
+            having: None,
             unit: None,
+            absence_kind: None,
             compare_with_previous: false,
         }
     }
@@ -469,18 +469,21 @@ pub fn plan_schema() -> Value {
             {"type": "null"}
         ]
     });
+    // In the order a model should decide them (the grammar llama.cpp
+    // derives from a schema makes the model write them in this order):
+    // what is measured first, the fields rarely used last.
     object(json!({
         "metric": string_enum(Metric::ALL.iter().map(|m| m.as_str()), "what is measured"),
         "group_by": nullable_enum(Grouping::ALL.iter().map(|g| g.as_str()), "one row per; null: one total"),
-        "employees": names("employees"),
-        "teams": names("teams"),
-        "work_mode": nullable_enum(WorkModeFilter::ALL.iter().map(|w| w.as_str()), "only this work mode"),
-        "absence_kind": nullable_enum(AbsenceKind::ALL.iter().map(|a| a.as_str()), "only this kind of absence (absence_days)"),
         "period": period,
-        "having": having,
+        "teams": names("teams"),
+        "employees": names("employees"),
+        "work_mode": nullable_enum(WorkModeFilter::ALL.iter().map(|w| w.as_str()), "only this work mode"),
         "order": nullable_enum(Order::ALL.iter().map(|o| o.as_str()), "order by the value"),
         "limit": nullable(json!({"type": "integer"}), "at most this many rows"),
+        "having": having,
         "unit": nullable_enum(Unit::ALL.iter().map(|u| u.as_str()), "for durations; null: hours"),
+        "absence_kind": nullable_enum(AbsenceKind::ALL.iter().map(|a| a.as_str()), "only this kind of absence (absence_days)"),
         "compare_with_previous": {"type": "boolean", "description": "also the period just before"}
     }))
 }

@@ -147,13 +147,20 @@ fn the_schema_is_the_types_closed_sets_and_nothing_else() {
     let text = plan_reply_schema().to_string();
     assert!(!text.contains(r#""type":["#), "{text}");
 
-    // The properties are the struct's fields, all required, no others.
+    // The properties are the struct's fields in the struct's order, all
+    // required, no others. The order is what a grammar-constrained model
+    // writes in, on the wire too: the metric first.
     let full = serde_json::to_value(QueryPlan::new(Metric::Sessions)).unwrap();
-    let mut fields: Vec<&String> = full.as_object().unwrap().keys().collect();
-    let mut properties: Vec<&String> = props.as_object().unwrap().keys().collect();
-    fields.sort();
-    properties.sort();
+    let fields: Vec<&String> = full.as_object().unwrap().keys().collect();
+    let properties: Vec<&String> = props.as_object().unwrap().keys().collect();
     assert_eq!(fields, properties);
+    assert_eq!(properties[0], "metric");
+    let wire = schema.to_string();
+    assert!(
+        wire.find(r#""metric""#) < wire.find(r#""group_by""#)
+            && wire.find(r#""group_by""#) < wire.find(r#""compare_with_previous""#),
+        "{wire}"
+    );
     let required: Vec<&str> = schema["required"]
         .as_array()
         .unwrap()
@@ -594,4 +601,47 @@ fn the_out_of_bounds_sentence_quotes_the_bounds() {
         message.contains(&format!("{MAX_NAME_CHARS} characters")),
         "{message}"
     );
+}
+
+#[test]
+fn tidy_drops_only_what_cannot_change_the_rows() {
+    let today = today();
+    // What a model forced to fill every field writes beside hours worked.
+    let mut forced = QueryPlan::new(Metric::HoursWorked);
+    forced.teams = Some(vec![]);
+    forced.employees = Some(vec![]);
+    forced.unit = Some(Unit::Hours);
+    forced.absence_kind = Some(AbsenceKind::Vacation);
+    assert!(forced.validate(today).is_err());
+    let tidied = forced.clone().tidy();
+    assert_eq!(tidied, QueryPlan::new(Metric::HoursWorked));
+    let names = ResolvedNames::default();
+    assert_eq!(
+        tidied.validate(today).unwrap().compile(&names),
+        QueryPlan::new(Metric::HoursWorked)
+            .validate(today)
+            .unwrap()
+            .compile(&names)
+    );
+
+    // A unit on a count goes; minutes on a duration and the kind of an
+    // absence stay.
+    let mut count = QueryPlan::new(Metric::Sessions);
+    count.unit = Some(Unit::Minutes);
+    assert_eq!(count.tidy().unit, None);
+    let mut minutes = QueryPlan::new(Metric::HoursWorked);
+    minutes.unit = Some(Unit::Minutes);
+    assert_eq!(minutes.tidy().unit, Some(Unit::Minutes));
+    let mut sick = QueryPlan::new(Metric::AbsenceDays);
+    sick.absence_kind = Some(AbsenceKind::Sick);
+    assert_eq!(sick.tidy().absence_kind, Some(AbsenceKind::Sick));
+
+    // A filter that would change the answer is still refused.
+    let mut ledger = QueryPlan::new(Metric::OvertimeHours);
+    ledger.period = dates("2026-02-01", "2026-02-28");
+    ledger.work_mode = Some(WorkModeFilter::Wfh);
+    assert!(matches!(
+        ledger.tidy().validate(today),
+        Err(PlanError::NotApplicable { .. })
+    ));
 }

@@ -4,7 +4,7 @@
 use chrono::{Datelike, Days, Months, NaiveDate};
 
 use super::compile::{Source, source};
-use super::{DateRange, Grouping, Metric, Period, QueryPlan, RelativePeriod};
+use super::{DateRange, Grouping, Metric, Period, QueryPlan, RelativePeriod, Unit};
 use crate::ask::RefusalCategory;
 use crate::store::MAX_PAGE_SIZE;
 
@@ -218,6 +218,31 @@ impl QueryPlan {
             period,
             previous,
         })
+    }
+}
+
+impl QueryPlan {
+    /// The plan without what a model forced to write every field puts in
+    /// fields that cannot matter: an empty name list (no filter), hours as
+    /// the unit (the default), a unit on a metric that is not a duration
+    /// and an absence kind on a metric that is not about absences. None of
+    /// these can change a valid plan's rows; a filter that does matter (a
+    /// work mode on the ledger, a period on the headcount) is left for
+    /// [`QueryPlan::validate`] to refuse.
+    #[must_use]
+    pub fn tidy(mut self) -> Self {
+        for names in [&mut self.employees, &mut self.teams] {
+            if names.as_ref().is_some_and(Vec::is_empty) {
+                *names = None;
+            }
+        }
+        if self.unit == Some(Unit::Hours) || !is_duration(self.metric) {
+            self.unit = None;
+        }
+        if self.metric != Metric::AbsenceDays {
+            self.absence_kind = None;
+        }
+        self
     }
 }
 
