@@ -1,10 +1,13 @@
 //! Plan mode: the model fills a [`QueryPlan`], the library validates it,
 //! resolves its names in scope, compiles it, guards it and runs it.
 
+use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::plan::{PlanError, PlanReply, ValidPlan};
-use super::resolve::{Candidate, LookupError, NameKind, Resolution, resolve};
+use super::plan::{Period, PlanError, PlanReply, QueryPlan, ValidPlan, names_a_time, period_in};
+use super::resolve::{
+    Candidate, LookupError, Mentioned, NameKind, Resolution, mentioned, resolve, written_in,
+};
 use super::{
     Answer, AnswerKind, AskError, AskService, PhrasedBy, QueryContext, QueryError, RefusalCategory,
     plan_prompt,
@@ -27,6 +30,9 @@ impl AskService {
         let mut usage = TokenUsage::default();
         let max_attempts = 1 + self.config.max_repairs;
         let mut last_error = None;
+        // What the question says itself, read once, when the first plan
+        // arrives.
+        let mut read = None;
         for attempt in 1..=max_attempts {
             let response = self
                 .model
@@ -42,7 +48,10 @@ impl AskService {
             let error = match reply {
                 Ok(PlanReply {
                     plan: Some(plan), ..
-                }) => match plan.validate(today) {
+                }) => match self
+                    .accept(principal, question, today, plan, &mut read)
+                    .await?
+                {
                     Ok(valid) => {
                         return self
                             .answer_plan(principal, question, valid, attempt, usage)
@@ -70,6 +79,33 @@ impl AskService {
         Err(AskError::Refused {
             category: last_error.map_or(RefusalCategory::InvalidPlan, |e| e.category()),
         })
+    }
+
+    /// The model's `plan` made into a valid one: tidied, refused if it
+    /// breaks a bound (a hostile plan is not made harmless by what the
+    /// question says, it is refused), grounded in what the question says
+    /// ([`Read`], read into `read` the first time), then validated.
+    async fn accept(
+        &self,
+        principal: &Principal,
+        question: &str,
+        today: NaiveDate,
+        plan: QueryPlan,
+        read: &mut Option<Read>,
+    ) -> Result<Result<ValidPlan, PlanError>, AskError> {
+        let plan = plan.tidy();
+        if let Err(error) = plan.validate(today)
+            && error.category() == RefusalCategory::PlanOutOfBounds
+        {
+            return Ok(Err(error));
+        }
+        let said = match read.take() {
+            Some(said) => said,
+            None => self.read(principal, question, today).await?,
+        };
+        let grounded = said.ground(question, plan).validate(today);
+        *read = Some(said);
+        Ok(grounded)
     }
 
     /// Resolves, compiles, guards and runs a valid plan.
@@ -105,13 +141,7 @@ impl AskService {
             Ok(Resolution::NotFound { kind, written }) => {
                 return Ok(shown(not_found(kind, &written, attempts, usage)));
             }
-            Err(LookupError::Query(error)) => return Err(failed(error, attempts)),
-            Err(LookupError::Refused(refusal)) => {
-                tracing::error!(%refusal, "the guard refused a name lookup; is qa_employees or qa_teams missing from the catalog?");
-                return Err(AskError::Refused {
-                    category: RefusalCategory::UnsafeQuery,
-                });
-            }
+            Err(error) => return Err(lookup_failed(error, attempts)),
         };
         let sql = valid.compile(&names);
         let guarded = self.guard.check(&sql).map_err(|refusal| {
@@ -130,6 +160,80 @@ impl AskService {
         Ok(shown(
             self.phrase(question, guarded, rows, attempts, usage).await,
         ))
+    }
+}
+
+/// What the question says itself, read without the model.
+struct Read {
+    /// The period its words name, by rules ([`period_in`]).
+    period: Option<Period>,
+    /// Whether it names a time at all ([`names_a_time`]).
+    timed: bool,
+    /// The employees and teams in scope it names whole.
+    mentioned: Mentioned,
+}
+
+impl Read {
+    /// The model's `plan` with what the question says exactly: the period
+    /// read by rules wherever they find one, no period where the question
+    /// names no time (unless the metric needs one), the names the question
+    /// holds whole, and of the model's own names only those the question
+    /// holds give or take a typo. A small model copies these from the
+    /// worked plans it is shown; what it decides is the rest (the metric,
+    /// grouping, order, limit and filters of mode and kind).
+    fn ground(&self, question: &str, mut plan: QueryPlan) -> QueryPlan {
+        match self.period {
+            Some(period) => plan.period = Some(period),
+            None if !self.timed && !plan.metric.needs_period() => plan.period = None,
+            None => {}
+        }
+        let names = |found: &[String], written: Option<Vec<String>>| {
+            if !found.is_empty() {
+                return Some(found.to_vec());
+            }
+            let kept: Vec<String> = written
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|name| written_in(question, name))
+                .collect();
+            (!kept.is_empty()).then_some(kept)
+        };
+        plan.teams = names(&self.mentioned.teams, plan.teams.take());
+        plan.employees = names(&self.mentioned.employees, plan.employees.take());
+        plan
+    }
+}
+
+impl AskService {
+    /// Reads `question` for [`Read`], the names in `principal`'s scope.
+    async fn read(
+        &self,
+        principal: &Principal,
+        question: &str,
+        today: NaiveDate,
+    ) -> Result<Read, AskError> {
+        let context = QueryContext::new(self.config.timezone).with_scope(principal.scope());
+        let mentioned = mentioned(self.runner.as_ref(), &self.guard, &context, question)
+            .await
+            .map_err(|error| lookup_failed(error, 0))?;
+        Ok(Read {
+            period: period_in(question, today),
+            timed: names_a_time(question),
+            mentioned,
+        })
+    }
+}
+
+/// A name lookup that did not run.
+fn lookup_failed(error: LookupError, attempts: u32) -> AskError {
+    match error {
+        LookupError::Query(error) => failed(error, attempts),
+        LookupError::Refused(refusal) => {
+            tracing::error!(%refusal, "the guard refused a name lookup; is qa_employees or qa_teams missing from the catalog?");
+            AskError::Refused {
+                category: RefusalCategory::UnsafeQuery,
+            }
+        }
     }
 }
 

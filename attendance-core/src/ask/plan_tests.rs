@@ -90,6 +90,26 @@ fn runner(answer: QueryRows, ran: Arc<Mutex<Vec<String>>>) -> MockSqlRunner {
     let mut runner = MockSqlRunner::new();
     runner.expect_run().returning(move |sql, _| {
         let sql = sql.as_str().to_owned();
+        // The names a question holds whole (the service keeps those the
+        // question contains).
+        if sql.starts_with("SELECT DISTINCT team_name FROM qa_teams") {
+            return Ok(rows(
+                &["team_name"],
+                vec![
+                    vec![Value::from("Sales Berlin")],
+                    vec![Value::from("Engineering Berlin")],
+                ],
+            ));
+        }
+        if sql.starts_with("SELECT DISTINCT employee_name FROM qa_employees") {
+            return Ok(rows(
+                &["employee_name"],
+                vec![
+                    vec![Value::from("Tim Goldwasser")],
+                    vec![Value::from("Ada Lovelace")],
+                ],
+            ));
+        }
         if sql.starts_with("SELECT team_id, team_name FROM qa_teams") {
             return Ok(rows(
                 &["team_id", "team_name"],
@@ -151,7 +171,7 @@ async fn a_plan_is_resolved_compiled_guarded_run_and_shown() {
     let ran = Arc::new(Mutex::new(Vec::new()));
     let answer = service(model, runner(hours(), ran.clone()), AskMode::Plan)
         .acting_as(&Principal::system())
-        .ask("Hours worked from home by Sales Berlin last week?")
+        .ask("Hours worked from home by Sales Berlín last week?")
         .await
         .unwrap();
     assert_eq!(answer.kind, AnswerKind::Rows);
@@ -177,6 +197,62 @@ async fn a_plan_is_resolved_compiled_guarded_run_and_shown() {
         plan::PLAN_SCHEMA_NAME
     );
     assert!(requests[0].messages[0].content.contains("- hours_worked: "));
+}
+
+#[tokio::test]
+async fn the_question_s_own_period_and_names_win_over_the_model_s_copies() {
+    // The model copies a worked plan's team and period; the question names
+    // another team whole and another period.
+    let copied = serde_json::json!({
+        "metric": "hours_worked", "teams": ["Engineering Berlin"],
+        "employees": ["Grace Hopper"], "period": {"relative": "last_week"}
+    });
+    let (model, _) = scripted(vec![plan(copied.clone()), "37.5.".to_owned()], false);
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let answer = service(model, runner(hours(), ran.clone()), AskMode::Plan)
+        .acting_as(&Principal::system())
+        .ask("How many hours did Sales Berlin work in February 2026?")
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.plan_sentence.as_deref(),
+        Some("hours worked, in Sales Berlin, 2026-02-01 to 2026-02-28")
+    );
+    assert!(
+        answer.sql.contains("team_id IN (4)") && !answer.sql.contains("employee_id"),
+        "{}",
+        answer.sql
+    );
+
+    // A question that names no time and no one: the copies go.
+    let (model, _) = scripted(vec![plan(copied), "12.".to_owned()], false);
+    let answer = service(model, runner(hours(), ran.clone()), AskMode::Plan)
+        .acting_as(&Principal::system())
+        .ask("How many hours were worked?")
+        .await
+        .unwrap();
+    assert_eq!(answer.plan_sentence.as_deref(), Some("hours worked"));
+    assert_eq!(
+        answer.sql,
+        "SELECT sum(hours) AS hours_worked FROM qa_daily_attendance"
+    );
+
+    // The ledger needs a period: the model's stays when the question has
+    // none the rules read.
+    let ledger = serde_json::json!({
+        "metric": "overtime_hours",
+        "period": {"from": "2026-02-01", "to": "2026-02-28"}
+    });
+    let (model, _) = scripted(vec![plan(ledger), "3.".to_owned()], false);
+    let answer = service(model, runner(hours(), ran), AskMode::Plan)
+        .acting_as(&Principal::system())
+        .ask("How much overtime was there?")
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.plan_sentence.as_deref(),
+        Some("overtime hours, 2026-02-01 to 2026-02-28")
+    );
 }
 
 #[tokio::test]
@@ -397,12 +473,16 @@ async fn names_are_looked_up_in_the_askers_scope() {
     );
     let mut runner = MockSqlRunner::new();
     let scope = member.scope();
+    // Every query in the asker's scope: the names the question holds (two),
+    // the candidates of the plan's name, and the answer.
     runner
         .expect_run()
-        .times(2)
+        .times(4)
         .withf(move |_, context| context.scope == scope)
         .returning(|sql, _| {
-            Ok(if sql.as_str().contains("FROM qa_employees") {
+            Ok(if sql.as_str().starts_with("SELECT DISTINCT") {
+                rows(&["name"], vec![])
+            } else if sql.as_str().contains("FROM qa_employees") {
                 rows(
                     &["employee_id", "employee_name", "team_name"],
                     vec![vec![

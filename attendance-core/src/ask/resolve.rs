@@ -10,7 +10,7 @@
 //! words written ("Berlin" for "Sales Berlin"). More than one candidate at
 //! the best level is a question back to the person, never a guess.
 
-use super::plan::{ResolvedNames, ValidPlan, sql_literal};
+use super::plan::{ResolvedNames, ValidPlan, sql_literal, take_names};
 use super::{QueryContext, QueryError, SqlRunner};
 use crate::domain::{EmployeeId, TeamId};
 use crate::guard::{Refusal, SqlGuard};
@@ -316,6 +316,69 @@ pub(super) async fn resolve(
         }
     }
     Ok(Resolution::Resolved(resolved))
+}
+
+/// The employees and teams in scope that a question names whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Mentioned {
+    /// Employee names, as the company writes them.
+    pub(super) employees: Vec<String>,
+    /// Team names, as the company writes them.
+    pub(super) teams: Vec<String>,
+}
+
+/// The names in scope that `question` holds as whole words (case aside),
+/// read through the scoped runner: teams first, then employees in what is
+/// left, each name once and the longest first ([`take_names`]).
+///
+/// # Errors
+/// Why a lookup did not run.
+pub(super) async fn mentioned(
+    runner: &dyn SqlRunner,
+    guard: &SqlGuard,
+    context: &QueryContext,
+    question: &str,
+) -> Result<Mentioned, LookupError> {
+    let mut text = question.to_lowercase();
+    let asked = sql_literal(&text);
+    let mut found = Mentioned::default();
+    for (column, view, into) in [
+        ("team_name", "qa_teams", &mut found.teams),
+        ("employee_name", "qa_employees", &mut found.employees),
+    ] {
+        let sql = format!(
+            "SELECT DISTINCT {column} FROM {view} \
+             WHERE strpos({asked}, lower({column})) > 0 ORDER BY 1 LIMIT {MAX_CANDIDATES}"
+        );
+        let guarded = guard.check(&sql).map_err(LookupError::Refused)?;
+        let rows = runner
+            .run(&guarded, context)
+            .await
+            .map_err(LookupError::Query)?;
+        let names: Vec<String> = rows
+            .rows
+            .iter()
+            .filter_map(|r| r.first()?.as_str().map(str::to_owned))
+            .collect();
+        *into = take_names(&mut text, &names);
+    }
+    Ok(found)
+}
+
+/// Whether `question` refers to `written`, give or take a few typos: a
+/// word of it (the filler of [`FILLER`] aside) is within [`max_distance`]
+/// of a word of the question ("the Operations teams" refers to
+/// "Operations Berlin"; a name copied from elsewhere shares no word).
+pub(super) fn written_in(question: &str, written: &str) -> bool {
+    let asked: Vec<String> = fold(question).split(' ').map(str::to_owned).collect();
+    let folded = fold(written);
+    let words: Vec<&str> = folded
+        .split(' ')
+        .filter(|w| !w.is_empty() && !FILLER.contains(w))
+        .collect();
+    words
+        .iter()
+        .any(|w| w.chars().count() >= 3 && asked.iter().any(|a| distance(w, a) <= max_distance(w)))
 }
 
 #[cfg(test)]

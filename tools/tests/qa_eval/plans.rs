@@ -4,88 +4,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use attendance::core::ask::plan::{DateRange, LastNDays, Period, Relative, RelativePeriod};
+use attendance::core::ask::plan::{Period, QueryPlan, Relative, RelativePeriod, names_a_time};
 use attendance::pg::{PgSqlRunner, qa};
-use chrono::NaiveDate;
 
 use super::eval::{self, Baseline, Category, Mode, Outcome, PinnedRunner, Split};
 use super::{Script, questions, run_scripted_in, run_scripted_with, seeded};
 
-fn date(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn dates(from: &str, to: &str) -> Option<Period> {
-    Some(Period::Dates(DateRange {
-        from: date(from),
-        to: date(to),
-    }))
-}
-
 fn relative(relative: RelativePeriod) -> Option<Period> {
     Some(Period::Relative(Relative { relative }))
-}
-
-#[test]
-fn the_baseline_reads_periods_by_rules() {
-    let today = eval::today();
-    assert_eq!(today, date("2026-03-13"));
-    let cases = [
-        (
-            "Who was late yesterday?",
-            relative(RelativePeriod::Yesterday),
-        ),
-        (
-            "Hours worked the day before yesterday?",
-            dates("2026-03-11", "2026-03-11"),
-        ),
-        (
-            "How many sessions started today?",
-            relative(RelativePeriod::Today),
-        ),
-        (
-            "Sessions since Monday of this week?",
-            relative(RelativePeriod::ThisWeek),
-        ),
-        ("WFH days last week", relative(RelativePeriod::LastWeek)),
-        (
-            "Hours worked this month",
-            relative(RelativePeriod::ThisMonth),
-        ),
-        ("Present last month?", relative(RelativePeriod::LastMonth)),
-        (
-            "Sessions in the last 10 days",
-            Some(Period::LastNDays(LastNDays { last_n_days: 10 })),
-        ),
-        (
-            "Weekly hours for the last four complete weeks",
-            dates("2026-02-09", "2026-03-08"),
-        ),
-        (
-            "Hours per team on 2026-03-10.",
-            dates("2026-03-10", "2026-03-10"),
-        ),
-        (
-            "Who was late most often in February 2026?",
-            dates("2026-02-01", "2026-02-28"),
-        ),
-        (
-            "Sick days from 1 February to 11 March 2026?",
-            dates("2026-02-01", "2026-03-11"),
-        ),
-        (
-            "Overtime in the week of 25 February 2026?",
-            dates("2026-02-23", "2026-03-01"),
-        ),
-        (
-            "Late arrivals from February to March 2026",
-            dates("2026-02-01", "2026-03-31"),
-        ),
-        ("Who works the most?", None),
-    ];
-    for (question, expected) in cases {
-        assert_eq!(eval::period_in(question, today), expected, "{question}");
-    }
 }
 
 #[test]
@@ -168,8 +94,29 @@ async fn a_model_that_returns_the_gold_plans_scores_every_question_a_plan_can_sa
     let (db, store) = seeded().await;
     let results = run_scripted_in(&store, Script::Gold, Mode::Plan).await;
     let questions = questions();
+    // Plan mode drops a period from a plan whose question names no time
+    // (a small model copies one from the worked plans). One gold plan reads
+    // a period into such a question: "Who was late?" as yesterday. Plan
+    // mode answers it over every date instead, which the gold rows do not
+    // match; it is an `ambiguous` question, where a refusal is also right.
+    let reads_a_period_in = |q: &eval::Question| {
+        q.plan.as_ref().is_some_and(|p| {
+            p.period.is_some() && !p.metric.needs_period() && !names_a_time(&q.question)
+        })
+    };
+    let mut checked = Vec::new();
     for (q, r) in questions.iter().zip(&results) {
         assert_eq!(q.id, r.id);
+        if reads_a_period_in(q) {
+            let Outcome::Answered { plan, .. } = &r.outcome else {
+                panic!("{r:#?}");
+            };
+            let gold = q.plan.clone().map(|p| QueryPlan { period: None, ..p });
+            assert_eq!(plan, &gold, "{}", q.id);
+            assert!(!r.correct, "{r:#?}");
+            checked.push(q.id.as_str());
+            continue;
+        }
         if q.plan.is_some() || q.category.refusal_is_right() {
             assert!(r.correct, "{r:#?}");
         } else {
@@ -180,10 +127,13 @@ async fn a_model_that_returns_the_gold_plans_scores_every_question_a_plan_can_sa
             assert_eq!(plan.as_ref(), Some(gold), "{}", q.id);
         }
     }
+    assert_eq!(checked, ["ambiguous-05"]);
     let expressible: Vec<_> = results
         .iter()
         .zip(&questions)
-        .filter(|(_, q)| q.plan.is_some() || q.category.refusal_is_right())
+        .filter(|(_, q)| {
+            (q.plan.is_some() || q.category.refusal_is_right()) && !reads_a_period_in(q)
+        })
         .map(|(r, _)| r.clone())
         .collect();
     let table = eval::render_table(&eval::summarize(&expressible));
@@ -196,8 +146,12 @@ async fn a_model_that_returns_the_gold_plans_scores_every_question_a_plan_can_sa
     // Auto, with free SQL allowed (as for a hosted model): the plan where
     // one fits, the gold SQL where none does.
     let auto = run_scripted_with(&store, Script::Gold, Mode::Auto, Some(true)).await;
-    let wrong: Vec<_> = auto.iter().filter(|r| !r.correct).collect();
-    assert!(wrong.is_empty(), "{wrong:#?}");
+    let wrong: Vec<_> = auto
+        .iter()
+        .filter(|r| !r.correct)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(wrong, checked, "{auto:#?}");
     println!("{}", eval::render_table(&eval::summarize(&auto)));
     // Without it (the service's choice for a model on this machine, as the
     // played one is), auto is plan mode.

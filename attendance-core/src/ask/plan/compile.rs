@@ -195,6 +195,12 @@ impl Metric {
         }
     }
 
+    /// Whether a plan of this metric must name a period: the ledger's
+    /// metrics, whose view computes every day it is asked for.
+    pub fn needs_period(self) -> bool {
+        source(self) == Source::Ledger
+    }
+
     /// The metric in a sentence ("hours worked").
     fn label(self) -> String {
         self.as_str()

@@ -49,9 +49,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 mod compile;
+mod read;
 mod validate;
 
 pub use compile::{ResolvedNames, sql_literal};
+pub use read::{names_a_time, period_in, take_names};
 pub use validate::{MAX_NAME_CHARS, MAX_NAMES, MAX_PERIOD_DAYS, PlanError, ValidPlan};
 
 /// Declares a closed set of JSON words as a Rust enum, with the list of

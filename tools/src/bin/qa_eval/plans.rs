@@ -6,12 +6,11 @@
 use std::collections::HashSet;
 
 use attendance::core::ask::plan::{
-    DateRange, LastNDays, Period, PlanError, QueryPlan, Relative, RelativePeriod, ResolvedNames,
-    ValidPlan, sql_literal,
+    PlanError, QueryPlan, ResolvedNames, ValidPlan, period_in, sql_literal, take_names,
 };
 use attendance::core::ask::{QueryContext, QueryRows};
 use attendance::core::domain::{EmployeeId, TeamId};
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::NaiveDate;
 
 use super::{PinnedRunner, Question, Split, now};
 
@@ -184,8 +183,9 @@ impl Baseline {
         }
         let mut plan = best?.1.clone();
         let mut rest = question.to_lowercase();
-        plan.teams = take_names(&mut rest, &self.teams);
-        plan.employees = take_names(&mut rest, &self.employees);
+        let found = |names: Vec<String>| (!names.is_empty()).then_some(names);
+        plan.teams = found(take_names(&mut rest, &self.teams));
+        plan.employees = found(take_names(&mut rest, &self.employees));
         match period_in(question, today()) {
             Some(period) => plan.period = Some(period),
             // The ledger needs a period: the example's is a better guess
@@ -208,169 +208,4 @@ fn ledger_metric(plan: &QueryPlan) -> bool {
         .validate(today()),
         Err(PlanError::PeriodRequired { .. })
     )
-}
-
-/// The `names` that occur in `text` (lower case) as whole words, each
-/// blanked out so that a shorter name inside it is not found again.
-fn take_names(text: &mut String, names: &[String]) -> Option<Vec<String>> {
-    let mut found = Vec::new();
-    for name in names {
-        let lower = name.to_lowercase();
-        let mut from = 0;
-        while let Some(at) = text.get(from..).and_then(|t| t.find(&lower)) {
-            let start = from + at;
-            let end = start + lower.len();
-            let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
-            if boundary(text[..start].chars().next_back()) && boundary(text[end..].chars().next()) {
-                text.replace_range(start..end, &" ".repeat(lower.len()));
-                if !found.contains(name) {
-                    found.push(name.clone());
-                }
-            }
-            from = end;
-        }
-    }
-    (!found.is_empty()).then_some(found)
-}
-
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
-const NUMBERS: [&str; 12] = [
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve",
-];
-
-fn month_of(word: &str) -> Option<u32> {
-    MONTHS
-        .iter()
-        .position(|m| *m == word)
-        .and_then(|i| u32::try_from(i + 1).ok())
-}
-
-fn number_of(word: &str) -> Option<u32> {
-    word.parse().ok().or_else(|| {
-        NUMBERS
-            .iter()
-            .position(|n| *n == word)
-            .and_then(|i| u32::try_from(i + 1).ok())
-    })
-}
-
-fn month_range(year: i32, month: u32) -> Option<DateRange> {
-    let from = NaiveDate::from_ymd_opt(year, month, 1)?;
-    let to = from.checked_add_months(Months::new(1))?.pred_opt()?;
-    Some(DateRange { from, to })
-}
-
-fn day(d: NaiveDate) -> DateRange {
-    DateRange { from: d, to: d }
-}
-
-/// The period a question names, by rules: the span of every date in it
-/// (`2026-03-10`, `16 February 2026`, `February 2026`; "the week of" a date
-/// is that week), else a relative phrase (today, yesterday, the day before
-/// yesterday, this or last week or month, the last N days or complete
-/// weeks).
-pub fn period_in(question: &str, today: NaiveDate) -> Option<Period> {
-    let lower = question.to_lowercase();
-    let tokens: Vec<&str> = lower
-        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let year = tokens
-        .iter()
-        .filter_map(|t| t.parse::<i32>().ok())
-        .find(|y| (2000..=2100).contains(y))
-        .unwrap_or(today.year());
-    let mut spans: Vec<DateRange> = Vec::new();
-    for (i, token) in tokens.iter().enumerate() {
-        if let Ok(d) = NaiveDate::parse_from_str(token, "%Y-%m-%d") {
-            spans.push(day(d));
-            continue;
-        }
-        let Some(month) = month_of(token) else {
-            continue;
-        };
-        let day_before = i
-            .checked_sub(1)
-            .and_then(|j| tokens.get(j))
-            .and_then(|t| t.trim_end_matches(|c: char| c.is_alphabetic()).parse().ok());
-        let own_year = tokens
-            .get(i + 1)
-            .and_then(|t| t.parse::<i32>().ok())
-            .filter(|y| (2000..=2100).contains(y))
-            .unwrap_or(year);
-        match day_before.and_then(|d| NaiveDate::from_ymd_opt(own_year, month, d)) {
-            Some(d) => spans.push(day(d)),
-            None => spans.extend(month_range(own_year, month)),
-        }
-    }
-    if let (Some(first), Some(last)) = (spans.first(), spans.last()) {
-        let mut range = DateRange {
-            from: first.from,
-            to: last.to,
-        };
-        if lower.contains("week of") {
-            let monday =
-                range.from - Days::new(u64::from(range.from.weekday().num_days_from_monday()));
-            range = DateRange {
-                from: monday,
-                to: monday + Days::new(6),
-            };
-        }
-        return Some(Period::Dates(range));
-    }
-    let relative = |relative| Some(Period::Relative(Relative { relative }));
-    let has = |phrase: &str| lower.contains(phrase);
-    let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
-    // "the last four complete weeks", "the last 10 days".
-    if let Some(at) = tokens.iter().position(|t| *t == "last")
-        && let Some(n) = tokens.get(at + 1).and_then(|t| number_of(t))
-    {
-        let unit = tokens.get(at + 2..).unwrap_or_default();
-        if unit.iter().take(2).any(|t| t.starts_with("week")) {
-            return Some(Period::Dates(DateRange {
-                from: monday - Days::new(7 * u64::from(n)),
-                to: monday - Days::new(1),
-            }));
-        }
-        if unit.first().is_some_and(|t| t.starts_with("day")) {
-            return Some(Period::LastNDays(LastNDays { last_n_days: n }));
-        }
-    }
-    if has("day before yesterday") {
-        return Some(Period::Dates(day(today - Days::new(2))));
-    }
-    if has("yesterday") {
-        return relative(RelativePeriod::Yesterday);
-    }
-    if has("today") {
-        return relative(RelativePeriod::Today);
-    }
-    if has("last week") || has("previous week") {
-        return relative(RelativePeriod::LastWeek);
-    }
-    if has("this week") {
-        return relative(RelativePeriod::ThisWeek);
-    }
-    if has("last month") || has("previous month") {
-        return relative(RelativePeriod::LastMonth);
-    }
-    if has("this month") {
-        return relative(RelativePeriod::ThisMonth);
-    }
-    None
 }
