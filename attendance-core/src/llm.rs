@@ -99,6 +99,13 @@ impl ChatRequest {
         });
         self
     }
+
+    /// Caps the answer at `max_tokens`.
+    #[must_use]
+    pub fn with_max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = Some(max_tokens);
+        self
+    }
 }
 
 /// Tokens a call consumed, as reported by the server.

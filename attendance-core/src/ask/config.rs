@@ -50,6 +50,13 @@ pub struct AskConfig {
     /// machines ([`ChatModel::runs_locally`]), which is small and writes
     /// SQL badly.
     pub free_sql_fallback: Option<bool>,
+    /// Whether the model phrases an answer from its rows (checked against
+    /// them) or the rows are rendered as text. `None` (the default) lets
+    /// the model decide: a hosted model phrases, one that runs on the
+    /// host's own machines does not ([`ChatModel::runs_locally`]): a small
+    /// model's sentences were mostly wrong or empty when measured, and the
+    /// second request doubled the time of an answer.
+    pub model_phrasing: Option<bool>,
 }
 
 impl Default for AskConfig {
@@ -61,6 +68,7 @@ impl Default for AskConfig {
             timezone: Tz::UTC,
             mode: AskMode::default(),
             free_sql_fallback: None,
+            model_phrasing: None,
         }
     }
 }
@@ -70,6 +78,14 @@ impl AskConfig {
     #[must_use]
     pub fn with_mode(mut self, mode: AskMode) -> Self {
         self.mode = mode;
+        self
+    }
+
+    /// The same config with the model's phrasing of answers turned on or
+    /// off, whatever the model says of itself.
+    #[must_use]
+    pub fn with_model_phrasing(mut self, phrases: bool) -> Self {
+        self.model_phrasing = Some(phrases);
         self
     }
 

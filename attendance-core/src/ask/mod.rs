@@ -541,8 +541,13 @@ impl AskService {
         attempts: u32,
         mut usage: TokenUsage,
     ) -> Answer {
-        let (text, phrased_by) = if rows.rows.is_empty() {
-            // Nothing for the model to phrase, and nothing it could add.
+        let model_phrases = self
+            .config
+            .model_phrasing
+            .unwrap_or_else(|| !self.model.runs_locally());
+        let (text, phrased_by) = if rows.rows.is_empty() || !model_phrases {
+            // Nothing for the model to phrase and nothing it could add, or
+            // a model not asked to.
             (render_rows(&rows), PhrasedBy::Template)
         } else {
             let request = prompt::answer_request(question, &rows, self.config.rows_for_answer);
@@ -551,7 +556,12 @@ impl AskService {
                     usage += response.usage;
                     let text = response.text.trim();
                     let shown = rows.rows.len().min(self.config.rows_for_answer);
-                    match check_phrasing(text, question, &rows, shown) {
+                    let checked = if response.finish_reason.as_deref() == Some("length") {
+                        Err("the answer was cut at its token limit".to_owned())
+                    } else {
+                        check_phrasing(text, question, &rows, shown)
+                    };
+                    match checked {
                         Ok(()) => (text.to_owned(), PhrasedBy::Llm),
                         Err(why) => {
                             tracing::warn!(%why, "the model's phrasing was rejected; rendering the rows");

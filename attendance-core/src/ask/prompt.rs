@@ -214,6 +214,11 @@ result of a query written for the question). If there are no rows, say that no \
 data matched. Do not mention SQL, queries or tables. If the rows were truncated, \
 say the list is partial.";
 
+/// Longest phrasing asked for, in tokens: three sentences fit; a small
+/// model that does not stop is cut here rather than at the client's
+/// default, and a cut answer fails the phrasing check like any other.
+pub(super) const ANSWER_MAX_TOKENS: u32 = 160;
+
 /// The request that has the model phrase `rows` as an answer to
 /// `question`, showing it at most `rows_for_answer` rows.
 pub(super) fn answer_request(
@@ -233,6 +238,7 @@ pub(super) fn answer_request(
         ChatMessage::system(ANSWER_PROMPT),
         ChatMessage::user(payload.to_string()),
     ])
+    .with_max_tokens(ANSWER_MAX_TOKENS)
 }
 
 #[cfg(test)]

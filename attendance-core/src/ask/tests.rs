@@ -45,6 +45,7 @@ fn scripted(
         })
     });
     model.expect_describe().returning(|| "scripted".into());
+    model.expect_runs_locally().returning(|| false);
     (Arc::new(model), seen)
 }
 
@@ -541,5 +542,81 @@ async fn the_query_runs_in_the_scope_of_whoever_asks() {
             .ask("Who?")
             .await
             .unwrap_or_else(|e| panic!("{scope:?}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn a_phrasing_cut_at_its_token_limit_is_replaced_by_the_rows() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut replies = vec![
+        (
+            r#"{"sql": "SELECT employee_name FROM qa_sessions"}"#,
+            "stop",
+        ),
+        ("Ada worked 4 days, which is", "length"),
+    ]
+    .into_iter();
+    let mut model = MockChatModel::new();
+    model.expect_chat().returning(move |request| {
+        log.lock().unwrap().push(request);
+        let (text, finish) = replies.next().expect("asked twice at most");
+        Ok(ChatResponse {
+            text: text.to_owned(),
+            finish_reason: Some(finish.to_owned()),
+            usage: TokenUsage::default(),
+        })
+    });
+    model.expect_describe().returning(|| "scripted".into());
+    model.expect_runs_locally().returning(|| false);
+    let mut runner = MockSqlRunner::new();
+    runner.expect_run().times(1).returning(|_, _| Ok(rows()));
+    let answer = service(Arc::new(model), runner)
+        .acting_as(&Principal::system())
+        .ask("Who?")
+        .await
+        .unwrap();
+    assert_eq!(answer.phrased_by, PhrasedBy::Template);
+    assert_eq!(answer.text, "1 row matched (employee_name, days): Ada, 4.");
+    let requests = seen.lock().unwrap();
+    assert_eq!(requests[1].max_tokens, Some(prompt::ANSWER_MAX_TOKENS));
+}
+
+#[tokio::test]
+async fn a_model_on_the_hosts_machine_is_not_asked_to_phrase_unless_configured() {
+    for (local, configured, asked) in [
+        (true, None, 1),
+        (true, Some(true), 2),
+        (false, None, 2),
+        (false, Some(false), 1),
+    ] {
+        let seen = Arc::new(Mutex::new(0));
+        let count = seen.clone();
+        let mut model = MockChatModel::new();
+        model.expect_chat().returning(move |_| {
+            *count.lock().unwrap() += 1;
+            Ok(ChatResponse {
+                text: r#"{"sql": "SELECT employee_name FROM qa_sessions"}"#.to_owned(),
+                finish_reason: Some("stop".into()),
+                usage: TokenUsage::default(),
+            })
+        });
+        model.expect_describe().returning(|| "scripted".into());
+        model.expect_runs_locally().returning(move || local);
+        let mut runner = MockSqlRunner::new();
+        runner.expect_run().times(1).returning(|_, _| Ok(rows()));
+        let mut config = AskConfig::default();
+        config.model_phrasing = configured;
+        let answer = service(Arc::new(model), runner)
+            .with_config(config)
+            .acting_as(&Principal::system())
+            .ask("Who?")
+            .await
+            .unwrap();
+        assert_eq!(*seen.lock().unwrap(), asked, "{local} {configured:?}");
+        if asked == 1 {
+            assert_eq!(answer.phrased_by, PhrasedBy::Template);
+            assert_eq!(answer.text, "1 row matched (employee_name, days): Ada, 4.");
+        }
     }
 }
