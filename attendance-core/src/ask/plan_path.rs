@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::plan::{Period, PlanError, PlanReply, QueryPlan, ValidPlan, names_a_time, period_in};
+use super::plan::{
+    Period, PlanError, PlanReply, QueryPlan, ValidPlan, ground_in_words, names_a_time, period_in,
+};
 use super::resolve::{
     Candidate, LookupError, Mentioned, NameKind, Resolution, mentioned, resolve, written_in,
 };
@@ -26,7 +28,9 @@ impl AskService {
     ) -> Result<Answer, AskError> {
         let now = self.clock.now().with_timezone(&self.config.timezone);
         let today = now.date_naive();
-        let mut messages = plan_prompt::plan_messages(&self.plan_examples, now, question);
+        let offered =
+            plan_prompt::offered(&self.plan_examples, question, self.model.runs_locally());
+        let mut messages = plan_prompt::plan_messages(&self.plan_examples, now, question, &offered);
         let mut usage = TokenUsage::default();
         let max_attempts = 1 + self.config.max_repairs;
         let mut last_error = None;
@@ -36,7 +40,7 @@ impl AskService {
         for attempt in 1..=max_attempts {
             let response = self
                 .model
-                .chat(plan_prompt::plan_request(&messages))
+                .chat(plan_prompt::plan_request(&messages, &offered))
                 .await?;
             usage += response.usage;
             messages.push(ChatMessage::assistant(response.text.clone()));
@@ -81,10 +85,10 @@ impl AskService {
         })
     }
 
-    /// The model's `plan` made into a valid one: tidied, refused if it
-    /// breaks a bound (a hostile plan is not made harmless by what the
-    /// question says, it is refused), grounded in what the question says
-    /// ([`Read`], read into `read` the first time), then validated.
+    /// The model's `plan` made into a valid one: tidied, refused if its
+    /// names break a bound (before anything reads them), grounded in what
+    /// the question says ([`Read`], read into `read` the first time), then
+    /// validated: the bounds hold for the plan that would run.
     async fn accept(
         &self,
         principal: &Principal,
@@ -94,9 +98,7 @@ impl AskService {
         read: &mut Option<Read>,
     ) -> Result<Result<ValidPlan, PlanError>, AskError> {
         let plan = plan.tidy();
-        if let Err(error) = plan.validate(today)
-            && error.category() == RefusalCategory::PlanOutOfBounds
-        {
+        if let Err(error) = plan.check_names() {
             return Ok(Err(error));
         }
         let said = match read.take() {
@@ -177,10 +179,12 @@ impl Read {
     /// The model's `plan` with what the question says exactly: the period
     /// read by rules wherever they find one, no period where the question
     /// names no time (unless the metric needs one), the names the question
-    /// holds whole, and of the model's own names only those the question
-    /// holds give or take a typo. A small model copies these from the
-    /// worked plans it is shown; what it decides is the rest (the metric,
-    /// grouping, order, limit and filters of mode and kind).
+    /// holds whole, else of the model's own names only those the question
+    /// refers to give or take a typo, and the modifiers the question's
+    /// words ask for ([`ground_in_words`]). A small model copies these
+    /// from the worked plans it is shown, or fills them because the schema
+    /// makes it write every field; what it decides is the metric, and the
+    /// grouping and period where the words do not.
     fn ground(&self, question: &str, mut plan: QueryPlan) -> QueryPlan {
         match self.period {
             Some(period) => plan.period = Some(period),
@@ -200,7 +204,7 @@ impl Read {
         };
         plan.teams = names(&self.mentioned.teams, plan.teams.take());
         plan.employees = names(&self.mentioned.employees, plan.employees.take());
-        plan
+        ground_in_words(question, plan)
     }
 }
 

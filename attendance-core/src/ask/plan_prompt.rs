@@ -6,22 +6,87 @@ use chrono::DateTime;
 use chrono_tz::Tz;
 use serde_json::Value;
 
-use super::plan::{Metric, PLAN_SCHEMA_NAME, PlanExample, plan_reply_schema};
+use super::plan::{Metric, PLAN_SCHEMA_NAME, PlanExample, plan_reply_schema_of};
 use super::prompt::{calendar, closest};
 use crate::llm::{ChatMessage, ChatRequest};
 
 /// Worked plans shown with one question.
 pub(super) const PLAN_EXAMPLES_SHOWN: usize = 4;
 
+/// Worked plans whose metrics a small model is offered, beside those the
+/// question's words cue.
+pub(super) const PLAN_EXAMPLES_FOR_METRICS: usize = 8;
+
 /// The metrics and their meanings, one a line.
-fn metrics() -> String {
-    Metric::ALL
+fn metrics(offered: &[Metric]) -> String {
+    offered
         .iter()
         .map(|m| format!("- {}: {}\n", m.as_str(), m.meaning()))
         .collect()
 }
 
-fn system_prompt(examples: &[PlanExample], now: DateTime<Tz>, question: &str) -> String {
+/// The metrics offered for `question`: every one to a large model; to a
+/// small one, those of the [`PLAN_EXAMPLES_FOR_METRICS`] closest worked
+/// plans and those the question's words cue ([`Metric::cues`]), in their
+/// declared order. A 135M-parameter model picks well among a handful and
+/// poorly among 25.
+pub(super) fn offered(examples: &[PlanExample], question: &str, small: bool) -> Vec<Metric> {
+    if !small {
+        return Metric::ALL.to_vec();
+    }
+    let words: Vec<String> = question
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_owned)
+        .collect();
+    let near: Vec<Metric> = closest(
+        examples.iter().map(|e| e.question.as_str()),
+        question,
+        PLAN_EXAMPLES_FOR_METRICS,
+    )
+    .into_iter()
+    .filter_map(|i| examples[i].reply.plan.as_ref().map(|p| p.metric))
+    .collect();
+    Metric::ALL
+        .iter()
+        .copied()
+        .filter(|m| near.contains(m) || m.cues().iter().any(|c| words.iter().any(|w| w == c)))
+        .collect()
+}
+
+/// The part of the system prompt that is the same for every question:
+/// first, so that a server that keeps the last prompts' state (llama.cpp)
+/// reads it once.
+fn instructions() -> String {
+    format!(
+        "You turn a question about employee attendance into a query plan: a JSON object, \
+         never SQL. Answer {{\"plan\": {{...}}, \"unsupported\": null}}, or {{\"plan\": null, \
+         \"unsupported\": \"why\"}} when no metric measures it (lists of teams or people, \
+         roles, time zones, clock-in times, pay, contact details).\n\
+         metric: one of the metrics listed below.\n\
+         group_by: employee, team, day, week, month, weekday, work_mode (session metrics \
+         only), or null for one total.\n\
+         period: {{\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\"}}, {{\"relative\": \
+         \"today\"}} (or yesterday, this_week, last_week, this_month, last_month), \
+         {{\"last_n_days\": 7}}, or null for every date. The metrics from expected_hours \
+         on need a period.\n\
+         teams, employees: the names written in the question, or null for everyone.\n\
+         work_mode: \"WFH\" or \"WFO\" or null.\n\
+         order: \"desc\" for most or highest, \"asc\" for least or fewest, or null. \
+         limit: how many rows (1 for \"who ... most\"), or null.\n\
+         having: {{\"op\": \"gt\", \"value\": 3}} (gt, ge, lt, le) keeps the groups whose \
+         value passes, or null. unit: \"minutes\" when minutes are asked for, else null. \
+         absence_kind: vacation, sick or other (absence_days only), or null. \
+         compare_with_previous: true to compare the period with the one before it.\n"
+    )
+}
+
+fn system_prompt(
+    examples: &[PlanExample],
+    now: DateTime<Tz>,
+    question: &str,
+    offered: &[Metric],
+) -> String {
     let mut shown = String::new();
     for i in closest(
         examples.iter().map(|e| e.question.as_str()),
@@ -33,31 +98,10 @@ fn system_prompt(examples: &[PlanExample], now: DateTime<Tz>, question: &str) ->
         shown.push_str(&format!("Q: {}\n{reply}\n", example.question));
     }
     format!(
-        "You turn a question about employee attendance into a query plan: a JSON object, \
-         never SQL.\n{}\n\
-         Answer {{\"plan\": {{...}}, \"unsupported\": null}}, or {{\"plan\": null, \
-         \"unsupported\": \"why\"}} when no plan fits (lists of teams or people, roles, \
-         time zones, clock-in times, pay, contact details, anything the metrics below do \
-         not measure).\n\
-         metric, exactly one of:\n{}\
-         group_by: employee, team, day, week, month, weekday, work_mode (session metrics \
-         only), or null for one total.\n\
-         employees, teams: the names written in the question, or null for everyone.\n\
-         work_mode: \"WFH\" or \"WFO\" or null. absence_kind: vacation, sick or other \
-         (absence_days only), or null.\n\
-         period: {{\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\"}}, {{\"relative\": \
-         \"today\"}} (or yesterday, this_week, last_week, this_month, last_month), \
-         {{\"last_n_days\": 7}}, or null for every date. The metrics from expected_hours \
-         on need a period.\n\
-         having: {{\"op\": \"gt\", \"value\": 3}} (gt, ge, lt, le) keeps the groups whose \
-         value passes, or null.\n\
-         order: \"desc\" for most or highest, \"asc\" for least or fewest, or null. \
-         limit: how many rows (1 for \"who ... most\"), or null.\n\
-         unit: \"minutes\" when minutes are asked for, else null.\n\
-         compare_with_previous: true to compare the period with the one before it.\n\
-         Examples:\n{shown}",
+        "{}{}\nMetrics:\n{}Examples:\n{shown}",
+        instructions(),
         calendar(now),
-        metrics(),
+        metrics(offered)
     )
 }
 
@@ -66,16 +110,25 @@ pub(super) fn plan_messages(
     examples: &[PlanExample],
     now: DateTime<Tz>,
     question: &str,
+    offered: &[Metric],
 ) -> Vec<ChatMessage> {
     vec![
-        ChatMessage::system(system_prompt(examples, now, question)),
+        ChatMessage::system(system_prompt(examples, now, question, offered)),
         ChatMessage::user(question.to_owned()),
     ]
 }
 
-/// One plan turn: the conversation so far, asking for the plan's schema.
-pub(super) fn plan_request(messages: &[ChatMessage]) -> ChatRequest {
-    ChatRequest::new(messages.to_vec()).with_json_schema(PLAN_SCHEMA_NAME, plan_reply_schema())
+/// Longest plan reply asked for, in tokens: a whole plan with every field
+/// is about 120; past this a model is writing a name or a reason without
+/// end, and the cut reply is refused like any malformed one.
+pub(super) const PLAN_MAX_TOKENS: u32 = 300;
+
+/// One plan turn: the conversation so far, asking for the plan's schema
+/// with the `offered` metrics.
+pub(super) fn plan_request(messages: &[ChatMessage], offered: &[Metric]) -> ChatRequest {
+    ChatRequest::new(messages.to_vec())
+        .with_json_schema(PLAN_SCHEMA_NAME, plan_reply_schema_of(offered))
+        .with_max_tokens(PLAN_MAX_TOKENS)
 }
 
 /// Repair turn: the plan was not accepted, for `reason` (about the model's
@@ -116,7 +169,12 @@ mod tests {
             .parse::<DateTime<chrono::Utc>>()
             .unwrap()
             .with_timezone(&Tz::UTC);
-        let prompt = system_prompt(&examples, now, "Who was late most often last week?");
+        let prompt = system_prompt(
+            &examples,
+            now,
+            "Who was late most often last week?",
+            Metric::ALL,
+        );
         for m in Metric::ALL {
             assert!(prompt.contains(&format!("- {}: ", m.as_str())), "{m:?}");
         }
@@ -128,5 +186,43 @@ mod tests {
             "{prompt}"
         );
         assert!(prompt.contains(r#""metric":"late_arrivals""#), "{prompt}");
+
+        // Another day and another question share everything up to the
+        // dates, metrics and fields included.
+        let later = now + chrono::Duration::days(40);
+        let other = system_prompt(&examples, later, "Total hours per team?", Metric::ALL);
+        let shared = prompt
+            .chars()
+            .zip(other.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let fixed = instructions().chars().count();
+        assert!((fixed..fixed + 20).contains(&shared), "{shared}");
+    }
+
+    #[test]
+    fn a_small_model_is_offered_the_metrics_of_the_closest_plans_and_of_the_words() {
+        let example = |q: &str, metric| PlanExample {
+            question: q.to_owned(),
+            reply: PlanReply {
+                plan: Some(QueryPlan::new(metric)),
+                unsupported: None,
+            },
+        };
+        let examples = vec![
+            example("How many sessions are still open?", Metric::OpenSessions),
+            example("How many hours of overtime?", Metric::OvertimeHours),
+        ];
+        let question = "Who had the most overtime in minutes?";
+        assert_eq!(offered(&examples, question, false), Metric::ALL);
+        let small = offered(&examples, question, true);
+        // Both examples are among the closest eight; "overtime" is a cue.
+        assert_eq!(small, [Metric::OpenSessions, Metric::OvertimeHours]);
+        let small = offered(&examples, "Who was late most often last week?", true);
+        assert!(small.contains(&Metric::LateArrivals), "{small:?}");
+        assert!(!small.contains(&Metric::BreakDeductedHours), "{small:?}");
+        let schema = plan_reply_schema_of(&small);
+        let metric = &schema["properties"]["plan"]["anyOf"][0]["properties"]["metric"];
+        assert_eq!(metric["enum"].as_array().unwrap().len(), small.len());
     }
 }

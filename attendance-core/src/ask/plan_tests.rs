@@ -171,7 +171,7 @@ async fn a_plan_is_resolved_compiled_guarded_run_and_shown() {
     let ran = Arc::new(Mutex::new(Vec::new()));
     let answer = service(model, runner(hours(), ran.clone()), AskMode::Plan)
         .acting_as(&Principal::system())
-        .ask("Hours worked from home by Sales Berlín last week?")
+        .ask("Hours worked from home by the Sales Berlín team last week?")
         .await
         .unwrap();
     assert_eq!(answer.kind, AnswerKind::Rows);
@@ -421,33 +421,42 @@ async fn an_invalid_plan_is_repaired_once_then_refused() {
 
 #[tokio::test]
 async fn hostile_plans_are_refused_with_a_category_and_never_run() {
+    // The bounds hold for the plan that would run: each question asks for
+    // what the hostile field says, so grounding keeps it.
     let period = serde_json::json!({"from": "2020-01-01", "to": "2026-03-13"});
     let cases = [
         (
             serde_json::json!({"metric": "sessions", "period": period}),
+            "How many sessions were there from 2020-01-01 to 2026-03-13?",
             "plan_out_of_bounds",
         ),
         (
-            serde_json::json!({"metric": "sessions", "limit": 501}),
+            serde_json::json!({"metric": "sessions", "group_by": "employee", "limit": 501}),
+            "Who are the top 501 employees by sessions?",
             "plan_out_of_bounds",
         ),
         (
             serde_json::json!({"metric": "sessions", "employees": ["x".repeat(10_000)]}),
+            "How many sessions?",
             "plan_out_of_bounds",
         ),
-        (serde_json::json!({"metric": "drop_table"}), "invalid_plan"),
+        (
+            serde_json::json!({"metric": "drop_table"}),
+            "How many sessions?",
+            "invalid_plan",
+        ),
         (
             serde_json::json!({"metric": "sessions", "sql": "DELETE FROM qa_sessions"}),
+            "How many sessions?",
             "invalid_plan",
         ),
     ];
-    for (hostile, category) in cases {
+    for (hostile, question, category) in cases {
         let (model, _) = scripted(vec![plan(hostile.clone()); 3], false);
-        let mut runner = MockSqlRunner::new();
-        runner.expect_run().never();
-        let err = service(model, runner, AskMode::Plan)
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let err = service(model, runner(hours(), ran.clone()), AskMode::Plan)
             .acting_as(&Principal::system())
-            .ask("How many sessions?")
+            .ask(question)
             .await
             .unwrap_err();
         assert_eq!(
@@ -455,6 +464,8 @@ async fn hostile_plans_are_refused_with_a_category_and_never_run() {
             format!("the question was refused ({category})"),
             "{hostile}"
         );
+        // Only the name lookups ran, never a query of the plan.
+        assert!(ran.lock().unwrap().is_empty(), "{hostile}");
     }
 }
 

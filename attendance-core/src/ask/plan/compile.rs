@@ -195,6 +195,46 @@ impl Metric {
         }
     }
 
+    /// Words of a question that may ask for this metric ("overtime",
+    /// "late"); with the worked plans closest to a question, they choose
+    /// the few metrics a small model is offered.
+    pub fn cues(self) -> &'static [&'static str] {
+        match self {
+            Self::DaysPresent => &["present", "presence", "attendance", "attended"],
+            Self::PeoplePresent => &["people", "different", "distinct", "present"],
+            Self::HoursWorked => &["hours", "worked", "work"],
+            Self::AverageHoursPerDay => &["average", "per"],
+            Self::LateArrivals => &["late", "lateness"],
+            Self::LatePercentage => &["late", "percentage", "percent", "share", "rate"],
+            Self::WfhDays => &["home", "wfh", "remote", "remotely"],
+            Self::WfoDays => &["office", "wfo", "onsite"],
+            Self::Sessions => &["session", "sessions", "clock", "clocked"],
+            Self::OpenSessions => &["open", "still", "clocked"],
+            Self::AverageSessionHours => &["average", "length", "long"],
+            Self::LongestSessionHours => &["longest", "single"],
+            Self::WfhPercentage => &["percentage", "percent", "share", "home", "wfh"],
+            Self::NightShiftSessions => &["night", "midnight", "nights"],
+            Self::Headcount => &[
+                "employees",
+                "headcount",
+                "staff",
+                "members",
+                "teams",
+                "list",
+            ],
+            Self::ExpectedHours => &["owed", "owe", "owes", "expected", "schedule"],
+            Self::NetHoursWorked => &["net", "deducted"],
+            Self::OvertimeHours => &["overtime", "extra"],
+            Self::UndertimeHours => &["undertime", "owed", "short", "fewer"],
+            Self::BalanceHours => &["balance", "negative", "positive"],
+            Self::HolidayWorkHours => &["holiday", "holidays"],
+            Self::RestDayWorkHours => &["rest", "nothing", "weekend", "weekends"],
+            Self::BreakDeductedHours => &["break", "breaks", "deducted"],
+            Self::AbsenceDays => &["absence", "absences", "sick", "vacation", "leave", "off"],
+            Self::AbsentWithoutLeaveDays => &["absent", "without", "unexcused", "leave"],
+        }
+    }
+
     /// Whether a plan of this metric must name a period: the ledger's
     /// metrics, whose view computes every day it is asked for.
     pub fn needs_period(self) -> bool {

@@ -51,10 +51,12 @@ use serde_json::{Value, json};
 mod compile;
 mod read;
 mod validate;
+mod words;
 
 pub use compile::{ResolvedNames, sql_literal};
 pub use read::{names_a_time, period_in, take_names};
 pub use validate::{MAX_NAME_CHARS, MAX_NAMES, MAX_PERIOD_DAYS, PlanError, ValidPlan};
+pub use words::ground_in_words;
 
 /// Declares a closed set of JSON words as a Rust enum, with the list of
 /// every value ([`Metric::ALL`] and the like) that the schema is built
@@ -443,6 +445,13 @@ fn object(properties: Value) -> Value {
 
 /// The JSON schema of [`QueryPlan`].
 pub fn plan_schema() -> Value {
+    plan_schema_of(Metric::ALL)
+}
+
+/// The JSON schema of [`QueryPlan`] with its metric one of `metrics`: what
+/// a small model is offered, so that it chooses among few (the plan it
+/// writes is read and validated like any other).
+pub fn plan_schema_of(metrics: &[Metric]) -> Value {
     // `format` is what a grammar converter turns into digits and dashes.
     let date = json!({"type": "string", "format": "date", "description": "YYYY-MM-DD"});
     let names = |what: &str| {
@@ -475,7 +484,7 @@ pub fn plan_schema() -> Value {
     // derives from a schema makes the model write them in this order):
     // what is measured first, the fields rarely used last.
     object(json!({
-        "metric": string_enum(Metric::ALL.iter().map(|m| m.as_str()), "what is measured"),
+        "metric": string_enum(metrics.iter().map(|m| m.as_str()), "what is measured"),
         "group_by": nullable_enum(Grouping::ALL.iter().map(|g| g.as_str()), "one row per; null: one total"),
         "period": period,
         "teams": names("teams"),
@@ -493,8 +502,13 @@ pub fn plan_schema() -> Value {
 /// The JSON schema of [`PlanReply`]: `{"plan": {...} | null, "unsupported":
 /// "why" | null}`.
 pub fn plan_reply_schema() -> Value {
+    plan_reply_schema_of(Metric::ALL)
+}
+
+/// [`plan_reply_schema`] with the metric one of `metrics`.
+pub fn plan_reply_schema_of(metrics: &[Metric]) -> Value {
     object(json!({
-        "plan": {"anyOf": [plan_schema(), {"type": "null"}]},
+        "plan": {"anyOf": [plan_schema_of(metrics), {"type": "null"}]},
         "unsupported": nullable(
             json!({"type": "string"}),
             "why no plan can answer the question; null with a plan"

@@ -156,8 +156,7 @@ impl QueryPlan {
         let metric = self.metric.as_str();
         let source = source(self.metric);
         let not_applicable = |field| PlanError::NotApplicable { field, metric };
-        check_names("employees", self.employees.as_deref())?;
-        check_names("teams", self.teams.as_deref())?;
+        self.check_names()?;
         if let Some(limit) = self.limit
             && !(1..=MAX_PAGE_SIZE).contains(&limit)
         {
@@ -222,6 +221,17 @@ impl QueryPlan {
 }
 
 impl QueryPlan {
+    /// The name filters' bounds alone (of [`QueryPlan::validate`]): at
+    /// most [`MAX_NAMES`] names of at most [`MAX_NAME_CHARS`] characters,
+    /// none blank.
+    ///
+    /// # Errors
+    /// The first bound broken.
+    pub fn check_names(&self) -> Result<(), PlanError> {
+        check_names("employees", self.employees.as_deref())?;
+        check_names("teams", self.teams.as_deref())
+    }
+
     /// The plan without what a model forced to write every field puts in
     /// fields that cannot matter: an empty name list (no filter), hours as
     /// the unit (the default), a unit on a metric that is not a duration

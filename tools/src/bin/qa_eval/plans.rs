@@ -6,7 +6,8 @@
 use std::collections::HashSet;
 
 use attendance::core::ask::plan::{
-    PlanError, QueryPlan, ResolvedNames, ValidPlan, period_in, sql_literal, take_names,
+    PlanError, QueryPlan, ResolvedNames, ValidPlan, ground_in_words, period_in, sql_literal,
+    take_names,
 };
 use attendance::core::ask::{QueryContext, QueryRows};
 use attendance::core::domain::{EmployeeId, TeamId};
@@ -121,7 +122,8 @@ fn overlap(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
 }
 
 /// No model: the plan of the `dev` example most like the question, with
-/// the question's names and period.
+/// the question's names and period, and what its words say of the rest
+/// ([`ground_in_words`], as in plan mode).
 #[derive(Debug, Clone)]
 pub struct Baseline {
     examples: Vec<(HashSet<String>, QueryPlan)>,
@@ -193,7 +195,9 @@ impl Baseline {
             None if ledger_metric(&plan) => {}
             None => plan.period = None,
         }
-        Some(plan)
+        // The same reading of the question's words as plan mode's, so
+        // that the two differ by what the model chose.
+        Some(ground_in_words(question, plan))
     }
 }
 
