@@ -6,7 +6,9 @@ use chrono::DateTime;
 use chrono_tz::Tz;
 use serde_json::Value;
 
-use super::plan::{Metric, PLAN_SCHEMA_NAME, PlanExample, plan_reply_schema_of};
+use super::plan::{
+    Metric, PLAN_SCHEMA_NAME, PlanExample, plan_reply_schema_brief, plan_reply_schema_of,
+};
 use super::prompt::{calendar, closest};
 use crate::llm::{ChatMessage, ChatRequest};
 
@@ -25,12 +27,30 @@ fn metrics(offered: &[Metric]) -> String {
         .collect()
 }
 
-/// The metrics offered for `question`: every one to a large model; to a
-/// small one, those of the [`PLAN_EXAMPLES_FOR_METRICS`] closest worked
-/// plans and those the question's words cue ([`Metric::cues`]), in their
-/// declared order. A 135M-parameter model picks well among a handful and
+/// What a model is offered for one question.
+pub(super) struct Offered {
+    /// The metrics it may choose.
+    pub(super) metrics: Vec<Metric>,
+    /// Whether a plan may leave out the fields it does not use, in the
+    /// schema and in the worked plans shown (a small model's output is
+    /// half nulls otherwise, and each costs time).
+    pub(super) brief: bool,
+}
+
+/// What is offered for `question`: to a large model every metric, all
+/// fields required; to a small one (`small`), the metrics of the
+/// [`PLAN_EXAMPLES_FOR_METRICS`] closest worked plans and those the
+/// question's words cue ([`Metric::cues`]), in their declared order, and
+/// brief plans. A 135M-parameter model picks well among a handful and
 /// poorly among 25.
-pub(super) fn offered(examples: &[PlanExample], question: &str, small: bool) -> Vec<Metric> {
+pub(super) fn offered(examples: &[PlanExample], question: &str, small: bool) -> Offered {
+    Offered {
+        metrics: offered_metrics(examples, question, small),
+        brief: small,
+    }
+}
+
+fn offered_metrics(examples: &[PlanExample], question: &str, small: bool) -> Vec<Metric> {
     if !small {
         return Metric::ALL.to_vec();
     }
@@ -61,8 +81,8 @@ fn instructions() -> String {
     format!(
         "You turn a question about employee attendance into a query plan: a JSON object, \
          never SQL. Answer {{\"plan\": {{...}}, \"unsupported\": null}}, or {{\"plan\": null, \
-         \"unsupported\": \"why\"}} when no metric measures it (lists of teams or people, \
-         roles, time zones, clock-in times, pay, contact details).\n\
+         \"unsupported\": \"why\"}} when no metric measures it (someone's role or team, \
+         time zones, clock-in times, pay, contact details, the future).\n\
          metric: one of the metrics listed below.\n\
          group_by: employee, team, day, week, month, weekday, work_mode (session metrics \
          only), or null for one total.\n\
@@ -81,11 +101,21 @@ fn instructions() -> String {
     )
 }
 
+/// A worked reply as the model is shown it: every field, or in `brief`
+/// only those with a value (a plan's nulls and `false`).
+fn shown_reply(example: &PlanExample, brief: bool) -> Value {
+    let mut reply = serde_json::to_value(&example.reply).unwrap_or(Value::Null);
+    if brief && let Some(plan) = reply.get_mut("plan").and_then(Value::as_object_mut) {
+        plan.retain(|_, v| !v.is_null() && *v != Value::Bool(false));
+    }
+    reply
+}
+
 fn system_prompt(
     examples: &[PlanExample],
     now: DateTime<Tz>,
     question: &str,
-    offered: &[Metric],
+    offered: &Offered,
 ) -> String {
     let mut shown = String::new();
     for i in closest(
@@ -94,14 +124,14 @@ fn system_prompt(
         PLAN_EXAMPLES_SHOWN,
     ) {
         let example = &examples[i];
-        let reply = serde_json::to_value(&example.reply).unwrap_or(Value::Null);
+        let reply = shown_reply(example, offered.brief);
         shown.push_str(&format!("Q: {}\n{reply}\n", example.question));
     }
     format!(
         "{}{}\nMetrics:\n{}Examples:\n{shown}",
         instructions(),
         calendar(now),
-        metrics(offered)
+        metrics(&offered.metrics)
     )
 }
 
@@ -110,7 +140,7 @@ pub(super) fn plan_messages(
     examples: &[PlanExample],
     now: DateTime<Tz>,
     question: &str,
-    offered: &[Metric],
+    offered: &Offered,
 ) -> Vec<ChatMessage> {
     vec![
         ChatMessage::system(system_prompt(examples, now, question, offered)),
@@ -124,10 +154,15 @@ pub(super) fn plan_messages(
 pub(super) const PLAN_MAX_TOKENS: u32 = 300;
 
 /// One plan turn: the conversation so far, asking for the plan's schema
-/// with the `offered` metrics.
-pub(super) fn plan_request(messages: &[ChatMessage], offered: &[Metric]) -> ChatRequest {
+/// as `offered`.
+pub(super) fn plan_request(messages: &[ChatMessage], offered: &Offered) -> ChatRequest {
+    let schema = if offered.brief {
+        plan_reply_schema_brief(&offered.metrics)
+    } else {
+        plan_reply_schema_of(&offered.metrics)
+    };
     ChatRequest::new(messages.to_vec())
-        .with_json_schema(PLAN_SCHEMA_NAME, plan_reply_schema_of(offered))
+        .with_json_schema(PLAN_SCHEMA_NAME, schema)
         .with_max_tokens(PLAN_MAX_TOKENS)
 }
 
@@ -169,12 +204,8 @@ mod tests {
             .parse::<DateTime<chrono::Utc>>()
             .unwrap()
             .with_timezone(&Tz::UTC);
-        let prompt = system_prompt(
-            &examples,
-            now,
-            "Who was late most often last week?",
-            Metric::ALL,
-        );
+        let all = offered(&examples, "", false);
+        let prompt = system_prompt(&examples, now, "Who was late most often last week?", &all);
         for m in Metric::ALL {
             assert!(prompt.contains(&format!("- {}: ", m.as_str())), "{m:?}");
         }
@@ -190,7 +221,7 @@ mod tests {
         // Another day and another question share everything up to the
         // dates, metrics and fields included.
         let later = now + chrono::Duration::days(40);
-        let other = system_prompt(&examples, later, "Total hours per team?", Metric::ALL);
+        let other = system_prompt(&examples, later, "Total hours per team?", &all);
         let shared = prompt
             .chars()
             .zip(other.chars())
@@ -214,15 +245,38 @@ mod tests {
             example("How many hours of overtime?", Metric::OvertimeHours),
         ];
         let question = "Who had the most overtime in minutes?";
-        assert_eq!(offered(&examples, question, false), Metric::ALL);
+        let large = offered(&examples, question, false);
+        assert_eq!(large.metrics, Metric::ALL);
+        assert!(!large.brief);
         let small = offered(&examples, question, true);
         // Both examples are among the closest eight; "overtime" is a cue.
-        assert_eq!(small, [Metric::OpenSessions, Metric::OvertimeHours]);
-        let small = offered(&examples, "Who was late most often last week?", true);
-        assert!(small.contains(&Metric::LateArrivals), "{small:?}");
-        assert!(!small.contains(&Metric::BreakDeductedHours), "{small:?}");
-        let schema = plan_reply_schema_of(&small);
-        let metric = &schema["properties"]["plan"]["anyOf"][0]["properties"]["metric"];
-        assert_eq!(metric["enum"].as_array().unwrap().len(), small.len());
+        assert_eq!(small.metrics, [Metric::OpenSessions, Metric::OvertimeHours]);
+        let late = offered(&examples, "Who was late most often last week?", true).metrics;
+        assert!(late.contains(&Metric::LateArrivals), "{late:?}");
+        assert!(!late.contains(&Metric::BreakDeductedHours), "{late:?}");
+
+        // The small model's schema: its metrics, only the metric required;
+        // the worked plans shown without their nulls.
+        let request = plan_request(&[], &small);
+        let schema = &request.json_schema.unwrap().schema;
+        let plan = &schema["properties"]["plan"]["anyOf"][0];
+        assert_eq!(
+            plan["properties"]["metric"]["enum"],
+            serde_json::json!(["open_sessions", "overtime_hours"])
+        );
+        assert_eq!(plan["required"], serde_json::json!(["metric"]));
+        let request = plan_request(&[], &large);
+        let schema = &request.json_schema.unwrap().schema;
+        let plan = &schema["properties"]["plan"]["anyOf"][0];
+        assert_eq!(plan["required"].as_array().unwrap().len(), 12);
+        assert_eq!(
+            shown_reply(&examples[1], true).to_string(),
+            r#"{"plan":{"metric":"overtime_hours"},"unsupported":null}"#
+        );
+        assert!(
+            shown_reply(&examples[1], false)
+                .to_string()
+                .contains(r#""limit":null"#)
+        );
     }
 }

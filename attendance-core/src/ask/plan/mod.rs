@@ -505,6 +505,16 @@ pub fn plan_reply_schema() -> Value {
     plan_reply_schema_of(Metric::ALL)
 }
 
+/// [`plan_reply_schema_of`] with only the metric required of a plan: what
+/// a model constrained by a grammar (llama.cpp) is sent, so that it may
+/// stop after the fields it uses instead of writing every one (strict
+/// structured output, OpenAI's, needs every field required).
+pub fn plan_reply_schema_brief(metrics: &[Metric]) -> Value {
+    let mut schema = plan_reply_schema_of(metrics);
+    schema["properties"]["plan"]["anyOf"][0]["required"] = json!(["metric"]);
+    schema
+}
+
 /// [`plan_reply_schema`] with the metric one of `metrics`.
 pub fn plan_reply_schema_of(metrics: &[Metric]) -> Value {
     object(json!({

@@ -15,12 +15,15 @@ use super::{WorkModeFilter, validate::is_duration};
 /// The question's words, lower case, split on anything but letters and
 /// digits (so "work-from-home" is three words).
 struct Words {
+    /// The question in lower case.
+    text: String,
     words: Vec<String>,
 }
 
 impl Words {
     fn new(question: &str) -> Self {
         Self {
+            text: question.to_lowercase(),
             words: question
                 .to_lowercase()
                 .split(|c: char| !c.is_alphanumeric() && c != '.')
@@ -162,6 +165,8 @@ fn named_metric(words: &Words) -> Option<Metric> {
         Metric::AbsentWithoutLeaveDays
     } else if words.any(&["sick", "vacation", "vacations", "absence", "absences"]) {
         Metric::AbsenceDays
+    } else if session && words.any(&["wfh", "home"]) && words.any(&["wfo", "office"]) {
+        Metric::Sessions
     } else if words.has("open") && session {
         Metric::OpenSessions
     } else if words.has("late") {
@@ -240,6 +245,21 @@ fn grouping(words: &Words, plan: &QueryPlan) -> Option<Grouping> {
         && supported(g)
     {
         return Some(g);
+    }
+    // Two teams or people named in the question, not "in total": each one
+    // apart ("the Operations teams" stand for ten, added up).
+    if !words.any(&["total", "together", "combined", "altogether"]) {
+        let several = |names: &Option<Vec<String>>| {
+            names.as_ref().is_some_and(|n| {
+                n.len() >= 2 && n.iter().all(|n| words.text.contains(&n.to_lowercase()))
+            })
+        };
+        if several(&plan.teams) {
+            return Some(Grouping::Team);
+        }
+        if several(&plan.employees) {
+            return Some(Grouping::Employee);
+        }
     }
     if words.months() >= 2 && words.any(&["change", "changed", "compare", "compared"]) {
         return Some(Grouping::Month);
@@ -406,11 +426,25 @@ mod tests {
     }
 
     #[test]
+    fn two_teams_named_are_each_apart_unless_added_up() {
+        let mut two = plan(Metric::HoursWorked);
+        two.teams = Some(vec!["Sales Berlin".into(), "Sales London".into()]);
+        let asked = "How many hours did Sales Berlin and Sales London each work?";
+        assert_eq!(
+            ground_in_words(asked, two.clone()).group_by,
+            Some(Grouping::Team)
+        );
+        let asked = "How many hours did Sales Berlin and Sales London work in total?";
+        assert_eq!(ground_in_words(asked, two).group_by, None);
+    }
+
+    #[test]
     fn both_work_modes_named_filter_on_neither() {
         let mut both = plan(Metric::Sessions);
         both.work_mode = Some(WorkModeFilter::Wfh);
         both.group_by = Some(Grouping::WorkMode);
         let grounded = ground_in_words("How many WFH and how many WFO sessions were there?", both);
+        assert_eq!(grounded.metric, Metric::Sessions);
         assert_eq!(grounded.work_mode, None);
         assert_eq!(grounded.group_by, Some(Grouping::WorkMode));
         // A metric about one side needs no filter.
