@@ -173,8 +173,15 @@ pub(super) fn sql_messages(
 
 /// One SQL turn: the conversation so far, asking for the SQL schema.
 pub(super) fn sql_request(messages: &[ChatMessage]) -> ChatRequest {
-    ChatRequest::new(messages.to_vec()).with_json_schema(SQL_SCHEMA_NAME, sql_schema())
+    ChatRequest::new(messages.to_vec())
+        .with_json_schema(SQL_SCHEMA_NAME, sql_schema())
+        .with_max_tokens(SQL_MAX_TOKENS)
 }
+
+/// Longest SQL reply asked for, in tokens: the longest gold query is about
+/// 200; a small model that runs on writes the same clause again and again
+/// until the client's default of 1,024 (50 s on a 2-core machine).
+pub(super) const SQL_MAX_TOKENS: u32 = 512;
 
 /// Repair turn: the answer held no JSON object.
 pub(super) const REPAIR_NOT_JSON: &str =

@@ -41,29 +41,24 @@ pub fn take_names(text: &mut String, names: &[String]) -> Vec<String> {
 }
 
 /// Whether `question` says anything about when: a number, a month or a
-/// weekday, or a word such as week, today or since. A period in a plan
-/// for a question that names no time was copied from somewhere else.
+/// weekday, or a word such as week, today or since, unless it asks for one
+/// row per unit ("each month", "per week") or counts in them ("days
+/// present"). A period in a plan for a question that names no time was
+/// copied from somewhere else.
 pub fn names_a_time(question: &str) -> bool {
     const WORDS: &[&str] = &[
         "today",
         "yesterday",
         "tomorrow",
-        "day",
-        "days",
         "week",
         "weeks",
-        "weekly",
         "month",
         "months",
-        "monthly",
         "year",
         "years",
         "since",
         "ago",
         "until",
-        "daily",
-        "date",
-        "dates",
         "monday",
         "tuesday",
         "wednesday",
@@ -73,15 +68,19 @@ pub fn names_a_time(question: &str) -> bool {
         "sunday",
         "weekend",
     ];
-    question
-        .to_lowercase()
+    const PER: &[&str] = &["each", "per", "every", "by", "which", "a"];
+    let lower = question.to_lowercase();
+    let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
-        .any(|w| {
-            w.chars().any(|c| c.is_ascii_digit())
-                || WORDS.contains(&w)
-                || month_of(w).is_some()
-                || number_of(w).is_some()
-        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let per_unit = i > 0 && PER.contains(&words[i - 1]);
+        w.chars().any(|c| c.is_ascii_digit())
+            || (WORDS.contains(w) && !per_unit)
+            || month_of(w).is_some()
+            || number_of(w).is_some()
+    })
 }
 
 const MONTHS: [&str; 12] = [
@@ -331,7 +330,6 @@ mod tests {
             "Hours in February",
             "Sessions on 2026-03-10",
             "since Monday",
-            "each week",
             "the last ten days",
         ] {
             assert!(names_a_time(timed), "{timed}");
@@ -340,6 +338,8 @@ mod tests {
             "Who works the most?",
             "How many sessions are still open?",
             "Which team had the most late arrivals overall?",
+            "Which team has the fewest days present in total?",
+            "How many work-from-home days were there in each month?",
         ] {
             assert!(!names_a_time(timeless), "{timeless}");
         }

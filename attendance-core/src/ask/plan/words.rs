@@ -183,7 +183,10 @@ fn named_metric(words: &Words) -> Option<Metric> {
         Metric::AverageSessionHours
     } else if words.any(&["different", "distinct"]) && words.has("people") {
         Metric::PeoplePresent
-    } else if words.has("headcount") {
+    } else if words.has("headcount")
+        || (words.pair("many", &["employees", "people", "staff", "members"])
+            && words.any(&["have", "has", "are", "is", "there"]))
+    {
         Metric::Headcount
     } else {
         return None;
@@ -229,19 +232,44 @@ fn grouping_words(grouping: Grouping) -> &'static [&'static str] {
 /// the question asks for with "per", "each", "by" or "every" before the
 /// word ("per team", "each month"); else none.
 fn grouping(words: &Words, plan: &QueryPlan) -> Option<Grouping> {
-    let model = plan.group_by;
     if words.has("wfh") && words.has("wfo") {
         return Some(Grouping::WorkMode);
     }
-    // Namesakes and several teams named stay apart by their grouping; two
-    // months named compare months.
+    // "Each team", "per month", "which employees": one such cue decides.
+    // "Per employee per day present" is an average's denominator, not a
+    // grouping: a cue counts when it is the only one.
+    let asked = [
+        (Grouping::Team, &["team"][..]),
+        (Grouping::Employee, &["employee", "person", "member"][..]),
+        (Grouping::Day, &["day", "date"][..]),
+        (Grouping::Week, &["week"][..]),
+        (Grouping::Month, &["month"][..]),
+    ];
+    let cued: Vec<Grouping> = asked
+        .iter()
+        .filter(|(_, nouns)| {
+            let plural: Vec<String> = nouns.iter().map(|n| format!("{n}s")).collect();
+            let plural: Vec<&str> = plural.iter().map(String::as_str).collect();
+            ["per", "each", "by", "every"]
+                .iter()
+                .any(|p| words.pair(p, nouns))
+                || words.pair("which", nouns)
+                || words.pair("which", &plural)
+        })
+        .map(|(g, _)| *g)
+        .collect();
+    if let [one] = cued.as_slice() {
+        return Some(*one);
+    }
+    // The model's, where a word supports it. Namesakes and several teams
+    // named stay apart by their grouping; two months named compare months.
     let supported = |g: Grouping| match g {
         Grouping::Employee if plan.employees.is_some() => true,
         Grouping::Team if plan.teams.is_some() => true,
         Grouping::Month if words.months() >= 2 => true,
         g => words.any(grouping_words(g)),
     };
-    if let Some(g) = model
+    if let Some(g) = plan.group_by
         && supported(g)
     {
         return Some(g);
@@ -264,33 +292,7 @@ fn grouping(words: &Words, plan: &QueryPlan) -> Option<Grouping> {
     if words.months() >= 2 && words.any(&["change", "changed", "compare", "compared"]) {
         return Some(Grouping::Month);
     }
-    let asked = [
-        (Grouping::Team, &["team"][..]),
-        (Grouping::Employee, &["employee", "person", "member"][..]),
-        (Grouping::Day, &["day", "date"][..]),
-        (Grouping::Week, &["week"][..]),
-        (Grouping::Month, &["month"][..]),
-    ];
-    let cued: Vec<Grouping> = asked
-        .iter()
-        .filter(|(_, nouns)| {
-            let plural: Vec<String> = nouns.iter().map(|n| format!("{n}s")).collect();
-            let plural: Vec<&str> = plural.iter().map(String::as_str).collect();
-            ["per", "each", "by", "every"]
-                .iter()
-                .any(|p| words.pair(p, nouns))
-                || words.pair("which", nouns)
-                || words.pair("which", &plural)
-        })
-        .map(|(g, _)| *g)
-        .collect();
-    // "per employee per day present" is an average's denominator, not a
-    // grouping: a cue counts when it is the only one.
-    match cued.as_slice() {
-        [one] => Some(*one),
-        [] if words.has("who") => Some(Grouping::Employee),
-        _ => None,
-    }
+    (cued.is_empty() && words.has("who")).then_some(Grouping::Employee)
 }
 
 /// An order when the question ranks ("most", "fewest", "top"), in the
@@ -423,6 +425,21 @@ mod tests {
             three.clone(),
         );
         assert_eq!(grounded.having, three.having);
+    }
+
+    #[test]
+    fn how_many_employees_a_team_has_is_its_headcount() {
+        let mut copied = plan(Metric::DaysPresent);
+        copied.group_by = Some(Grouping::Employee);
+        let grounded = ground_in_words("How many employees does each team have?", copied);
+        assert_eq!(grounded.metric, Metric::Headcount);
+        assert_eq!(grounded.group_by, Some(Grouping::Team));
+        // Employees who did something are not a headcount.
+        let grounded = ground_in_words(
+            "How many employees were present yesterday?",
+            plan(Metric::PeoplePresent),
+        );
+        assert_eq!(grounded.metric, Metric::PeoplePresent);
     }
 
     #[test]
