@@ -39,6 +39,9 @@
 //!   or `auto` (a plan first, free SQL when no plan fits and
 //!   `ATTENDANCE_ASK_FREE_SQL` allows it: `on`/`off`, unset on for a hosted
 //!   model and off for one at a loopback or private address).
+//! - `ATTENDANCE_ASK_PHRASING`: `model` (the model phrases answers from
+//!   their rows) or `rows` (the rows rendered); unset, the model phrases
+//!   unless it is at a loopback or private address.
 //! - `HEADER_READ_TIMEOUT_SECS`, `IDLE_TIMEOUT_SECS`, `MAX_CONNECTIONS`:
 //!   connection limits (see `attendance_http::ServeConfig`); defaults 10,
 //!   60 and 1024.
@@ -394,8 +397,10 @@ fn chat_model() -> Result<Option<Arc<dyn ChatModel>>, Failure> {
 }
 
 /// How questions are answered, from `ATTENDANCE_ASK_MODE` (`sql`, the
-/// default; `plan`; `auto`) and `ATTENDANCE_ASK_FREE_SQL` (`on` or `off`;
-/// unset: on for a hosted model, off for one on a local address).
+/// default; `plan`; `auto`), `ATTENDANCE_ASK_FREE_SQL` (`on` or `off`;
+/// unset: on for a hosted model, off for one on a local address) and
+/// `ATTENDANCE_ASK_PHRASING` (`model` or `rows`; unset: the model phrases
+/// unless it is on a local address).
 fn ask_config() -> Result<AskConfig, Failure> {
     let mut config = AskConfig::default();
     match std::env::var("ATTENDANCE_ASK_MODE").as_deref() {
@@ -412,6 +417,14 @@ fn ask_config() -> Result<AskConfig, Failure> {
         Ok("off") => config = config.with_free_sql_fallback(false),
         Ok(other) => {
             return Err(format!("ATTENDANCE_ASK_FREE_SQL {other:?} is not on or off").into());
+        }
+    }
+    match std::env::var("ATTENDANCE_ASK_PHRASING").as_deref() {
+        Err(_) => {}
+        Ok("model") => config = config.with_model_phrasing(true),
+        Ok("rows") => config = config.with_model_phrasing(false),
+        Ok(other) => {
+            return Err(format!("ATTENDANCE_ASK_PHRASING {other:?} is not model or rows").into());
         }
     }
     Ok(config)

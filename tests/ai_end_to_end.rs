@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use attendance::core::access::Principal;
-use attendance::core::ask::{AskError, AskService, PhrasedBy};
+use attendance::core::ask::{AskConfig, AskError, AskService, PhrasedBy};
 use attendance::core::llm::{ChatModel, LlmError};
 use attendance::core::service::{AttendanceService, ManualClock};
 use attendance::core::summary::{FallbackReason, GeneratedBy, SummaryService};
@@ -117,7 +117,9 @@ async fn a_question_is_answered_through_a_played_model_and_real_postgres() {
             Arc::new(PgSqlRunner::new(store.pool().clone())),
             qa::catalog(),
         )
-        .with_clock(Arc::new(ManualClock::new(now())));
+        .with_clock(Arc::new(ManualClock::new(now())))
+        // The played server stands for a hosted model, which phrases.
+        .with_config(AskConfig::default().with_model_phrasing(true));
         let answer = ask.acting_as(&Principal::system()).ask("Who worked from home most last week?").await.unwrap();
         assert_eq!(answer.columns, vec!["employee_name", "wfh_days"]);
         assert_eq!(
@@ -353,7 +355,9 @@ async fn a_server_without_json_schema_still_answers_and_is_asked_in_json_object_
             Arc::new(PgSqlRunner::new(store.pool().clone())),
             qa::catalog(),
         )
-        .with_clock(Arc::new(ManualClock::new(now())));
+        .with_clock(Arc::new(ManualClock::new(now())))
+        // The played server stands for a hosted model, which phrases.
+        .with_config(AskConfig::default().with_model_phrasing(true));
         for _ in 0..2 {
             let answer = ask
                 .acting_as(&Principal::system())

@@ -96,7 +96,11 @@ async fn server(store: PgStore, model: Option<Arc<dyn ChatModel>>) -> Server {
     let runner = Arc::new(PgSqlRunner::for_store(&store));
     let mut app = App::builder(Arc::new(store));
     if let Some(model) = model {
-        app = app.chat_model(model).sql_runner(runner, qa::catalog());
+        // The played server stands for a hosted model, which phrases.
+        app = app
+            .chat_model(model)
+            .sql_runner(runner, qa::catalog())
+            .ask_config(AskConfig::default().with_model_phrasing(true));
     }
     let services = Services::from(app.build());
     let (services, token) = with_admin_token(services, tokens).await;
@@ -110,7 +114,11 @@ async fn plan_server(store: PgStore, model: Arc<dyn ChatModel>) -> Server {
     let app = App::builder(Arc::new(store))
         .chat_model(model)
         .sql_runner(runner, qa::catalog())
-        .ask_config(AskConfig::default().with_mode(AskMode::Plan));
+        .ask_config(
+            AskConfig::default()
+                .with_mode(AskMode::Plan)
+                .with_model_phrasing(true),
+        );
     let services = Services::from(app.build());
     let (services, token) = with_admin_token(services, tokens).await;
     Server::start(attendance_http::router(services), Some(&token)).await
@@ -262,10 +270,14 @@ async fn a_played_model_fills_a_plan_and_the_answer_shows_it() {
         assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
         let body = &answer.body;
         assert_eq!(body["text"], "Ada came in that day.");
-        assert_eq!(body["plan"], plan);
+        // The plan shown is the one that ran: the name as the question and
+        // the company write it.
+        let mut ran = plan.clone();
+        ran["employees"] = json!(["Ada"]);
+        assert_eq!(body["plan"], ran);
         assert_eq!(
             body["plan_sentence"],
-            format!("days present, by employee, for ada, {day}")
+            format!("days present, by employee, for Ada, {day}")
         );
         assert!(body.get("kind").is_none(), "{body}");
         assert_eq!(

@@ -77,28 +77,26 @@ fn offered_metrics(examples: &[PlanExample], question: &str, small: bool) -> Vec
 /// The part of the system prompt that is the same for every question:
 /// first, so that a server that keeps the last prompts' state (llama.cpp)
 /// reads it once.
-fn instructions() -> String {
-    format!(
-        "You turn a question about employee attendance into a query plan: a JSON object, \
-         never SQL. Answer {{\"plan\": {{...}}, \"unsupported\": null}}, or {{\"plan\": null, \
-         \"unsupported\": \"why\"}} when no metric measures it (someone's role or team, \
+fn instructions() -> &'static str {
+    "You turn a question about employee attendance into a query plan: a JSON object, \
+         never SQL. Answer {\"plan\": {...}, \"unsupported\": null}, or {\"plan\": null, \
+         \"unsupported\": \"why\"} when no metric measures it (someone's role or team, \
          time zones, clock-in times, pay, contact details, the future).\n\
          metric: one of the metrics listed below.\n\
          group_by: employee, team, day, week, month, weekday, work_mode (session metrics \
          only), or null for one total.\n\
-         period: {{\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\"}}, {{\"relative\": \
-         \"today\"}} (or yesterday, this_week, last_week, this_month, last_month), \
-         {{\"last_n_days\": 7}}, or null for every date. The metrics from expected_hours \
+         period: {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\"}, {\"relative\": \
+         \"today\"} (or yesterday, this_week, last_week, this_month, last_month), \
+         {\"last_n_days\": 7}, or null for every date. The metrics from expected_hours \
          on need a period.\n\
          teams, employees: the names written in the question, or null for everyone.\n\
          work_mode: \"WFH\" or \"WFO\" or null.\n\
          order: \"desc\" for most or highest, \"asc\" for least or fewest, or null. \
          limit: how many rows (1 for \"who ... most\"), or null.\n\
-         having: {{\"op\": \"gt\", \"value\": 3}} (gt, ge, lt, le) keeps the groups whose \
+         having: {\"op\": \"gt\", \"value\": 3} (gt, ge, lt, le) keeps the groups whose \
          value passes, or null. unit: \"minutes\" when minutes are asked for, else null. \
          absence_kind: vacation, sick or other (absence_days only), or null. \
          compare_with_previous: true to compare the period with the one before it.\n"
-    )
 }
 
 /// A worked reply as the model is shown it: every field, or in `brief`

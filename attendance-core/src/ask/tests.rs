@@ -605,8 +605,10 @@ async fn a_model_on_the_hosts_machine_is_not_asked_to_phrase_unless_configured()
         model.expect_runs_locally().returning(move || local);
         let mut runner = MockSqlRunner::new();
         runner.expect_run().times(1).returning(|_, _| Ok(rows()));
-        let mut config = AskConfig::default();
-        config.model_phrasing = configured;
+        let config = AskConfig {
+            model_phrasing: configured,
+            ..AskConfig::default()
+        };
         let answer = service(Arc::new(model), runner)
             .with_config(config)
             .acting_as(&Principal::system())

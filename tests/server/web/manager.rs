@@ -110,9 +110,11 @@ fn expected_metrics(facts: &Value) -> Value {
 #[tokio::test]
 async fn a_manager_reads_today_a_team_chart_a_summary_and_an_answer() {
     let model = MockServer::start().await;
+    // The played server stands for a hosted model, which phrases answers.
     let site = Site::start(&[
         ("OPENAI_BASE_URL", &model.uri()),
         ("OPENAI_MODEL", "played"),
+        ("ATTENDANCE_ASK_PHRASING", "model"),
     ])
     .await;
     let seeded = seed(&site.admin).await;
