@@ -179,15 +179,19 @@ mod tests {
     use super::*;
     use crate::ask::plan::{PlanReply, QueryPlan};
 
-    #[test]
-    fn the_prompt_lists_every_metric_and_the_closest_worked_plans() {
-        let example = |q: &str, metric| PlanExample {
-            question: q.to_owned(),
+    /// A worked question whose plan is `metric` alone.
+    fn example(question: &str, metric: Metric) -> PlanExample {
+        PlanExample {
+            question: question.to_owned(),
             reply: PlanReply {
                 plan: Some(QueryPlan::new(metric)),
                 unsupported: None,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn the_prompt_lists_every_metric_and_the_closest_worked_plans() {
         let examples = vec![
             example("How many sessions are still open?", Metric::OpenSessions),
             example(
@@ -231,13 +235,6 @@ mod tests {
 
     #[test]
     fn a_small_model_is_offered_the_metrics_of_the_closest_plans_and_of_the_words() {
-        let example = |q: &str, metric| PlanExample {
-            question: q.to_owned(),
-            reply: PlanReply {
-                plan: Some(QueryPlan::new(metric)),
-                unsupported: None,
-            },
-        };
         let examples = vec![
             example("How many sessions are still open?", Metric::OpenSessions),
             example("How many hours of overtime?", Metric::OvertimeHours),

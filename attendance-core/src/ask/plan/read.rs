@@ -83,7 +83,8 @@ pub fn names_a_time(question: &str) -> bool {
     })
 }
 
-const MONTHS: [&str; 12] = [
+/// The months, January first.
+pub(super) const MONTHS: [&str; 12] = [
     "january",
     "february",
     "march",

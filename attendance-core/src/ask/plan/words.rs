@@ -9,6 +9,7 @@
 //! answers to ("overtime", "balance", "night", "still open"…): a 135M
 //! model answers "hours worked" to most questions about hours.
 
+use super::read::MONTHS;
 use super::{AbsenceKind, Comparison, Grouping, Having, Metric, Order, QueryPlan, Unit};
 use super::{WorkModeFilter, validate::is_duration};
 
@@ -74,21 +75,6 @@ impl Words {
             .collect()
     }
 }
-
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
 
 /// Words that ask for the largest values first.
 const MOST: &[&str] = &[
