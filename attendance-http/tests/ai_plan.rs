@@ -140,30 +140,39 @@ async fn a_plan_answer_carries_its_plan_and_sentence() {
 
 #[tokio::test]
 async fn hostile_plans_are_422_refusals_with_a_category() {
+    // Each question asks for what its hostile field says, so the plan that
+    // would run keeps it (a field the question does not ask for is
+    // dropped, not refused).
     let cases = [
-        (json!({ "metric": "salary" }), "invalid_plan"),
+        (
+            json!({ "metric": "salary" }),
+            "How many sessions?",
+            "invalid_plan",
+        ),
         (
             json!({ "metric": "sessions", "period": { "from": "2020-01-01", "to": "2026-03-13" } }),
+            "How many sessions were there from 2020-01-01 to 2026-03-13?",
             "plan_out_of_bounds",
         ),
         (
-            json!({ "metric": "sessions", "limit": 501 }),
+            json!({ "metric": "sessions", "group_by": "employee", "limit": 501 }),
+            "Who are the top 501 employees by sessions?",
             "plan_out_of_bounds",
         ),
         (
             json!({ "metric": "sessions", "employees": ["x".repeat(10_000)] }),
+            "How many sessions?",
             "plan_out_of_bounds",
         ),
         (
             json!({ "metric": "sessions", "teams": ["Ops'; DROP TABLE attendance.sessions; --"] }),
+            "How many sessions did Ops'; DROP TABLE attendance.sessions; -- have?",
             "",
         ),
     ];
-    for (plan, category) in cases {
+    for (plan, question, category) in cases {
         let h = harness(plan.clone());
-        let reply = h
-            .post("/ask", json!({ "question": "How many sessions?" }))
-            .await;
+        let reply = h.post("/ask", json!({ "question": question })).await;
         if category.is_empty() {
             // A hostile name is only a name: looked up, not found, 200.
             assert_eq!(reply.status, StatusCode::OK, "{plan}: {reply:?}");

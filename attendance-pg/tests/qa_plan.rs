@@ -98,10 +98,19 @@ async fn a_name_out_of_scope_resolves_to_nothing() {
 
         // Samir is in Sales, which Mirela neither belongs to nor manages:
         // not found, as if nobody had the name; no query over the data ran.
-        for filter in [json!({"employees": ["Samir"]}), json!({"teams": ["Sales"]})] {
+        for (filter, question) in [
+            (
+                json!({"employees": ["Samir"]}),
+                "How many days was Samir present?",
+            ),
+            (
+                json!({"teams": ["Sales"]}),
+                "How many days was the Sales team present?",
+            ),
+        ] {
             let answer = service(&store, days(filter.clone()))
                 .acting_as(&mirela)
-                .ask("How many days was Samir present?")
+                .ask(question)
                 .await
                 .unwrap();
             assert_eq!(answer.kind, AnswerKind::NotFound, "{filter}");
