@@ -152,6 +152,10 @@ healthy() {
 fresh_db() {
     psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
     psql "$ADMIN_URL" -qc "CREATE DATABASE $1" >/dev/null
+    # The store's statements name their tables unqualified, on the default
+    # tenant's search_path; pgbench (directly or through PgBouncer) gets it
+    # from the database.
+    psql "$ADMIN_URL" -qc "ALTER DATABASE $1 SET search_path = attendance" >/dev/null
 }
 seconds_now() { date +%s.%N; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

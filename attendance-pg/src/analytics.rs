@@ -78,7 +78,7 @@ macro_rules! employee_days {
                bool_or(s.work_mode = 'WFH') AS wfh,
                bool_or(s.work_mode = 'WFO') AS wfo,
                count(*) FILTER (WHERE s.clock_out IS NULL) AS open
-        FROM attendance.sessions s
+        FROM sessions s
         WHERE s.employee_id = e.id AND s.work_date BETWEEN ",
             $from,
             " AND ",
@@ -168,12 +168,12 @@ FROM scope LEFT JOIN periods p ON true"
 const EMPLOYEE_FIGURES_SQL: &str = concat!(
     "WITH scope AS (
     SELECT t.timezone, t.late_after, ARRAY[e.id] AS members
-    FROM attendance.employees e JOIN attendance.teams t ON t.id = e.team_id
+    FROM employees e JOIN teams t ON t.id = e.team_id
     WHERE e.id = $1
 ), days AS (
     SELECT scope.late_after, d.*
     FROM scope
-    JOIN attendance.employees e ON e.id = $1
+    JOIN employees e ON e.id = $1
 ",
     employee_days!("scope.timezone", "$2", "$3"),
     ")",
@@ -189,13 +189,13 @@ const EMPLOYEE_FIGURES_SQL: &str = concat!(
 const TEAM_FIGURES_SQL: &str = concat!(
     "WITH scope AS (
     SELECT t.timezone, t.late_after,
-           ARRAY(SELECT e.id FROM attendance.employees e WHERE e.team_id = t.id) AS members
-    FROM attendance.teams t
+           ARRAY(SELECT e.id FROM employees e WHERE e.team_id = t.id) AS members
+    FROM teams t
     WHERE t.id = $1
 ), days AS (
     SELECT scope.late_after, d.*
     FROM scope
-    JOIN attendance.employees e ON e.team_id = $1
+    JOIN employees e ON e.team_id = $1
 ",
     employee_days!("scope.timezone", "$2", "$3"),
     ")",
@@ -214,18 +214,18 @@ const ALL_TEAM_FIGURES_SQL: &str = concat!(
     "
 WITH days AS (
     SELECT e.team_id, t.late_after, d.*
-    FROM attendance.teams t
-    JOIN attendance.employees e ON e.team_id = t.id
+    FROM teams t
+    JOIN employees e ON e.team_id = t.id
 ",
     employee_days!("t.timezone", "$1", "$2"),
     ")",
     days_to_periods!("team_id,", "$3", weekday_columns!()),
     "
 SELECT t.id AS team_id,
-       (SELECT count(*) FROM attendance.employees e WHERE e.team_id = t.id) AS headcount,
+       (SELECT count(*) FROM employees e WHERE e.team_id = t.id) AS headcount,
        p.period, p.days_present, p.sessions, p.worked_seconds, p.clock_in_seconds,
        p.wfh_days, p.wfo_days, p.late_arrivals, p.open_sessions, p.weekdays, p.weekday_days
-FROM attendance.teams t
+FROM teams t
 LEFT JOIN periods p ON p.team_id = t.id
 ORDER BY t.id, p.period"
 );
@@ -299,8 +299,8 @@ macro_rules! day_records_select {
         "SELECT e.id, e.team_id, e.name, e.role, e.is_manager, t.name AS team_name, t.late_after,
        (d.first_in AT TIME ZONE t.timezone)::time AS first_clock_in,
        d.sessions, d.worked_seconds, d.wfh, d.wfo, d.open, d.auto_closed
-FROM attendance.employees e
-JOIN attendance.teams t ON t.id = e.team_id
+FROM employees e
+JOIN teams t ON t.id = e.team_id
 "
     };
 }
@@ -327,7 +327,7 @@ const COMPANY_DAY_RECORDS_SQL: &str = concat!(
     SELECT s.employee_id, ",
     day_aggregates!(),
     "
-    FROM attendance.sessions s
+    FROM sessions s
     WHERE s.work_date = $1
     GROUP BY s.employee_id
 ) d ON d.employee_id = e.id"
@@ -342,7 +342,7 @@ const TEAM_DAY_RECORDS_SQL: &str = concat!(
     SELECT ",
     day_aggregates!(),
     "
-    FROM attendance.sessions s
+    FROM sessions s
     WHERE s.employee_id = e.id AND s.work_date = $1
     HAVING count(*) > 0
 ) d ON true
@@ -554,8 +554,8 @@ impl AnalyticsStore for PgStore {
                     sqlx::query_as::<_, OpenSessionRow>(
                         "SELECT s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, \
                                 s.work_mode, s.auto_closed, e.team_id \
-                         FROM attendance.sessions s \
-                         JOIN attendance.employees e ON e.id = s.employee_id \
+                         FROM sessions s \
+                         JOIN employees e ON e.id = s.employee_id \
                          WHERE s.clock_out IS NULL AND s.work_date < $1 \
                            AND ($2::bigint[] IS NULL OR e.team_id = ANY($2)) \
                          ORDER BY s.clock_in, s.id",

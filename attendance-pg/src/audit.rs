@@ -67,7 +67,7 @@ pub(crate) async fn change_session(
     let mut tx = c.begin().await?;
     let row = sqlx::query_as::<_, SessionRow>(
         "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
-         FROM attendance.sessions WHERE id = $1 FOR UPDATE",
+         FROM sessions WHERE id = $1 FOR UPDATE",
     )
     .bind(id.0)
     .fetch_optional(&mut *tx)
@@ -80,9 +80,9 @@ pub(crate) async fn change_session(
         Err(refused) => return Ok(Err(refused)),
     };
     let updated = sqlx::query_as::<_, SessionRow>(
-        "UPDATE attendance.sessions s SET clock_in = $2, clock_out = $3, work_mode = $4, \
+        "UPDATE sessions s SET clock_in = $2, clock_out = $3, work_mode = $4, \
          work_date = ($2::timestamptz AT TIME ZONE t.timezone)::date \
-         FROM attendance.employees e JOIN attendance.teams t ON t.id = e.team_id \
+         FROM employees e JOIN teams t ON t.id = e.team_id \
          WHERE s.id = $1 AND e.id = s.employee_id \
          RETURNING s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode, s.auto_closed",
     )
@@ -143,7 +143,7 @@ async fn first_overlapping_except(
 ) -> std::result::Result<Option<AttendanceSession>, sqlx::Error> {
     let row = sqlx::query_as::<_, SessionRow>(
         "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
-         FROM attendance.sessions \
+         FROM sessions \
          WHERE employee_id = $1 AND id <> $4 \
            AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
          ORDER BY clock_in, id LIMIT 1",
@@ -171,7 +171,7 @@ pub(crate) async fn insert_audit(
     };
     let actor = actor_columns(&stamp.actor);
     sqlx::query(
-        "INSERT INTO attendance.audit_log (at, actor_kind, actor_name, actor_employee_id, \
+        "INSERT INTO audit_log (at, actor_kind, actor_name, actor_employee_id, \
          action, employee_id, session_id, team_id, before, after, reason, token_id, \
          actor_token_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13)",
@@ -316,7 +316,7 @@ impl PgStore {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, SessionRow>(
                         "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
-                         FROM attendance.sessions WHERE id = $1",
+                         FROM sessions WHERE id = $1",
                     )
                     .bind(id.0)
                     .fetch_optional(c)
@@ -337,7 +337,7 @@ fn audit_query(filter: &AuditFilter, page: &PageRequest<IdCursor>) -> QueryBuild
     let mut q = QueryBuilder::new(concat!(
         "SELECT ",
         audit_columns!(),
-        " FROM attendance.audit_log a WHERE true"
+        " FROM audit_log a WHERE true"
     ));
     if let Some(employee) = filter.employee_id {
         q.push(" AND employee_id = ").push_bind(employee.0);
@@ -360,7 +360,7 @@ fn audit_query(filter: &AuditFilter, page: &PageRequest<IdCursor>) -> QueryBuild
         if !teams.is_empty() {
             let teams: Vec<i64> = teams.iter().map(|t| t.0).collect();
             q.push(
-                " OR (employee_id = ANY (ARRAY(SELECT id FROM attendance.employees \
+                " OR (employee_id = ANY (ARRAY(SELECT id FROM employees \
                  WHERE team_id = ANY (",
             )
             .push_bind(teams.clone())

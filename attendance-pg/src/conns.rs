@@ -46,6 +46,7 @@ use sqlx::{ConnectOptions, Connection, Postgres};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::is_connection_error;
+use crate::tenant::Tenant;
 
 /// Connections older than this are closed when handed back (as sqlx's pool
 /// does by default), so the server can free what a session accumulates.
@@ -55,6 +56,8 @@ struct Idle {
     conn: PgConnection,
     since: Instant,
     born: Instant,
+    /// The tenant whose `search_path` the connection has.
+    tenant: Tenant,
 }
 
 /// A bounded stack of connections to one database.
@@ -83,6 +86,7 @@ impl fmt::Debug for Connections {
 pub(crate) struct Lease<'a> {
     conn: PgConnection,
     born: Instant,
+    tenant: Tenant,
     owner: &'a Connections,
     _permit: SemaphorePermit<'a>,
 }
@@ -98,6 +102,7 @@ impl Lease<'_> {
                     conn: self.conn,
                     since: Instant::now(),
                     born: self.born,
+                    tenant: self.tenant,
                 });
         }
     }
@@ -122,11 +127,12 @@ impl Connections {
         }
     }
 
-    /// Opens connections until `n` (at most the maximum) are idle.
-    pub(crate) async fn warm_up(&self, n: u32) -> Result<(), sqlx::Error> {
+    /// Opens connections for `tenant` until `n` (at most the maximum) are
+    /// idle.
+    pub(crate) async fn warm_up(&self, tenant: &Tenant, n: u32) -> Result<(), sqlx::Error> {
         let mut opened = Vec::new();
         for _ in 0..n.min(self.max) {
-            opened.push(self.acquire().await?);
+            opened.push(self.acquire(tenant).await?);
         }
         for lease in opened {
             lease.release();
@@ -134,37 +140,66 @@ impl Connections {
         Ok(())
     }
 
-    async fn acquire(&self) -> Result<Lease<'_>, sqlx::Error> {
+    /// A connection whose `search_path` is `tenant`'s: the one place a
+    /// statement of the store can get a connection, so none runs without
+    /// its tenant. An idle connection already on the tenant is preferred
+    /// (the most recently used first); another is switched with one `SET`;
+    /// a new one is opened with the tenant's `search_path` as a start-up
+    /// option, which costs nothing.
+    async fn acquire(&self, tenant: &Tenant) -> Result<Lease<'_>, sqlx::Error> {
         let permit = tokio::time::timeout(self.acquire_timeout, self.permits.acquire())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?
             .map_err(|_| sqlx::Error::PoolClosed)?;
         loop {
-            let idle = self
-                .idle
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .pop();
+            let idle = {
+                let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+                match idle.iter().rposition(|i| i.tenant == *tenant) {
+                    Some(at) => Some(idle.remove(at)),
+                    None => idle.pop(),
+                }
+            };
             let Some(mut idle) = idle else {
+                let options = self
+                    .options
+                    .clone()
+                    .options([("search_path", tenant.search_path())]);
                 // Bounded like the wait for a permit: a server that accepts
                 // the TCP connection but never answers must not hang a call.
-                let conn = tokio::time::timeout(self.acquire_timeout, self.options.connect())
+                let conn = tokio::time::timeout(self.acquire_timeout, options.connect())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)??;
                 return Ok(Lease {
                     conn,
                     born: Instant::now(),
+                    tenant: tenant.clone(),
                     owner: self,
                     _permit: permit,
                 });
             };
-            if idle.since.elapsed() >= self.ping_after_idle && idle.conn.ping().await.is_err() {
+            if idle.tenant != *tenant {
+                // The switch is a round trip too, so it doubles as the ping.
+                let set = format!("SET search_path TO {}", tenant.search_path());
+                match sqlx::raw_sql(sqlx::AssertSqlSafe(set))
+                    .execute(&mut idle.conn)
+                    .await
+                {
+                    Ok(_) => idle.tenant = tenant.clone(),
+                    Err(e) if is_connection_error(&e) || !matches!(e, sqlx::Error::Database(_)) => {
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            } else if idle.since.elapsed() >= self.ping_after_idle
+                && idle.conn.ping().await.is_err()
+            {
                 // Died while idle: drop it (closing the socket) and try the next.
                 continue;
             }
             return Ok(Lease {
                 conn: idle.conn,
                 born: idle.born,
+                tenant: idle.tenant,
                 owner: self,
                 _permit: permit,
             });
@@ -175,9 +210,10 @@ impl Connections {
     /// if the server answered in full (success or a database error).
     pub(crate) async fn run<T>(
         &self,
+        tenant: &Tenant,
         op: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
     ) -> Result<T, sqlx::Error> {
-        let mut lease = self.acquire().await?;
+        let mut lease = self.acquire(tenant).await?;
         let result = op(&mut lease.conn).await;
         if answered_in_full(&result) {
             lease.release();
@@ -189,8 +225,45 @@ impl Connections {
 impl Connections {
     /// A connection from the stack for the importer, the migrations and the
     /// Q&A runner, which hand it back with [`Held::finish`].
+    pub(crate) async fn hold(&self, tenant: &Tenant) -> Result<Held<'_>, sqlx::Error> {
+        Ok(Held::Stack(self.acquire(tenant).await?))
+    }
+}
+
+/// The store's connections, bound to one tenant: what every part of a
+/// [`PgStore`](crate::PgStore) runs its statements through. Cheap to clone;
+/// all tenants share the one stack and its bound.
+#[derive(Debug, Clone)]
+pub(crate) struct TenantConns {
+    stack: Arc<Connections>,
+    tenant: Tenant,
+}
+
+impl TenantConns {
+    pub(crate) fn new(stack: Arc<Connections>, tenant: Tenant) -> Self {
+        Self { stack, tenant }
+    }
+
+    /// The same stack, bound to `tenant`.
+    pub(crate) fn for_tenant(&self, tenant: Tenant) -> Self {
+        Self::new(Arc::clone(&self.stack), tenant)
+    }
+
+    pub(crate) fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+
+    /// [`Connections::run`] on the tenant's `search_path`.
+    pub(crate) async fn run<T>(
+        &self,
+        op: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        self.stack.run(&self.tenant, op).await
+    }
+
+    /// [`Connections::hold`] on the tenant's `search_path`.
     pub(crate) async fn hold(&self) -> Result<Held<'_>, sqlx::Error> {
-        Ok(Held::Stack(self.acquire().await?))
+        self.stack.hold(&self.tenant).await
     }
 }
 
@@ -199,7 +272,7 @@ impl Connections {
 #[derive(Debug, Clone)]
 pub(crate) enum Source {
     /// The store's stack, within the store's bound.
-    Stack(Arc<Connections>),
+    Stack(TenantConns),
     /// A pool of the host's.
     Pool(PgPool),
 }
@@ -261,7 +334,7 @@ mod tests {
 
     async fn backend_pid(conns: &Connections) -> Result<i32, sqlx::Error> {
         conns
-            .run(async |c| {
+            .run(&Tenant::default(), async |c| {
                 sqlx::query_scalar("SELECT pg_backend_pid()")
                     .fetch_one(c)
                     .await
@@ -322,7 +395,9 @@ mod tests {
             let conns = connections(&db, 1, Duration::from_secs(60));
             let first = backend_pid(&conns).await.unwrap();
             let err = conns
-                .run(async |c| sqlx::query("SELECT 1 / 0").execute(c).await)
+                .run(&Tenant::default(), async |c| {
+                    sqlx::query("SELECT 1 / 0").execute(c).await
+                })
                 .await
                 .unwrap_err();
             assert!(matches!(err, sqlx::Error::Database(_)), "{err}");
@@ -363,7 +438,10 @@ mod tests {
         with_db(async |db| {
             let conns = connections(&db, 1, Duration::from_secs(60));
             let first = backend_pid(&conns).await.unwrap();
-            let sleep = conns.run(async |c| sqlx::query("SELECT pg_sleep(10)").execute(c).await);
+            let tenant = Tenant::default();
+            let sleep = conns.run(&tenant, async |c| {
+                sqlx::query("SELECT pg_sleep(10)").execute(c).await
+            });
             assert!(
                 tokio::time::timeout(Duration::from_millis(200), sleep)
                     .await
@@ -380,7 +458,8 @@ mod tests {
             let conns = connections(&db, 1, Duration::from_secs(60));
             let (held, hold) = tokio::sync::oneshot::channel::<()>();
             let (release, released) = tokio::sync::oneshot::channel::<()>();
-            let busy = conns.run(async |c| {
+            let tenant = Tenant::default();
+            let busy = conns.run(&tenant, async |c| {
                 sqlx::query("SELECT 1").execute(&mut *c).await?;
                 held.send(()).ok();
                 released.await.ok();
@@ -403,7 +482,7 @@ mod tests {
     async fn warm_up_opens_connections_up_to_the_maximum() {
         with_db(async |db| {
             let conns = connections(&db, 2, Duration::from_secs(60));
-            conns.warm_up(5).await.unwrap();
+            conns.warm_up(&Tenant::default(), 5).await.unwrap();
             let open: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM pg_stat_activity \
                  WHERE datname = current_database() AND pid <> pg_backend_pid()",

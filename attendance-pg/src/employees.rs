@@ -22,7 +22,7 @@ pub(crate) async fn update_employee(
 ) -> std::result::Result<Result<Employee>, sqlx::Error> {
     let mut tx = c.begin().await?;
     let row = sqlx::query_as::<_, EmployeeRow>(
-        "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+        "SELECT id, team_id, name, role, is_manager FROM employees \
          WHERE id = $1 FOR UPDATE",
     )
     .bind(id.0)
@@ -35,16 +35,15 @@ pub(crate) async fn update_employee(
     let wanted = changes.apply(&before);
     // Locked against a concurrent removal, so the reference stays good
     // until commit.
-    let team: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM attendance.teams WHERE id = $1 FOR KEY SHARE")
-            .bind(wanted.team_id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let team: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1 FOR KEY SHARE")
+        .bind(wanted.team_id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
     if team.is_none() {
         return Ok(Err(Error::not_found(Entity::Team, wanted.team_id)));
     }
     let row = sqlx::query_as::<_, EmployeeRow>(
-        "UPDATE attendance.employees SET name = $2, role = $3, team_id = $4, is_manager = $5 \
+        "UPDATE employees SET name = $2, role = $3, team_id = $4, is_manager = $5 \
          WHERE id = $1 RETURNING id, team_id, name, role, is_manager",
     )
     .bind(id.0)
@@ -59,9 +58,9 @@ pub(crate) async fn update_employee(
         // From the local date of the move in the new team's timezone
         // (`worktime::moved_on`); a second move that date replaces the first.
         sqlx::query(
-            "INSERT INTO attendance.team_memberships (employee_id, valid_from, team_id) \
+            "INSERT INTO team_memberships (employee_id, valid_from, team_id) \
              SELECT $1, ($2::timestamptz AT TIME ZONE t.timezone)::date, t.id \
-             FROM attendance.teams t WHERE t.id = $3 \
+             FROM teams t WHERE t.id = $3 \
              ON CONFLICT (employee_id, valid_from) DO UPDATE SET team_id = EXCLUDED.team_id",
         )
         .bind(id.0)

@@ -14,6 +14,10 @@ pub enum Error {
     /// Applying the embedded migrations failed.
     #[error("could not apply the attendance migrations")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    /// A statement of the store's own bookkeeping (the tenant registry)
+    /// failed.
+    #[error("a statement of the tenant registry failed")]
+    Registry(#[source] sqlx::Error),
     /// A configuration value is unusable.
     #[error("invalid configuration: {0}")]
     Config(String),

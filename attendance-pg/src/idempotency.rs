@@ -81,7 +81,7 @@ impl PgStore {
         self.retry
             .write(|| {
                 self.conns.run(async |c| {
-                    sqlx::query("DELETE FROM attendance.idempotency_keys WHERE created_at <= $1")
+                    sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
                         .bind(before)
                         .execute(c)
                         .await
@@ -119,7 +119,7 @@ async fn attempt(
     // A live key blocks the update (its WHERE is false) and returns no row;
     // an expired one is claimed afresh.
     let claimed: Option<bool> = sqlx::query_scalar(
-        "INSERT INTO attendance.idempotency_keys AS k (scope, key, fingerprint, created_at) \
+        "INSERT INTO idempotency_keys AS k (scope, key, fingerprint, created_at) \
          VALUES ($1, $2, $3, $4) \
          ON CONFLICT (scope, key) DO UPDATE \
          SET fingerprint = EXCLUDED.fingerprint, outcome = NULL, created_at = EXCLUDED.created_at \
@@ -135,7 +135,7 @@ async fn attempt(
     .await?;
     if claimed.is_none() {
         let found: Option<(Vec<u8>, Option<String>)> = sqlx::query_as(
-            "SELECT fingerprint, outcome::text FROM attendance.idempotency_keys \
+            "SELECT fingerprint, outcome::text FROM idempotency_keys \
              WHERE scope = $1 AND key = $2",
         )
         .bind(claim.key.scope())
@@ -163,7 +163,7 @@ async fn attempt(
     };
     let outcome = serde_json::to_string(&written).map_err(|e| sqlx::Error::Encode(e.into()))?;
     sqlx::query(
-        "UPDATE attendance.idempotency_keys SET outcome = $3::jsonb \
+        "UPDATE idempotency_keys SET outcome = $3::jsonb \
          WHERE scope = $1 AND key = $2",
     )
     .bind(claim.key.scope())

@@ -99,16 +99,14 @@ ORDER BY emp.employee_id"
 
 /// One employee's lines. `$4`: the employee; no row when there is none.
 const EMPLOYEE_LEDGER_SQL: &str = concat!(
-    ledger_of!(
-        "SELECT id AS employee_id, team_id AS current_team FROM attendance.employees WHERE id = $4"
-    ),
+    ledger_of!("SELECT id AS employee_id, team_id AS current_team FROM employees WHERE id = $4"),
     lines!()
 );
 
 /// The totals of a team's current members. `$4`: the team.
 const TEAM_TOTALS_SQL: &str = concat!(
     ledger_of!(
-        "SELECT id AS employee_id, team_id AS current_team FROM attendance.employees \
+        "SELECT id AS employee_id, team_id AS current_team FROM employees \
          WHERE team_id = $4"
     ),
     totals!()
@@ -116,7 +114,7 @@ const TEAM_TOTALS_SQL: &str = concat!(
 
 /// The totals of every employee.
 const COMPANY_TOTALS_SQL: &str = concat!(
-    ledger_of!("SELECT id AS employee_id, team_id AS current_team FROM attendance.employees"),
+    ledger_of!("SELECT id AS employee_id, team_id AS current_team FROM employees"),
     totals!()
 );
 

@@ -18,20 +18,20 @@ bounds AS (
         AS n
 ), hols AS (
     SELECT h.team_id, h.date, h.portion
-    FROM attendance.holidays h CROSS JOIN bounds b
+    FROM holidays h CROSS JOIN bounds b
     WHERE h.date BETWEEN b.first_day AND b.last_day
 ), team_patterns AS (
     -- Each assignment until the next: [valid_from, valid_until).
     SELECT a.team_id, a.pattern_id, a.valid_from,
            lead(a.valid_from) OVER (PARTITION BY a.team_id ORDER BY a.valid_from)
                AS valid_until
-    FROM attendance.pattern_assignments a
+    FROM pattern_assignments a
     WHERE a.team_id IS NOT NULL
 ), team_hols AS (
     -- Each team's holidays: the company's and its own; a full day wins.
     SELECT t.id AS team_id, h.date,
            CASE WHEN bool_or(h.portion = 'full') THEN 'full' ELSE 'half' END AS portion
-    FROM attendance.teams t
+    FROM teams t
     JOIN hols h ON h.team_id IS NULL OR h.team_id = t.id
     GROUP BY t.id, h.date
 ), team_days AS MATERIALIZED (
@@ -51,20 +51,20 @@ bounds AS (
                     END, 0)::bigint AS base,
            p.weekly_overtime_after, coalesce(p.starts_at, t.late_after) AS late_time,
            th.portion AS holiday, r.afters, r.breaks
-    FROM attendance.teams t
+    FROM teams t
     CROSS JOIN cal c
     LEFT JOIN team_patterns tp
            ON tp.team_id = t.id AND tp.valid_from <= c.date
           AND (tp.valid_until IS NULL OR c.date < tp.valid_until)
-    LEFT JOIN attendance.work_patterns p ON p.id = tp.pattern_id
+    LEFT JOIN work_patterns p ON p.id = tp.pattern_id
     LEFT JOIN team_hols th ON th.team_id = t.id AND th.date = c.date
     LEFT JOIN (
         SELECT team_id, array_agg(after_minutes ORDER BY after_minutes) AS afters,
                array_agg(break_minutes ORDER BY after_minutes) AS breaks
-        FROM attendance.break_thresholds GROUP BY team_id
+        FROM break_thresholds GROUP BY team_id
     ) r ON r.team_id = t.id
     WHERE t.id IN (SELECT current_team FROM emp)
-       OR t.id IN (SELECT m.team_id FROM attendance.team_memberships m
+       OR t.id IN (SELECT m.team_id FROM team_memberships m
                    WHERE m.employee_id IN (SELECT employee_id FROM emp))
 ), emp_x AS MATERIALIZED (
     -- Each employee's dated settings as arrays sorted by date, so that a
@@ -84,21 +84,21 @@ bounds AS (
                               WHERE weekly_overtime_after IS NOT NULL)
            OR coalesce(m.teams && ARRAY(SELECT team_id FROM team_days
                                         WHERE weekly_overtime_after IS NOT NULL), false)
-           OR coalesce(o.patterns && ARRAY(SELECT id FROM attendance.work_patterns
+           OR coalesce(o.patterns && ARRAY(SELECT id FROM work_patterns
                                            WHERE weekly_overtime_after IS NOT NULL), false)
                AS by_week
     FROM emp e
     LEFT JOIN (
         SELECT employee_id, array_agg(valid_from ORDER BY valid_from) AS froms,
                array_agg(team_id ORDER BY valid_from) AS teams
-        FROM attendance.team_memberships
+        FROM team_memberships
         WHERE employee_id IN (SELECT employee_id FROM emp)
         GROUP BY employee_id
     ) m ON m.employee_id = e.employee_id
     LEFT JOIN (
         SELECT employee_id, array_agg(valid_from ORDER BY valid_from) AS froms,
                array_agg(pattern_id ORDER BY valid_from) AS patterns
-        FROM attendance.pattern_assignments
+        FROM pattern_assignments
         WHERE employee_id IN (SELECT employee_id FROM emp)
         GROUP BY employee_id
     ) o ON o.employee_id = e.employee_id
@@ -107,7 +107,7 @@ bounds AS (
                array_agg(a.to_date ORDER BY a.from_date) AS tos,
                array_agg(a.kind ORDER BY a.from_date) AS kinds,
                array_agg(a.portion ORDER BY a.from_date) AS portions
-        FROM attendance.absences a CROSS JOIN bounds b
+        FROM absences a CROSS JOIN bounds b
         WHERE a.employee_id IN (SELECT employee_id FROM emp)
           AND a.to_date >= b.first_day AND a.from_date <= b.last_day
         GROUP BY a.employee_id
@@ -154,7 +154,7 @@ bounds AS (
                    min(s.clock_in) AS first_in,
                    count(*) AS sessions,
                    bool_or(s.clock_out IS NULL) AS open
-            FROM attendance.sessions s
+            FROM sessions s
             WHERE s.employee_id = e.employee_id
               AND s.work_date BETWEEN (SELECT first_day FROM bounds) AND (SELECT last_day FROM bounds)
               AND (e.by_week OR s.work_date >= $1::date)
@@ -187,7 +187,7 @@ bounds AS (
     FROM day_team d
     JOIN team_days td ON td.key = d.team_key
     -- The employee's own pattern in effect, else the team's.
-    LEFT JOIN attendance.work_patterns op ON op.id = d.own_pattern
+    LEFT JOIN work_patterns op ON op.id = d.own_pattern
     -- A date after today in its team's timezone has not happened: no line.
     WHERE d.date <= td.today
 ), measured AS (

@@ -42,9 +42,12 @@ mod idempotency;
 pub mod import;
 mod ledger;
 mod listing;
+mod migrate;
 pub mod qa;
 mod retry;
 mod store;
+mod tenant;
+mod tenants;
 mod timesheet;
 mod tokens;
 mod worktime;
@@ -63,31 +66,28 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 pub use error::Error;
 pub use import::{Imported, Importer, Strategy};
 pub use qa::PgSqlRunner;
+pub use tenant::{DEFAULT_TENANT, InvalidTenantName, MAX_TENANT_NAME_CHARS, Tenant};
+pub use tenants::TenantError;
 pub use tokens::PgTokenStore;
+
+use conns::TenantConns;
 
 /// The schema that holds every object of this library.
 pub const SCHEMA: &str = "attendance";
 
-/// The embedded migrations, as written. Use [`PgStore::migrate`] or
-/// [`migrate`], which point the tracking table at [`SCHEMA`].
+/// The embedded migrations, as written for the default tenant. Use
+/// [`PgStore::migrate`] or [`migrate`], which apply them (rewritten for the
+/// store's tenant) with the tracking table in the tenant's schema.
 pub static MIGRATIONS: Migrator = sqlx::migrate!();
 
-/// Applies the embedded migrations to `pool`, keeping the tracking table in
-/// `attendance._sqlx_migrations`. Safe to call from several processes at
-/// once (sqlx takes an advisory lock).
+/// Applies the embedded migrations to the default tenant through `pool`,
+/// keeping the tracking table in `attendance._sqlx_migrations`. Safe to
+/// call from several processes at once (an advisory lock serialises them).
 pub async fn migrate(pool: &PgPool) -> Result<(), Error> {
-    migrator().run(pool).await.map_err(Error::Migrate)
-}
-
-/// [`MIGRATIONS`] with the tracking table in [`SCHEMA`].
-fn migrator() -> Migrator {
-    let mut migrator = Migrator {
-        migrations: MIGRATIONS.migrations.clone(),
-        ..Migrator::DEFAULT
-    };
-    migrator.create_schema(SCHEMA);
-    migrator.dangerous_set_table_name("attendance._sqlx_migrations");
-    migrator
+    let mut conn = pool.acquire().await.map_err(Error::Connect)?;
+    migrate::run(&mut conn, &Tenant::default(), &MIGRATIONS)
+        .await
+        .map_err(Error::Migrate)
 }
 
 /// The store's own connections run without JIT compilation. Its
@@ -203,7 +203,7 @@ impl PgConfig {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
-    conns: Arc<conns::Connections>,
+    conns: TenantConns,
     retry: retry::Policy,
     import_strategy: Strategy,
 }
@@ -226,8 +226,9 @@ impl PgStore {
             config.acquire_timeout,
             ping_after_idle,
         );
+        let tenant = Tenant::default();
         conns
-            .warm_up(config.min_connections.max(1))
+            .warm_up(&tenant, config.min_connections.max(1))
             .await
             .map_err(Error::Connect)?;
         // sqlx's default pings a connection on every acquire, a round trip
@@ -247,7 +248,7 @@ impl PgStore {
             .connect_lazy_with(options);
         Ok(Self {
             pool,
-            conns: Arc::new(conns),
+            conns: TenantConns::new(Arc::new(conns), tenant),
             retry: retry::Policy::new(config.max_retries),
             import_strategy: Strategy::default(),
         })
@@ -267,23 +268,38 @@ impl PgStore {
         );
         Self {
             pool,
-            conns: Arc::new(conns),
+            conns: TenantConns::new(Arc::new(conns), Tenant::default()),
             retry: retry::Policy::new(3),
             import_strategy: Strategy::default(),
         }
     }
 
-    /// Applies the embedded migrations (see [`migrate`]) on one of the
-    /// store's connections.
+    /// Applies the embedded migrations to the store's tenant (see
+    /// [`migrate`]) on one of the store's connections, creating its schema
+    /// when missing.
     pub async fn migrate(&self) -> Result<(), Error> {
         let mut held = self.conns.hold().await.map_err(Error::Connect)?;
-        // `run_direct` is what `run` calls once it has a connection; over
-        // `&mut PgConnection`, `run`'s future is not `Send` for every
-        // lifetime (its `Acquire` bound), and a host could not spawn a
-        // task that migrates.
-        let result = migrator().run_direct(None, held.conn(), false).await;
+        let result = migrate::run(held.conn(), self.conns.tenant(), &MIGRATIONS).await;
         held.finish(result.is_ok());
         result.map_err(Error::Migrate)
+    }
+
+    /// This store for `tenant`: the same connections (and their one bound),
+    /// every statement on `tenant`'s schema. The tenant must exist
+    /// ([`PgStore::create_tenant`]); a store of one that does not fails
+    /// each call with a clear error, and creates nothing.
+    pub fn for_tenant(&self, tenant: Tenant) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            conns: self.conns.for_tenant(tenant),
+            retry: self.retry,
+            import_strategy: self.import_strategy,
+        }
+    }
+
+    /// The tenant this store serves.
+    pub fn tenant(&self) -> &Tenant {
+        self.conns.tenant()
     }
 
     /// A pool to the store's database for the host's own queries and

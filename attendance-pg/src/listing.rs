@@ -18,7 +18,7 @@ const TEAM_SHORT_RANGE_DAYS: i64 = 92;
 pub(crate) fn listing_query(filter: &SessionFilter, page: &PageRequest) -> QueryBuilder<Postgres> {
     let mut q = QueryBuilder::new("SELECT s.");
     q.push(SESSION_COLUMNS.replace(", ", ", s."));
-    q.push(" FROM attendance.sessions s");
+    q.push(" FROM sessions s");
     // A team over a short date range: its members' sessions through the
     // (employee_id, work_date) index, a few thousand rows to sort at most.
     // Otherwise the join walks the `clock_in` index in the listing's order
@@ -31,7 +31,7 @@ pub(crate) fn listing_query(filter: &SessionFilter, page: &PageRequest) -> Query
     );
     let join_team = filter.team_id.is_some() && !short_range;
     if join_team {
-        q.push(" JOIN attendance.employees e ON e.id = s.employee_id");
+        q.push(" JOIN employees e ON e.id = s.employee_id");
     }
     q.push(" WHERE true");
     if let Some(employee) = filter.employee_id {
@@ -42,7 +42,7 @@ pub(crate) fn listing_query(filter: &SessionFilter, page: &PageRequest) -> Query
             q.push(" AND e.team_id = ").push_bind(team.0);
         } else {
             q.push(
-                " AND s.employee_id = ANY (ARRAY(SELECT id FROM attendance.employees \
+                " AND s.employee_id = ANY (ARRAY(SELECT id FROM employees \
                  WHERE team_id = ",
             )
             .push_bind(team.0)
@@ -55,7 +55,7 @@ pub(crate) fn listing_query(filter: &SessionFilter, page: &PageRequest) -> Query
         q.push(" AND (s.employee_id = ").push_bind(employee.0);
         if !teams.is_empty() {
             q.push(
-                " OR s.employee_id = ANY (ARRAY(SELECT id FROM attendance.employees \
+                " OR s.employee_id = ANY (ARRAY(SELECT id FROM employees \
                  WHERE team_id = ANY (",
             )
             .push_bind(teams.iter().map(|t| t.0).collect::<Vec<_>>())

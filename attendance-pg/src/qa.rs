@@ -30,6 +30,7 @@ use sqlx::{AssertSqlSafe, Column, Connection, Executor, PgPool, SqlSafeStr};
 
 use crate::conns::Source;
 use crate::error::{db_code, sqlstate};
+use crate::tenant::Tenant;
 use crate::{Error, PgStore};
 
 mod catalog;
@@ -60,7 +61,7 @@ pub use catalog::{QUESTIONS_JSONL, catalog, plan_examples};
 pub const QA_ROLE: &str = "attendance_qa";
 
 /// Runs guarded queries in a read-only transaction with a statement
-/// timeout, a row cap, `search_path = attendance` and, unless explicitly
+/// timeout, a row cap, `search_path` = the tenant's schema and, unless explicitly
 /// turned off, as [`QA_ROLE`], a role that may only read the Q&A views.
 /// Each of these stops a write on its own, whatever the guard let through;
 /// the role also stops a login role's other rights (a superuser's above
@@ -84,6 +85,7 @@ pub const QA_ROLE: &str = "attendance_qa";
 #[derive(Clone)]
 pub struct PgSqlRunner {
     conns: Source,
+    tenant: Tenant,
     statement_timeout: Duration,
     row_cap: usize,
     max_result_bytes: usize,
@@ -108,6 +110,7 @@ const TEMP_FILE_LIMIT: &str = "256MB";
 impl fmt::Debug for PgSqlRunner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PgSqlRunner")
+            .field("tenant", &self.tenant)
             .field("statement_timeout", &self.statement_timeout)
             .field("row_cap", &self.row_cap)
             .field("max_result_bytes", &self.max_result_bytes)
@@ -120,23 +123,25 @@ impl fmt::Debug for PgSqlRunner {
 impl PgSqlRunner {
     /// A runner over `pool`: 2 s timeout, 200 rows, as [`QA_ROLE`].
     pub fn new(pool: PgPool) -> Self {
-        Self::over(Source::Pool(pool))
+        Self::over(Source::Pool(pool), Tenant::default())
     }
 
     /// [`new`](Self::new) on `store`'s own connections, so the runner opens
-    /// none beyond the store's [`PgConfig::max_connections`](crate::PgConfig::max_connections).
+    /// none beyond the store's [`PgConfig::max_connections`](crate::PgConfig::max_connections),
+    /// for the store's tenant, as its Q&A role ([`Tenant::qa_role`]).
     pub fn for_store(store: &PgStore) -> Self {
-        Self::over(Source::Stack(store.conns.clone()))
+        Self::over(Source::Stack(store.conns.clone()), store.tenant().clone())
     }
 
-    fn over(conns: Source) -> Self {
+    fn over(conns: Source, tenant: Tenant) -> Self {
         Self {
             conns,
+            role: Some(tenant.qa_role().to_owned()),
+            tenant,
             statement_timeout: Duration::from_secs(2),
             row_cap: 200,
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             max_value_chars: DEFAULT_MAX_VALUE_CHARS,
-            role: Some(QA_ROLE.to_owned()),
         }
     }
 
@@ -184,11 +189,12 @@ impl PgSqlRunner {
             "SELECT r.oid IS NOT NULL, \
                     coalesce(pg_has_role(current_user, r.oid, 'MEMBER'), false), \
                     coalesce((SELECT p.prosecdef AND p.proowner = r.oid FROM pg_catalog.pg_proc p \
-                    WHERE p.oid = to_regprocedure('attendance.qa_execute(text)')), false) \
+                    WHERE p.oid = to_regprocedure($2)), false) \
              FROM (SELECT 1) AS one \
              LEFT JOIN pg_catalog.pg_roles r ON r.rolname = $1",
         )
-        .bind(role);
+        .bind(role)
+        .bind(format!("{}.qa_execute(text)", self.tenant.schema()));
         let mut held = self.conns.hold().await.map_err(Error::Connect)?;
         let found = query.fetch_one(held.conn()).await;
         held.finish(found.is_ok());
@@ -207,10 +213,11 @@ impl PgSqlRunner {
         }
         // Owned by another role, it would run the query with that role's rights.
         if !runs_as_role {
+            let schema = self.tenant.schema();
             return Err(Error::Config(format!(
-                "attendance.qa_execute(text) is not a security-definer function owned by the \
-                 Q&A role {role}: ALTER FUNCTION attendance.qa_execute(text) OWNER TO {role}; \
-                 ALTER FUNCTION attendance.qa_execute(text) SECURITY DEFINER"
+                "{schema}.qa_execute(text) is not a security-definer function owned by the \
+                 Q&A role {role}: ALTER FUNCTION {schema}.qa_execute(text) OWNER TO {role}; \
+                 ALTER FUNCTION {schema}.qa_execute(text) SECURITY DEFINER"
             )));
         }
         Ok(())
@@ -283,6 +290,13 @@ impl PgSqlRunner {
         // PostgreSQL refuses to make it read-write again once it has run a
         // query, so nothing the model writes can.
         let mut tx = conn.begin().await.map_err(classify)?;
+        // The tenant's schema first: the scope, the views and `qa_execute`
+        // are named unqualified, so that they are the tenant's.
+        sqlx::query("SELECT set_config('search_path', $1, true)")
+            .bind(self.tenant.schema())
+            .execute(&mut *tx)
+            .await
+            .map_err(classify)?;
         scope_statement(&context.scope)
             .execute(&mut *tx)
             .await
@@ -298,7 +312,6 @@ impl PgSqlRunner {
             "SELECT set_config('transaction_read_only', 'on', true), \
                     set_config('statement_timeout', $1, true), \
                     set_config('jit', 'off', true), \
-                    set_config('search_path', 'attendance', true), \
                     set_config('timezone', $2, true), \
                     set_config('standard_conforming_strings', 'on', true), \
                     set_config('backslash_quote', 'safe_encoding', true), \
@@ -343,7 +356,7 @@ impl PgSqlRunner {
         // (see the type's docs); the text is a parameter. As the login role
         // there is no role to leave, so the query runs as it is.
         let texts: Vec<String> = match self.role {
-            Some(_) => sqlx::query_scalar("SELECT t FROM attendance.qa_execute($1) AS t")
+            Some(_) => sqlx::query_scalar("SELECT t FROM qa_execute($1) AS t")
                 .bind(wrapped)
                 .fetch_all(&mut *tx)
                 .await
@@ -416,7 +429,7 @@ fn scope_statement(
         }
     };
     sqlx::query(
-        "INSERT INTO attendance.qa_scope (xact, all_rows, employee_id, team_ids) \
+        "INSERT INTO qa_scope (xact, all_rows, employee_id, team_ids) \
          VALUES (pg_catalog.pg_current_xact_id(), $1, $2, $3)",
     )
     .bind(all)

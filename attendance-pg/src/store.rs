@@ -136,7 +136,7 @@ impl Directory for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, TeamRow>(
-                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM attendance.teams WHERE id = $1",
+                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM teams WHERE id = $1",
                     )
                     .bind(id.0)
                     .fetch_optional(c)
@@ -154,7 +154,7 @@ impl Directory for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, TeamRow>(
-                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM attendance.teams ORDER BY id",
+                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM teams ORDER BY id",
                     )
                     .fetch_all(c)
                     .await
@@ -173,7 +173,7 @@ impl Directory for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, TeamRow>(
-                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM attendance.teams \
+                        "SELECT id, name, timezone, late_after, auto_close_after_hours FROM teams \
                          WHERE $1::bigint IS NULL OR id > $1 ORDER BY id LIMIT $2",
                     )
                     .bind(page.cursor.map(|c| c.0))
@@ -195,7 +195,7 @@ impl Directory for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, EmployeeRow>(
-                        "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+                        "SELECT id, team_id, name, role, is_manager FROM employees \
                          WHERE id = $1",
                     )
                     .bind(id.0)
@@ -227,7 +227,7 @@ impl Directory for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, EmployeeRow>(
-                        "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+                        "SELECT id, team_id, name, role, is_manager FROM employees \
                          WHERE ($1::bigint IS NULL OR team_id = $1) \
                          AND ($2::bigint IS NULL OR id > $2) \
                          AND ($4::bigint IS NULL OR id = $4 OR team_id = ANY ($5::bigint[])) \
@@ -254,7 +254,7 @@ impl Directory for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, EmployeeRow>(
-                        "SELECT id, team_id, name, role, is_manager FROM attendance.employees \
+                        "SELECT id, team_id, name, role, is_manager FROM employees \
                          WHERE $1::bigint IS NULL OR team_id = $1 ORDER BY id",
                     )
                     .bind(team.map(|t| t.0))
@@ -273,9 +273,9 @@ impl Directory for PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_scalar(
-                        "SELECT team_id FROM attendance.employees WHERE id = $1 AND is_manager \
+                        "SELECT team_id FROM employees WHERE id = $1 AND is_manager \
                          UNION \
-                         SELECT team_id FROM attendance.team_managers WHERE employee_id = $1 \
+                         SELECT team_id FROM team_managers WHERE employee_id = $1 \
                          ORDER BY 1",
                     )
                     .bind(employee.0)
@@ -506,7 +506,7 @@ impl AttendanceStore for PgStore {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, SessionRow>(
                         "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
-                         FROM attendance.sessions WHERE employee_id = $1 AND clock_out IS NULL",
+                         FROM sessions WHERE employee_id = $1 AND clock_out IS NULL",
                     )
                     .bind(employee.0)
                     .fetch_optional(c)

@@ -19,7 +19,7 @@ use crate::ledger::{LineRow, ledger_of};
 /// every employee), as `Scope::admits` reads it, on the current team.
 macro_rules! selected {
     () => {
-        "SELECT id AS employee_id, team_id AS current_team FROM attendance.employees \
+        "SELECT id AS employee_id, team_id AS current_team FROM employees \
          WHERE ($4::bigint IS NULL OR team_id = $4) \
            AND ($5::bigint IS NULL OR id = $5) \
            AND ($6::bigint IS NULL OR id = $6 OR team_id = ANY ($7::bigint[]))"
@@ -124,12 +124,12 @@ mod bench_file {
                 THEN CASE l.absence_portion WHEN 'full' THEN 1 ELSE 0.5 END
                 ELSE 0 END::float8 AS other,
            l.absent_without_leave::int AS awol, l.late::int AS late, l.sessions,
-           EXISTS (SELECT 1 FROM attendance.period_locks pl
+           EXISTS (SELECT 1 FROM period_locks pl
                    WHERE (pl.team_id IS NULL OR pl.team_id = l.team_id)
                      AND l.date BETWEEN pl.from_date AND pl.to_date) AS locked
     FROM ledger l
-    JOIN attendance.employees e ON e.id = l.employee_id
-    JOIN attendance.teams t ON t.id = l.team_id
+    JOIN employees e ON e.id = l.employee_id
+    JOIN teams t ON t.id = l.team_id
 ), lines AS (
     SELECT employee_id, 0 AS k, date, employee_name, team_id, team_name,
            expected_minutes, worked_gross_minutes, break_deducted_minutes, worked_net_minutes,

@@ -69,11 +69,11 @@ async fn insert(
     // The token and its audit entry in one statement (the host's own
     // authority, at the token's creation instant).
     let row = sqlx::query(concat!(
-        "WITH t AS (INSERT INTO attendance.api_tokens \
+        "WITH t AS (INSERT INTO api_tokens \
          (hash, admin_name, employee_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING ",
         columns!(),
-        "), a AS (INSERT INTO attendance.audit_log \
+        "), a AS (INSERT INTO audit_log \
          (at, actor_kind, action, employee_id, token_id) \
          SELECT t.created_at, 'system', 'token_created', t.employee_id, t.id FROM t) \
          SELECT ",
@@ -120,7 +120,7 @@ impl TokenStore for PgTokenStore {
                     sqlx::query(concat!(
                         "SELECT ",
                         columns!(),
-                        " FROM attendance.api_tokens WHERE hash = $1"
+                        " FROM api_tokens WHERE hash = $1"
                     ))
                     .bind(hash.0.as_slice())
                     .fetch_optional(c)
@@ -141,7 +141,7 @@ impl TokenStore for PgTokenStore {
                     sqlx::query(concat!(
                         "SELECT ",
                         columns!(),
-                        " FROM attendance.api_tokens ORDER BY id"
+                        " FROM api_tokens ORDER BY id"
                     ))
                     .fetch_all(c)
                     .await
@@ -162,11 +162,11 @@ impl TokenStore for PgTokenStore {
                     // An entry only for the revocation that took effect:
                     // revoking again keeps the first instant and adds none.
                     sqlx::query(concat!(
-                        "WITH t AS (UPDATE attendance.api_tokens \
+                        "WITH t AS (UPDATE api_tokens \
                          SET revoked_at = COALESCE(revoked_at, greatest($2, created_at)) \
                          WHERE id = $1 RETURNING ",
                         columns!(),
-                        "), a AS (INSERT INTO attendance.audit_log \
+                        "), a AS (INSERT INTO audit_log \
                          (at, actor_kind, action, employee_id, token_id) \
                          SELECT t.revoked_at, 'system', 'token_revoked', t.employee_id, t.id \
                          FROM t WHERE t.revoked_at = greatest($2, t.created_at)) \
@@ -191,7 +191,7 @@ impl TokenStore for PgTokenStore {
             .write(|| {
                 s.conns.run(async |c| {
                     sqlx::query(
-                        "UPDATE attendance.api_tokens SET last_used_at = $2 \
+                        "UPDATE api_tokens SET last_used_at = $2 \
                          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
                     )
                     .bind(id.0)

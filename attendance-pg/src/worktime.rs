@@ -228,14 +228,14 @@ async fn exists(
     Ok(found.is_some())
 }
 
-const TEAM_EXISTS: &str = "SELECT 1 FROM attendance.teams WHERE id = $1 FOR KEY SHARE";
-const EMPLOYEE_EXISTS: &str = "SELECT 1 FROM attendance.employees WHERE id = $1 FOR KEY SHARE";
-const PATTERN_EXISTS: &str = "SELECT 1 FROM attendance.work_patterns WHERE id = $1 FOR KEY SHARE";
+const TEAM_EXISTS: &str = "SELECT 1 FROM teams WHERE id = $1 FOR KEY SHARE";
+const EMPLOYEE_EXISTS: &str = "SELECT 1 FROM employees WHERE id = $1 FOR KEY SHARE";
+const PATTERN_EXISTS: &str = "SELECT 1 FROM work_patterns WHERE id = $1 FOR KEY SHARE";
 
 async fn create_pattern(c: &mut PgConnection, pattern: &NewWorkPattern) -> Step<Written> {
     let [mon, tue, wed, thu, fri, sat, sun] = pattern.minutes().map(int);
     let row: PatternRow = sqlx::query_as(
-        "INSERT INTO attendance.work_patterns (name, minutes_mon, minutes_tue, minutes_wed, \
+        "INSERT INTO work_patterns (name, minutes_mon, minutes_tue, minutes_wed, \
          minutes_thu, minutes_fri, minutes_sat, minutes_sun, starts_at, weekly_overtime_after) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          RETURNING id, name, minutes_mon, minutes_tue, minutes_wed, minutes_thu, \
@@ -277,7 +277,7 @@ async fn assign_pattern(c: &mut PgConnection, a: &PatternAssignment) -> Step<Wri
         return Ok(Err(Error::not_found(Entity::WorkPattern, pattern)));
     }
     let inserted = sqlx::query(
-        "INSERT INTO attendance.pattern_assignments (team_id, employee_id, pattern_id, valid_from) \
+        "INSERT INTO pattern_assignments (team_id, employee_id, pattern_id, valid_from) \
          VALUES ($1, $2, $3, $4)",
     )
     .bind(team)
@@ -315,7 +315,7 @@ async fn add_holiday(c: &mut PgConnection, new: &NewHoliday) -> Step<Written> {
     // A concurrent insert of the same calendar and date makes this wait for
     // it and then insert nothing; the row read next is the one in place.
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO attendance.holidays (team_id, date, name, portion) \
+        "INSERT INTO holidays (team_id, date, name, portion) \
          VALUES ($1, $2, $3, $4) \
          ON CONFLICT ((coalesce(team_id, 0)), date) DO NOTHING RETURNING id",
     )
@@ -329,7 +329,7 @@ async fn add_holiday(c: &mut PgConnection, new: &NewHoliday) -> Step<Written> {
         return Ok(Ok(Written::Holiday(new.with_id(HolidayId(id)))));
     }
     let existing: Option<HolidayRow> = sqlx::query_as(
-        "SELECT id, team_id, date, name, portion FROM attendance.holidays \
+        "SELECT id, team_id, date, name, portion FROM holidays \
          WHERE coalesce(team_id, 0) = coalesce($1, 0) AND date = $2",
     )
     .bind(holiday.team_id.map(|t| t.0))
@@ -348,7 +348,7 @@ async fn add_holiday(c: &mut PgConnection, new: &NewHoliday) -> Step<Written> {
 
 async fn remove_holiday(c: &mut PgConnection, id: HolidayId) -> Step<Written> {
     let row: Option<HolidayRow> = sqlx::query_as(
-        "DELETE FROM attendance.holidays WHERE id = $1 \
+        "DELETE FROM holidays WHERE id = $1 \
          RETURNING id, team_id, date, name, portion",
     )
     .bind(id.0)
@@ -407,7 +407,7 @@ async fn record_absence(
     }
     let absence = new.with_id(AbsenceId(0));
     let id = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO attendance.absences (employee_id, kind, from_date, to_date, portion, note) \
+        "INSERT INTO absences (employee_id, kind, from_date, to_date, portion, note) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(employee.0)
@@ -435,7 +435,7 @@ async fn first_overlapping(
 ) -> std::result::Result<Option<Absence>, sqlx::Error> {
     let row: Option<AbsenceRow> = sqlx::query_as(
         "SELECT id, employee_id, kind, from_date, to_date, portion, note \
-         FROM attendance.absences \
+         FROM absences \
          WHERE employee_id = $1 AND daterange(from_date, to_date, '[]') && daterange($2, $3, '[]') \
          ORDER BY from_date, id LIMIT 1",
     )
@@ -449,7 +449,7 @@ async fn first_overlapping(
 
 async fn remove_absence(c: &mut PgConnection, id: AbsenceId) -> Step<Written> {
     let row: Option<AbsenceRow> = sqlx::query_as(
-        "DELETE FROM attendance.absences WHERE id = $1 \
+        "DELETE FROM absences WHERE id = $1 \
          RETURNING id, employee_id, kind, from_date, to_date, portion, note",
     )
     .bind(id.0)
@@ -465,14 +465,14 @@ async fn set_break_rule(c: &mut PgConnection, team: TeamId, rule: &BreakRule) ->
     // The team row's lock serializes two settings of one rule (each deletes
     // then inserts); it does not block the team's sessions or members.
     let found: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM attendance.teams WHERE id = $1 FOR NO KEY UPDATE")
+        sqlx::query_scalar("SELECT 1 FROM teams WHERE id = $1 FOR NO KEY UPDATE")
             .bind(team.0)
             .fetch_optional(&mut *c)
             .await?;
     if found.is_none() {
         return Ok(Err(Error::not_found(Entity::Team, team)));
     }
-    sqlx::query("DELETE FROM attendance.break_thresholds WHERE team_id = $1")
+    sqlx::query("DELETE FROM break_thresholds WHERE team_id = $1")
         .bind(team.0)
         .execute(&mut *c)
         .await?;
@@ -487,7 +487,7 @@ async fn set_break_rule(c: &mut PgConnection, team: TeamId, rule: &BreakRule) ->
         .map(|t| int(t.break_minutes))
         .collect();
     sqlx::query(
-        "INSERT INTO attendance.break_thresholds (team_id, after_minutes, break_minutes) \
+        "INSERT INTO break_thresholds (team_id, after_minutes, break_minutes) \
          SELECT $1, a, b FROM unnest($2::int[], $3::int[]) AS r(a, b)",
     )
     .bind(team.0)
@@ -526,7 +526,7 @@ impl PgStore {
     pub(crate) async fn read_work_patterns(&self) -> Result<Vec<WorkPattern>> {
         const SQL: &str = "SELECT id, name, minutes_mon, minutes_tue, minutes_wed, \
              minutes_thu, minutes_fri, minutes_sat, minutes_sun, starts_at, weekly_overtime_after \
-             FROM attendance.work_patterns ORDER BY id";
+             FROM work_patterns ORDER BY id";
         self.read_all::<PatternRow>(SQL, |q| q)
             .await?
             .into_iter()
@@ -546,7 +546,7 @@ impl PgStore {
         };
         self.read_all::<AssignmentRow>(
             "SELECT team_id, employee_id, pattern_id, valid_from \
-             FROM attendance.pattern_assignments \
+             FROM pattern_assignments \
              WHERE $3 OR team_id = $1 OR employee_id = $2 \
              ORDER BY team_id IS NULL, coalesce(team_id, employee_id), valid_from",
             |q| q.bind(team).bind(employee).bind(all),
@@ -559,7 +559,7 @@ impl PgStore {
 
     /// [`AttendanceStore::holidays`](attendance_core::store::AttendanceStore::holidays).
     pub(crate) async fn read_holidays(&self, filter: &HolidayFilter) -> Result<Vec<Holiday>> {
-        const SQL: &str = "SELECT id, team_id, date, name, portion FROM attendance.holidays \
+        const SQL: &str = "SELECT id, team_id, date, name, portion FROM holidays \
              WHERE ($1::bigint IS NULL OR team_id IS NULL OR team_id = $1) \
                AND ($2::date IS NULL OR date >= $2) AND ($3::date IS NULL OR date <= $3) \
              ORDER BY date, id";
@@ -577,7 +577,7 @@ impl PgStore {
     pub(crate) async fn read_absences(&self, filter: &AbsenceFilter) -> Result<Vec<Absence>> {
         const SQL: &str = "SELECT a.id, a.employee_id, a.kind, a.from_date, a.to_date, \
              a.portion, a.note \
-             FROM attendance.absences a JOIN attendance.employees e ON e.id = a.employee_id \
+             FROM absences a JOIN employees e ON e.id = a.employee_id \
              WHERE ($1::bigint IS NULL OR a.employee_id = $1) \
                AND ($2::bigint IS NULL OR e.team_id = $2) \
                AND ($3::date IS NULL OR a.to_date >= $3) \
@@ -609,7 +609,7 @@ impl PgStore {
     /// [`AttendanceStore::absence`](attendance_core::store::AttendanceStore::absence).
     pub(crate) async fn read_absence(&self, id: AbsenceId) -> Result<Absence> {
         const SQL: &str = "SELECT id, employee_id, kind, from_date, to_date, portion, note \
-             FROM attendance.absences WHERE id = $1";
+             FROM absences WHERE id = $1";
         self.read_all::<AbsenceRow>(SQL, |q| q.bind(id.0))
             .await?
             .into_iter()
@@ -625,8 +625,8 @@ impl PgStore {
         let rows = self
             .read_all::<(Option<i32>, Option<i32>)>(
                 "SELECT b.after_minutes, b.break_minutes \
-                 FROM attendance.teams t \
-                 LEFT JOIN attendance.break_thresholds b ON b.team_id = t.id \
+                 FROM teams t \
+                 LEFT JOIN break_thresholds b ON b.team_id = t.id \
                  WHERE t.id = $1 ORDER BY b.after_minutes",
                 |q| q.bind(team.0),
             )

@@ -99,9 +99,9 @@ pub(crate) async fn lock_at(
     clock_in: DateTime<Utc>,
 ) -> Step<Option<PeriodLock>> {
     let row: Option<LockRow> = sqlx::query_as(
-        "SELECT l.* FROM attendance.employees e \
-         JOIN attendance.teams t ON t.id = e.team_id \
-         CROSS JOIN LATERAL attendance.covering_locks(e.id, \
+        "SELECT l.* FROM employees e \
+         JOIN teams t ON t.id = e.team_id \
+         CROSS JOIN LATERAL covering_locks(e.id, \
              ($2::timestamptz AT TIME ZONE t.timezone)::date, \
              ($2::timestamptz AT TIME ZONE t.timezone)::date) l \
          WHERE e.id = $1 ORDER BY l.id LIMIT 1",
@@ -124,7 +124,7 @@ pub(crate) async fn lock_over(
     let row: Option<LockRow> = sqlx::query_as(concat!(
         "SELECT ",
         lock_columns!(),
-        " FROM attendance.covering_locks($1, $2, $3) ORDER BY id LIMIT 1"
+        " FROM covering_locks($1, $2, $3) ORDER BY id LIMIT 1"
     ))
     .bind(employee.0)
     .bind(from)
@@ -153,11 +153,11 @@ pub(super) async fn lock(
     new: &NewPeriodLock,
 ) -> Step<Written> {
     sqlx::query(LOCK_WAIT).execute(&mut *c).await?;
-    sqlx::query("LOCK TABLE attendance.period_locks IN SHARE ROW EXCLUSIVE MODE")
+    sqlx::query("LOCK TABLE period_locks IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *c)
         .await?;
     sqlx::query(
-        "LOCK TABLE attendance.sessions, attendance.absences, attendance.correction_requests \
+        "LOCK TABLE sessions, absences, correction_requests \
          IN SHARE MODE",
     )
     .execute(&mut *c)
@@ -165,7 +165,7 @@ pub(super) async fn lock(
     let team = new.team_id().map(|t| t.0);
     if let Some(team) = new.team_id() {
         let found: Option<i32> =
-            sqlx::query_scalar("SELECT 1 FROM attendance.teams WHERE id = $1 FOR KEY SHARE")
+            sqlx::query_scalar("SELECT 1 FROM teams WHERE id = $1 FOR KEY SHARE")
                 .bind(team.0)
                 .fetch_optional(&mut *c)
                 .await?;
@@ -179,7 +179,7 @@ pub(super) async fn lock(
     let existing: Option<LockRow> = sqlx::query_as(concat!(
         "SELECT ",
         lock_columns!(),
-        " FROM attendance.period_locks \
+        " FROM period_locks \
          WHERE from_date <= $3 AND $2 <= to_date \
            AND ($1::bigint IS NULL OR team_id IS NULL OR team_id = $1) \
          ORDER BY id LIMIT 1"
@@ -199,7 +199,7 @@ pub(super) async fn lock(
     }
     let actor = actor_columns(&stamp.actor);
     let row: LockRow = sqlx::query_as(concat!(
-        "INSERT INTO attendance.period_locks (team_id, from_date, to_date, reason, \
+        "INSERT INTO period_locks (team_id, from_date, to_date, reason, \
          locked_by_kind, locked_by_name, locked_by_employee_id, locked_by_token_id, locked_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
         lock_columns!()
@@ -219,9 +219,9 @@ pub(super) async fn lock(
     // open ones among them come from the partial index of open sessions.
     let open: Vec<SessionRow> = sqlx::query_as(
         "SELECT s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode, \
-         s.auto_closed FROM attendance.sessions s \
+         s.auto_closed FROM sessions s \
          WHERE s.clock_out IS NULL \
-           AND EXISTS (SELECT FROM attendance.covering_locks(s.employee_id, s.work_date, \
+           AND EXISTS (SELECT FROM covering_locks(s.employee_id, s.work_date, \
                        s.work_date) l WHERE l.id = $1) \
          ORDER BY s.clock_in, s.id LIMIT $2",
     )
@@ -242,7 +242,7 @@ pub(super) async fn lock(
 /// Removes lock `id`.
 pub(super) async fn reopen(c: &mut PgConnection, id: PeriodLockId) -> Step<Written> {
     let row: Option<LockRow> = sqlx::query_as(concat!(
-        "DELETE FROM attendance.period_locks WHERE id = $1 RETURNING ",
+        "DELETE FROM period_locks WHERE id = $1 RETURNING ",
         lock_columns!()
     ))
     .bind(id.0)
@@ -260,7 +260,7 @@ impl PgStore {
         const SQL: &str = concat!(
             "SELECT ",
             lock_columns!(),
-            " FROM attendance.period_locks \
+            " FROM period_locks \
              WHERE ($1::bigint IS NULL OR team_id IS NULL OR team_id = $1) \
                AND ($2::date IS NULL OR to_date >= $2) \
                AND ($3::date IS NULL OR from_date <= $3) \

@@ -41,9 +41,9 @@ struct ClaimedRow {
 /// The claim. Parameters: `$1` now, `$2` the lease's end, `$3` how many.
 const CLAIM_SQL: &str = concat!(
     "WITH heads AS ( \
-         SELECT d.id, d.next_attempt_at FROM attendance.webhook_endpoints e \
+         SELECT d.id, d.next_attempt_at FROM webhook_endpoints e \
          CROSS JOIN LATERAL ( \
-             SELECT p.id, p.next_attempt_at FROM attendance.webhook_deliveries p \
+             SELECT p.id, p.next_attempt_at FROM webhook_deliveries p \
              WHERE p.endpoint_id = e.id AND p.state = 'pending' \
              ORDER BY p.event_id LIMIT 1 \
          ) d \
@@ -51,15 +51,15 @@ const CLAIM_SQL: &str = concat!(
          ORDER BY d.next_attempt_at, d.id LIMIT $3 \
      ), \
      claimed AS ( \
-         SELECT d.id FROM attendance.webhook_deliveries d \
+         SELECT d.id FROM webhook_deliveries d \
          WHERE d.id IN (SELECT id FROM heads) \
            AND d.state = 'pending' AND d.next_attempt_at <= $1 \
          FOR UPDATE OF d SKIP LOCKED \
      ) \
-     UPDATE attendance.webhook_deliveries d \
+     UPDATE webhook_deliveries d \
      SET attempts = d.attempts + 1, next_attempt_at = $2, \
          first_attempt_at = coalesce(d.first_attempt_at, $1), last_attempt_at = $1 \
-     FROM claimed, attendance.webhook_endpoints e, attendance.audit_log a \
+     FROM claimed, webhook_endpoints e, audit_log a \
      WHERE d.id = claimed.id AND e.id = d.endpoint_id AND a.id = d.event_id \
      RETURNING d.id AS delivery_id, d.endpoint_id, e.url, e.secret, d.attempts, \
      d.first_attempt_at, ",
@@ -104,7 +104,7 @@ async fn record(
     let endpoint: Option<i64> = match outcome {
         AttemptOutcome::Delivered { status } => {
             sqlx::query_scalar(
-                "UPDATE attendance.webhook_deliveries SET state = 'delivered', \
+                "UPDATE webhook_deliveries SET state = 'delivered', \
                  delivered_at = $2, next_attempt_at = NULL, last_status = $3, last_error = NULL \
                  WHERE id = $1 RETURNING endpoint_id",
             )
@@ -123,7 +123,7 @@ async fn record(
             // A delivery delivered meanwhile (by a worker whose lease had
             // ended) stays delivered.
             let endpoint = sqlx::query_scalar(
-                "UPDATE attendance.webhook_deliveries SET \
+                "UPDATE webhook_deliveries SET \
                  state = CASE WHEN $4::timestamptz IS NULL THEN 'failed' ELSE 'pending' END, \
                  next_attempt_at = $4, last_status = $2, last_error = $3 \
                  WHERE id = $1 AND state = 'pending' RETURNING endpoint_id",
@@ -136,7 +136,7 @@ async fn record(
             .await?;
             if let (Some(endpoint), None) = (endpoint, retry_at) {
                 sqlx::query(
-                    "UPDATE attendance.webhook_endpoints SET state = 'failing', failing_since = $2 \
+                    "UPDATE webhook_endpoints SET state = 'failing', failing_since = $2 \
                      WHERE id = $1 AND state = 'active'",
                 )
                 .bind(endpoint)
@@ -147,12 +147,10 @@ async fn record(
             match endpoint {
                 Some(endpoint) => Some(endpoint),
                 None => {
-                    sqlx::query_scalar(
-                        "SELECT endpoint_id FROM attendance.webhook_deliveries WHERE id = $1",
-                    )
-                    .bind(id.0)
-                    .fetch_optional(&mut *tx)
-                    .await?
+                    sqlx::query_scalar("SELECT endpoint_id FROM webhook_deliveries WHERE id = $1")
+                        .bind(id.0)
+                        .fetch_optional(&mut *tx)
+                        .await?
                 }
             }
         }

@@ -111,11 +111,11 @@ pub(super) async fn request(
         RequestedChange::Change { seen, .. } => (Some(seen.work_date), None, Some(seen.id.0)),
     };
     let inserted = sqlx::query_as::<_, RequestRow>(concat!(
-        "INSERT INTO attendance.correction_requests AS r \
+        "INSERT INTO correction_requests AS r \
          (employee_id, work_date, change, reason, created_at, session_id) \
          SELECT e.id, coalesce($2::date, ($3::timestamptz AT TIME ZONE t.timezone)::date), \
          $4::jsonb, $5, $6, $7 \
-         FROM attendance.employees e JOIN attendance.teams t ON t.id = e.team_id \
+         FROM employees e JOIN teams t ON t.id = e.team_id \
          WHERE e.id = $1 RETURNING ",
         request_columns!()
     ))
@@ -156,7 +156,7 @@ pub(super) async fn decide(
     let row: Option<RequestRow> = sqlx::query_as(concat!(
         "SELECT ",
         request_columns!(),
-        " FROM attendance.correction_requests r WHERE r.id = $1 FOR UPDATE"
+        " FROM correction_requests r WHERE r.id = $1 FOR UPDATE"
     ))
     .bind(id.0)
     .fetch_optional(&mut *c)
@@ -183,7 +183,7 @@ pub(super) async fn decide(
     };
     let actor = actor_columns(&stamp.actor);
     let row: RequestRow = sqlx::query_as(concat!(
-        "UPDATE attendance.correction_requests r SET state = $2, decided_by_kind = $3, \
+        "UPDATE correction_requests r SET state = $2, decided_by_kind = $3, \
          decided_by_name = $4, decided_by_employee_id = $5, decided_by_token_id = $6, \
          decided_at = $7, decision_reason = $8, session_id = coalesce($9, r.session_id) \
          WHERE r.id = $1 RETURNING ",
@@ -280,7 +280,7 @@ async fn apply(c: &mut PgConnection, request: &CorrectionRequest) -> Step<Attend
             // holds until commit: nothing changes it in between.
             let current: Option<SessionRow> = sqlx::query_as(
                 "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
-                 FROM attendance.sessions WHERE id = $1 FOR UPDATE",
+                 FROM sessions WHERE id = $1 FOR UPDATE",
             )
             .bind(seen.id.0)
             .fetch_optional(&mut *c)
@@ -310,7 +310,7 @@ async fn first_overlapping(
 ) -> std::result::Result<Option<SessionRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
-         FROM attendance.sessions \
+         FROM sessions \
          WHERE employee_id = $1 \
            AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
          ORDER BY clock_in, id LIMIT 1",
@@ -328,8 +328,8 @@ fn requests_query(filter: &RequestFilter, page: &PageRequest<IdCursor>) -> Query
     let mut q = QueryBuilder::new(concat!(
         "SELECT ",
         request_columns!(),
-        " FROM attendance.correction_requests r \
-         JOIN attendance.employees e ON e.id = r.employee_id WHERE true"
+        " FROM correction_requests r \
+         JOIN employees e ON e.id = r.employee_id WHERE true"
     ));
     if let Some(state) = filter.state {
         q.push(" AND r.state = ").push_bind(state.as_str());
@@ -375,7 +375,7 @@ impl PgStore {
                     sqlx::query_as::<_, RequestRow>(concat!(
                         "SELECT ",
                         request_columns!(),
-                        " FROM attendance.correction_requests r WHERE r.id = $1"
+                        " FROM correction_requests r WHERE r.id = $1"
                     ))
                     .bind(id.0)
                     .fetch_optional(c)

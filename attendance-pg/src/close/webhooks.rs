@@ -108,7 +108,7 @@ pub(super) async fn register(
 ) -> Step<Written> {
     let types: Vec<&str> = new.event_types().iter().map(|t| t.as_str()).collect();
     let row: EndpointRow = sqlx::query_as(concat!(
-        "INSERT INTO attendance.webhook_endpoints (url, event_types, secret, created_at) \
+        "INSERT INTO webhook_endpoints (url, event_types, secret, created_at) \
          VALUES ($1, $2, $3, $4) RETURNING ",
         endpoint_columns!()
     ))
@@ -129,7 +129,7 @@ pub(super) async fn register(
 /// Removes endpoint `id` and (by the foreign key) its deliveries.
 pub(super) async fn remove(c: &mut PgConnection, id: EndpointId) -> Step<Written> {
     let row: Option<EndpointRow> = sqlx::query_as(concat!(
-        "DELETE FROM attendance.webhook_endpoints WHERE id = $1 RETURNING ",
+        "DELETE FROM webhook_endpoints WHERE id = $1 RETURNING ",
         endpoint_columns!()
     ))
     .bind(id.0)
@@ -151,7 +151,7 @@ pub(super) async fn redeliver(
     delivery: Option<DeliveryId>,
 ) -> Step<Written> {
     let found: Option<i32> =
-        sqlx::query_scalar("SELECT 1 FROM attendance.webhook_endpoints WHERE id = $1 FOR UPDATE")
+        sqlx::query_scalar("SELECT 1 FROM webhook_endpoints WHERE id = $1 FOR UPDATE")
             .bind(endpoint.0)
             .fetch_optional(&mut *c)
             .await?;
@@ -159,7 +159,7 @@ pub(super) async fn redeliver(
         return Ok(Err(Error::not_found(Entity::Webhook, endpoint)));
     }
     let reset = sqlx::query(
-        "UPDATE attendance.webhook_deliveries SET state = 'pending', attempts = 0, \
+        "UPDATE webhook_deliveries SET state = 'pending', attempts = 0, \
          next_attempt_at = $3, first_attempt_at = NULL, delivered_at = NULL \
          WHERE endpoint_id = $1 AND ($2::bigint IS NULL AND state = 'failed' OR id = $2)",
     )
@@ -174,7 +174,7 @@ pub(super) async fn redeliver(
         return Ok(Err(Error::not_found(Entity::Delivery, delivery)));
     }
     let row: EndpointRow = sqlx::query_as(concat!(
-        "UPDATE attendance.webhook_endpoints SET state = 'active', failing_since = NULL \
+        "UPDATE webhook_endpoints SET state = 'active', failing_since = NULL \
          WHERE id = $1 RETURNING ",
         endpoint_columns!()
     ))
@@ -194,7 +194,7 @@ impl PgStore {
                     sqlx::query_as(concat!(
                         "SELECT ",
                         endpoint_columns!(),
-                        " FROM attendance.webhook_endpoints ORDER BY id"
+                        " FROM webhook_endpoints ORDER BY id"
                     ))
                     .fetch_all(c)
                     .await
@@ -214,7 +214,7 @@ impl PgStore {
                     sqlx::query_as(concat!(
                         "SELECT ",
                         endpoint_columns!(),
-                        " FROM attendance.webhook_endpoints WHERE id = $1"
+                        " FROM webhook_endpoints WHERE id = $1"
                     ))
                     .bind(id.0)
                     .fetch_optional(c)
@@ -240,7 +240,7 @@ impl PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     let found: bool = sqlx::query_scalar(
-                        "SELECT EXISTS (SELECT FROM attendance.webhook_endpoints WHERE id = $1)",
+                        "SELECT EXISTS (SELECT FROM webhook_endpoints WHERE id = $1)",
                     )
                     .bind(endpoint.0)
                     .fetch_one(&mut *c)
@@ -249,7 +249,7 @@ impl PgStore {
                         "SELECT id, endpoint_id, event_id, event_type, state, attempts, \
                          next_attempt_at, first_attempt_at, last_attempt_at, last_status, \
                          last_error, delivered_at \
-                         FROM attendance.webhook_deliveries \
+                         FROM webhook_deliveries \
                          WHERE endpoint_id = $1 AND ($2::text IS NULL OR state = $2) \
                            AND ($3::bigint IS NULL OR id < $3) \
                          ORDER BY id DESC LIMIT $4",

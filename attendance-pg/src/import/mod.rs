@@ -218,8 +218,8 @@ impl Importer {
     ) -> Result<HashMap<EmployeeId, Tz>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
         let found: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT e.id, t.timezone FROM attendance.employees e \
-             JOIN attendance.teams t ON t.id = e.team_id WHERE e.id = ANY($1)",
+            "SELECT e.id, t.timezone FROM employees e \
+             JOIN teams t ON t.id = e.team_id WHERE e.id = ANY($1)",
         )
         .bind(&ids)
         .fetch_all(&mut *conn)
@@ -261,7 +261,7 @@ impl Importer {
         let sent = self
             .copy(
                 &mut tx,
-                "COPY attendance.sessions (employee_id, work_date, clock_in, clock_out, work_mode) \
+                "COPY sessions (employee_id, work_date, clock_in, clock_out, work_mode) \
                  FROM STDIN (FORMAT binary)",
                 &accepted,
                 false,
@@ -321,7 +321,7 @@ impl Importer {
         // insert: the stored session each skipped row ran into.
         let refused: Vec<Refused> = sqlx::query_as(
             "WITH inserted AS ( \
-                 INSERT INTO attendance.sessions \
+                 INSERT INTO sessions \
                      (employee_id, work_date, clock_in, clock_out, work_mode) \
                  SELECT employee_id, work_date, clock_in, clock_out, work_mode \
                  FROM attendance_import_staging ORDER BY work_date, employee_id, clock_in \
@@ -331,7 +331,7 @@ impl Importer {
              SELECT st.line, blocking.id AS session_id, blocking.clock_out IS NULL AS open \
              FROM attendance_import_staging st \
              LEFT JOIN LATERAL ( \
-                 SELECT s.id, s.clock_out FROM attendance.sessions s \
+                 SELECT s.id, s.clock_out FROM sessions s \
                  WHERE s.employee_id = st.employee_id \
                    AND tstzrange(s.clock_in, s.clock_out, '[)') \
                        && tstzrange(st.clock_in, st.clock_out, '[)') \
@@ -426,7 +426,7 @@ async fn stored_sessions(
         .collect();
     employees.dedup();
     let rows: Vec<Existing> = sqlx::query_as(
-        "SELECT employee_id, id, clock_in, clock_out FROM attendance.sessions \
+        "SELECT employee_id, id, clock_in, clock_out FROM sessions \
          WHERE employee_id = ANY($1) \
            AND ($3::timestamptz IS NULL OR clock_in < $3) \
            AND (clock_out IS NULL OR clock_out > $2) \

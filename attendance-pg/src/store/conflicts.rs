@@ -17,7 +17,7 @@ impl PgStore {
                 self.conns.run(async |c| {
                     sqlx::query_as::<_, SessionRow>(
                         "SELECT id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed \
-                         FROM attendance.sessions \
+                         FROM sessions \
                          WHERE employee_id = $1 \
                            AND tstzrange(clock_in, clock_out, '[)') && tstzrange($2, $3, '[)') \
                          ORDER BY clock_in, id LIMIT 1",
@@ -40,7 +40,7 @@ impl PgStore {
             .read(|| {
                 self.conns.run(async |c| {
                     sqlx::query_scalar::<_, bool>(
-                        "SELECT EXISTS (SELECT 1 FROM attendance.employees WHERE id = $1)",
+                        "SELECT EXISTS (SELECT 1 FROM employees WHERE id = $1)",
                     )
                     .bind(employee.0)
                     .fetch_one(c)

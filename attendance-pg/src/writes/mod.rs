@@ -68,11 +68,11 @@ pub(crate) async fn insert_team(
         .auto_close_after_hours
         .map(|h| i32::try_from(h).unwrap_or(i32::MAX));
     let q = sqlx::query_as::<_, TeamRow>(concat!(
-        "WITH t AS (INSERT INTO attendance.teams \
+        "WITH t AS (INSERT INTO teams \
          (name, timezone, late_after, auto_close_after_hours) \
          SELECT $1, $2, $3, $9 WHERE (now() AT TIME ZONE $2::text) IS NOT NULL \
          RETURNING id, name, timezone, late_after, auto_close_after_hours), \
-         a AS (INSERT INTO attendance.audit_log ",
+         a AS (INSERT INTO audit_log ",
         "(at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, team_id, after) \
          SELECT $4, $5, $6, $7, $8, 'team_created', t.id, \
          jsonb_build_object('kind', 'team', 'value', jsonb_build_object(\
@@ -160,9 +160,9 @@ pub(crate) async fn insert_employee(
     employee: &NewEmployee,
 ) -> std::result::Result<EmployeeRow, sqlx::Error> {
     let q = sqlx::query_as::<_, EmployeeRow>(concat!(
-        "WITH e AS (INSERT INTO attendance.employees (team_id, name, role, is_manager) \
+        "WITH e AS (INSERT INTO employees (team_id, name, role, is_manager) \
          VALUES ($1, $2, $3, $4) RETURNING id, team_id, name, role, is_manager), \
-         a AS (INSERT INTO attendance.audit_log ",
+         a AS (INSERT INTO audit_log ",
         "(at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
          team_id, after) \
          SELECT $5, $6, $7, $8, $9, 'employee_created', e.id, e.team_id, \
@@ -170,7 +170,7 @@ pub(crate) async fn insert_employee(
          'id', e.id, 'name', e.name, 'role', e.role, 'team_id', e.team_id, \
          'is_manager', e.is_manager)) \
          FROM e), \
-         m AS (INSERT INTO attendance.team_memberships (employee_id, valid_from, team_id) \
+         m AS (INSERT INTO team_memberships (employee_id, valid_from, team_id) \
          SELECT e.id, $10, e.team_id FROM e) \
          SELECT id, team_id, name, role, is_manager FROM e",
     ))
@@ -217,11 +217,11 @@ pub(crate) struct NewSession<'a> {
 /// conformance kit's night-shift and DST scenarios prove the two agree.
 macro_rules! insert_session_row {
     () => {
-        "INSERT INTO attendance.sessions \
+        "INSERT INTO sessions \
          (employee_id, work_date, clock_in, clock_out, work_mode) \
          SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
-         FROM attendance.employees e \
-         JOIN attendance.teams t ON t.id = e.team_id \
+         FROM employees e \
+         JOIN teams t ON t.id = e.team_id \
          WHERE e.id = $1 \
          RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed"
     };
@@ -230,7 +230,7 @@ macro_rules! insert_session_row {
 /// The clock-out's update alone, without its audit entry.
 macro_rules! close_session_row {
     () => {
-        "UPDATE attendance.sessions SET clock_out = $2 \
+        "UPDATE sessions SET clock_out = $2 \
          WHERE employee_id = $1 AND clock_out IS NULL AND clock_in < $2 \
          RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed"
     };
@@ -255,7 +255,7 @@ pub(crate) const INSERT_SESSION_SQL: &str = concat!(
     "WITH s AS (",
     insert_session_row!(),
     "), \
-     a AS (INSERT INTO attendance.audit_log \
+     a AS (INSERT INTO audit_log \
      (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
      session_id, after, reason) \
      SELECT $7, $8, $9, $10, $11, $5, s.employee_id, s.id, ",
@@ -271,7 +271,7 @@ pub(crate) const CLOSE_SESSION_SQL: &str = concat!(
     "WITH s AS (",
     close_session_row!(),
     "), \
-     a AS (INSERT INTO attendance.audit_log \
+     a AS (INSERT INTO audit_log \
      (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
      session_id, before, after) \
      SELECT $3, $4, $5, $6, $7, 'clock_out', s.employee_id, s.id, \
@@ -363,19 +363,19 @@ pub(crate) async fn close_forgotten(
     let q = sqlx::query_as::<_, SessionRow>(concat!(
         "WITH due AS (SELECT s.id, \
          s.clock_in + make_interval(hours => t.auto_close_after_hours) AS close_at \
-         FROM attendance.sessions s \
-         JOIN attendance.employees e ON e.id = s.employee_id \
-         JOIN attendance.teams t ON t.id = e.team_id \
+         FROM sessions s \
+         JOIN employees e ON e.id = s.employee_id \
+         JOIN teams t ON t.id = e.team_id \
          WHERE s.clock_out IS NULL AND t.auto_close_after_hours IS NOT NULL \
            AND s.clock_in + make_interval(hours => t.auto_close_after_hours) <= $1 \
-           AND NOT EXISTS (SELECT FROM attendance.covering_locks(s.employee_id, s.work_date, \
+           AND NOT EXISTS (SELECT FROM covering_locks(s.employee_id, s.work_date, \
                            s.work_date)) \
          FOR UPDATE OF s SKIP LOCKED), \
-         s AS (UPDATE attendance.sessions s SET clock_out = due.close_at, auto_closed = true \
+         s AS (UPDATE sessions s SET clock_out = due.close_at, auto_closed = true \
          FROM due WHERE s.id = due.id AND s.clock_out IS NULL \
          RETURNING s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode, \
          s.auto_closed), \
-         a AS (INSERT INTO attendance.audit_log \
+         a AS (INSERT INTO audit_log \
          (at, actor_kind, actor_name, actor_employee_id, actor_token_id, action, employee_id, \
          session_id, before, after) \
          SELECT $2, $3, $4, $5, $6, 'auto_close', s.employee_id, s.id, \
@@ -398,7 +398,7 @@ macro_rules! with_entry {
             "WITH m AS (",
             $change,
             " RETURNING team_id, employee_id) \
-             INSERT INTO attendance.audit_log (at, actor_kind, actor_name, actor_employee_id, \
+             INSERT INTO audit_log (at, actor_kind, actor_name, actor_employee_id, \
              actor_token_id, action, employee_id, team_id) \
              SELECT $1, $2, $3, $4, $5, '",
             $action,
@@ -410,14 +410,14 @@ macro_rules! with_entry {
 /// A new appointment and its entry: one statement, so the entry exists
 /// exactly when the appointment is new.
 pub(crate) const APPOINT: &str = with_entry!(
-    "INSERT INTO attendance.team_managers (team_id, employee_id) VALUES ($6, $7) \
+    "INSERT INTO team_managers (team_id, employee_id) VALUES ($6, $7) \
      ON CONFLICT DO NOTHING",
     "manager_appointed"
 );
 
 /// An appointment's end and its entry.
 pub(crate) const DISMISS: &str = with_entry!(
-    "DELETE FROM attendance.team_managers WHERE team_id = $6 AND employee_id = $7",
+    "DELETE FROM team_managers WHERE team_id = $6 AND employee_id = $7",
     "manager_dismissed"
 );
 

@@ -139,7 +139,9 @@ fn psql_copy(
         .arg(&copy)
         // As on the store's own connections (see `without_jit` in
         // attendance-pg): compiling this plan takes longer than running it.
-        .env("PGOPTIONS", "-c jit=off")
+        // The store's statements name their tables unqualified, on its
+        // default tenant's search_path.
+        .env("PGOPTIONS", "-c jit=off -c search_path=attendance")
         .arg(url)
         .stdout(File::create(path).unwrap())
         .status()

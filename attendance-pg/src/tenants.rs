@@ -1,0 +1,218 @@
+//! Creating, finding and dropping tenants.
+//!
+//! The registry is the table `attendance_tenants.tenants`: a tenant is
+//! served once its row says `ready`, which it says only after the tenant's
+//! schema exists and every migration is applied. Creating a tenant that an
+//! earlier attempt left half-made (a crash, a lost connection) goes on
+//! where it stopped; until then nothing serves it. On Citus the schema is
+//! created with schema-based sharding on, so the whole tenant lives on one
+//! worker and moves as one (`citus_schema_move`).
+
+use sqlx::{AssertSqlSafe, PgConnection};
+
+use crate::error::has_code;
+use crate::tenant::{InvalidTenantName, Tenant};
+use crate::{Error, PgStore};
+
+/// Why a tenant could not be created, found or dropped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TenantError {
+    /// The name cannot name a tenant.
+    #[error(transparent)]
+    InvalidName(#[from] InvalidTenantName),
+    /// No such tenant (never created, dropped, or not finished creating).
+    #[error("there is no tenant {0:?}")]
+    NotFound(String),
+    /// `create` of a tenant that exists and is ready.
+    #[error("the tenant {0:?} exists already")]
+    Exists(String),
+    /// The default tenant is the schema `attendance`, migrated by
+    /// [`PgStore::migrate`]; it is neither created nor dropped here.
+    #[error("the default tenant is migrated, not created, and cannot be dropped")]
+    Default,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] Error),
+}
+
+/// SQLSTATE of a missing table: the registry before the first tenant.
+const UNDEFINED_TABLE: &str = "42P01";
+
+const REGISTRY: &str = "CREATE SCHEMA IF NOT EXISTS attendance_tenants; \
+     CREATE TABLE IF NOT EXISTS attendance_tenants.tenants ( \
+         name       text        PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]{0,39}$'), \
+         created_at timestamptz NOT NULL DEFAULT now(), \
+         ready      boolean     NOT NULL DEFAULT false)";
+
+impl PgStore {
+    /// Creates the tenant `name`: its schema (distributed when the database
+    /// is a Citus coordinator), its migrations, its Q&A role. Safe to rerun
+    /// after a failure: it goes on where the failed attempt stopped.
+    pub async fn create_tenant(&self, name: &str) -> Result<Tenant, TenantError> {
+        let tenant = Tenant::new(name)?;
+        if tenant.is_default() {
+            return Err(TenantError::Default);
+        }
+        self.conns
+            .for_tenant(Tenant::default())
+            .run(async |c| sqlx::raw_sql(REGISTRY).execute(c).await)
+            .await
+            .map_err(Error::Registry)?;
+        let ready = self
+            .registry(async |c| {
+                let ready: Option<bool> = sqlx::query_scalar(
+                    "INSERT INTO attendance_tenants.tenants (name) VALUES ($1) \
+                     ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING ready",
+                )
+                .bind(tenant.name())
+                .fetch_optional(&mut *c)
+                .await?;
+                Ok(ready.unwrap_or(false))
+            })
+            .await?;
+        if ready == Some(true) {
+            return Err(TenantError::Exists(tenant.name().to_owned()));
+        }
+        let schema = tenant.schema().to_owned();
+        self.registry(async |c| {
+            let citus: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')",
+            )
+            .fetch_one(&mut *c)
+            .await?;
+            if citus {
+                // A schema created with this on is a distributed schema:
+                // every table made in it lives whole on one worker.
+                sqlx::raw_sql(AssertSqlSafe(format!(
+                    "SET citus.enable_schema_based_sharding TO on; \
+                     CREATE SCHEMA IF NOT EXISTS {schema}; \
+                     RESET citus.enable_schema_based_sharding"
+                )))
+                .execute(&mut *c)
+                .await?;
+            } else {
+                sqlx::raw_sql(AssertSqlSafe(format!(
+                    "CREATE SCHEMA IF NOT EXISTS {schema}"
+                )))
+                .execute(&mut *c)
+                .await?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.for_tenant(tenant.clone()).migrate().await?;
+        self.registry(async |c| {
+            sqlx::query("UPDATE attendance_tenants.tenants SET ready = true WHERE name = $1")
+                .bind(tenant.name())
+                .execute(&mut *c)
+                .await?;
+            Ok(())
+        })
+        .await?;
+        Ok(tenant)
+    }
+
+    /// The tenant `name`, if it exists and is ready to serve.
+    pub async fn find_tenant(&self, name: &str) -> Result<Tenant, TenantError> {
+        let tenant = Tenant::new(name)?;
+        if tenant.is_default() {
+            return Ok(tenant);
+        }
+        let ready = self
+            .registry(async |c| {
+                sqlx::query_scalar::<_, bool>(
+                    "SELECT ready FROM attendance_tenants.tenants WHERE name = $1",
+                )
+                .bind(tenant.name())
+                .fetch_optional(&mut *c)
+                .await
+            })
+            .await?;
+        match ready.flatten() {
+            Some(true) => Ok(tenant),
+            _ => Err(TenantError::NotFound(tenant.name().to_owned())),
+        }
+    }
+
+    /// The names of the tenants ready to serve, the default one first.
+    pub async fn tenants(&self) -> Result<Vec<Tenant>, TenantError> {
+        let names: Option<Vec<String>> = self
+            .registry(async |c| {
+                sqlx::query_scalar(
+                    "SELECT name FROM attendance_tenants.tenants WHERE ready ORDER BY name",
+                )
+                .fetch_all(&mut *c)
+                .await
+            })
+            .await?;
+        let mut tenants = vec![Tenant::default()];
+        for name in names.unwrap_or_default() {
+            tenants.push(Tenant::new(&name)?);
+        }
+        Ok(tenants)
+    }
+
+    /// Drops the tenant `name` with all its data: first it stops being
+    /// served (its tokens stop working), then its schema and Q&A role go.
+    pub async fn drop_tenant(&self, name: &str) -> Result<(), TenantError> {
+        let tenant = Tenant::new(name)?;
+        if tenant.is_default() {
+            return Err(TenantError::Default);
+        }
+        let known = self
+            .registry(async |c| {
+                let known = sqlx::query(
+                    "UPDATE attendance_tenants.tenants SET ready = false WHERE name = $1",
+                )
+                .bind(tenant.name())
+                .execute(&mut *c)
+                .await?;
+                Ok(known.rows_affected() == 1)
+            })
+            .await?;
+        if known != Some(true) {
+            return Err(TenantError::NotFound(tenant.name().to_owned()));
+        }
+        let (schema, role) = (tenant.schema().to_owned(), tenant.qa_role().to_owned());
+        self.registry(async |c| {
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; \
+                 DO $$ BEGIN \
+                     IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '{role}') THEN \
+                         DROP OWNED BY {role}; DROP ROLE {role}; \
+                     END IF; \
+                 EXCEPTION WHEN dependent_objects_still_exist OR insufficient_privilege THEN \
+                     RAISE NOTICE '{role} is still used elsewhere; it stays'; \
+                 END $$"
+            )))
+            .execute(&mut *c)
+            .await?;
+            sqlx::query("DELETE FROM attendance_tenants.tenants WHERE name = $1")
+                .bind(tenant.name())
+                .execute(&mut *c)
+                .await?;
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Runs `op` on the registry. A registry that does not exist yet (no
+    /// tenant was ever created) is `Ok(None)`.
+    async fn registry<T>(
+        &self,
+        op: impl AsyncFnOnce(&mut PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<Option<T>, Error> {
+        let result = self
+            .conns
+            .for_tenant(Tenant::default())
+            .run(async |c| op(c).await)
+            .await;
+        match result {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if has_code(&e, UNDEFINED_TABLE) => Ok(None),
+            Err(e) => Err(Error::Registry(e)),
+        }
+    }
+}
