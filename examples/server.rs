@@ -21,6 +21,19 @@
 //! `Authorization: Bearer att_…`, or the web app's session cookie (with
 //! its CSRF token on writes) after signing in at `/` with such a token.
 //!
+//! One server serves many companies, each a tenant with a schema of its
+//! own (see `attendance_pg::Tenant`). Without `--tenant` the commands act
+//! on the default tenant; a tenant's tokens are printed as
+//! `NAME.att_…`, and the server sends each request to the tenant its token
+//! names, over one set of database connections:
+//!
+//! ```text
+//! server tenant create NAME
+//! server tenant list
+//! server tenant drop NAME
+//! server token create --tenant NAME --admin
+//! ```
+//!
 //! Environment:
 //! - `DATABASE_URL` (required): the PostgreSQL database.
 //! - `BIND_ADDR`: where to listen; default `127.0.0.1:8080`.
@@ -28,9 +41,10 @@
 //!   (any OpenAI-compatible server). Without a key for OpenAI's own URL the
 //!   server still runs: summaries come from the template and `POST /ask`
 //!   answers 503 "the LLM is not configured".
-//! - `ATTENDANCE_QA_ROLE`: the database role the model's queries run as;
-//!   default `attendance_qa`, which the migrations create and grant (see
-//!   `attendance_pg::qa::QA_ROLE`). If the login role cannot switch to it
+//! - `ATTENDANCE_QA_ROLE`: the database role the default tenant's model
+//!   queries run as; default `attendance_qa`, which the migrations create
+//!   and grant (see `attendance_pg::qa::QA_ROLE`; a named tenant's role is
+//!   `tenant_NAME_qa`). If the login role cannot switch to it
 //!   (a hosted database without `CREATEROLE`), `POST /ask` stays off and the
 //!   log says why, unless `ATTENDANCE_QA_ACCEPT_LOGIN_ROLE=1` accepts running
 //!   the model's queries as the login role, with all its rights.
@@ -65,30 +79,35 @@
 //!   default. On a small machine that PostgreSQL shares, one worker costs
 //!   less CPU per request: `benches/vs-pgbench.sh` runs the server that way.
 
+use std::collections::HashMap;
 use std::error::Error;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use attendance::core::access::Identity;
 use attendance::core::ask::{AskConfig, AskMode, SqlRunner};
+use attendance::core::error::BoxError;
 use attendance::core::llm::ChatModel;
 use attendance::core::tokens::{TokenId, TokenInfo, TokenService};
 use attendance::http::web::{SessionConfig, WebApp, WebConfig, WebSessions};
 use attendance::http::{
     AuthOff, Authenticator, BearerAuthenticator, EnvelopeLayer, HttpConfig, ServeConfig,
+    TenantApps, TenantConfig,
 };
 use attendance::llm::{ConfigError, OpenAiClient, OpenAiConfig};
-use attendance::pg::{PgConfig, PgSqlRunner, PgStore, qa};
+use attendance::pg::{PgConfig, PgSqlRunner, PgStore, TenantError, qa};
 use attendance::webhooks::{AddressPolicy, Deliverer, DeliveryConfig};
 use attendance::{App, EmployeeId, Error as CoreError, Services};
+use axum::Router;
 use chrono::{TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use tower_http::compression::CompressionLayer;
 use tracing_subscriber::EnvFilter;
 
-type Failure = Box<dyn Error>;
+type Failure = Box<dyn Error + Send + Sync>;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -102,7 +121,8 @@ async fn main() -> ExitCode {
     // Usage errors exit with 2, `--help` with 0 (clap's convention).
     let outcome = match Cli::parse().command {
         None => serve().await,
-        Some(Command::Token(command)) => token(command).await,
+        Some(Command::Token { tenant, command }) => token(tenant.as_deref(), command).await,
+        Some(Command::Tenant(command)) => tenant(command).await,
     };
     if let Err(err) = outcome {
         let mut message = err.to_string();
@@ -125,24 +145,24 @@ async fn serve() -> Result<(), Failure> {
         .parse()
         .map_err(|_| format!("BIND_ADDR {bind:?} is not an address such as 127.0.0.1:8080"))?;
     let pg = migrated_store().await?;
-    let mut app = App::builder(Arc::new(pg.clone()));
-    if let Some(model) = chat_model()? {
-        app = app.chat_model(model);
-        if let Some(runner) = sql_runner(&pg).await? {
-            app = app
-                .sql_runner(runner, qa::catalog())
-                .ask_config(ask_config()?)
-                .plan_examples(qa::plan_examples());
-        }
-    }
-    let app = app.build();
-    tokio::spawn(app.maintenance(tokio::time::sleep));
-    let (authenticator, web) = authenticator(&pg, &app, web_config(&addr)?)?;
-    let services = Services::from(app).with_authenticator(authenticator);
+    // One signal stops the server and every tenant's webhook worker.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        attendance::http::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let tenants = Arc::new(Tenants {
+        pg: pg.clone(),
+        model: chat_model()?,
+        web: web_config(&addr)?,
+        delivery: delivery_config()?,
+        stopping: stopping.clone(),
+        started: Mutex::default(),
+    });
+    let default = tenants.router_of(pg).await?;
     // The app and the API share the root: the app's paths (`/`, `/assets/…`,
     // `/session`) are none of the API's.
-    let router = attendance::http::router_without_envelope(services, &HttpConfig::default())
-        .merge(web.router())
+    let router = attendance::http::by_tenant(default, tenants.clone(), TenantConfig::default())
         // Responses to clients that accept gzip are gzipped (JSON and the
         // CSV export alike; the web app's assets come gzipped already).
         .layer(CompressionLayer::new().gzip(true))
@@ -154,20 +174,72 @@ async fn serve() -> Result<(), Failure> {
     );
     let limits = serve_config()?;
     tracing::info!(?limits, "connection limits");
-    let deliverer = Deliverer::new(Arc::new(pg), delivery_config()?)?;
-    // One signal stops both the server and the webhook worker.
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        attendance::http::shutdown_signal().await;
-        let _ = stop.send(true);
-    });
-    let worker = tokio::spawn(deliverer.run(stopped(stopping.clone())));
     attendance::http::serve_with(listener, router, &limits, stopped(stopping)).await?;
-    if let Err(err) = worker.await {
-        tracing::error!(error = %err, "the webhook worker did not stop cleanly");
+    let workers = std::mem::take(&mut *tenants.started.lock().unwrap_or_else(|e| e.into_inner()));
+    for (tenant, worker) in workers {
+        if let Err(err) = worker.await {
+            tracing::error!(%tenant, error = %err, "a webhook worker did not stop cleanly");
+        }
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every tenant's router, built when its first request comes: the same
+/// composition over the tenant's store, which shares the default store's
+/// connections. A tenant's periodic work and webhook worker start with its
+/// first router and run until the server stops.
+struct Tenants {
+    pg: PgStore,
+    model: Option<Arc<dyn ChatModel>>,
+    web: (WebConfig, bool),
+    delivery: DeliveryConfig,
+    stopping: tokio::sync::watch::Receiver<bool>,
+    /// The tenants whose workers run, with the webhook worker's handle.
+    started: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
+}
+
+#[async_trait]
+impl TenantApps for Tenants {
+    async fn router(&self, name: &str) -> Result<Option<Router>, BoxError> {
+        match self.pg.find_tenant(name).await {
+            Ok(tenant) => Ok(Some(self.router_of(self.pg.for_tenant(tenant)).await?)),
+            Err(TenantError::NotFound(_) | TenantError::InvalidName(_)) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+impl Tenants {
+    /// The API and the web app over `pg`, for `pg`'s tenant.
+    async fn router_of(&self, pg: PgStore) -> Result<Router, Failure> {
+        let mut app = App::builder(Arc::new(pg.clone()));
+        if let Some(model) = &self.model {
+            app = app.chat_model(model.clone());
+            if let Some(runner) = sql_runner(&pg).await? {
+                app = app
+                    .sql_runner(runner, qa::catalog())
+                    .ask_config(ask_config()?)
+                    .plan_examples(qa::plan_examples());
+            }
+        }
+        let app = app.build();
+        let name = pg.tenant().name().to_owned();
+        {
+            let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+            if let std::collections::hash_map::Entry::Vacant(entry) = started.entry(name) {
+                tokio::spawn(app.maintenance(tokio::time::sleep));
+                let deliverer = Deliverer::new(Arc::new(pg.clone()), self.delivery.clone())?;
+                entry.insert(tokio::spawn(deliverer.run(stopped(self.stopping.clone()))));
+            }
+        }
+        let (authenticator, web) = authenticator(&pg, &app, self.web.clone())?;
+        let services = Services::from(app).with_authenticator(authenticator);
+        Ok(
+            attendance::http::router_without_envelope(services, &HttpConfig::default())
+                .merge(web.router()),
+        )
+    }
 }
 
 /// The web app's settings from `ATTENDANCE_WEB_ASSETS` and
@@ -236,8 +308,56 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Manage API tokens, against DATABASE_URL.
+    Token {
+        /// The tenant whose tokens these are; default: the default tenant.
+        #[arg(long, global = true, value_name = "NAME")]
+        tenant: Option<String>,
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Manage tenants (companies, each in a schema of its own), against
+    /// DATABASE_URL.
     #[command(subcommand)]
-    Token(TokenCommand),
+    Tenant(TenantCommand),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant: its schema, migrations and Q&A role. Rerun it
+    /// after a failure to finish what was started.
+    Create {
+        /// Lower-case letters, digits and underscores, starting with a letter.
+        name: String,
+    },
+    /// List the tenants ready to serve.
+    List,
+    /// Drop a tenant and all its data; its tokens stop working.
+    Drop {
+        /// The tenant's name.
+        name: String,
+    },
+}
+
+/// `server tenant …`: against `DATABASE_URL`, migrated first.
+async fn tenant(command: TenantCommand) -> Result<(), Failure> {
+    let pg = migrated_store().await?;
+    match command {
+        TenantCommand::Create { name } => {
+            let tenant = pg.create_tenant(&name).await?;
+            tracing::info!(%tenant, schema = tenant.schema(), "tenant created");
+            println!("{tenant}");
+        }
+        TenantCommand::List => {
+            for tenant in pg.tenants().await? {
+                println!("{tenant}\t{}", tenant.schema());
+            }
+        }
+        TenantCommand::Drop { name } => {
+            pg.drop_tenant(&name).await?;
+            tracing::info!(tenant = %name, "tenant dropped");
+        }
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -271,8 +391,19 @@ enum TokenCommand {
 }
 
 /// `server token …`: against `DATABASE_URL`, migrated first.
-async fn token(command: TokenCommand) -> Result<(), Failure> {
-    let tokens = TokenService::new(Arc::new(migrated_store().await?.tokens()));
+async fn token(tenant: Option<&str>, command: TokenCommand) -> Result<(), Failure> {
+    let mut pg = migrated_store().await?;
+    // A tenant's token is written with its name, so the server knows where
+    // to look it up.
+    let mut prefix = String::new();
+    if let Some(name) = tenant {
+        let tenant = pg.find_tenant(name).await?;
+        if !tenant.is_default() {
+            prefix = format!("{tenant}.");
+        }
+        pg = pg.for_tenant(tenant);
+    }
+    let tokens = TokenService::new(Arc::new(pg.tokens()));
     match command {
         TokenCommand::Create {
             admin: _,
@@ -295,7 +426,7 @@ async fn token(command: TokenCommand) -> Result<(), Failure> {
             })?;
             tracing::info!(token = %info.id, identity = %describe(&info), "token created");
             // The secret is shown this once; only its hash is kept.
-            println!("{}", secret.expose());
+            println!("{prefix}{}", secret.expose());
         }
         TokenCommand::List => {
             println!("id\tfor\tcreated\texpires\tlast used\trevoked");
@@ -435,7 +566,9 @@ fn ask_config() -> Result<AskConfig, Failure> {
 /// `ATTENDANCE_QA_ACCEPT_LOGIN_ROLE=1` accepts the risk.
 async fn sql_runner(pg: &PgStore) -> Result<Option<Arc<dyn SqlRunner>>, Failure> {
     let mut runner = PgSqlRunner::for_store(pg);
-    if let Ok(role) = std::env::var("ATTENDANCE_QA_ROLE") {
+    if let Ok(role) = std::env::var("ATTENDANCE_QA_ROLE")
+        && pg.tenant().is_default()
+    {
         runner = runner.with_role(&role)?;
     }
     let accept_login_role =

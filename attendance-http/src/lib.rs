@@ -195,6 +195,7 @@ mod routes_summaries;
 mod routes_webhooks;
 mod routes_worktime;
 mod server;
+mod tenants;
 #[cfg(feature = "web")]
 pub mod web;
 
@@ -208,6 +209,7 @@ pub use middleware::{
 };
 pub use problem::{Extensions, FieldError, Problem};
 pub use server::{ServeConfig, serve_with};
+pub use tenants::{TenantApps, TenantConfig, by_tenant};
 
 /// The scope of the `Idempotency-Key`s of a request: a stable name of its
 /// caller, so that two callers' equal keys name two writes. Authentication
