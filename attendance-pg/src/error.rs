@@ -27,6 +27,8 @@ pub enum Error {
 pub(crate) mod sqlstate {
     /// Among others, `AT TIME ZONE` with a zone the server's tz data lacks.
     pub(crate) const INVALID_PARAMETER_VALUE: &str = "22023";
+    /// A table (or the registry) that does not exist.
+    pub(crate) const UNDEFINED_TABLE: &str = "42P01";
     pub(crate) const UNIQUE_VIOLATION: &str = "23505";
     pub(crate) const FOREIGN_KEY_VIOLATION: &str = "23503";
     pub(crate) const CHECK_VIOLATION: &str = "23514";
@@ -252,6 +254,12 @@ pub(crate) fn map(err: sqlx::Error) -> CoreError {
     // Not retried by the store (a retry would queue every writer behind
     // it again), but the caller may try again later.
     if is_retryable_read(&err) || has_code(&err, sqlstate::LOCK_NOT_AVAILABLE) {
+        return CoreError::unavailable(err);
+    }
+    // The tenant's tables are not there: it was dropped a moment ago (its
+    // routers live a few seconds longer) or is not migrated yet. Not the
+    // caller's fault, and not a bug of this statement.
+    if has_code(&err, sqlstate::UNDEFINED_TABLE) {
         return CoreError::unavailable(err);
     }
     let field = match db_code(&err) {

@@ -10,7 +10,7 @@
 
 use sqlx::{AssertSqlSafe, PgConnection};
 
-use crate::error::has_code;
+use crate::error::{has_code, sqlstate};
 use crate::tenant::{InvalidTenantName, Tenant};
 use crate::{Error, PgStore};
 
@@ -35,9 +35,6 @@ pub enum TenantError {
     #[error(transparent)]
     Store(#[from] Error),
 }
-
-/// SQLSTATE of a missing table: the registry before the first tenant.
-const UNDEFINED_TABLE: &str = "42P01";
 
 const REGISTRY: &str = "CREATE SCHEMA IF NOT EXISTS attendance_tenants; \
      CREATE TABLE IF NOT EXISTS attendance_tenants.tenants ( \
@@ -102,6 +99,7 @@ impl PgStore {
         })
         .await?;
         self.for_tenant(tenant.clone()).migrate().await?;
+        self.spread(&tenant).await?;
         self.registry(async |c| {
             sqlx::query("UPDATE attendance_tenants.tenants SET ready = true WHERE name = $1")
                 .bind(tenant.name())
@@ -198,6 +196,134 @@ impl PgStore {
         Ok(())
     }
 
+    /// On Citus, moves the tenant `tenant`, just created and still empty,
+    /// to the worker holding the fewest tenants when its own holds at least
+    /// two more. Citus places a new distributed schema by its colocation
+    /// id, round robin over the workers, whatever they hold; moving an
+    /// empty tenant costs well under a second. On PostgreSQL, nothing.
+    async fn spread(&self, tenant: &Tenant) -> Result<(), TenantError> {
+        let nodes = self.placement(tenant).await?;
+        let Some(here) = nodes.iter().find(|n| n.holds_it) else {
+            return Ok(());
+        };
+        if let Some(least) = nodes.first()
+            && least.tenants + 1 < here.tenants
+        {
+            self.move_tenant(tenant.name(), &least.host, least.port)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The workers of a Citus cluster with how many tenants each holds,
+    /// the least loaded first, and which holds `tenant`. Empty on
+    /// PostgreSQL without Citus.
+    pub(crate) async fn placement(&self, tenant: &Tenant) -> Result<Vec<Node>, TenantError> {
+        let schema = tenant.schema().to_owned();
+        let rows: Vec<(String, i32, i64, Option<bool>)> = self
+            .conns
+            .for_tenant(Tenant::default())
+            .run(async |c| {
+                let citus: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')",
+                )
+                .fetch_one(&mut *c)
+                .await?;
+                if !citus {
+                    return Ok(Vec::new());
+                }
+                sqlx::query_as(
+                    "WITH placed AS ( \
+                         SELECT DISTINCT ds.schemaid, pl.groupid \
+                         FROM pg_dist_schema ds \
+                         JOIN pg_dist_partition p ON p.colocationid = ds.colocationid \
+                         JOIN pg_dist_shard s ON s.logicalrelid = p.logicalrelid \
+                         JOIN pg_dist_placement pl ON pl.shardid = s.shardid) \
+                     SELECT n.nodename::text, n.nodeport, count(placed.schemaid), \
+                            bool_or(placed.schemaid = to_regnamespace($1)) \
+                     FROM pg_dist_node n LEFT JOIN placed ON placed.groupid = n.groupid \
+                     WHERE n.shouldhaveshards AND n.isactive AND n.noderole = 'primary' \
+                     GROUP BY n.nodename, n.nodeport \
+                     ORDER BY count(placed.schemaid), n.nodeport",
+                )
+                .bind(&schema)
+                .fetch_all(&mut *c)
+                .await
+            })
+            .await
+            .map_err(Error::Registry)?;
+        Ok(rows
+            .into_iter()
+            .map(|(host, port, tenants, holds_it)| Node {
+                host,
+                port: u16::try_from(port).unwrap_or_default(),
+                tenants,
+                holds_it: holds_it.unwrap_or(false),
+            })
+            .collect())
+    }
+
+    /// The Citus worker (host and port) holding the tenant `name`; `None` on
+    /// PostgreSQL without Citus.
+    pub async fn tenant_node(&self, name: &str) -> Result<Option<(String, u16)>, TenantError> {
+        let tenant = self.find_tenant_any(name).await?;
+        Ok(self
+            .placement(&tenant)
+            .await?
+            .into_iter()
+            .find(|n| n.holds_it)
+            .map(|n| (n.host, n.port)))
+    }
+
+    /// Moves the tenant `name` to the Citus worker at `host:port`, whole
+    /// (`citus_schema_move`). Writes to the tenant wait while its tables are
+    /// copied, and go on once it is moved; nothing is lost or written twice.
+    /// The copy blocks writes rather than replicating them
+    /// (`block_writes`): the Q&A scope table is unlogged, which logical
+    /// replication cannot carry.
+    pub async fn move_tenant(&self, name: &str, host: &str, port: u16) -> Result<(), TenantError> {
+        let tenant = self.find_tenant_any(name).await?;
+        let schema = tenant.schema().to_owned();
+        self.conns
+            .for_tenant(Tenant::default())
+            .run(async |c| {
+                sqlx::query(
+                    "SELECT citus_schema_move($1::regnamespace, $2, $3, \
+                     shard_transfer_mode := 'block_writes')",
+                )
+                .bind(&schema)
+                .bind(host)
+                .bind(i32::from(port))
+                .execute(&mut *c)
+                .await
+            })
+            .await
+            .map_err(Error::Registry)?;
+        Ok(())
+    }
+
+    /// The tenant `name` if the registry knows it, ready or not.
+    async fn find_tenant_any(&self, name: &str) -> Result<Tenant, TenantError> {
+        let tenant = Tenant::new(name)?;
+        if tenant.is_default() {
+            return Err(TenantError::Default);
+        }
+        let known = self
+            .registry(async |c| {
+                sqlx::query_scalar::<_, bool>(
+                    "SELECT true FROM attendance_tenants.tenants WHERE name = $1",
+                )
+                .bind(tenant.name())
+                .fetch_optional(&mut *c)
+                .await
+            })
+            .await?;
+        match known.flatten() {
+            Some(_) => Ok(tenant),
+            None => Err(TenantError::NotFound(tenant.name().to_owned())),
+        }
+    }
+
     /// Runs `op` on the registry. A registry that does not exist yet (no
     /// tenant was ever created) is `Ok(None)`.
     async fn registry<T>(
@@ -211,8 +337,19 @@ impl PgStore {
             .await;
         match result {
             Ok(value) => Ok(Some(value)),
-            Err(e) if has_code(&e, UNDEFINED_TABLE) => Ok(None),
+            Err(e) if has_code(&e, sqlstate::UNDEFINED_TABLE) => Ok(None),
             Err(e) => Err(Error::Registry(e)),
         }
     }
+}
+
+/// A Citus worker, as [`PgStore::placement`] sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Node {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    /// Tenants with their tables on it.
+    pub(crate) tenants: i64,
+    /// Whether the tenant asked about is one of them.
+    pub(crate) holds_it: bool,
 }
