@@ -279,6 +279,18 @@ impl PgSqlRunner {
         result
     }
 
+    /// `SET LOCAL ROLE` to the Q&A role, when the runner has one.
+    async fn switch_role(&self, conn: &mut PgConnection) -> Result<(), QueryError> {
+        if let Some(role) = &self.role {
+            sqlx::query("SELECT set_config('role', $1, true)")
+                .bind(role)
+                .execute(conn)
+                .await
+                .map_err(classify)?;
+        }
+        Ok(())
+    }
+
     async fn execute_on(
         &self,
         conn: &mut PgConnection,
@@ -291,12 +303,27 @@ impl PgSqlRunner {
         // query, so nothing the model writes can.
         let mut tx = conn.begin().await.map_err(classify)?;
         // The tenant's schema first: the scope, the views and `qa_execute`
-        // are named unqualified, so that they are the tenant's.
-        sqlx::query("SELECT set_config('search_path', $1, true)")
-            .bind(self.tenant.schema())
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
+        // are named unqualified, so that they are the tenant's. Only a
+        // superuser may set `temp_file_limit`, so it is set while the login
+        // role is still the current one.
+        let (_, _, citus): (String, Option<String>, bool) = sqlx::query_as(
+            "SELECT set_config('search_path', $1, true), \
+                    CASE WHEN (SELECT rolsuper FROM pg_catalog.pg_roles \
+                               WHERE rolname = current_user) \
+                         THEN set_config('temp_file_limit', $2, true) END, \
+                    EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')",
+        )
+        .bind(self.tenant.schema())
+        .bind(TEMP_FILE_LIMIT)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(classify)?;
+        // On Citus the role comes first: a worker refuses a transaction in
+        // which two roles touched the scope's placement (migration
+        // `0018_qa_citus.sql` lets the role write its scope there).
+        if citus {
+            self.switch_role(&mut tx).await?;
+        }
         scope_statement(&context.scope)
             .execute(&mut *tx)
             .await
@@ -319,24 +346,16 @@ impl PgSqlRunner {
                     set_config('array_nulls', 'on', true), \
                     set_config('datestyle', 'ISO, MDY', true), \
                     set_config('intervalstyle', 'postgres', true), \
-                    set_config('work_mem', $3, true), \
-                    CASE WHEN (SELECT rolsuper FROM pg_catalog.pg_roles \
-                               WHERE rolname = current_user) \
-                         THEN set_config('temp_file_limit', $4, true) END",
+                    set_config('work_mem', $3, true)",
         )
         .bind(format!("{}ms", self.statement_timeout.as_millis()))
         .bind(context.timezone.name())
         .bind(WORK_MEM)
-        .bind(TEMP_FILE_LIMIT)
         .execute(&mut *tx)
         .await
         .map_err(classify)?;
-        if let Some(role) = &self.role {
-            sqlx::query("SELECT set_config('role', $1, true)")
-                .bind(role)
-                .execute(&mut *tx)
-                .await
-                .map_err(classify)?;
+        if !citus {
+            self.switch_role(&mut tx).await?;
         }
         // The newline keeps a trailing `--` comment from swallowing the
         // closing parenthesis. The server cuts each row to one character
