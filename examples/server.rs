@@ -208,6 +208,14 @@ impl TenantApps for Tenants {
             Err(err) => Err(err.into()),
         }
     }
+
+    async fn is_served(&self, name: &str) -> Result<bool, BoxError> {
+        match self.pg.find_tenant(name).await {
+            Ok(_) => Ok(true),
+            Err(TenantError::NotFound(_) | TenantError::InvalidName(_)) => Ok(false),
+            Err(err) => Err(err.into()),
+        }
+    }
 }
 
 impl Tenants {

@@ -14,10 +14,12 @@
 //!
 //! Every tenant's router is built by the host ([`TenantApps`]) over the same
 //! store connections, so the number of database connections is bounded once
-//! for all tenants. Routers are cached ([`TenantConfig`]): a tenant created
-//! is served at once, a dropped one stops being served within the cache's
-//! lifetime (until then its routes answer 503, never with another tenant's
-//! data).
+//! for all tenants. A router is built on its tenant's first request and
+//! kept, with what it holds in memory (the web app's sessions, the rate
+//! limit's buckets); whether its tenant is still served is asked again
+//! every [`TenantConfig::recheck_every`], so a dropped tenant stops being
+//! served within it (until then its routes answer 503, never with another
+//! tenant's data).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,24 +42,29 @@ use crate::problem::Problem;
 pub trait TenantApps: Send + Sync + 'static {
     /// The router serving the tenant called `name`, or `None` when there is
     /// no such tenant ready to serve (never created, dropped, half made).
+    /// Called once per tenant (again only after its router was dropped).
     async fn router(&self, name: &str) -> Result<Option<Router>, BoxError>;
+
+    /// Whether the tenant `name`, whose router is kept, is still served.
+    async fn is_served(&self, name: &str) -> Result<bool, BoxError>;
 }
 
-/// How long a tenant's router is reused, and how many are kept.
+/// How often kept routers are checked, and how many are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TenantConfig {
-    /// A tenant's router is built again after this long, so that a dropped
-    /// tenant stops being served. Default: 10 s.
-    pub router_ttl: Duration,
-    /// Routers kept at most; the least recently used go first. Default:
-    /// 10,000.
+    /// A kept router's tenant is asked about ([`TenantApps::is_served`]) at
+    /// most this often, on its requests: the longest a dropped tenant's
+    /// router keeps answering (503, as its tables are gone). Default: 10 s.
+    pub recheck_every: Duration,
+    /// Routers kept at most; past it the least recently used go first, with
+    /// their tenants' web sessions and rate-limit buckets. Default: 10,000.
     pub max_routers: u64,
 }
 
 impl Default for TenantConfig {
     fn default() -> Self {
         Self {
-            router_ttl: Duration::from_secs(10),
+            recheck_every: Duration::from_secs(10),
             max_routers: 10_000,
         }
     }
@@ -74,6 +81,11 @@ struct Dispatch {
     default: Router,
     apps: Arc<dyn TenantApps>,
     routers: Cache<String, Router>,
+    /// Tenants found still served lately.
+    checked: Cache<String, ()>,
+    /// One router built at a time, so that two first requests of a tenant
+    /// do not make two (and two sets of sessions).
+    building: tokio::sync::Mutex<()>,
 }
 
 /// A router that sends each request to its tenant's router (see the
@@ -82,10 +94,12 @@ pub fn by_tenant(default: Router, apps: Arc<dyn TenantApps>, config: TenantConfi
     let dispatch = Arc::new(Dispatch {
         default,
         apps,
-        routers: Cache::builder()
+        routers: Cache::builder().max_capacity(config.max_routers).build(),
+        checked: Cache::builder()
             .max_capacity(config.max_routers)
-            .time_to_live(config.router_ttl)
+            .time_to_live(config.recheck_every)
             .build(),
+        building: tokio::sync::Mutex::new(()),
     });
     Router::new()
         .fallback(dispatch_request)
@@ -100,26 +114,51 @@ async fn dispatch_request(State(dispatch): State<Arc<Dispatch>>, request: Reques
     let Some(tenant) = tenant else {
         return serve(dispatch.default.clone(), request, None).await;
     };
-    let router = match dispatch.routers.get(&tenant) {
-        Some(router) => router,
-        None => match dispatch.apps.router(&tenant).await {
-            Ok(Some(router)) => {
-                dispatch.routers.insert(tenant.clone(), router.clone());
-                router
+    match dispatch.router(&tenant).await {
+        Ok(Some(router)) => serve(router, request, Some(&tenant)).await,
+        Ok(None) => {
+            tracing::info!(tenant = %tenant.escape_debug(), "credentials of no tenant");
+            unknown_tenant().into_response()
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot find a tenant");
+            Problem::unavailable("the tenant cannot be reached right now; try again")
+                .with_retry_after(1)
+                .into_response()
+        }
+    }
+}
+
+impl Dispatch {
+    /// The kept router of `tenant`, rechecked when due, or a new one.
+    async fn router(&self, tenant: &str) -> Result<Option<Router>, BoxError> {
+        if let Some(router) = self.routers.get(tenant) {
+            if self.checked.get(tenant).is_some() {
+                return Ok(Some(router));
             }
-            Ok(None) => {
-                tracing::info!(tenant = %tenant.escape_debug(), "credentials of no tenant");
-                return unknown_tenant().into_response();
+            if self.apps.is_served(tenant).await? {
+                self.checked.insert(tenant.to_owned(), ());
+                return Ok(Some(router));
             }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot find a tenant");
-                return Problem::unavailable("the tenant cannot be reached right now; try again")
-                    .with_retry_after(1)
-                    .into_response();
-            }
-        },
-    };
-    serve(router, request, Some(&tenant)).await
+            self.routers.invalidate(tenant);
+            return Ok(None);
+        }
+        // Asked before the lock, so that requests naming no tenant never
+        // hold up the first request of one that exists.
+        if !self.apps.is_served(tenant).await? {
+            return Ok(None);
+        }
+        let _building = self.building.lock().await;
+        if let Some(router) = self.routers.get(tenant) {
+            return Ok(Some(router));
+        }
+        let router = self.apps.router(tenant).await?;
+        if let Some(router) = &router {
+            self.routers.insert(tenant.to_owned(), router.clone());
+            self.checked.insert(tenant.to_owned(), ());
+        }
+        Ok(router)
+    }
 }
 
 fn unknown_tenant() -> Problem {
@@ -250,6 +289,13 @@ mod tests {
                 "acme" => Ok(Some(named("acme"))),
                 "down" => Err("the database is down".into()),
                 _ => Ok(None),
+            }
+        }
+
+        async fn is_served(&self, name: &str) -> Result<bool, BoxError> {
+            match name {
+                "down" => Err("the database is down".into()),
+                name => Ok(name == "acme"),
             }
         }
     }
