@@ -368,8 +368,9 @@ pub(crate) async fn close_forgotten(
          JOIN teams t ON t.id = e.team_id \
          WHERE s.clock_out IS NULL AND t.auto_close_after_hours IS NOT NULL \
            AND s.clock_in + make_interval(hours => t.auto_close_after_hours) <= $1 \
-           AND NOT EXISTS (SELECT FROM covering_locks(s.employee_id, s.work_date, \
-                           s.work_date)) \
+           AND NOT EXISTS (SELECT FROM ",
+        covering_locks!("s.employee_id", "s.work_date", "s.work_date"),
+        " l) \
          FOR UPDATE OF s SKIP LOCKED), \
          s AS (UPDATE sessions s SET clock_out = due.close_at, auto_closed = true \
          FROM due WHERE s.id = due.id AND s.clock_out IS NULL \
