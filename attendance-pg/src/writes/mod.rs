@@ -215,14 +215,19 @@ pub(crate) struct NewSession<'a> {
 /// The session insert alone, without its audit entry. The work date is
 /// `domain::work_date`, computed here in the same statement; the
 /// conformance kit's night-shift and DST scenarios prove the two agree.
+/// The employee and team are read in a CTE of the insert's own: Citus
+/// cannot insert into a table with an identity column from a join of its
+/// tables, but can from a CTE's result; PostgreSQL inlines the CTE, so
+/// its plan is the join's.
 macro_rules! insert_session_row {
     () => {
         "INSERT INTO sessions \
          (employee_id, work_date, clock_in, clock_out, work_mode) \
-         SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
-         FROM employees e \
+         WITH e AS (SELECT e.id, t.timezone FROM employees e \
          JOIN teams t ON t.id = e.team_id \
-         WHERE e.id = $1 \
+         WHERE e.id = $1) \
+         SELECT e.id, ($2::timestamptz AT TIME ZONE e.timezone)::date, $2, $3, $4 \
+         FROM e \
          RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed"
     };
 }
