@@ -11,5 +11,5 @@
 -- clock-out's transaction starts after the clock-in's committed), and
 -- the actor is the system.
 \set e :first + :client_id + :clients * random(0, :per - 1)
-INSERT INTO sessions (employee_id, work_date, clock_in, clock_out, work_mode) SELECT e.id, (now()::timestamptz AT TIME ZONE t.timezone)::date, now(), NULL::timestamptz, 'WFO' FROM employees e JOIN teams t ON t.id = e.team_id WHERE e.id = :e RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed;
+INSERT INTO sessions (employee_id, work_date, clock_in, clock_out, work_mode) WITH e AS (SELECT e.id, t.timezone FROM employees e JOIN teams t ON t.id = e.team_id WHERE e.id = :e) SELECT e.id, (now()::timestamptz AT TIME ZONE e.timezone)::date, now(), NULL::timestamptz, 'WFO' FROM e RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed;
 UPDATE sessions SET clock_out = now() WHERE employee_id = :e AND clock_out IS NULL AND clock_in < now() RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed;

@@ -7,8 +7,8 @@
 -- can be found. No foreign key: the trail outlives what it names.
 ALTER TABLE attendance.audit_log ADD COLUMN actor_token_id bigint;
 
+ALTER TABLE attendance.audit_log DROP CONSTRAINT audit_log_actor_valid;
 ALTER TABLE attendance.audit_log
-    DROP CONSTRAINT audit_log_actor_valid,
     ADD CONSTRAINT audit_log_actor_valid CHECK (
         (actor_kind = 'system' AND actor_name IS NULL AND actor_employee_id IS NULL
             AND actor_token_id IS NULL)
@@ -18,8 +18,8 @@ ALTER TABLE attendance.audit_log
     );
 
 -- `PATCH /employees/{id}`, and the demotion of a manager of their own team.
+ALTER TABLE attendance.audit_log DROP CONSTRAINT audit_log_action_valid;
 ALTER TABLE attendance.audit_log
-    DROP CONSTRAINT audit_log_action_valid,
     ADD CONSTRAINT audit_log_action_valid CHECK (action IN (
         'team_created', 'employee_created', 'manager_appointed', 'manager_dismissed',
         'clock_in', 'clock_out', 'backfill', 'correction', 'auto_close',

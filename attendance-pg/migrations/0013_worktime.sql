@@ -130,8 +130,8 @@ CREATE TABLE attendance.break_thresholds (
         CHECK (break_minutes >= 1 AND break_minutes < after_minutes)
 );
 
+ALTER TABLE attendance.audit_log DROP CONSTRAINT audit_log_action_valid;
 ALTER TABLE attendance.audit_log
-    DROP CONSTRAINT audit_log_action_valid,
     ADD CONSTRAINT audit_log_action_valid CHECK (action IN (
         'team_created', 'employee_created', 'manager_appointed', 'manager_dismissed',
         'clock_in', 'clock_out', 'backfill', 'correction', 'auto_close',

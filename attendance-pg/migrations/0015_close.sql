@@ -310,8 +310,8 @@ CREATE TRIGGER sessions_locked_truncate BEFORE TRUNCATE ON attendance.sessions
 CREATE TRIGGER absences_locked_truncate BEFORE TRUNCATE ON attendance.absences
     FOR EACH STATEMENT EXECUTE FUNCTION attendance.refuse_truncate_while_locked();
 
+ALTER TABLE attendance.audit_log DROP CONSTRAINT audit_log_action_valid;
 ALTER TABLE attendance.audit_log
-    DROP CONSTRAINT audit_log_action_valid,
     ADD CONSTRAINT audit_log_action_valid CHECK (action IN (
         'team_created', 'employee_created', 'manager_appointed', 'manager_dismissed',
         'clock_in', 'clock_out', 'backfill', 'correction', 'auto_close',

@@ -52,10 +52,23 @@ pub(crate) fn db_code(err: &sqlx::Error) -> Option<(String, Option<String>)> {
     match err {
         sqlx::Error::Database(db) => Some((
             db.code().map(|c| c.into_owned()).unwrap_or_default(),
-            db.constraint().map(str::to_owned),
+            db.constraint()
+                .map(str::to_owned)
+                .or_else(|| relayed_constraint(db.message())),
         )),
         _ => None,
     }
+}
+
+/// The constraint a violation relayed by a Citus coordinator names. The
+/// coordinator passes a worker's error on as its message alone, and there
+/// the constraint is the shard's copy, named `<constraint>_<shard id>`.
+fn relayed_constraint(message: &str) -> Option<String> {
+    let start = message.find("constraint \"")? + "constraint \"".len();
+    let name = &message[start..start + message[start..].find('"')?];
+    let (base, shard) = name.rsplit_once('_')?;
+    (!base.is_empty() && !shard.is_empty() && shard.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| base.to_owned())
 }
 
 /// Whether `err` is a database error with SQLSTATE `code`.
@@ -290,6 +303,27 @@ mod tests {
         assert!(is_retryable_read(&io()));
         assert!(!is_retryable_write(&io()));
         assert!(map(io()).is_retryable());
+    }
+
+    #[test]
+    fn a_constraint_relayed_by_citus_is_named_without_its_shard() {
+        assert_eq!(
+            relayed_constraint(
+                "conflicting key value violates exclusion constraint \"sessions_no_overlap_104315\""
+            )
+            .as_deref(),
+            Some("sessions_no_overlap")
+        );
+        assert_eq!(
+            relayed_constraint(
+                "duplicate key value violates unique constraint \"teams_name_unique\""
+            ),
+            None
+        );
+        assert_eq!(
+            relayed_constraint("permission denied for table teams"),
+            None
+        );
     }
 
     /// Every CHECK constraint of the migrated schema has a field, and every

@@ -34,6 +34,7 @@ mod analytics;
 mod audit;
 #[cfg(test)]
 mod bench_sql;
+#[macro_use]
 mod close;
 mod conns;
 mod employees;

@@ -36,7 +36,12 @@ pub enum TenantError {
     Store(#[from] Error),
 }
 
-const REGISTRY: &str = "CREATE SCHEMA IF NOT EXISTS attendance_tenants; \
+/// The registry, made by the first tenant's creation. Two first creations
+/// at once would both try to make it, and one would fail on the catalog's
+/// unique keys: the lock (held until the string's implicit transaction
+/// ends) makes the second wait and find it made.
+const REGISTRY: &str = "SELECT pg_advisory_xact_lock(hashtextextended('attendance tenants', 0)); \
+     CREATE SCHEMA IF NOT EXISTS attendance_tenants; \
      CREATE TABLE IF NOT EXISTS attendance_tenants.tenants ( \
          name       text        PRIMARY KEY CHECK (name ~ '^[a-z][a-z0-9_]{0,39}$'), \
          created_at timestamptz NOT NULL DEFAULT now(), \

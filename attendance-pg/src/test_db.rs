@@ -9,7 +9,8 @@ pub(crate) use attendance_testsupport::TestDb;
 use crate::{PgConfig, PgStore};
 
 /// Runs `test` against a fresh migrated store, then drops the database,
-/// whether the test passed or panicked.
+/// whether the test passed or panicked. In the support crate's tenant mode
+/// the store is that of a fresh tenant, dropped afterwards.
 pub(crate) async fn with_store<F, Fut>(test: F)
 where
     F: FnOnce(PgStore) -> Fut + Send + 'static,
@@ -20,6 +21,13 @@ where
             .await
             .expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
+        let store = match db.tenant() {
+            Some(name) => {
+                let tenant = store.create_tenant(name).await.expect("create the tenant");
+                store.for_tenant(tenant)
+            }
+            None => store,
+        };
         let pool = store.pool().clone();
         test(store).await;
         pool.close().await;

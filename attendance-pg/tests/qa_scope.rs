@@ -439,7 +439,7 @@ async fn a_failing_condition_learns_nothing_about_hidden_rows() {
 
 /// A scope is written for one transaction and never committed: another
 /// transaction's scope (an admin's, open at the same time) is invisible,
-/// rows planted for other transaction ids widen nothing, and outside the
+/// a row cannot be planted for another transaction id, and outside the
 /// runner the views show nothing at all.
 #[tokio::test]
 async fn only_the_queries_own_uncommitted_scope_counts() {
@@ -466,21 +466,25 @@ async fn only_the_queries_own_uncommitted_scope_counts() {
             .unwrap();
         assert_eq!(ints(&rows, "employee_id"), vec![company.id("Annika").0; 2]);
         admin.rollback().await.unwrap();
-        // Committed rows for the next transaction ids (only a role that
-        // can write the table could plant them): a query whose id is
-        // taken fails, one whose id is free keeps its own scope.
-        sqlx::query(
-            "INSERT INTO attendance.qa_scope (xact, all_rows) \
-             SELECT (pg_current_xact_id()::text::bigint + n)::text::xid8, true \
-             FROM generate_series(1, 200) AS n",
+        // A committed row for a later transaction id (only a role that
+        // can write the table could try): the table keys every row to the
+        // transaction that writes it, so the row is that transaction's,
+        // which has ended, and the queries after it keep their own scope.
+        let (given, kept): (String, String) = sqlx::query_as(
+            "WITH p AS (INSERT INTO attendance.qa_scope (xact, all_rows) \
+             VALUES ((pg_current_xact_id()::text::bigint + 1)::text::xid8, true) \
+             RETURNING xact) \
+             SELECT (pg_current_xact_id()::text::bigint + 1)::text, xact::text FROM p",
         )
-        .execute(store.pool())
+        .fetch_one(store.pool())
         .await
         .unwrap();
+        assert_ne!(given, kept);
         for _ in 0..5 {
-            if let Ok(rows) = run(&runner, &me, "SELECT employee_id FROM qa_sessions").await {
-                assert_eq!(ints(&rows, "employee_id"), vec![company.id("Annika").0; 2]);
-            }
+            let rows = run(&runner, &me, "SELECT employee_id FROM qa_sessions")
+                .await
+                .unwrap();
+            assert_eq!(ints(&rows, "employee_id"), vec![company.id("Annika").0; 2]);
         }
         // Nothing the runner wrote stayed behind.
         let left: i64 = sqlx::query_scalar(

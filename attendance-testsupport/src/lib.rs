@@ -15,6 +15,27 @@
 //! .await;
 //! # }
 //! ```
+//!
+//! # Tenant mode (and Citus)
+//!
+//! With `ATTENDANCE_TEST_TENANT=1`, a test gets a fresh *tenant* instead of
+//! a fresh database: [`TestDb::create`] creates no database, and
+//! [`TestDb::store`] connects to `DATABASE_URL`'s database as it is,
+//! migrates the default tenant, creates a tenant with a name unique to the
+//! test ([`PgStore::create_tenant`]) and returns the store for it;
+//! [`TestDb::drop_db`] drops the tenant. This is how the kit runs on a Citus
+//! coordinator, where every tenant is a distributed schema and databases
+//! are not created per test:
+//!
+//! ```text
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5440/postgres ATTENDANCE_TEST_TENANT=1 \
+//!     cargo test -p attendance-pg --all-features --test conformance
+//! ```
+//!
+//! The store's own statements all follow its tenant. A test that sends its
+//! own SQL naming `attendance.` objects, or changes the database itself
+//! (`ALTER DATABASE`, roles), reaches the shared database's default tenant
+//! instead, and does not belong in this mode.
 // Test support: failing loudly with a message is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -24,7 +45,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use attendance_pg::{PgConfig, PgStore};
+use attendance_pg::{PgConfig, PgStore, TenantError};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, PgConnection};
 use tokio::sync::OnceCell;
@@ -92,27 +113,37 @@ async fn admin_connection(server: &PgConnectOptions) -> PgConnection {
         .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL at DATABASE_URL ({e}). {HOW_TO}"))
 }
 
-/// A fresh, empty database. Call [`TestDb::drop_db`] when done, or use
+/// Whether tests get a tenant each rather than a database each (see the
+/// crate docs).
+fn tenant_mode() -> bool {
+    std::env::var("ATTENDANCE_TEST_TENANT").is_ok_and(|v| v == "1")
+}
+
+/// A fresh, empty database (in tenant mode, a tenant's name in the
+/// database of `DATABASE_URL`). Call [`TestDb::drop_db`] when done, or use
 /// [`with_db`] or [`with_store`], which do.
 #[derive(Debug)]
 pub struct TestDb {
-    /// The database's name, unique per test.
+    /// A name unique per test: the database's, or in tenant mode the
+    /// tenant's (letters, digits and underscores).
     pub name: String,
-    /// A URL for this database, for APIs that take one (`PgConfig`, a child
-    /// process's environment).
+    /// A URL for the database, for APIs that take one (`PgConfig`, a child
+    /// process's environment). In tenant mode, `DATABASE_URL`'s database.
     pub url: String,
     options: PgConnectOptions,
     server: PgConnectOptions,
+    tenant: bool,
 }
 
 impl TestDb {
-    /// Creates a database on the server; panics with instructions when no
-    /// server answers.
+    /// Creates a database on the server (in tenant mode, only picks the
+    /// tenant's name: [`TestDb::store`] creates it); panics with
+    /// instructions when no server answers.
     pub async fn create() -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let server = server().await;
-        let name = format!(
-            "attendance_test_{}_{}_{}",
+        let unique = format!(
+            "{}_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
             std::time::SystemTime::now()
@@ -120,6 +151,16 @@ impl TestDb {
                 .map(|d| d.subsec_nanos())
                 .unwrap_or(0)
         );
+        if tenant_mode() {
+            return Self {
+                name: format!("t{unique}"),
+                url: server.to_url_lossy().to_string(),
+                options: server.clone(),
+                server,
+                tenant: true,
+            };
+        }
+        let name = format!("attendance_test_{unique}");
         let mut admin = admin_connection(&server).await;
         // `name` is made above from digits and letters only.
         sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -133,6 +174,7 @@ impl TestDb {
             url: options.to_url_lossy().to_string(),
             options,
             server,
+            tenant: false,
         }
     }
 
@@ -141,17 +183,44 @@ impl TestDb {
         self.options.clone()
     }
 
-    /// A migrated store over this database.
+    /// In tenant mode, the name of the test's tenant; otherwise `None`
+    /// (the test has the default tenant of a database of its own).
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.then_some(self.name.as_str())
+    }
+
+    /// A migrated store over this database; in tenant mode, over the
+    /// test's tenant, created on the first call.
     pub async fn store(&self) -> PgStore {
         let store = PgStore::connect(&PgConfig::new(&self.url).max_connections(8))
             .await
             .expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
-        store
+        let Some(name) = self.tenant() else {
+            return store;
+        };
+        let tenant = match store.create_tenant(name).await {
+            Ok(tenant) => tenant,
+            Err(TenantError::Exists(_)) => store.find_tenant(name).await.expect("find the tenant"),
+            Err(e) => panic!("cannot create the test tenant {name}: {e:?}"),
+        };
+        store.for_tenant(tenant)
     }
 
-    /// Drops the database, closing any connection still open to it.
+    /// Drops the database, closing any connection still open to it; in
+    /// tenant mode, drops the tenant (if [`TestDb::store`] created it).
     pub async fn drop_db(&self) {
+        if let Some(name) = self.tenant() {
+            let store = PgStore::connect(&PgConfig::new(&self.url).max_connections(2))
+                .await
+                .expect("connect to the test database");
+            match store.drop_tenant(name).await {
+                Ok(()) | Err(TenantError::NotFound(_)) => {}
+                Err(e) => panic!("cannot drop the test tenant {name}: {e:?}"),
+            }
+            store.pool().close().await;
+            return;
+        }
         let mut admin = admin_connection(&self.server).await;
         sqlx::query(AssertSqlSafe(format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",

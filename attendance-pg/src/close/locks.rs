@@ -98,14 +98,14 @@ pub(crate) async fn lock_at(
     employee: EmployeeId,
     clock_in: DateTime<Utc>,
 ) -> Step<Option<PeriodLock>> {
-    let row: Option<LockRow> = sqlx::query_as(
+    let row: Option<LockRow> = sqlx::query_as(concat!(
         "SELECT l.* FROM employees e \
          JOIN teams t ON t.id = e.team_id \
-         CROSS JOIN LATERAL covering_locks(e.id, \
-             ($2::timestamptz AT TIME ZONE t.timezone)::date, \
-             ($2::timestamptz AT TIME ZONE t.timezone)::date) l \
-         WHERE e.id = $1 ORDER BY l.id LIMIT 1",
-    )
+         CROSS JOIN LATERAL (SELECT ($2::timestamptz AT TIME ZONE t.timezone)::date AS d) w \
+         CROSS JOIN LATERAL ",
+        covering_locks!("e.id", "w.d", "w.d"),
+        " l WHERE e.id = $1 ORDER BY l.id LIMIT 1"
+    ))
     .bind(employee.0)
     .bind(clock_in)
     .fetch_optional(c)
@@ -217,14 +217,15 @@ pub(super) async fn lock(
     .await?;
     // The sessions the new lock covers by the triggers' own rule; the
     // open ones among them come from the partial index of open sessions.
-    let open: Vec<SessionRow> = sqlx::query_as(
+    let open: Vec<SessionRow> = sqlx::query_as(concat!(
         "SELECT s.id, s.employee_id, s.work_date, s.clock_in, s.clock_out, s.work_mode, \
          s.auto_closed FROM sessions s \
          WHERE s.clock_out IS NULL \
-           AND EXISTS (SELECT FROM covering_locks(s.employee_id, s.work_date, \
-                       s.work_date) l WHERE l.id = $1) \
-         ORDER BY s.clock_in, s.id LIMIT $2",
-    )
+           AND EXISTS (SELECT FROM ",
+        covering_locks!("s.employee_id", "s.work_date", "s.work_date"),
+        " l WHERE l.id = $1) \
+         ORDER BY s.clock_in, s.id LIMIT $2"
+    ))
     .bind(row.id)
     .bind(i64::try_from(MAX_LISTED_OPEN_SESSIONS).unwrap_or(i64::MAX))
     .fetch_all(&mut *c)

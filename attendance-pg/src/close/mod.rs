@@ -10,6 +10,46 @@
 //! path alike. What is here is the one write that must not race them
 //! ([`locks`], which takes the tables' locks before it checks).
 
+/// The rule of the SQL function `covering_locks(employee, from, to)`
+/// (migration 0017) written inline: a subquery over `period_locks` giving
+/// the locks that cover any of `employee`'s work dates `from..=to`, with
+/// each argument an SQL expression (a column of the outer query, say).
+/// For a query that needs the rule per row of tenant tables: Citus runs a
+/// function that reads tenant tables only at the top level of a statement,
+/// so there the rule must be part of the query itself. A unit test holds
+/// it to the function's body.
+macro_rules! covering_locks {
+    ($employee:literal, $from:literal, $to:literal) => {
+        concat!(
+            "(SELECT l.* FROM period_locks l \
+             WHERE l.from_date <= ",
+            $to,
+            " AND ",
+            $from,
+            " <= l.to_date \
+               AND (l.team_id IS NULL \
+                    OR (SELECT m.team_id FROM team_memberships m \
+                        WHERE m.employee_id = ",
+            $employee,
+            " AND m.valid_from <= greatest(",
+            $from,
+            ", l.from_date) \
+                        ORDER BY m.valid_from DESC LIMIT 1) = l.team_id \
+                    OR EXISTS ( \
+                        SELECT FROM team_memberships m \
+                        WHERE m.employee_id = ",
+            $employee,
+            " AND m.valid_from > greatest(",
+            $from,
+            ", l.from_date) \
+                          AND m.valid_from <= least(",
+            $to,
+            ", l.to_date) \
+                          AND m.team_id = l.team_id)))"
+        )
+    };
+}
+
 mod locks;
 mod outbox;
 mod requests;
@@ -80,4 +120,26 @@ pub(crate) async fn perform(c: &mut PgConnection, stamp: &Stamp, write: &Write) 
     }
     tx.commit().await?;
     Ok(Ok(written))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The inline rule is the function's body, word for word: the schema's
+    /// name aside, and the function's parameters in place of the
+    /// expressions.
+    #[test]
+    fn the_inline_rule_is_the_function_s_body() {
+        let sql = crate::MIGRATIONS
+            .iter()
+            .find(|m| m.version == 17)
+            .unwrap()
+            .sql
+            .as_str();
+        let start = sql.find("RETURN QUERY").unwrap() + "RETURN QUERY".len();
+        let end = start + sql[start..].find(";\nEND").unwrap();
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let body = words(&sql[start..end].replace("attendance.", ""));
+        let inline = words(covering_locks!("p_employee", "p_from", "p_to"));
+        assert_eq!(inline, format!("({body})"));
+    }
 }

@@ -110,13 +110,15 @@ pub(super) async fn request(
         RequestedChange::Missing { clock_in, .. } => (None, Some(*clock_in), None),
         RequestedChange::Change { seen, .. } => (Some(seen.work_date), None, Some(seen.id.0)),
     };
+    // From a CTE, not a join: see `insert_session_row!` (Citus).
     let inserted = sqlx::query_as::<_, RequestRow>(concat!(
         "INSERT INTO correction_requests AS r \
          (employee_id, work_date, change, reason, created_at, session_id) \
-         SELECT e.id, coalesce($2::date, ($3::timestamptz AT TIME ZONE t.timezone)::date), \
+         WITH e AS (SELECT e.id, t.timezone FROM employees e \
+         JOIN teams t ON t.id = e.team_id WHERE e.id = $1) \
+         SELECT e.id, coalesce($2::date, ($3::timestamptz AT TIME ZONE e.timezone)::date), \
          $4::jsonb, $5, $6, $7 \
-         FROM employees e JOIN teams t ON t.id = e.team_id \
-         WHERE e.id = $1 RETURNING ",
+         FROM e RETURNING ",
         request_columns!()
     ))
     .bind(new.employee_id().0)

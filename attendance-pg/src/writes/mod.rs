@@ -215,14 +215,19 @@ pub(crate) struct NewSession<'a> {
 /// The session insert alone, without its audit entry. The work date is
 /// `domain::work_date`, computed here in the same statement; the
 /// conformance kit's night-shift and DST scenarios prove the two agree.
+/// The employee and team are read in a CTE of the insert's own: Citus
+/// cannot insert into a table with an identity column from a join of its
+/// tables, but can from a CTE's result; PostgreSQL inlines the CTE, so
+/// its plan is the join's.
 macro_rules! insert_session_row {
     () => {
         "INSERT INTO sessions \
          (employee_id, work_date, clock_in, clock_out, work_mode) \
-         SELECT e.id, ($2::timestamptz AT TIME ZONE t.timezone)::date, $2, $3, $4 \
-         FROM employees e \
+         WITH e AS (SELECT e.id, t.timezone FROM employees e \
          JOIN teams t ON t.id = e.team_id \
-         WHERE e.id = $1 \
+         WHERE e.id = $1) \
+         SELECT e.id, ($2::timestamptz AT TIME ZONE e.timezone)::date, $2, $3, $4 \
+         FROM e \
          RETURNING id, employee_id, work_date, clock_in, clock_out, work_mode, auto_closed"
     };
 }
@@ -368,8 +373,9 @@ pub(crate) async fn close_forgotten(
          JOIN teams t ON t.id = e.team_id \
          WHERE s.clock_out IS NULL AND t.auto_close_after_hours IS NOT NULL \
            AND s.clock_in + make_interval(hours => t.auto_close_after_hours) <= $1 \
-           AND NOT EXISTS (SELECT FROM covering_locks(s.employee_id, s.work_date, \
-                           s.work_date)) \
+           AND NOT EXISTS (SELECT FROM ",
+        covering_locks!("s.employee_id", "s.work_date", "s.work_date"),
+        " l) \
          FOR UPDATE OF s SKIP LOCKED), \
          s AS (UPDATE sessions s SET clock_out = due.close_at, auto_closed = true \
          FROM due WHERE s.id = due.id AND s.clock_out IS NULL \
