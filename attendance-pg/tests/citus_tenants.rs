@@ -1,0 +1,196 @@
+//! Tenants on a real Citus cluster (coordinator and two workers, see
+//! `attendance_testsupport::citus`): each tenant's schema is distributed
+//! whole onto one worker, new tenants go to the worker holding fewer, and a
+//! tenant moved to the other worker while its employees clock in and out
+//! loses and duplicates nothing.
+//!
+//! The tests share the cluster, so they run one after another in this
+//! binary (the placement test counts tenants per worker).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+use attendance_core::service::AttendanceService;
+use attendance_core::{EmployeeId, NewEmployee, NewTeam, WorkMode};
+use attendance_pg::{PgConfig, PgStore};
+use attendance_testsupport::citus::coordinator_url;
+use tokio::sync::Mutex;
+
+/// One test at a time: they count tenants per worker.
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+async fn coordinator() -> PgStore {
+    PgStore::connect(&PgConfig::new(coordinator_url().await).max_connections(8))
+        .await
+        .expect("connect to the Citus coordinator")
+}
+
+fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Tenants per worker port, over every distributed tenant schema.
+async fn tenants_per_worker(store: &PgStore) -> BTreeMap<i32, i64> {
+    sqlx::query_as::<_, (i32, i64)>(
+        "SELECT n.nodeport, count(DISTINCT ds.schemaid) \
+         FROM pg_dist_node n \
+         LEFT JOIN pg_dist_placement pl ON pl.groupid = n.groupid \
+         LEFT JOIN pg_dist_shard s ON s.shardid = pl.shardid \
+         LEFT JOIN pg_dist_partition p ON p.logicalrelid = s.logicalrelid \
+         LEFT JOIN pg_dist_schema ds ON ds.colocationid = p.colocationid \
+         WHERE n.shouldhaveshards AND n.noderole = 'primary' \
+         GROUP BY n.nodeport",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .collect()
+}
+
+#[tokio::test]
+async fn a_tenant_is_a_distributed_schema_and_new_ones_go_to_the_emptier_worker() {
+    let _serial = SERIAL.lock().await;
+    let store = coordinator().await;
+    let before = tenants_per_worker(&store).await;
+    assert_eq!(before.len(), 2, "two workers expected: {before:?}");
+    let mut names = Vec::new();
+    let mut nodes = Vec::new();
+    for _ in 0..4 {
+        let counts = tenants_per_worker(&store).await;
+        let least = counts.values().min().copied().unwrap();
+        let name = unique("spread");
+        let tenant = store.create_tenant(&name).await.unwrap();
+        let (_, port) = store.tenant_node(&name).await.unwrap().expect("placed");
+        // Never onto a worker holding two more than another.
+        assert!(
+            counts[&i32::from(port)] <= least + 1,
+            "{name} went to {port} although the workers held {counts:?}"
+        );
+        // The schema is distributed, every table of it on that one worker.
+        let (distributed, tables, ports): (bool, i64, i64) = sqlx::query_as(
+            "SELECT EXISTS (SELECT FROM citus_schemas WHERE schema_name::text = $1), \
+                    (SELECT count(*) FROM citus_tables WHERE table_name::text LIKE $1 || '.%'), \
+                    (SELECT count(DISTINCT nodeport) FROM citus_shards \
+                     WHERE table_name::text LIKE $1 || '.%')",
+        )
+        .bind(tenant.schema())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert!(
+            distributed,
+            "{} is not a distributed schema",
+            tenant.schema()
+        );
+        assert!(
+            tables >= 15,
+            "{} has {tables} distributed tables",
+            tenant.schema()
+        );
+        assert_eq!(ports, 1, "{} is split over workers", tenant.schema());
+        names.push(name);
+        nodes.push(port);
+    }
+    let spread: std::collections::BTreeSet<u16> = nodes.iter().copied().collect();
+    let skew = before.values().max().unwrap() - before.values().min().unwrap();
+    if skew <= 2 {
+        assert_eq!(spread.len(), 2, "four new tenants all on {nodes:?}");
+    }
+    for name in names {
+        store.drop_tenant(&name).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_moved_while_clocking_loses_and_duplicates_nothing() {
+    let _serial = SERIAL.lock().await;
+    let store = coordinator().await;
+    let name = unique("move");
+    let tenant = store.create_tenant(&name).await.unwrap();
+    let tenant_store = store.for_tenant(tenant.clone());
+    let service = AttendanceService::new(Arc::new(tenant_store.clone()));
+    let team = service
+        .create_team(&NewTeam::new("Movers").unwrap())
+        .await
+        .unwrap();
+    let mut employees = Vec::new();
+    for i in 0..8 {
+        let employee = NewEmployee::new(&format!("Mover {i}"), "Engineer", team.id).unwrap();
+        employees.push(service.create_employee(&employee).await.unwrap().id);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = |employee: EmployeeId| {
+        let (service, stop) = (service.clone(), stop.clone());
+        tokio::spawn(async move {
+            let (mut ins, mut outs, mut errors) = (Vec::new(), 0u32, Vec::new());
+            while !stop.load(Ordering::Relaxed) {
+                match service.clock_in(employee, WorkMode::Wfo, None).await {
+                    Ok(session) => ins.push(session.id),
+                    Err(e) => {
+                        errors.push(e.to_string());
+                        continue;
+                    }
+                }
+                match service.clock_out(employee, None).await {
+                    Ok(_) => outs += 1,
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+            (ins, outs, errors)
+        })
+    };
+    let workers: Vec<_> = employees.iter().map(|&e| load(e)).collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, from) = store.tenant_node(&name).await.unwrap().expect("placed");
+    let to = if from == 5441 { 5442 } else { 5441 };
+    store.move_tenant(&name, "127.0.0.1", to).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut ins, mut outs, mut errors) = (Vec::new(), 0u32, Vec::new());
+    for worker in workers {
+        let (i, o, e) = worker.await.unwrap();
+        ins.extend(i);
+        outs += o;
+        errors.extend(e);
+    }
+    assert!(
+        errors.is_empty(),
+        "writes failed during the move: {errors:?}"
+    );
+    assert_eq!(
+        store.tenant_node(&name).await.unwrap().map(|(_, p)| p),
+        Some(to)
+    );
+    // Every acknowledged clock-in is there once, and nothing else is.
+    let stored: Vec<(i64, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, clock_out IS NOT NULL FROM {}.sessions ORDER BY id",
+        tenant.schema()
+    )))
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    let mut acknowledged: Vec<i64> = ins.iter().map(|id| id.0).collect();
+    acknowledged.sort_unstable();
+    let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
+    assert!(
+        acknowledged.len() > 20,
+        "too little load: {}",
+        acknowledged.len()
+    );
+    assert_eq!(
+        ids, acknowledged,
+        "stored sessions differ from the acknowledged ones"
+    );
+    let closed = stored.iter().filter(|(_, closed)| *closed).count();
+    assert_eq!(closed, outs as usize);
+    store.drop_tenant(&name).await.unwrap();
+}
