@@ -154,12 +154,15 @@ macro_rules! weekday_columns {
 
 /// The end of the one-scope statements: the one-row `scope` joined to its
 /// periods, so that a scope without data still yields one row, with NULL
-/// figures, and an empty answer means "no such employee or team".
+/// figures, and an empty answer means "no such employee or team". In
+/// period order: a grouping happens to sort on PostgreSQL alone, not
+/// through a Citus coordinator.
 macro_rules! scope_periods {
     () => {
         "
 SELECT cardinality(scope.members)::bigint AS headcount, p.*
-FROM scope LEFT JOIN periods p ON true"
+FROM scope LEFT JOIN periods p ON true
+ORDER BY p.period"
     };
 }
 

@@ -45,6 +45,8 @@ pub(crate) mod sqlstate {
     /// Raised by the lock triggers of migration 0015: the statement would
     /// write a work date a period lock covers; DETAIL holds the lock.
     pub(crate) const PERIOD_LOCKED: &str = "AL001";
+    /// What a Citus coordinator relays a worker's error during `COPY` as.
+    pub(crate) const INTERNAL_ERROR: &str = "XX000";
 }
 
 /// The SQLSTATE and constraint of a database error, if it is one.
@@ -233,12 +235,26 @@ pub(crate) fn period_locked(err: &sqlx::Error) -> Option<CoreError> {
     let sqlx::Error::Database(db) = err else {
         return None;
     };
-    if db.code().as_deref() != Some(sqlstate::PERIOD_LOCKED) {
-        return None;
-    }
     let detail = db
         .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
         .and_then(|pg| pg.detail());
+    if db.code().as_deref() != Some(sqlstate::PERIOD_LOCKED) {
+        // A Citus coordinator relays an error raised during a `COPY` on a
+        // worker as an internal error (XX000), message and DETAIL kept: the
+        // trigger's refusal is still told by its message and its lock.
+        let relayed = db.code().as_deref() == Some(sqlstate::INTERNAL_ERROR)
+            && db.message().starts_with("work dates ")
+            && db.message().ends_with(" are locked");
+        return match detail.map(crate::close::lock_from_detail) {
+            Some(Ok(lock)) if relayed => Some(
+                attendance_core::Conflict::PeriodLocked {
+                    lock: Box::new(lock),
+                }
+                .into(),
+            ),
+            _ => None,
+        };
+    }
     Some(match detail.map(crate::close::lock_from_detail) {
         Some(Ok(lock)) => attendance_core::Conflict::PeriodLocked {
             lock: Box::new(lock),
