@@ -41,6 +41,7 @@
 
 pub mod browser;
 pub mod citus;
+pub mod tenant_sql;
 
 use std::future::Future;
 use std::sync::Arc;
