@@ -88,8 +88,18 @@ struct Dispatch {
     building: tokio::sync::Mutex<()>,
 }
 
-/// A router that sends each request to its tenant's router (see the
-/// [module docs](self)), and requests without a tenant to `default`.
+/// A router that sends each request to the router of the tenant its
+/// credential names, and requests naming none to `default`.
+///
+/// A tenant's token is its name, a dot and the token its own store made
+/// (`acme.att_…`); the web app's session cookie is prefixed the same way
+/// when a tenant's user signs in. The name is stripped before the tenant's
+/// router sees the request, so that router checks the bare token against
+/// the tenant's own tokens. A tenant's router comes from `apps` on its first
+/// request and is kept (with its web sessions and rate-limit buckets);
+/// whether the tenant is still served is asked at most every
+/// [`TenantConfig::recheck_every`]. An unknown or dropped tenant is 401, a
+/// registry that cannot be reached 503.
 pub fn by_tenant(default: Router, apps: Arc<dyn TenantApps>, config: TenantConfig) -> Router {
     let dispatch = Arc::new(Dispatch {
         default,
