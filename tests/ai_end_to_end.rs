@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use attendance_testsupport as common;
+use attendance_testsupport::played::completion;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,21 +72,6 @@ fn client(base_url: &str) -> Arc<dyn ChatModel> {
         .with_max_backoff(Duration::from_millis(20))
         .with_request_timeout(Duration::from_secs(5));
     Arc::new(OpenAiClient::new(config).unwrap())
-}
-
-fn completion(content: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1_764_000_000,
-        "model": "fake",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop"
-        }],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
-    }))
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 mod live;
 
 use attendance_testsupport as common;
+use attendance_testsupport::played::completion;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,21 +41,6 @@ fn client(base_url: &str, timeout: Duration) -> Arc<dyn ChatModel> {
         .with_max_backoff(Duration::from_millis(20))
         .with_request_timeout(timeout);
     Arc::new(OpenAiClient::new(config).unwrap())
-}
-
-fn completion(content: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1_764_000_000,
-        "model": "played",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop"
-        }],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
-    }))
 }
 
 /// A played model that phrases summaries faithfully: it reads the facts

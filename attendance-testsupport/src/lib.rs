@@ -1,6 +1,8 @@
 //! Test databases for the attendance crates: one fresh database per test,
-//! dropped afterwards; and [`browser`], a WebDriver client for headless
-//! Chromium that the browser tests and the web-views bench share.
+//! dropped afterwards; [`browser`], a WebDriver client for headless
+//! Chromium that the browser tests and the web-views bench share; and
+//! [`played`] (feature `played`), replies of a played OpenAI-compatible
+//! model.
 //!
 //! The server comes from `DATABASE_URL` (a role allowed to `CREATE
 //! DATABASE`), or, when it is unset and a Docker engine answers, from a
@@ -41,6 +43,8 @@
 
 pub mod browser;
 pub mod citus;
+#[cfg(feature = "played")]
+pub mod played;
 pub mod tenant_sql;
 
 use std::future::Future;

@@ -32,13 +32,13 @@ use attendance::core::tokens::{TokenId, TokenService};
 use attendance::http::{BearerAuthenticator, Services};
 use attendance::llm::{OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgSqlRunner, PgStore, qa};
+use attendance_testsupport::played;
 use chrono::Utc;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 /// One caller: a client and its bearer token.
 #[derive(Clone)]
@@ -134,21 +134,6 @@ fn column(reply: &Reply, key: &str) -> Vec<i64> {
     ids
 }
 
-fn completion(content: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1_764_000_000,
-        "model": "fake",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop"
-        }],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-    }))
-}
-
 /// The questions the played model knows, each a marker in the question and
 /// the SQL it answers with.
 const QUESTIONS: &[(&str, &str)] = &[
@@ -175,23 +160,7 @@ const QUESTIONS: &[(&str, &str)] = &[
 ];
 
 async fn model() -> MockServer {
-    let server = MockServer::start().await;
-    for (marker, sql) in QUESTIONS {
-        let content = json!({"sql": sql, "refusal": null}).to_string();
-        Mock::given(method("POST"))
-            .and(path("/chat/completions"))
-            .and(body_string_contains("sql_or_refusal"))
-            .and(body_string_contains(*marker))
-            .respond_with(completion(&content))
-            .mount(&server)
-            .await;
-    }
-    Mock::given(method("POST"))
-        .and(path("/chat/completions"))
-        .respond_with(completion("Here they are."))
-        .mount(&server)
-        .await;
-    server
+    played::sql_model(QUESTIONS).await
 }
 
 /// The server over `store` on a loopback port, built as a host builds it:

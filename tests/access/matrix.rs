@@ -6,11 +6,11 @@ use super::{common, serve};
 
 use attendance::core::EmployeeId;
 use attendance::core::access::Identity;
+use attendance_testsupport::played;
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 /// One caller: a client and its bearer token (or none).
 struct As {
@@ -87,38 +87,14 @@ fn instant(delta: TimeDelta) -> String {
     (Utc::now() + delta).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-fn completion(content: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1_764_000_000,
-        "model": "fake",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop"
-        }],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-    }))
-}
-
 /// A model that answers every question with SQL reading every session.
 async fn greedy_model() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/chat/completions"))
-        .and(body_string_contains("sql_or_refusal"))
-        .respond_with(completion(
-            r#"{"sql": "SELECT DISTINCT employee_id FROM qa_sessions ORDER BY employee_id", "refusal": null}"#,
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/chat/completions"))
-        .respond_with(completion("Here they are."))
-        .mount(&server)
-        .await;
-    server
+    // The empty marker is in every question.
+    played::sql_model(&[(
+        "",
+        "SELECT DISTINCT employee_id FROM qa_sessions ORDER BY employee_id",
+    )])
+    .await
 }
 
 #[tokio::test]

@@ -49,13 +49,13 @@ use attendance::http::{
 };
 use attendance::llm::{OpenAiClient, OpenAiConfig};
 use attendance::pg::{PgSqlRunner, PgStore, TenantError, qa as pg_qa};
+use attendance_testsupport::played;
 use axum::Router;
 use reqwest::{Method, StatusCode};
 use seed::{Seeded, seed, seed_default};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 /// How long `by_tenant` keeps a tenant's router: short, so that a dropped
 /// tenant is seen quickly.
@@ -149,21 +149,6 @@ impl As {
     }
 }
 
-fn completion(content: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1_764_000_000,
-        "model": "fake",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop"
-        }],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
-    }))
-}
-
 /// The questions the played model knows, each a marker in the question and
 /// the SQL it answers with: SQL that reaches for another tenant's rows.
 const HOSTILE_QUESTIONS: &[(&str, &str)] = &[
@@ -193,23 +178,7 @@ const HOSTILE_QUESTIONS: &[(&str, &str)] = &[
 /// A model that answers each question of [`HOSTILE_QUESTIONS`] with its
 /// SQL, and anything else with a sentence.
 async fn model() -> MockServer {
-    let server = MockServer::start().await;
-    for (marker, sql) in HOSTILE_QUESTIONS {
-        let content = json!({"sql": sql, "refusal": null}).to_string();
-        Mock::given(method("POST"))
-            .and(path("/chat/completions"))
-            .and(body_string_contains("sql_or_refusal"))
-            .and(body_string_contains(*marker))
-            .respond_with(completion(&content))
-            .mount(&server)
-            .await;
-    }
-    Mock::given(method("POST"))
-        .and(path("/chat/completions"))
-        .respond_with(completion("Here they are."))
-        .mount(&server)
-        .await;
-    server
+    played::sql_model(HOSTILE_QUESTIONS).await
 }
 
 /// Every tenant's router over the default store's connections, as the

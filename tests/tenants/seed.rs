@@ -7,6 +7,9 @@
 
 use super::*;
 
+use wiremock::matchers::method;
+use wiremock::{Mock, ResponseTemplate};
+
 /// What a tenant was seeded with.
 pub(crate) struct Seeded {
     pub(crate) admin: As,

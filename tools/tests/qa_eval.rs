@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use attendance_testsupport as common;
+use attendance_testsupport::played::completion;
 #[path = "../src/bin/qa_eval/eval.rs"]
 mod eval;
 #[path = "qa_eval/plans.rs"]
@@ -363,21 +364,6 @@ struct Scripted {
     script: Script,
     gold: BTreeMap<String, Option<String>>,
     plans: BTreeMap<String, Option<QueryPlan>>,
-}
-
-fn completion(content: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 1_764_000_000,
-        "model": "scripted",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop"
-        }],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}
-    }))
 }
 
 impl Respond for Scripted {

@@ -1,27 +1,12 @@
 //! A manager's reading in the browser: Today's figures, a team's chart by
 //! week, a summary the played model wrote, and an answer to a question.
 
+use attendance_testsupport::played::completion;
 use chrono::{NaiveDate, SecondsFormat, TimeDelta, Timelike, Utc};
 use wiremock::matchers::{body_string_contains, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 use super::*;
-
-/// What the played model answers, as an OpenAI-compatible server sends it.
-fn completion(content: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "id": "chatcmpl-web",
-        "object": "chat.completion",
-        "created": 1_764_000_000,
-        "model": "played",
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop"
-        }],
-        "usage": {"prompt_tokens": 120, "completion_tokens": 30, "total_tokens": 150}
-    }))
-}
 
 /// The model's query for the question, and its phrasing of the rows.
 const SQL: &str = "SELECT employee_name, count(*) AS office_days FROM qa_daily_attendance \
