@@ -291,6 +291,42 @@ impl PgSqlRunner {
         Ok(())
     }
 
+    /// On Citus the query runs on the worker holding the tenant, where
+    /// `set_config` on the coordinator does not reach: it would read
+    /// `now()` and dates in the worker's timezone and run with its
+    /// statement timeout and JIT. `SET LOCAL` does reach it once
+    /// `citus.propagate_set_commands` says so: the coordinator sends it to
+    /// the transaction's worker connections, open or opened later. One
+    /// statement each, because Citus forwards the whole text it was sent.
+    /// `temp_file_limit` stays behind: the worker's session is the Q&A
+    /// role's, which may not set it.
+    async fn pin_on_the_worker(
+        &self,
+        conn: &mut PgConnection,
+        context: &QueryContext,
+    ) -> Result<(), QueryError> {
+        let timezone = context.timezone.name().replace('\'', "''");
+        let pins = [
+            "SET LOCAL citus.propagate_set_commands = 'local'".to_owned(),
+            format!(
+                "SET LOCAL statement_timeout = {}",
+                self.statement_timeout.as_millis()
+            ),
+            "SET LOCAL jit = off".to_owned(),
+            format!("SET LOCAL timezone = '{timezone}'"),
+            "SET LOCAL datestyle = 'ISO, MDY'".to_owned(),
+            "SET LOCAL intervalstyle = 'postgres'".to_owned(),
+            format!("SET LOCAL work_mem = '{WORK_MEM}'"),
+        ];
+        for pin in pins {
+            sqlx::raw_sql(AssertSqlSafe(pin))
+                .execute(&mut *conn)
+                .await
+                .map_err(classify)?;
+        }
+        Ok(())
+    }
+
     async fn execute_on(
         &self,
         conn: &mut PgConnection,
@@ -354,7 +390,9 @@ impl PgSqlRunner {
         .execute(&mut *tx)
         .await
         .map_err(classify)?;
-        if !citus {
+        if citus {
+            self.pin_on_the_worker(&mut tx, context).await?;
+        } else {
             self.switch_role(&mut tx).await?;
         }
         // The newline keeps a trailing `--` comment from swallowing the

@@ -2,7 +2,8 @@
 //! `attendance_testsupport::citus`): each tenant's schema is distributed
 //! whole onto one worker, new tenants go to the worker holding fewer, and a
 //! tenant moved to the other worker while its employees clock in and out
-//! loses and duplicates nothing.
+//! loses and duplicates nothing; the model's query runs on the worker with
+//! the settings the runner pins.
 //!
 //! The tests share the cluster, so they run one after another in this
 //! binary (the placement test counts tenants per worker).
@@ -13,10 +14,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
+use attendance_core::ask::QueryContext;
 use attendance_core::service::AttendanceService;
 use attendance_core::{EmployeeId, NewEmployee, NewTeam, WorkMode};
-use attendance_pg::{PgConfig, PgStore};
+use attendance_pg::{PgConfig, PgSqlRunner, PgStore};
 use attendance_testsupport::citus::coordinator_url;
+use serde_json::json;
 use tokio::sync::Mutex;
 
 /// One test at a time: they count tenants per worker.
@@ -193,4 +196,45 @@ async fn a_tenant_moved_while_clocking_loses_and_duplicates_nothing() {
     let closed = stored.iter().filter(|(_, closed)| *closed).count();
     assert_eq!(closed, outs as usize);
     store.drop_tenant(&name).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_model_query_runs_on_the_worker_with_the_runners_settings() {
+    let _serial = SERIAL.lock().await;
+    let store = coordinator().await;
+    let name = unique("pins");
+    let tenant = store.create_tenant(&name).await.unwrap();
+    let runner = PgSqlRunner::for_store(&store.for_tenant(tenant));
+    // Read from a table of the tenant, the statement goes whole to the
+    // worker: the port says where the settings were read.
+    let context = QueryContext::new(chrono_tz::Asia::Tokyo);
+    let rows = runner
+        .run_unguarded(
+            "SELECT inet_server_port() AS port, current_setting('TimeZone') AS tz, \
+                    current_setting('jit') AS jit, current_setting('DateStyle') AS datestyle, \
+                    current_setting('work_mem') AS work_mem, \
+                    current_setting('statement_timeout') <> '0' AS timed, count(*) AS n \
+             FROM qa_employees",
+            &context,
+        )
+        .await
+        .unwrap();
+    store.drop_tenant(&name).await.unwrap();
+    let row = &rows.rows[0];
+    let coordinator_port: i32 = sqlx::query_scalar("SELECT inet_server_port()")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_ne!(row[0], json!(coordinator_port), "not on a worker: {row:?}");
+    assert_eq!(
+        &row[1..6],
+        &[
+            json!("Asia/Tokyo"),
+            json!("off"),
+            json!("ISO, MDY"),
+            json!("16MB"),
+            json!(true)
+        ],
+        "the worker's settings: {row:?}"
+    );
 }
