@@ -298,8 +298,9 @@ impl PgSqlRunner {
     /// `citus.propagate_set_commands` says so: the coordinator sends it to
     /// the transaction's worker connections, open or opened later. One
     /// statement each, because Citus forwards the whole text it was sent.
-    /// `temp_file_limit` stays behind: the worker's session is the Q&A
-    /// role's, which may not set it.
+    /// The worker's session is the Q&A role's, which may not set
+    /// `temp_file_limit`: migration `0019_qa_citus_limits.sql` makes
+    /// [`TEMP_FILE_LIMIT`] a setting of the role instead.
     async fn pin_on_the_worker(
         &self,
         conn: &mut PgConnection,

@@ -213,7 +213,8 @@ async fn the_model_query_runs_on_the_worker_with_the_runners_settings() {
             "SELECT inet_server_port() AS port, current_setting('TimeZone') AS tz, \
                     current_setting('jit') AS jit, current_setting('DateStyle') AS datestyle, \
                     current_setting('work_mem') AS work_mem, \
-                    current_setting('statement_timeout') <> '0' AS timed, count(*) AS n \
+                    current_setting('statement_timeout') <> '0' AS timed, \
+                    current_setting('temp_file_limit') AS temp_files, count(*) AS n \
              FROM qa_employees",
             &context,
         )
@@ -227,13 +228,14 @@ async fn the_model_query_runs_on_the_worker_with_the_runners_settings() {
         .unwrap();
     assert_ne!(row[0], json!(coordinator_port), "not on a worker: {row:?}");
     assert_eq!(
-        &row[1..6],
+        &row[1..7],
         &[
             json!("Asia/Tokyo"),
             json!("off"),
             json!("ISO, MDY"),
             json!("16MB"),
-            json!(true)
+            json!(true),
+            json!("256MB")
         ],
         "the worker's settings: {row:?}"
     );
