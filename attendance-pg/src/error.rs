@@ -238,28 +238,24 @@ pub(crate) fn period_locked(err: &sqlx::Error) -> Option<CoreError> {
     let detail = db
         .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
         .and_then(|pg| pg.detail());
-    if db.code().as_deref() != Some(sqlstate::PERIOD_LOCKED) {
-        // A Citus coordinator relays an error raised during a `COPY` on a
-        // worker as an internal error (XX000), message and DETAIL kept: the
-        // trigger's refusal is still told by its message and its lock.
-        let relayed = db.code().as_deref() == Some(sqlstate::INTERNAL_ERROR)
-            && db.message().starts_with("work dates ")
-            && db.message().ends_with(" are locked");
-        return match detail.map(crate::close::lock_from_detail) {
-            Some(Ok(lock)) if relayed => Some(
-                attendance_core::Conflict::PeriodLocked {
-                    lock: Box::new(lock),
-                }
-                .into(),
-            ),
-            _ => None,
-        };
+    let code = db.code();
+    let ours = code.as_deref() == Some(sqlstate::PERIOD_LOCKED);
+    // A Citus coordinator relays an error raised during a `COPY` on a
+    // worker as an internal error (XX000), message and DETAIL kept: the
+    // trigger's refusal is still told by its message and its lock.
+    let relayed = code.as_deref() == Some(sqlstate::INTERNAL_ERROR)
+        && db.message().starts_with("work dates ")
+        && db.message().ends_with(" are locked");
+    if !ours && !relayed {
+        return None;
     }
     Some(match detail.map(crate::close::lock_from_detail) {
         Some(Ok(lock)) => attendance_core::Conflict::PeriodLocked {
             lock: Box::new(lock),
         }
         .into(),
+        // An internal error that only looks like ours stays what it is.
+        _ if relayed => return None,
         Some(Err(unreadable)) => unreadable,
         None => CoreError::backend("a period lock refused the write without naming itself"),
     })
