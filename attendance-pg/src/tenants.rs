@@ -122,6 +122,15 @@ impl PgStore {
         if tenant.is_default() {
             return Ok(tenant);
         }
+        match self.readiness(&tenant).await? {
+            Some(true) => Ok(tenant),
+            _ => Err(TenantError::NotFound(tenant.name().to_owned())),
+        }
+    }
+
+    /// Whether the registry knows `tenant` (`None` if not), and if so
+    /// whether it is ready to serve.
+    async fn readiness(&self, tenant: &Tenant) -> Result<Option<bool>, TenantError> {
         let ready = self
             .registry(async |c| {
                 sqlx::query_scalar::<_, bool>(
@@ -132,10 +141,7 @@ impl PgStore {
                 .await
             })
             .await?;
-        match ready.flatten() {
-            Some(true) => Ok(tenant),
-            _ => Err(TenantError::NotFound(tenant.name().to_owned())),
-        }
+        Ok(ready.flatten())
     }
 
     /// The names of the tenants ready to serve, the default one first.
@@ -313,17 +319,7 @@ impl PgStore {
         if tenant.is_default() {
             return Err(TenantError::Default);
         }
-        let known = self
-            .registry(async |c| {
-                sqlx::query_scalar::<_, bool>(
-                    "SELECT true FROM attendance_tenants.tenants WHERE name = $1",
-                )
-                .bind(tenant.name())
-                .fetch_optional(&mut *c)
-                .await
-            })
-            .await?;
-        match known.flatten() {
+        match self.readiness(&tenant).await? {
             Some(_) => Ok(tenant),
             None => Err(TenantError::NotFound(tenant.name().to_owned())),
         }

@@ -57,8 +57,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use wiremock::MockServer;
 
-/// How long `by_tenant` keeps a tenant's router: short, so that a dropped
-/// tenant is seen quickly.
+/// How often `by_tenant` rechecks a kept router's tenant: short, so that a
+/// dropped tenant is seen quickly.
 const RECHECK: Duration = Duration::from_millis(200);
 
 /// Every webhook event type, so that each tenant's endpoint gets all.

@@ -96,3 +96,12 @@ fn plan_examples_are_plans() {
         .collect();
     assert!(plan_examples().iter().all(|e| !tests.contains(&e.question)));
 }
+
+#[test]
+fn the_workers_temp_file_limit_is_the_runners() {
+    let migration = include_str!("../../migrations/0019_qa_citus_limits.sql");
+    assert!(
+        migration.contains(&format!("SET temp_file_limit = '{TEMP_FILE_LIMIT}'")),
+        "0019_qa_citus_limits.sql sets another limit than {TEMP_FILE_LIMIT}"
+    );
+}
