@@ -22,10 +22,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use attendance::core::EmployeeId;
 use attendance::core::service::AttendanceService;
 use attendance::core::store::Directory;
-use attendance::core::{EmployeeId, WorkMode};
 use attendance::pg::{PgConfig, PgStore};
+
+#[path = "../common/clock.rs"]
+mod clock;
+use clock::{Tally, cycle};
 
 struct Args {
     clients: usize,
@@ -55,13 +59,6 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     Ok(args)
-}
-
-#[derive(Default)]
-struct Tally {
-    cycles: u64,
-    errors: u64,
-    first_error: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -154,10 +151,7 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
     let began = Instant::now();
     let mut total = Tally::default();
     for task in tasks {
-        let tally = task.await?;
-        total.cycles += tally.cycles;
-        total.errors += tally.errors;
-        total.first_error = total.first_error.or(tally.first_error);
+        total.add(task.await?);
     }
     let seconds = began.elapsed().as_secs_f64();
     if let Some(e) = &total.first_error {
@@ -171,19 +165,4 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
         total.errors
     );
     Ok(())
-}
-
-async fn cycle(service: &AttendanceService, who: EmployeeId, tally: &mut Tally) {
-    let result = async {
-        service.clock_in(who, WorkMode::Wfo, None).await?;
-        service.clock_out(who, None).await
-    }
-    .await;
-    match result {
-        Ok(_) => tally.cycles += 1,
-        Err(e) => {
-            tally.errors += 1;
-            tally.first_error.get_or_insert_with(|| e.to_string());
-        }
-    }
 }

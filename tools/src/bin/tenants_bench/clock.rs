@@ -6,12 +6,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use attendance::core::EmployeeId;
 use attendance::core::service::AttendanceService;
-use attendance::core::{EmployeeId, WorkMode};
 use attendance::pg::TenantError;
 
 use crate::args::Args;
 use crate::backend::Backend;
+use crate::cycle::{Tally, cycle};
 use crate::monitor::sample;
 use crate::stats::median;
 use crate::{BoxError, EMPLOYEES};
@@ -65,13 +66,6 @@ async fn load_tenants(
     Ok(all.into_iter().map(|(_, t)| t).collect())
 }
 
-#[derive(Default)]
-struct Tally {
-    cycles: u64,
-    errors: u64,
-    first_error: Option<String>,
-}
-
 struct Round {
     cycles_per_second: f64,
     cycles: u64,
@@ -84,24 +78,6 @@ struct Round {
     samples: usize,
     /// Per worker, most sessions named `citus…` seen at once.
     max_workers: Vec<i64>,
-}
-
-async fn cycle(service: &AttendanceService, who: EmployeeId, tally: &mut Tally) {
-    let result = async {
-        service.clock_in(who, WorkMode::Wfo, None).await?;
-        service.clock_out(who, None).await
-    }
-    .await;
-    match result {
-        Ok(_) => tally.cycles += 1,
-        Err(e) => {
-            tally.errors += 1;
-            tally.first_error.get_or_insert_with(|| e.to_string());
-            // A session left open (a run killed mid-cycle) would fail every
-            // later clock-in of this employee: close it.
-            let _ = service.clock_out(who, None).await;
-        }
-    }
 }
 
 async fn clock_round(
@@ -170,10 +146,7 @@ async fn clock_round(
     let began = Instant::now();
     let mut total = Tally::default();
     for task in tasks {
-        let tally = task.await?;
-        total.cycles += tally.cycles;
-        total.errors += tally.errors;
-        total.first_error = total.first_error.or(tally.first_error);
+        total.add(task.await?);
     }
     let elapsed = began.elapsed().as_secs_f64();
     stop.store(true, Ordering::Relaxed);

@@ -58,6 +58,8 @@
 mod args;
 mod backend;
 mod clock;
+#[path = "../../common/clock.rs"]
+mod cycle;
 mod history;
 mod monitor;
 mod reads;
