@@ -98,7 +98,7 @@ use attendance::http::{
     TenantApps, TenantConfig,
 };
 use attendance::llm::{ConfigError, OpenAiClient, OpenAiConfig};
-use attendance::pg::{PgConfig, PgSqlRunner, PgStore, TenantError, qa};
+use attendance::pg::{PgConfig, PgSqlRunner, PgStore, qa};
 use attendance::webhooks::{AddressPolicy, Deliverer, DeliveryConfig};
 use attendance::{App, EmployeeId, Error as CoreError, Services};
 use axum::Router;
@@ -202,19 +202,14 @@ struct Tenants {
 #[async_trait]
 impl TenantApps for Tenants {
     async fn router(&self, name: &str) -> Result<Option<Router>, BoxError> {
-        match self.pg.find_tenant(name).await {
-            Ok(tenant) => Ok(Some(self.router_of(self.pg.for_tenant(tenant)).await?)),
-            Err(TenantError::NotFound(_) | TenantError::InvalidName(_)) => Ok(None),
-            Err(err) => Err(err.into()),
+        match self.pg.served_tenant(name).await? {
+            Some(tenant) => Ok(Some(self.router_of(self.pg.for_tenant(tenant)).await?)),
+            None => Ok(None),
         }
     }
 
     async fn is_served(&self, name: &str) -> Result<bool, BoxError> {
-        match self.pg.find_tenant(name).await {
-            Ok(_) => Ok(true),
-            Err(TenantError::NotFound(_) | TenantError::InvalidName(_)) => Ok(false),
-            Err(err) => Err(err.into()),
-        }
+        Ok(self.pg.served_tenant(name).await?.is_some())
     }
 }
 

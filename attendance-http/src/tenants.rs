@@ -38,6 +38,7 @@ use crate::problem::Problem;
 
 /// Builds the router of one tenant: its services over the tenant's store,
 /// its authenticator over the tenant's tokens, its web app.
+/// Over `attendance-pg`, both methods start from `PgStore::served_tenant`.
 #[async_trait]
 pub trait TenantApps: Send + Sync + 'static {
     /// The router serving the tenant called `name`, or `None` when there is

@@ -128,6 +128,18 @@ impl PgStore {
         }
     }
 
+    /// The tenant `name` if it is served, `None` if no tenant of that name
+    /// is (not a tenant name, never created, dropped, or not yet ready):
+    /// what a host resolving credentials asks. Errors are the registry's
+    /// own, such as an unreachable database.
+    pub async fn served_tenant(&self, name: &str) -> Result<Option<Tenant>, TenantError> {
+        match self.find_tenant(name).await {
+            Ok(tenant) => Ok(Some(tenant)),
+            Err(TenantError::NotFound(_) | TenantError::InvalidName(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Whether the registry knows `tenant` (`None` if not), and if so
     /// whether it is ready to serve.
     async fn readiness(&self, tenant: &Tenant) -> Result<Option<bool>, TenantError> {

@@ -48,7 +48,7 @@ use attendance::http::{
     BearerAuthenticator, EnvelopeLayer, HttpConfig, Services, TenantApps, TenantConfig,
 };
 use attendance::llm::{OpenAiClient, OpenAiConfig};
-use attendance::pg::{PgSqlRunner, PgStore, TenantError, qa as pg_qa};
+use attendance::pg::{PgSqlRunner, PgStore, qa as pg_qa};
 use attendance_testsupport::played;
 use axum::Router;
 use reqwest::{Method, StatusCode};
@@ -192,19 +192,12 @@ struct Tenants {
 #[async_trait]
 impl TenantApps for Tenants {
     async fn router(&self, name: &str) -> Result<Option<Router>, BoxError> {
-        match self.pg.find_tenant(name).await {
-            Ok(tenant) => Ok(Some(self.router_of(self.pg.for_tenant(tenant)))),
-            Err(TenantError::NotFound(_) | TenantError::InvalidName(_)) => Ok(None),
-            Err(err) => Err(err.into()),
-        }
+        let tenant = self.pg.served_tenant(name).await?;
+        Ok(tenant.map(|tenant| self.router_of(self.pg.for_tenant(tenant))))
     }
 
     async fn is_served(&self, name: &str) -> Result<bool, BoxError> {
-        match self.pg.find_tenant(name).await {
-            Ok(_) => Ok(true),
-            Err(TenantError::NotFound(_) | TenantError::InvalidName(_)) => Ok(false),
-            Err(err) => Err(err.into()),
-        }
+        Ok(self.pg.served_tenant(name).await?.is_some())
     }
 }
 
